@@ -1,0 +1,179 @@
+//! Flags every binary shares, with `env` fallbacks, and their validation into
+//! [`NatsConfig`]. A bad value exits 2 with one line naming the flag.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use healthmon_proto::Subjects;
+
+use crate::nats::{NatsAuth, NatsConfig, TlsFiles};
+
+#[derive(Debug, Clone, Args)]
+pub struct NatsArgs {
+    /// NATS server URL(s), comma-separated.
+    #[arg(
+        long = "nats-url",
+        env = "NATS_URL",
+        default_value = "nats://127.0.0.1:4222"
+    )]
+    pub nats_url: String,
+    /// Prefix of every healthmon subject.
+    #[arg(long, env = "SUBJECT_PREFIX", default_value = "health")]
+    pub subject_prefix: String,
+    /// NATS credentials file (JWT + NKey seed, as made by `nsc`).
+    #[arg(long, env = "NATS_CREDS")]
+    pub nats_creds: Option<PathBuf>,
+    /// File holding an NKey seed (`SU...`).
+    #[arg(long, env = "NATS_NKEY")]
+    pub nats_nkey: Option<PathBuf>,
+    #[arg(long, env = "NATS_USER")]
+    pub nats_user: Option<String>,
+    #[arg(long, env = "NATS_PASSWORD", hide_env_values = true)]
+    pub nats_password: Option<String>,
+    /// CA certificate (PEM) to verify the NATS server; implies TLS.
+    #[arg(long, env = "NATS_TLS_CA")]
+    pub nats_tls_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for mutual TLS; needs --nats-tls-key.
+    #[arg(long, env = "NATS_TLS_CERT")]
+    pub nats_tls_cert: Option<PathBuf>,
+    #[arg(long, env = "NATS_TLS_KEY")]
+    pub nats_tls_key: Option<PathBuf>,
+    /// How long to keep retrying the first connection before giving up (0 = forever).
+    #[arg(long, env = "NATS_CONNECT_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub nats_connect_timeout: Duration,
+}
+
+impl NatsArgs {
+    /// Validates the flags; the error names the offending flag.
+    pub fn into_config(self) -> Result<NatsConfig, String> {
+        let subjects = Subjects::new(&self.subject_prefix)
+            .map_err(|e| format!("invalid value for --subject-prefix: {e}"))?;
+        let auth = match (
+            self.nats_creds,
+            self.nats_nkey,
+            self.nats_user,
+            self.nats_password,
+        ) {
+            (None, None, None, None) => NatsAuth::None,
+            (Some(path), None, None, None) => NatsAuth::Creds(path),
+            (None, Some(path), None, None) => NatsAuth::NKeyFile(path),
+            (None, None, Some(user), Some(password)) => NatsAuth::UserPassword { user, password },
+            (None, None, Some(_), None) | (None, None, None, Some(_)) => {
+                return Err("--nats-user and --nats-password go together".into());
+            }
+            _ => {
+                return Err(
+                    "choose one of --nats-creds, --nats-nkey, or --nats-user/--nats-password"
+                        .into(),
+                );
+            }
+        };
+        let tls = match (self.nats_tls_ca, self.nats_tls_cert, self.nats_tls_key) {
+            (None, None, None) => None,
+            (ca, Some(cert), Some(key)) => Some(TlsFiles {
+                ca,
+                client: Some((cert, key)),
+            }),
+            (Some(ca), None, None) => Some(TlsFiles {
+                ca: Some(ca),
+                client: None,
+            }),
+            _ => return Err("--nats-tls-cert and --nats-tls-key go together".into()),
+        };
+        if self.nats_url.split(',').any(|u| u.trim().is_empty()) {
+            return Err("invalid value for --nats-url: empty server URL".into());
+        }
+        Ok(NatsConfig {
+            url: self.nats_url,
+            subjects,
+            auth,
+            tls,
+            connect_timeout: self.nats_connect_timeout,
+            subscription_capacity: crate::nats::DEFAULT_SUBSCRIPTION_CAPACITY,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogArgs {
+    /// Log line format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Log filter (`info`, `debug`, `healthmon_aggregator=debug`, ...); RUST_LOG wins when set.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+}
+
+/// `humantime` durations for flags: `30s`, `500ms`, `2m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 30s, 500ms, 2m)"))
+}
+
+/// Reports an invalid flag or config value the way clap does: one line, exit code 2.
+pub fn exit_usage(message: impl std::fmt::Display) -> ! {
+    clap::Error::raw(
+        clap::error::ErrorKind::ValueValidation,
+        format!("{message}\n"),
+    )
+    .exit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct T {
+        #[command(flatten)]
+        nats: NatsArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<NatsConfig, String> {
+        let mut all = vec!["t"];
+        all.extend_from_slice(args);
+        T::try_parse_from(all)
+            .map_err(|e| e.to_string())?
+            .nats
+            .into_config()
+    }
+
+    #[test]
+    fn defaults_are_local() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(c.url, "nats://127.0.0.1:4222");
+        assert_eq!(c.subjects.prefix(), "health");
+        assert!(matches!(c.auth, NatsAuth::None));
+    }
+
+    #[test]
+    fn errors_name_the_flag() {
+        assert!(
+            parse(&["--subject-prefix", "a.*"])
+                .unwrap_err()
+                .contains("--subject-prefix")
+        );
+        assert!(
+            parse(&["--nats-user", "u"])
+                .unwrap_err()
+                .contains("--nats-password")
+        );
+        assert!(
+            parse(&["--nats-tls-cert", "c"])
+                .unwrap_err()
+                .contains("--nats-tls-key")
+        );
+        assert!(
+            parse(&["--nats-connect-timeout", "soon"])
+                .unwrap_err()
+                .contains("--nats-connect-timeout")
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! Wall-clock time as unix milliseconds.
+//!
+//! Timeouts use `tokio::time::Instant` (monotonic); unix ms are only for
+//! values that leave the process (events, API answers).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

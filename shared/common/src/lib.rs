@@ -1,0 +1,22 @@
+//! Plumbing every healthmon service shares, so that each service crate holds
+//! only its own logic:
+//! - [`cli`]: the flags every binary takes (NATS, subject prefix, logs, metrics);
+//! - [`nats`]: connecting with retries, reconnecting forever, connection events as metrics;
+//! - [`telemetry`]: tracing (text or JSON) and the process-wide Prometheus recorder;
+//! - [`metrics_http`]: a small `/metrics` HTTP endpoint;
+//! - [`shutdown`]: SIGTERM/Ctrl-C as a `CancellationToken`;
+//! - [`query`]: JSON request/reply against the services' NATS micro endpoints;
+//! - [`clock`]: unix milliseconds on the central clock.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod clock;
+pub mod error;
+pub mod metrics_http;
+pub mod nats;
+pub mod query;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use error::ServiceError;
+pub use tokio_util::sync::CancellationToken;

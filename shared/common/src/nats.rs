@@ -1,0 +1,243 @@
+//! Connecting to NATS the same way in every service.
+//!
+//! - The first connection is retried with a log line per attempt until
+//!   `connect_timeout` (0 = forever), then fails with one clear error.
+//! - After that the client reconnects forever; every connection event is
+//!   logged, counted in `healthmon_nats_events_total{event}`, and published
+//!   on a `watch` channel ([`LinkState`]) for services that must react
+//!   (the collector sends a fresh report on reconnect; the assessor stops
+//!   judging sites while it is blind).
+//! - Slow-consumer events (the client dropped messages because a
+//!   subscription's buffer was full) are counted and logged at error level:
+//!   healthmon never drops silently.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_nats::{Client, ConnectOptions, Event};
+use healthmon_proto::Subjects;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::ServiceError;
+
+/// Messages a subscription may buffer before the client drops (and reports a slow consumer).
+pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 256 * 1024;
+
+#[derive(Debug, Clone)]
+pub enum NatsAuth {
+    None,
+    Creds(PathBuf),
+    NKeyFile(PathBuf),
+    UserPassword { user: String, password: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub ca: Option<PathBuf>,
+    pub client: Option<(PathBuf, PathBuf)>,
+}
+
+/// Validated NATS settings (see [`crate::cli::NatsArgs`]).
+#[derive(Debug, Clone)]
+pub struct NatsConfig {
+    /// One or more comma-separated server URLs.
+    pub url: String,
+    pub subjects: Subjects,
+    pub auth: NatsAuth,
+    pub tls: Option<TlsFiles>,
+    pub connect_timeout: Duration,
+    pub subscription_capacity: usize,
+}
+
+impl NatsConfig {
+    /// Plain local connection with the default prefix: what tests use.
+    pub fn local(url: impl Into<String>) -> Self {
+        NatsConfig {
+            url: url.into(),
+            subjects: Subjects::default(),
+            auth: NatsAuth::None,
+            tls: None,
+            connect_timeout: Duration::from_secs(10),
+            subscription_capacity: DEFAULT_SUBSCRIPTION_CAPACITY,
+        }
+    }
+}
+
+/// The connection as services see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkState {
+    pub connected: bool,
+    /// Since when `connected` has had its current value.
+    pub since: Instant,
+    /// Incremented on every (re)connection.
+    pub generation: u64,
+}
+
+pub struct Connection {
+    pub client: Client,
+    pub link: watch::Receiver<LinkState>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("link", &*self.link.borrow())
+            .finish()
+    }
+}
+
+/// Connects as `name` (shown by `nats server report connections`).
+pub async fn connect(cfg: &NatsConfig, name: &str) -> Result<Connection, ServiceError> {
+    let started = Instant::now();
+    let (tx, link) = watch::channel(LinkState {
+        connected: false,
+        since: started,
+        generation: 0,
+    });
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
+        let options = options(cfg, name, tx.clone())?;
+        match options.connect(cfg.url.as_str()).await {
+            Ok(client) => {
+                tx.send_modify(|s| {
+                    if !s.connected {
+                        *s = LinkState {
+                            connected: true,
+                            since: Instant::now(),
+                            generation: s.generation + 1,
+                        };
+                    }
+                });
+                tracing::info!(url = %cfg.url, name, "connected to NATS");
+                return Ok(Connection { client, link });
+            }
+            Err(e) => {
+                let waited = started.elapsed();
+                if !cfg.connect_timeout.is_zero() && waited >= cfg.connect_timeout {
+                    return Err(ServiceError::NatsUnreachable {
+                        url: cfg.url.clone(),
+                        waited_s: waited.as_secs(),
+                        reason: e.to_string(),
+                    });
+                }
+                tracing::warn!(url = %cfg.url, attempt, error = %e, "NATS not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt.min(8)))).await;
+            }
+        }
+    }
+}
+
+fn options(
+    cfg: &NatsConfig,
+    name: &str,
+    link: watch::Sender<LinkState>,
+) -> Result<ConnectOptions, ServiceError> {
+    let mut opts = match &cfg.auth {
+        NatsAuth::None => ConnectOptions::new(),
+        NatsAuth::Creds(path) => {
+            let creds = std::fs::read_to_string(path).map_err(|e| {
+                ServiceError::NatsOptions(format!(
+                    "cannot read --nats-creds {}: {e}",
+                    path.display()
+                ))
+            })?;
+            ConnectOptions::with_credentials(&creds)
+                .map_err(|e| ServiceError::NatsOptions(format!("bad --nats-creds file: {e}")))?
+        }
+        NatsAuth::NKeyFile(path) => {
+            let seed = std::fs::read_to_string(path).map_err(|e| {
+                ServiceError::NatsOptions(format!(
+                    "cannot read --nats-nkey {}: {e}",
+                    path.display()
+                ))
+            })?;
+            ConnectOptions::with_nkey(seed.trim().to_owned())
+        }
+        NatsAuth::UserPassword { user, password } => {
+            ConnectOptions::with_user_and_password(user.clone(), password.clone())
+        }
+    };
+    if let Some(tls) = &cfg.tls {
+        opts = opts.require_tls(true);
+        if let Some(ca) = &tls.ca {
+            opts = opts.add_root_certificates(ca.clone());
+        }
+        if let Some((cert, key)) = &tls.client {
+            opts = opts.add_client_certificate(cert.clone(), key.clone());
+        }
+    }
+    let service = name.to_owned();
+    Ok(opts
+        .name(name)
+        .max_reconnects(None)
+        .subscription_capacity(cfg.subscription_capacity)
+        .connection_timeout(Duration::from_secs(5))
+        .reconnect_delay_callback(|attempts| {
+            Duration::from_millis((attempts as u64).saturating_mul(250).clamp(100, 2_000))
+        })
+        .event_callback(move |event| {
+            let link = link.clone();
+            let service = service.clone();
+            async move { on_event(&service, &event, &link) }
+        }))
+}
+
+fn on_event(service: &str, event: &Event, link: &watch::Sender<LinkState>) {
+    let label = match event {
+        Event::Connected => "connected",
+        Event::Disconnected => "disconnected",
+        Event::LameDuckMode => "lame_duck",
+        Event::Draining => "draining",
+        Event::Closed => "closed",
+        Event::SlowConsumer(_) => "slow_consumer",
+        Event::ServerError(_) => "server_error",
+        Event::ClientError(_) => "client_error",
+    };
+    metrics::counter!("healthmon_nats_events_total", "event" => label).increment(1);
+    match event {
+        Event::Connected => {
+            link.send_modify(|s| {
+                *s = LinkState {
+                    connected: true,
+                    since: Instant::now(),
+                    generation: s.generation + 1,
+                }
+            });
+            metrics::gauge!("healthmon_nats_connected").set(1.0);
+            tracing::info!(service, "NATS connection (re)established");
+        }
+        Event::Disconnected | Event::Closed => {
+            link.send_modify(|s| {
+                if s.connected {
+                    *s = LinkState {
+                        connected: false,
+                        since: Instant::now(),
+                        generation: s.generation,
+                    }
+                }
+            });
+            metrics::gauge!("healthmon_nats_connected").set(0.0);
+            tracing::warn!(service, %event, "NATS connection lost; reconnecting");
+        }
+        Event::SlowConsumer(sid) => {
+            tracing::error!(
+                service,
+                sid,
+                "slow consumer: the NATS client dropped messages for a subscription that could not keep up"
+            );
+        }
+        _ => tracing::warn!(service, %event, "NATS event"),
+    }
+}
+
+/// Flushes pending publishes, then drains subscriptions, so nothing accepted is lost at exit.
+pub async fn drain(client: &Client) {
+    if let Err(e) = client.flush().await {
+        tracing::warn!(error = %e, "flush before exit failed");
+    }
+    if let Err(e) = client.drain().await {
+        tracing::warn!(error = %e, "drain before exit failed");
+    }
+}

@@ -1,0 +1,237 @@
+//! Named MessagePack encoding of everything on the wire.
+//!
+//! `rmp_serde::to_vec_named` writes structs as maps with string keys, which
+//! other languages' MessagePack libraries read as plain dictionaries. On the
+//! way in, the payload size is checked before any parsing so that an oversized
+//! message costs nothing.
+
+use serde::{Serialize, de::DeserializeOwned};
+use thiserror::Error;
+
+/// Largest payload accepted on report and status subjects.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Error)]
+pub enum DecodeError {
+    #[error("payload of {0} bytes exceeds the {MAX_PAYLOAD_BYTES}-byte limit")]
+    TooLarge(usize),
+    #[error("payload is not a valid MessagePack message of the expected shape: {0}")]
+    Malformed(#[from] rmp_serde::decode::Error),
+}
+
+/// Encodes as a MessagePack map with string keys.
+pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Our wire types contain only maps, strings, numbers and sequences, for
+    // which named encoding into a Vec cannot fail.
+    rmp_serde::to_vec_named(value).expect("wire types always encode")
+}
+
+/// Decodes a payload of at most [`MAX_PAYLOAD_BYTES`].
+pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return Err(DecodeError::TooLarge(payload.len()));
+    }
+    Ok(rmp_serde::from_slice(payload)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        ConnectionStatus, Connectivity, Health, HealthReport, Node, NodeRole, Resources,
+        StatusEvent,
+    };
+    use proptest::prelude::*;
+    use rmpv::Value;
+
+    fn sample() -> HealthReport {
+        let mut r = HealthReport::new("site-1", "abc", 7);
+        r.sent_at_ms = 1_700_000_000_000;
+        r.nodes = vec![Node {
+            name: "n1".into(),
+            role: NodeRole::Active,
+        }];
+        r.connections = vec![ConnectionStatus {
+            name: "plc-1".into(),
+            connected: true,
+        }];
+        r.script_errors.total = 12;
+        r.script_errors.per_min = 0.5;
+        r.sf_buffer.db_write = 4;
+        r.resources = Some(Resources {
+            cpu_pct: 12.5,
+            mem_total_bytes: 10,
+            ..Default::default()
+        });
+        r.custom.insert("response_ms".into(), 42.0);
+        r
+    }
+
+    fn to_value(bytes: &[u8]) -> Value {
+        rmpv::decode::read_value(&mut &bytes[..]).unwrap()
+    }
+
+    fn map_keys(v: &Value) -> Vec<String> {
+        v.as_map()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn encodes_a_map_with_the_contract_keys() {
+        let keys = map_keys(&to_value(&encode(&sample())));
+        for k in [
+            "v",
+            "site_id",
+            "instance",
+            "seq",
+            "sent_at_ms",
+            "interval_ms",
+            "nodes",
+            "connections",
+            "script_errors",
+            "alarm_errors",
+            "sf_buffer",
+            "resources",
+            "custom",
+        ] {
+            assert!(keys.contains(&k.to_owned()), "missing key {k}");
+        }
+    }
+
+    #[test]
+    fn ignores_unknown_keys() {
+        let mut v = to_value(&encode(&sample()));
+        if let Value::Map(m) = &mut v {
+            m.push((
+                Value::from("added_in_v1_7"),
+                Value::from(vec![Value::from(1)]),
+            ));
+        }
+        let mut buf = Vec::new();
+        rmpv::encode::write_value(&mut buf, &v).unwrap();
+        assert_eq!(decode::<HealthReport>(&buf).unwrap(), sample());
+    }
+
+    #[test]
+    fn missing_optional_keys_take_defaults() {
+        // What a minimal third-party publisher might send, integers for floats included.
+        let v = Value::Map(vec![
+            (Value::from("v"), Value::from(1)),
+            (Value::from("site_id"), Value::from("s")),
+            (Value::from("instance"), Value::from("i")),
+            (Value::from("seq"), Value::from(1)),
+            (Value::from("sent_at_ms"), Value::from(5)),
+            (Value::from("interval_ms"), Value::from(30000)),
+            (
+                Value::from("script_errors"),
+                Value::Map(vec![(Value::from("per_min"), Value::from(3))]),
+            ),
+            (
+                Value::from("nodes"),
+                Value::Array(vec![Value::Map(vec![
+                    (Value::from("name"), Value::from("a")),
+                    (Value::from("role"), Value::from("leader")),
+                ])]),
+            ),
+        ]);
+        let mut buf = Vec::new();
+        rmpv::encode::write_value(&mut buf, &v).unwrap();
+        let r: HealthReport = decode(&buf).unwrap();
+        assert_eq!(r.script_errors.per_min, 3.0);
+        assert_eq!(r.nodes[0].role, NodeRole::Unknown);
+        assert!(r.connections.is_empty());
+        assert_eq!(r.resources, None);
+        assert_eq!(r.sf_buffer.total(), 0);
+    }
+
+    #[test]
+    fn missing_required_key_is_malformed() {
+        let v = Value::Map(vec![(Value::from("v"), Value::from(1))]);
+        let mut buf = Vec::new();
+        rmpv::encode::write_value(&mut buf, &v).unwrap();
+        assert!(matches!(
+            decode::<HealthReport>(&buf),
+            Err(DecodeError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn oversized_payload_is_refused_before_parsing() {
+        let buf = vec![0u8; MAX_PAYLOAD_BYTES + 1];
+        assert!(matches!(
+            decode::<HealthReport>(&buf),
+            Err(DecodeError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn status_event_has_nil_last_report() {
+        let e = StatusEvent {
+            v: 1,
+            site_id: "s".into(),
+            at_ms: 1,
+            connectivity: Connectivity::Offline,
+            previous_connectivity: Connectivity::Online,
+            health: Health::Healthy,
+            previous_health: Health::Healthy,
+            reasons: vec!["no report for 92s (timeout 90s)".into()],
+            last_report_ms: None,
+        };
+        let v = to_value(&encode(&e));
+        let m = v.as_map().unwrap();
+        let last = m
+            .iter()
+            .find(|(k, _)| k.as_str() == Some("last_report_ms"))
+            .unwrap();
+        assert!(last.1.is_nil());
+        assert_eq!(decode::<StatusEvent>(&encode(&e)).unwrap(), e);
+    }
+
+    fn arb_report() -> impl Strategy<Value = HealthReport> {
+        (
+            "[a-z0-9_-]{1,64}",
+            "[a-f0-9]{1,16}",
+            any::<u64>(),
+            any::<u64>(),
+            proptest::collection::vec(("[a-z0-9-]{1,20}", any::<bool>()), 0..8),
+            proptest::collection::btree_map("[a-z_]{1,10}", -1e9f64..1e9, 0..5),
+            any::<(u64, u64, u64)>(),
+        )
+            .prop_map(|(site, inst, seq, sent, conns, custom, (e, n, d))| {
+                let mut r = HealthReport::new(site, inst, seq);
+                r.sent_at_ms = sent;
+                r.connections = conns
+                    .into_iter()
+                    .map(|(name, connected)| ConnectionStatus { name, connected })
+                    .collect();
+                r.custom = custom;
+                r.sf_buffer.external = e;
+                r.sf_buffer.notification = n;
+                r.sf_buffer.db_write = d;
+                r
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn report_round_trips(r in arb_report()) {
+            prop_assert_eq!(decode::<HealthReport>(&encode(&r)).unwrap(), r);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode::<HealthReport>(&bytes);
+            let _ = decode::<StatusEvent>(&bytes);
+        }
+
+        #[test]
+        fn truncated_reports_are_errors(r in arb_report(), cut in 0usize..64) {
+            let bytes = encode(&r);
+            let keep = bytes.len().saturating_sub(cut + 1);
+            prop_assert!(decode::<HealthReport>(&bytes[..keep]).is_err());
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The healthmon wire contract, shared by every service and by third-party clients.
+//!
+//! Everything that crosses NATS is defined here and nowhere else:
+//! - [`report`]: the `HealthReport` a site collector publishes on `<prefix>.report.<site_id>`;
+//! - [`status`]: the `StatusEvent` the assessor publishes on `<prefix>.status.<site_id>`,
+//!   and the connectivity/health vocabulary with its worst-first ordering;
+//! - [`subjects`]: subject names under a configurable prefix, and site-id rules;
+//! - [`codec`]: named MessagePack encoding (string keys, unknown keys ignored);
+//! - [`validate`]: the checks a report must pass before central state accepts it;
+//! - [`query`]: the JSON request/reply protocol of the aggregator and assessor micro services.
+//!
+//! The crate does no I/O, so all of it is unit- and property-tested in isolation.
+#![forbid(unsafe_code)]
+
+pub mod codec;
+pub mod query;
+pub mod report;
+pub mod status;
+pub mod subjects;
+pub mod validate;
+
+pub use codec::{DecodeError, decode, encode};
+pub use report::{
+    ConnectionStatus, ErrorCounter, HealthReport, Node, NodeRole, Resources, SfBuffer, WIRE_VERSION,
+};
+pub use status::{Connectivity, Health, StatusEvent};
+pub use subjects::{SiteIdError, Subjects, validate_site_id};
+pub use validate::{Rejection, validate_report};

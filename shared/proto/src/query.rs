@@ -1,0 +1,236 @@
+//! The JSON request/reply protocol of healthmon's NATS micro services.
+//!
+//! JSON rather than MessagePack here: these are small, human-inspectable
+//! queries (`nats req health.agg.summary ''` prints readable output), and the
+//! dashboard API passes the answers on as JSON anyway.
+//!
+//! Aggregator (`healthmon-aggregator`, group `<p>.agg`):
+//! - `summary`: empty request → [`Summary`];
+//! - `list`: [`ListQuery`] (empty = defaults) → [`SitePage`];
+//! - `get`: [`GetQuery`] → [`SiteDetail`], or service error 404.
+//!
+//! Assessor (`healthmon-assessor`, group `<p>.assessor`):
+//! - `statuses`: [`PageQuery`] → [`StatusPage`], so a restarted aggregator
+//!   learns every site's current connectivity and health.
+//!
+//! Errors are NATS micro error replies: header `Nats-Service-Error-Code`
+//! (400 bad request, 404 unknown site, 500 internal) and `Nats-Service-Error`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::HealthReport;
+use crate::status::{Connectivity, Health};
+
+pub const DEFAULT_LIMIT: usize = 100;
+pub const MAX_LIMIT: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// Worst first (see [`crate::status::severity_rank`]), then by site id.
+    #[default]
+    Severity,
+    SiteId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    /// Any of these (empty: any connectivity).
+    pub connectivity: Vec<Connectivity>,
+    /// Any of these (empty: any health).
+    pub health: Vec<Health>,
+    /// Case-insensitive substring of the site id.
+    pub search: Option<String>,
+    pub sort: SortOrder,
+    pub offset: usize,
+    /// At most [`MAX_LIMIT`]; larger values are clamped.
+    pub limit: usize,
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        ListQuery {
+            connectivity: Vec::new(),
+            health: Vec::new(),
+            search: None,
+            sort: SortOrder::Severity,
+            offset: 0,
+            limit: DEFAULT_LIMIT,
+        }
+    }
+}
+
+impl ListQuery {
+    pub fn matches(&self, site_id: &str, connectivity: Connectivity, health: Health) -> bool {
+        (self.connectivity.is_empty() || self.connectivity.contains(&connectivity))
+            && (self.health.is_empty() || self.health.contains(&health))
+            && self.search.as_deref().is_none_or(|needle| {
+                site_id
+                    .to_ascii_lowercase()
+                    .contains(&needle.to_ascii_lowercase())
+            })
+    }
+
+    pub fn effective_limit(&self) -> usize {
+        self.limit.min(MAX_LIMIT)
+    }
+}
+
+/// One row of the site list: what a table of sites shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteSummary {
+    pub site_id: String,
+    pub connectivity: Connectivity,
+    pub health: Health,
+    pub reasons: Vec<String>,
+    /// Central receive time of the latest report, unix ms.
+    pub last_report_ms: Option<u64>,
+    /// When connectivity or health last changed, unix ms (central clock).
+    pub status_since_ms: Option<u64>,
+    pub interval_ms: Option<u64>,
+    pub active_node: Option<String>,
+    pub connections_up: u32,
+    pub connections_total: u32,
+    pub script_errors_per_min: f64,
+    pub alarm_errors_per_min: f64,
+    pub sf_buffer_total: u64,
+    /// Reports missing from `seq` gaps within one collector instance, since first seen.
+    pub lost_reports: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SitePage {
+    /// Sites matching the filter (before offset/limit).
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    pub sites: Vec<SiteSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GetQuery {
+    pub site_id: String,
+}
+
+/// Everything central knows about one site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteDetail {
+    pub site_id: String,
+    pub connectivity: Connectivity,
+    pub health: Health,
+    pub reasons: Vec<String>,
+    pub last_report_ms: Option<u64>,
+    pub status_since_ms: Option<u64>,
+    pub lost_reports: u64,
+    /// The latest accepted report, with the wire keys.
+    pub report: Option<HealthReport>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub online: usize,
+    pub late: usize,
+    pub offline: usize,
+    pub unknown: usize,
+    pub healthy: usize,
+    pub degraded: usize,
+    pub critical: usize,
+}
+
+impl Summary {
+    pub fn count(&mut self, connectivity: Connectivity, health: Health) {
+        self.total += 1;
+        match connectivity {
+            Connectivity::Online => self.online += 1,
+            Connectivity::Late => self.late += 1,
+            Connectivity::Offline => self.offline += 1,
+            Connectivity::Unknown => self.unknown += 1,
+        }
+        match health {
+            Health::Healthy => self.healthy += 1,
+            Health::Degraded => self.degraded += 1,
+            Health::Critical => self.critical += 1,
+            Health::Unknown => {}
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PageQuery {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Default for PageQuery {
+    fn default() -> Self {
+        PageQuery {
+            offset: 0,
+            limit: MAX_LIMIT,
+        }
+    }
+}
+
+/// The assessor's current view of one site.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusRow {
+    pub site_id: String,
+    pub connectivity: Connectivity,
+    pub health: Health,
+    pub reasons: Vec<String>,
+    pub last_report_ms: Option<u64>,
+    pub since_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusPage {
+    pub total: usize,
+    pub items: Vec<StatusRow>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_request_means_defaults() {
+        let q: ListQuery = serde_json::from_str("{}").unwrap();
+        assert_eq!(q, ListQuery::default());
+        let p: PageQuery = serde_json::from_str("{}").unwrap();
+        assert_eq!(p.limit, MAX_LIMIT);
+    }
+
+    #[test]
+    fn filter_matches_any_of_each_list() {
+        let q = ListQuery {
+            connectivity: vec![Connectivity::Offline, Connectivity::Late],
+            health: vec![],
+            search: Some("NORTH".into()),
+            ..Default::default()
+        };
+        assert!(q.matches("site-north-1", Connectivity::Late, Health::Healthy));
+        assert!(!q.matches("site-north-1", Connectivity::Online, Health::Healthy));
+        assert!(!q.matches("site-south-1", Connectivity::Offline, Health::Healthy));
+    }
+
+    #[test]
+    fn limit_is_clamped() {
+        let q = ListQuery {
+            limit: 10_000_000,
+            ..Default::default()
+        };
+        assert_eq!(q.effective_limit(), MAX_LIMIT);
+    }
+
+    #[test]
+    fn summary_counts() {
+        let mut s = Summary::default();
+        s.count(Connectivity::Online, Health::Healthy);
+        s.count(Connectivity::Offline, Health::Critical);
+        s.count(Connectivity::Unknown, Health::Unknown);
+        assert_eq!((s.total, s.online, s.offline, s.unknown), (3, 1, 1, 1));
+        assert_eq!((s.healthy, s.critical, s.degraded), (1, 1, 0));
+    }
+}

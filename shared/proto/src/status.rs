@@ -1,0 +1,162 @@
+//! Connectivity and health of a site, and the `StatusEvent` announcing a change.
+//!
+//! Both vocabularies decode unknown strings to `unknown`, so a newer assessor
+//! cannot break an older consumer.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Connectivity {
+    Online,
+    Late,
+    Offline,
+    #[default]
+    #[serde(other)]
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    Healthy,
+    Degraded,
+    Critical,
+    #[default]
+    #[serde(other)]
+    Unknown,
+}
+
+impl Connectivity {
+    pub const ALL: [Connectivity; 4] = [
+        Connectivity::Online,
+        Connectivity::Late,
+        Connectivity::Offline,
+        Connectivity::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Connectivity::Online => "online",
+            Connectivity::Late => "late",
+            Connectivity::Offline => "offline",
+            Connectivity::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl Health {
+    pub const ALL: [Health; 4] = [
+        Health::Healthy,
+        Health::Degraded,
+        Health::Critical,
+        Health::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Healthy => "healthy",
+            Health::Degraded => "degraded",
+            Health::Critical => "critical",
+            Health::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Connectivity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Health {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Worst-first rank of a site for lists and the dashboard: lower sorts first.
+///
+/// Offline beats everything (the site cannot tell us anything), then critical,
+/// late, degraded, unknown, and healthy online sites last.
+pub fn severity_rank(connectivity: Connectivity, health: Health) -> u8 {
+    match (connectivity, health) {
+        (Connectivity::Offline, _) => 0,
+        (_, Health::Critical) => 1,
+        (Connectivity::Late, _) => 2,
+        (_, Health::Degraded) => 3,
+        (Connectivity::Unknown, _) | (_, Health::Unknown) => 4,
+        (Connectivity::Online, Health::Healthy) => 5,
+    }
+}
+
+/// Published by the assessor on `<prefix>.status.<site_id>` whenever a site's
+/// connectivity, health, or the set of firing rules changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusEvent {
+    pub v: u32,
+    pub site_id: String,
+    /// Unix milliseconds, central clock.
+    pub at_ms: u64,
+    pub connectivity: Connectivity,
+    #[serde(default)]
+    pub previous_connectivity: Connectivity,
+    pub health: Health,
+    #[serde(default)]
+    pub previous_health: Health,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    /// Central receive time of the last report, unix ms; nil when none was seen.
+    #[serde(default)]
+    pub last_report_ms: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_first_order() {
+        use Connectivity::{Late, Offline, Online};
+        use Health::{Critical, Degraded, Healthy};
+        let mut v = vec![
+            (Online, Healthy),
+            (Online, Degraded),
+            (Late, Healthy),
+            (Online, Critical),
+            (Offline, Healthy),
+            (Connectivity::Unknown, Health::Unknown),
+        ];
+        v.sort_by_key(|(c, h)| severity_rank(*c, *h));
+        assert_eq!(
+            v,
+            vec![
+                (Offline, Healthy),
+                (Online, Critical),
+                (Late, Healthy),
+                (Online, Degraded),
+                (Connectivity::Unknown, Health::Unknown),
+                (Online, Healthy),
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_round_trips_names() {
+        for c in Connectivity::ALL {
+            assert_eq!(Connectivity::parse(c.as_str()), Some(c));
+        }
+        for h in Health::ALL {
+            assert_eq!(Health::parse(h.as_str()), Some(h));
+        }
+        assert_eq!(Health::parse("bogus"), None);
+    }
+}

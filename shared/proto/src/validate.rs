@@ -1,0 +1,374 @@
+//! What a decoded report must satisfy before central state accepts it.
+//!
+//! Every rejection has a stable, low-cardinality `reason()` used as the
+//! `reason` label of the services' `*_rejected_total` counters. The limits
+//! bound what one site can make the centre hold in memory; together with
+//! [`crate::codec::MAX_PAYLOAD_BYTES`] they cap a hostile or buggy site.
+//! The site's own clock (`sent_at_ms`) is never judged here: central time
+//! decides timeouts, so a skewed site clock is shown, not rejected.
+
+use std::collections::HashSet;
+
+use thiserror::Error;
+
+use crate::codec::DecodeError;
+use crate::report::{HealthReport, WIRE_VERSION};
+use crate::subjects::{SiteIdError, validate_site_id};
+
+pub const MIN_INTERVAL_MS: u64 = 100;
+pub const MAX_INTERVAL_MS: u64 = 24 * 60 * 60 * 1000;
+pub const MAX_NODES: usize = 32;
+pub const MAX_CONNECTIONS: usize = 512;
+pub const MAX_CUSTOM: usize = 64;
+pub const MAX_NAME_LEN: usize = 128;
+pub const MAX_INSTANCE_LEN: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum Rejection {
+    #[error("payload too large ({0} bytes)")]
+    TooLarge(usize),
+    #[error("malformed payload: {0}")]
+    Malformed(String),
+    #[error("unsupported report version {0} (this build speaks {WIRE_VERSION})")]
+    UnsupportedVersion(u32),
+    #[error("invalid site_id: {0}")]
+    BadSiteId(SiteIdError),
+    #[error("site_id {site_id:?} does not match the subject's site {subject_site:?}")]
+    SubjectMismatch {
+        site_id: String,
+        subject_site: String,
+    },
+    #[error("instance must be 1-{MAX_INSTANCE_LEN} printable characters")]
+    BadInstance,
+    #[error("seq must start at 1")]
+    BadSeq,
+    #[error("interval_ms {0} outside {MIN_INTERVAL_MS}..={MAX_INTERVAL_MS}")]
+    BadInterval(u64),
+    #[error("too many {what}: {count} (max {max})")]
+    TooManyItems {
+        what: &'static str,
+        count: usize,
+        max: usize,
+    },
+    #[error("{what} name must be 1-{MAX_NAME_LEN} characters without control characters")]
+    BadName { what: &'static str },
+    #[error("duplicate {what} name {name:?}")]
+    DuplicateName { what: &'static str, name: String },
+    #[error("{field} must be a finite number within range, got {value}")]
+    BadNumber { field: String, value: f64 },
+    #[error("seq {seq} is not newer than {last} from the same instance")]
+    StaleSeq { seq: u64, last: u64 },
+}
+
+impl Rejection {
+    /// Stable label for metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Rejection::TooLarge(_) => "too_large",
+            Rejection::Malformed(_) => "malformed",
+            Rejection::UnsupportedVersion(_) => "unsupported_version",
+            Rejection::BadSiteId(_) => "bad_site_id",
+            Rejection::SubjectMismatch { .. } => "subject_mismatch",
+            Rejection::BadInstance => "bad_instance",
+            Rejection::BadSeq => "bad_seq",
+            Rejection::BadInterval(_) => "bad_interval",
+            Rejection::TooManyItems { .. } => "too_many_items",
+            Rejection::BadName { .. } => "bad_name",
+            Rejection::DuplicateName { .. } => "duplicate_name",
+            Rejection::BadNumber { .. } => "bad_number",
+            Rejection::StaleSeq { .. } => "stale_seq",
+        }
+    }
+
+    /// Every label `reason()` can return, so counters can be pre-registered at zero.
+    pub const REASONS: [&'static str; 13] = [
+        "too_large",
+        "malformed",
+        "unsupported_version",
+        "bad_site_id",
+        "subject_mismatch",
+        "bad_instance",
+        "bad_seq",
+        "bad_interval",
+        "too_many_items",
+        "bad_name",
+        "duplicate_name",
+        "bad_number",
+        "stale_seq",
+    ];
+}
+
+impl From<DecodeError> for Rejection {
+    fn from(e: DecodeError) -> Self {
+        match e {
+            DecodeError::TooLarge(n) => Rejection::TooLarge(n),
+            DecodeError::Malformed(inner) => Rejection::Malformed(inner.to_string()),
+        }
+    }
+}
+
+/// Decodes and validates a report that arrived on the subject of `subject_site`.
+pub fn decode_report(payload: &[u8], subject_site: &str) -> Result<HealthReport, Rejection> {
+    let report: HealthReport = crate::codec::decode(payload)?;
+    validate_report(&report, subject_site)?;
+    Ok(report)
+}
+
+pub fn validate_report(r: &HealthReport, subject_site: &str) -> Result<(), Rejection> {
+    if r.v != WIRE_VERSION {
+        return Err(Rejection::UnsupportedVersion(r.v));
+    }
+    validate_site_id(&r.site_id).map_err(Rejection::BadSiteId)?;
+    if r.site_id != subject_site {
+        return Err(Rejection::SubjectMismatch {
+            site_id: r.site_id.clone(),
+            subject_site: subject_site.to_owned(),
+        });
+    }
+    if r.instance.is_empty()
+        || r.instance.chars().count() > MAX_INSTANCE_LEN
+        || r.instance.chars().any(char::is_control)
+    {
+        return Err(Rejection::BadInstance);
+    }
+    if r.seq == 0 {
+        return Err(Rejection::BadSeq);
+    }
+    if !(MIN_INTERVAL_MS..=MAX_INTERVAL_MS).contains(&r.interval_ms) {
+        return Err(Rejection::BadInterval(r.interval_ms));
+    }
+    check_count("nodes", r.nodes.len(), MAX_NODES)?;
+    check_count("connections", r.connections.len(), MAX_CONNECTIONS)?;
+    check_count("custom", r.custom.len(), MAX_CUSTOM)?;
+    check_names("node", r.nodes.iter().map(|n| n.name.as_str()))?;
+    check_names("connection", r.connections.iter().map(|c| c.name.as_str()))?;
+    // BTreeMap keys are unique already; only their shape needs checking.
+    check_names("custom", r.custom.keys().map(String::as_str))?;
+
+    check_number("script_errors.per_min", r.script_errors.per_min, f64::MAX)?;
+    check_number("alarm_errors.per_min", r.alarm_errors.per_min, f64::MAX)?;
+    if let Some(res) = &r.resources {
+        check_number("resources.cpu_pct", res.cpu_pct, 100.0)?;
+        check_number("resources.disk_used_pct", res.disk_used_pct, 100.0)?;
+        check_number("resources.load1", res.load1, f64::MAX)?;
+        if res.mem_used_bytes > res.mem_total_bytes {
+            return Err(Rejection::BadNumber {
+                field: "resources.mem_used_bytes".into(),
+                value: res.mem_used_bytes as f64,
+            });
+        }
+    }
+    for (name, value) in &r.custom {
+        if !value.is_finite() {
+            return Err(Rejection::BadNumber {
+                field: format!("custom.{name}"),
+                value: *value,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_count(what: &'static str, count: usize, max: usize) -> Result<(), Rejection> {
+    if count > max {
+        return Err(Rejection::TooManyItems { what, count, max });
+    }
+    Ok(())
+}
+
+fn check_names<'a>(
+    what: &'static str,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<(), Rejection> {
+    let mut seen = HashSet::new();
+    for name in names {
+        if name.is_empty()
+            || name.chars().count() > MAX_NAME_LEN
+            || name.chars().any(char::is_control)
+        {
+            return Err(Rejection::BadName { what });
+        }
+        if !seen.insert(name) {
+            return Err(Rejection::DuplicateName {
+                what,
+                name: name.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A non-negative finite number no greater than `max`.
+fn check_number(field: &str, value: f64, max: f64) -> Result<(), Rejection> {
+    if value.is_finite() && (0.0..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(Rejection::BadNumber {
+            field: field.to_owned(),
+            value,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{ConnectionStatus, Node, NodeRole, Resources};
+    use proptest::prelude::*;
+
+    fn ok_report() -> HealthReport {
+        let mut r = HealthReport::new("site-1", "inst", 1);
+        r.nodes = vec![
+            Node {
+                name: "a".into(),
+                role: NodeRole::Active,
+            },
+            Node {
+                name: "b".into(),
+                role: NodeRole::Standby,
+            },
+        ];
+        r.connections = vec![ConnectionStatus {
+            name: "plc-1".into(),
+            connected: true,
+        }];
+        r
+    }
+
+    type Mutation = Box<dyn Fn(&mut HealthReport)>;
+
+    fn reason(r: &HealthReport) -> &'static str {
+        validate_report(r, "site-1").unwrap_err().reason()
+    }
+
+    #[test]
+    fn accepts_a_sane_report() {
+        assert_eq!(validate_report(&ok_report(), "site-1"), Ok(()));
+    }
+
+    #[test]
+    fn rejects_each_contract_violation_with_its_reason() {
+        let cases: Vec<(&str, Mutation)> = vec![
+            ("unsupported_version", Box::new(|r| r.v = 2)),
+            ("bad_site_id", Box::new(|r| r.site_id = "a.b".into())),
+            (
+                "subject_mismatch",
+                Box::new(|r| r.site_id = "site-2".into()),
+            ),
+            ("bad_instance", Box::new(|r| r.instance = String::new())),
+            ("bad_instance", Box::new(|r| r.instance = "a\u{0}".into())),
+            ("bad_seq", Box::new(|r| r.seq = 0)),
+            ("bad_interval", Box::new(|r| r.interval_ms = 5)),
+            (
+                "bad_interval",
+                Box::new(|r| r.interval_ms = MAX_INTERVAL_MS + 1),
+            ),
+            (
+                "bad_name",
+                Box::new(|r| r.connections[0].name = "x\ny".into()),
+            ),
+            (
+                "bad_name",
+                Box::new(|r| r.nodes[0].name = "n".repeat(MAX_NAME_LEN + 1)),
+            ),
+            ("duplicate_name", Box::new(|r| r.nodes[1].name = "a".into())),
+            (
+                "bad_number",
+                Box::new(|r| r.script_errors.per_min = f64::NAN),
+            ),
+            ("bad_number", Box::new(|r| r.alarm_errors.per_min = -1.0)),
+            (
+                "bad_number",
+                Box::new(|r| r.alarm_errors.per_min = f64::INFINITY),
+            ),
+            (
+                "bad_number",
+                Box::new(|r| {
+                    r.custom
+                        .insert("x".into(), f64::NEG_INFINITY)
+                        .map(|_| ())
+                        .unwrap_or(())
+                }),
+            ),
+            (
+                "bad_number",
+                Box::new(|r| {
+                    r.resources = Some(Resources {
+                        cpu_pct: 101.0,
+                        ..Default::default()
+                    })
+                }),
+            ),
+            (
+                "bad_number",
+                Box::new(|r| {
+                    r.resources = Some(Resources {
+                        mem_used_bytes: 2,
+                        mem_total_bytes: 1,
+                        ..Default::default()
+                    })
+                }),
+            ),
+            (
+                "too_many_items",
+                Box::new(|r| r.custom = (0..=MAX_CUSTOM).map(|i| (format!("g{i}"), 1.0)).collect()),
+            ),
+            (
+                "too_many_items",
+                Box::new(|r| {
+                    r.nodes = (0..=MAX_NODES)
+                        .map(|i| Node {
+                            name: format!("n{i}"),
+                            role: NodeRole::Unknown,
+                        })
+                        .collect()
+                }),
+            ),
+        ];
+        for (want, mutate) in cases {
+            let mut r = ok_report();
+            mutate(&mut r);
+            assert_eq!(reason(&r), want, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn every_reason_is_listed() {
+        let r = Rejection::StaleSeq { seq: 1, last: 2 };
+        assert!(Rejection::REASONS.contains(&r.reason()));
+        assert!(Rejection::REASONS.contains(&Rejection::TooLarge(0).reason()));
+    }
+
+    #[test]
+    fn decode_report_checks_subject() {
+        let bytes = crate::encode(&ok_report());
+        assert!(decode_report(&bytes, "site-1").is_ok());
+        assert_eq!(
+            decode_report(&bytes, "other").unwrap_err().reason(),
+            "subject_mismatch"
+        );
+        assert_eq!(
+            decode_report(&bytes[..3], "site-1").unwrap_err().reason(),
+            "malformed"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_accepted_report_has_finite_numbers(
+            per_min in proptest::num::f64::ANY,
+            cpu in proptest::num::f64::ANY,
+            site in "\\PC{0,70}",
+        ) {
+            let mut r = ok_report();
+            r.script_errors.per_min = per_min;
+            r.resources = Some(Resources { cpu_pct: cpu, ..Default::default() });
+            r.site_id = site.clone();
+            if validate_report(&r, &site).is_ok() {
+                prop_assert!(per_min.is_finite() && per_min >= 0.0);
+                prop_assert!((0.0..=100.0).contains(&cpu));
+                prop_assert!(validate_site_id(&site).is_ok());
+            }
+        }
+    }
+}
