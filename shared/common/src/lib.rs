@@ -5,6 +5,7 @@
 //! - [`telemetry`]: tracing (text or JSON) and the process-wide Prometheus recorder;
 //! - [`metrics_http`]: a small `/metrics` HTTP endpoint;
 //! - [`shutdown`]: SIGTERM/Ctrl-C as a `CancellationToken`;
+//! - [`log_limit`]: one log line per period for repeating complaints;
 //! - [`query`]: JSON request/reply against the services' NATS micro endpoints;
 //! - [`clock`]: unix milliseconds on the central clock.
 #![forbid(unsafe_code)]
@@ -12,6 +13,7 @@
 pub mod cli;
 pub mod clock;
 pub mod error;
+pub mod log_limit;
 pub mod metrics_http;
 pub mod nats;
 pub mod query;
@@ -20,3 +22,5 @@ pub mod telemetry;
 
 pub use error::ServiceError;
 pub use tokio_util::sync::CancellationToken;
+#[doc(hidden)]
+pub use tracing as __tracing;

@@ -29,6 +29,7 @@ pub fn render(extra: Option<&ExtraRenderer>) -> String {
 
 /// An axum route serving [`render`], for services that already run HTTP.
 pub fn router(extra: Option<ExtraRenderer>) -> Router {
+    metrics_handle();
     Router::new()
         .route("/metrics", get(scrape))
         .with_state(extra)

@@ -89,6 +89,9 @@ impl std::fmt::Debug for Connection {
 
 /// Connects as `name` (shown by `nats server report connections`).
 pub async fn connect(cfg: &NatsConfig, name: &str) -> Result<Connection, ServiceError> {
+    // Counters touched before the recorder exists would go nowhere; every
+    // service connects first, so install it here.
+    crate::telemetry::metrics_handle();
     let started = Instant::now();
     let (tx, link) = watch::channel(LinkState {
         connected: false,
@@ -219,7 +222,12 @@ fn on_event(service: &str, event: &Event, link: &watch::Sender<LinkState>) {
                 }
             });
             metrics::gauge!("healthmon_nats_connected").set(0.0);
-            tracing::warn!(service, %event, "NATS connection lost; reconnecting");
+            if matches!(event, Event::Closed) {
+                // Only after our own drain/close at shutdown: nothing to reconnect.
+                tracing::info!(service, "NATS connection closed");
+            } else {
+                tracing::warn!(service, "NATS connection lost; reconnecting");
+            }
         }
         Event::SlowConsumer(sid) => {
             tracing::error!(
@@ -229,6 +237,20 @@ fn on_event(service: &str, event: &Event, link: &watch::Sender<LinkState>) {
             );
         }
         _ => tracing::warn!(service, %event, "NATS event"),
+    }
+}
+
+/// Returns once the server has processed everything this client sent before,
+/// subscriptions included: a request to a subject nobody serves is answered
+/// "no responders" only after the server has handled our earlier commands.
+/// (`Client::flush` only empties the socket.) Services call it at the end of
+/// `start`, so a caller may publish as soon as `start` returns.
+pub async fn round_trip(client: &Client) -> Result<(), ServiceError> {
+    let subject = format!("{}.sync", client.new_inbox());
+    match client.request(subject, bytes::Bytes::new()).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == async_nats::client::RequestErrorKind::NoResponders => Ok(()),
+        Err(e) => Err(ServiceError::nats("round trip to the server", e)),
     }
 }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 use async_nats::client::RequestErrorKind;
 use async_nats::service::Request as ServiceRequest;
 use async_nats::{Client, Request};
+use bytes::Bytes;
 use serde::{Serialize, de::DeserializeOwned};
 use thiserror::Error;
 
@@ -40,7 +41,18 @@ pub async fn request_json<Q: Serialize, R: DeserializeOwned>(
         subject: subject.to_owned(),
         reason: e.to_string(),
     })?;
-    let request = Request::new().payload(body.into()).timeout(Some(timeout));
+    request(client, subject, body.into(), timeout).await
+}
+
+/// Sends `body` as is (empty for requests without parameters, such as
+/// `summary`) and decodes the JSON answer, or the micro error reply.
+pub async fn request<R: DeserializeOwned>(
+    client: &Client,
+    subject: &str,
+    body: Bytes,
+    timeout: Duration,
+) -> Result<R, QueryError> {
+    let request = Request::new().payload(body).timeout(Some(timeout));
     let msg = client
         .send_request(subject.to_owned(), request)
         .await
@@ -52,17 +64,15 @@ pub async fn request_json<Q: Serialize, R: DeserializeOwned>(
                 reason: e.to_string(),
             },
         })?;
-    if let Some(code) = msg.headers.as_ref().and_then(|h| h.get(ERROR_CODE_HEADER)) {
-        let message = msg
-            .headers
-            .as_ref()
-            .and_then(|h| h.get(ERROR_HEADER))
-            .map(|v| v.as_str().to_owned())
-            .unwrap_or_default();
+    let headers = msg.headers.as_ref();
+    if let Some(code) = headers.and_then(|h| h.get(ERROR_CODE_HEADER)) {
         return Err(QueryError::Service {
             subject: subject.to_owned(),
             code: code.as_str().parse().unwrap_or(500),
-            message,
+            message: headers
+                .and_then(|h| h.get(ERROR_HEADER))
+                .map(|v| v.as_str().to_owned())
+                .unwrap_or_default(),
         });
     }
     serde_json::from_slice(&msg.payload).map_err(|e| QueryError::Decode {
