@@ -1,1 +1,193 @@
-//! placeholder
+//! healthmon aggregator: the central, in-memory view of every site's latest health.
+//!
+//! It subscribes to collector reports (`<prefix>.report.*`) and assessor status
+//! events (`<prefix>.status.*`), keeps the latest of each per site in a
+//! [`state::SiteTable`] (nothing on disk, no history), and serves it:
+//! - to the dashboard API as the NATS micro service `healthmon-aggregator`
+//!   (`<prefix>.agg.{summary,list,get}`, [`queries`]);
+//! - to Prometheus as per-site gauges on `/metrics` ([`exposition`]), so a
+//!   Prometheus server can keep the history healthmon deliberately does not.
+//!
+//! On start it asks every collector to report at once and pulls current
+//! statuses from the assessor ([`bootstrap`]), so a restart shows the whole
+//! fleet within seconds rather than one report interval.
+//!
+//! Pure logic ([`state`], [`views`], [`intake`], [`exposition`]) is separate
+//! from the thin I/O modules ([`ingest`], [`queries`], [`bootstrap`]).
+#![forbid(unsafe_code)]
+
+pub mod bootstrap;
+pub mod exposition;
+pub mod ingest;
+pub mod intake;
+pub mod queries;
+pub mod state;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::Client;
+use healthmon_common::nats::{self, LinkState, NatsConfig};
+use healthmon_common::{CancellationToken, ServiceError, metrics_http, telemetry};
+use healthmon_proto::subjects::AGGREGATOR_SERVICE;
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+
+use crate::ingest::{Ingest, IngestMetrics};
+use crate::state::SiteTable;
+
+pub const DEFAULT_ASSESSOR_BOOTSTRAP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Longest wait for the NATS connection to close after draining at shutdown.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Validated settings (see `main.rs` for the flags).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub nats: NatsConfig,
+    pub metrics_addr: SocketAddr,
+    /// How long to wait for each page of the assessor's `statuses` at start-up.
+    pub assessor_bootstrap_timeout: Duration,
+}
+
+impl Config {
+    /// Settings with defaults for everything but where to connect and listen.
+    pub fn new(nats: NatsConfig, metrics_addr: SocketAddr) -> Self {
+        Config {
+            nats,
+            metrics_addr,
+            assessor_bootstrap_timeout: DEFAULT_ASSESSOR_BOOTSTRAP_TIMEOUT,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.assessor_bootstrap_timeout.is_zero() {
+            return Err(
+                "invalid value for --assessor-bootstrap-timeout: must be above zero".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A running aggregator.
+pub struct Service {
+    /// Where `/metrics` is served (the bound port when 0 was asked for).
+    pub metrics_addr: SocketAddr,
+    task: JoinHandle<Result<(), ServiceError>>,
+}
+
+impl Service {
+    /// Waits until the service stops; `Ok` after a clean shutdown.
+    pub async fn wait(self) -> Result<(), ServiceError> {
+        self.task
+            .await
+            .map_err(|e| ServiceError::Config(format!("aggregator task failed: {e}")))?
+    }
+}
+
+/// Connects, subscribes, registers the micro service and binds `/metrics`;
+/// returns once subscriptions are active at the server.
+pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Service, ServiceError> {
+    config.validate().map_err(ServiceError::Config)?;
+    // Our own token, so a failed start (or a failed part) stops what already runs.
+    let stop = shutdown.child_token();
+    let started = start_parts(config, stop.clone()).await;
+    if started.is_err() {
+        stop.cancel();
+    }
+    started
+}
+
+/// `start`, then `wait`.
+pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), ServiceError> {
+    start(config, shutdown).await?.wait().await
+}
+
+async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service, ServiceError> {
+    // The recorder must exist before counter handles are taken, or they record nowhere.
+    telemetry::metrics_handle();
+    let table = SiteTable::shared();
+    let ingest = Arc::new(Ingest::new(
+        table.clone(),
+        config.nats.subjects.clone(),
+        IngestMetrics::register(),
+    ));
+    // Bind first: a taken port fails at once rather than after NATS retries.
+    let renderer = exposition::renderer(table.clone());
+    let metrics_addr =
+        metrics_http::serve(config.metrics_addr, Some(renderer), stop.clone()).await?;
+
+    let nats::Connection { client, link } = nats::connect(&config.nats, AGGREGATOR_SERVICE).await?;
+    let subjects = &ingest.subjects;
+    let subscribe = |subject: String| {
+        let client = client.clone();
+        async move {
+            client
+                .subscribe(subject.clone())
+                .await
+                .map_err(|e| ServiceError::nats(format!("subscribe {subject}"), e))
+        }
+    };
+    let reports = subscribe(subjects.reports()).await?;
+    let statuses = subscribe(subjects.statuses()).await?;
+    let mut tasks = JoinSet::new();
+    tasks.spawn(ingest::run_reports(reports, ingest.clone(), stop.clone()));
+    tasks.spawn(ingest::run_statuses(statuses, ingest.clone(), stop.clone()));
+    let micro = queries::start(&client, subjects, &table, &stop, &mut tasks).await?;
+    // A peer may publish as soon as `start` returns: make sure the server has our SUBs.
+    nats::round_trip(&client).await?;
+
+    bootstrap::request_resend(&client, &ingest).await?;
+    let pull = tokio::spawn({
+        let (client, ingest, stop) = (client.clone(), ingest.clone(), stop.clone());
+        let timeout = config.assessor_bootstrap_timeout;
+        async move {
+            tokio::select! {
+                _ = stop.cancelled() => {}
+                _ = bootstrap::pull_statuses(&client, &ingest, timeout) => {}
+            }
+        }
+    });
+    tracing::info!(%metrics_addr, "aggregator running");
+    let task = tokio::spawn(supervise(client, link, tasks, pull, micro, stop));
+    Ok(Service { metrics_addr, task })
+}
+
+/// Runs until shutdown (or until a loop ends on its own, which means the
+/// connection was closed under us), then drains the connection.
+async fn supervise(
+    client: Client,
+    mut link: watch::Receiver<LinkState>,
+    mut tasks: JoinSet<()>,
+    pull: JoinHandle<()>,
+    micro: async_nats::service::Service,
+    stop: CancellationToken,
+) -> Result<(), ServiceError> {
+    let ended_early = tokio::select! {
+        biased;
+        _ = stop.cancelled() => false,
+        _ = tasks.join_next() => !stop.is_cancelled(),
+    };
+    stop.cancel();
+    while tasks.join_next().await.is_some() {}
+    let _ = pull.await;
+    let _ = micro.stop().await;
+    nats::drain(&client).await;
+    // `drain` only starts the drain; wait for the close so that, once `wait`
+    // returns, nothing of this service is left at the server.
+    let closed = link.wait_for(|state| !state.connected);
+    if tokio::time::timeout(DRAIN_TIMEOUT, closed).await.is_err() {
+        tracing::warn!("NATS connection not closed within {DRAIN_TIMEOUT:?} of draining");
+    }
+    if ended_early {
+        return Err(ServiceError::nats(
+            "receive",
+            "a subscription or endpoint closed unexpectedly",
+        ));
+    }
+    tracing::info!("aggregator stopped");
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! Filling an empty table right after start-up, instead of waiting a full
+//! report interval and the next status change.
+//!
+//! - [`request_resend`] publishes `<prefix>.cmd.resend`: every collector
+//!   answers with a fresh report at once.
+//! - [`pull_statuses`] pages through the assessor's `statuses` endpoint, so
+//!   sites that are offline (and thus send nothing) show up with their current
+//!   status. The assessor may not be running; then live events will do.
+
+use async_nats::Client;
+use healthmon_common::ServiceError;
+use healthmon_common::query::{QueryError, request_json};
+use healthmon_proto::query::{MAX_LIMIT, PageQuery, StatusPage};
+use healthmon_proto::{Rejection, validate_site_id};
+use std::time::Duration;
+
+use crate::ingest::Ingest;
+use crate::state::lock;
+
+/// Asks every collector for a report now.
+pub async fn request_resend(client: &Client, ingest: &Ingest) -> Result<(), ServiceError> {
+    let subject = ingest.subjects.resend();
+    client
+        .publish(subject.clone(), bytes::Bytes::new())
+        .await
+        .map_err(|e| ServiceError::nats(format!("publish {subject}"), e))?;
+    client
+        .flush()
+        .await
+        .map_err(|e| ServiceError::nats(format!("flush {subject}"), e))?;
+    tracing::info!(%subject, "asked collectors to report now");
+    Ok(())
+}
+
+/// Pulls every site's current status from the assessor; each page gets `timeout`.
+pub async fn pull_statuses(client: &Client, ingest: &Ingest, timeout: Duration) {
+    let subject = ingest.subjects.assessor("statuses");
+    let (mut offset, mut applied) = (0usize, 0usize);
+    loop {
+        let query = PageQuery {
+            offset,
+            limit: MAX_LIMIT,
+        };
+        let page: StatusPage = match request_json(client, &subject, &query, timeout).await {
+            Ok(page) => page,
+            Err(e @ (QueryError::NoResponders(_) | QueryError::TimedOut(_))) => {
+                tracing::info!(error = %e, "assessor not available; statuses will arrive as live events");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not pull statuses from the assessor; statuses will arrive as live events");
+                return;
+            }
+        };
+        let total = page.total;
+        if page.items.is_empty() {
+            break;
+        }
+        offset += page.items.len();
+        applied += apply_page(ingest, page.items);
+        // `total` bounds the paging even if the assessor's fleet changes meanwhile.
+        if offset >= total {
+            break;
+        }
+    }
+    tracing::info!(applied, "pulled current site statuses from the assessor");
+}
+
+/// Applies one page under one lock; returns how many rows took effect.
+fn apply_page(ingest: &Ingest, rows: Vec<healthmon_proto::query::StatusRow>) -> usize {
+    let mut applied = 0;
+    let mut new_sites = false;
+    let mut bad = Vec::new();
+    let sites = {
+        let mut table = lock(&ingest.table);
+        for row in rows {
+            if let Err(e) = validate_site_id(&row.site_id) {
+                bad.push((row.site_id, Rejection::BadSiteId(e)));
+                continue;
+            }
+            if let Some(new_site) = table.apply_bootstrap(row) {
+                applied += 1;
+                new_sites |= new_site;
+            }
+        }
+        table.len()
+    };
+    if new_sites {
+        ingest.metrics.set_sites(sites);
+    }
+    for (site_id, rejection) in bad {
+        ingest.metrics.status_rejected(rejection.reason());
+        ingest.warn_refused("assessor status row", &site_id, &rejection);
+    }
+    applied
+}

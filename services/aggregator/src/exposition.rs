@@ -1,0 +1,297 @@
+//! Per-site Prometheus series, written from current state at scrape time.
+//!
+//! healthmon keeps no history by design; a Prometheus server scraping these
+//! series keeps it instead. Everything here is a gauge of the site's latest
+//! known value, labelled `site` (plus `state`, `connection`, `node`,
+//! `category` or `name`). Label values are escaped per the text format, since
+//! connection, node and custom names come from the sites.
+//!
+//! The text format wants each family's samples contiguous under one
+//! `# HELP`/`# TYPE` pair, so sites are added one at a time into a buffer per
+//! family ([`Exposition::add_site`]) and the buffers are joined at the end
+//! ([`Exposition::finish`]). That lets the caller feed sites in chunks, taking
+//! the table lock once per chunk rather than for the whole scrape.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+
+use healthmon_common::metrics_http::ExtraRenderer;
+use healthmon_proto::{Connectivity, Health, NodeRole};
+
+use crate::state::{Shared, SiteEntry, SiteTable, lock};
+
+/// Metric families in output order: `(name, help)`.
+const FAMILIES: [(&str, &str); 22] = [
+    (
+        "healthmon_site_up",
+        "1 if the assessor considers the site online, else 0.",
+    ),
+    (
+        "healthmon_site_connectivity",
+        "Connectivity of the site as judged by the assessor: 1 for the current state, 0 for the others.",
+    ),
+    (
+        "healthmon_site_health",
+        "Health of the site as judged by the assessor's rules: 1 for the current state, 0 for the others.",
+    ),
+    (
+        "healthmon_site_status_since_timestamp_seconds",
+        "When the site's connectivity or health last changed, unix seconds (central clock).",
+    ),
+    (
+        "healthmon_site_last_report_timestamp_seconds",
+        "Central receive time of the site's latest report, unix seconds.",
+    ),
+    (
+        "healthmon_site_report_interval_seconds",
+        "Report interval announced by the site's collector.",
+    ),
+    (
+        "healthmon_site_lost_reports",
+        "Reports missing from sequence gaps since the aggregator first saw the site.",
+    ),
+    (
+        "healthmon_site_connection_up",
+        "1 if the site's data connection is connected, else 0.",
+    ),
+    (
+        "healthmon_site_node_active",
+        "1 if the cluster node is the site's active node, else 0.",
+    ),
+    (
+        "healthmon_site_script_errors_per_minute",
+        "Script error rate reported by the site.",
+    ),
+    (
+        "healthmon_site_alarm_errors_per_minute",
+        "Alarm evaluation error rate reported by the site.",
+    ),
+    (
+        "healthmon_site_script_errors",
+        "Script errors the site counted since its collector started.",
+    ),
+    (
+        "healthmon_site_alarm_errors",
+        "Alarm evaluation errors the site counted since its collector started.",
+    ),
+    (
+        "healthmon_site_sf_buffer_depth",
+        "Store-and-forward messages pending at the site, by category.",
+    ),
+    (
+        "healthmon_site_cpu_percent",
+        "CPU use reported by the site, percent.",
+    ),
+    (
+        "healthmon_site_memory_used_bytes",
+        "Memory in use reported by the site.",
+    ),
+    (
+        "healthmon_site_memory_total_bytes",
+        "Total memory reported by the site.",
+    ),
+    (
+        "healthmon_site_disk_used_percent",
+        "Disk use reported by the site, percent.",
+    ),
+    (
+        "healthmon_site_load1",
+        "One-minute load average reported by the site.",
+    ),
+    (
+        "healthmon_site_custom",
+        "Custom gauge reported by the site, by name.",
+    ),
+    (
+        "healthmon_site_connections",
+        "Data connections the site reports.",
+    ),
+    ("healthmon_site_nodes", "Cluster nodes the site reports."),
+];
+
+const UP: usize = 0;
+const CONNECTIVITY: usize = 1;
+const HEALTH: usize = 2;
+const STATUS_SINCE: usize = 3;
+const LAST_REPORT: usize = 4;
+const INTERVAL: usize = 5;
+const LOST: usize = 6;
+const CONNECTION_UP: usize = 7;
+const NODE_ACTIVE: usize = 8;
+const SCRIPT_RATE: usize = 9;
+const ALARM_RATE: usize = 10;
+const SCRIPT_TOTAL: usize = 11;
+const ALARM_TOTAL: usize = 12;
+const SF_BUFFER: usize = 13;
+const CPU: usize = 14;
+const MEM_USED: usize = 15;
+const MEM_TOTAL: usize = 16;
+const DISK: usize = 17;
+const LOAD1: usize = 18;
+const CUSTOM: usize = 19;
+const CONNECTIONS: usize = 20;
+const NODES: usize = 21;
+
+/// A value as the text format writes it; integers stay exact.
+#[derive(Clone, Copy)]
+enum Num {
+    Int(u64),
+    Float(f64),
+    /// Unix milliseconds written as exact seconds with three decimals.
+    Millis(u64),
+}
+
+impl From<bool> for Num {
+    fn from(b: bool) -> Self {
+        Num::Int(u64::from(b))
+    }
+}
+
+/// Per-site series being collected, one buffer per family.
+pub struct Exposition {
+    bodies: Vec<String>,
+}
+
+impl Default for Exposition {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Exposition {
+    pub fn new() -> Self {
+        Exposition {
+            bodies: vec![String::new(); FAMILIES.len()],
+        }
+    }
+
+    pub fn add_site(&mut self, site: &str, entry: &SiteEntry) {
+        let s = [("site", site)];
+        self.put(UP, &s, (entry.connectivity == Connectivity::Online).into());
+        for state in Connectivity::ALL {
+            let labels = [("site", site), ("state", state.as_str())];
+            self.put(CONNECTIVITY, &labels, (entry.connectivity == state).into());
+        }
+        for state in Health::ALL {
+            let labels = [("site", site), ("state", state.as_str())];
+            self.put(HEALTH, &labels, (entry.health == state).into());
+        }
+        if let Some(ms) = entry.status_since_ms {
+            self.put(STATUS_SINCE, &s, Num::Millis(ms));
+        }
+        if let Some(ms) = entry.last_report_ms {
+            self.put(LAST_REPORT, &s, Num::Millis(ms));
+        }
+        self.put(LOST, &s, Num::Int(entry.lost_reports));
+        let Some(r) = &entry.report else { return };
+        self.put(INTERVAL, &s, Num::Float(r.interval_ms as f64 / 1000.0));
+        self.put(CONNECTIONS, &s, Num::Int(r.connections.len() as u64));
+        for c in &r.connections {
+            let labels = [("site", site), ("connection", c.name.as_str())];
+            self.put(CONNECTION_UP, &labels, c.connected.into());
+        }
+        self.put(NODES, &s, Num::Int(r.nodes.len() as u64));
+        for n in &r.nodes {
+            let labels = [("site", site), ("node", n.name.as_str())];
+            self.put(NODE_ACTIVE, &labels, (n.role == NodeRole::Active).into());
+        }
+        self.put(SCRIPT_RATE, &s, Num::Float(r.script_errors.per_min));
+        self.put(ALARM_RATE, &s, Num::Float(r.alarm_errors.per_min));
+        self.put(SCRIPT_TOTAL, &s, Num::Int(r.script_errors.total));
+        self.put(ALARM_TOTAL, &s, Num::Int(r.alarm_errors.total));
+        for (category, depth) in [
+            ("external", r.sf_buffer.external),
+            ("notification", r.sf_buffer.notification),
+            ("db_write", r.sf_buffer.db_write),
+        ] {
+            let labels = [("site", site), ("category", category)];
+            self.put(SF_BUFFER, &labels, Num::Int(depth));
+        }
+        if let Some(res) = &r.resources {
+            self.put(CPU, &s, Num::Float(res.cpu_pct));
+            self.put(MEM_USED, &s, Num::Int(res.mem_used_bytes));
+            self.put(MEM_TOTAL, &s, Num::Int(res.mem_total_bytes));
+            self.put(DISK, &s, Num::Float(res.disk_used_pct));
+            self.put(LOAD1, &s, Num::Float(res.load1));
+        }
+        for (name, value) in &r.custom {
+            let labels = [("site", site), ("name", name.as_str())];
+            self.put(CUSTOM, &labels, Num::Float(*value));
+        }
+    }
+
+    /// Appends every family with `# HELP`/`# TYPE`, including empty ones, so
+    /// the set of families a scraper sees does not depend on the fleet.
+    pub fn finish(self, out: &mut String) {
+        for ((name, help), body) in FAMILIES.iter().zip(self.bodies) {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} gauge");
+            out.push_str(&body);
+        }
+    }
+
+    fn put(&mut self, family: usize, labels: &[(&str, &str)], value: Num) {
+        let out = &mut self.bodies[family];
+        out.push_str(FAMILIES[family].0);
+        out.push('{');
+        for (i, (key, val)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(key);
+            out.push_str("=\"");
+            escape_label_value(val, out);
+            out.push('"');
+        }
+        out.push_str("} ");
+        let _ = match value {
+            Num::Int(n) => write!(out, "{n}"),
+            Num::Millis(ms) => write!(out, "{}.{:03}", ms / 1000, ms % 1000),
+            Num::Float(f) if f.is_nan() => write!(out, "NaN"),
+            Num::Float(f) if f.is_infinite() => {
+                write!(out, "{}", if f > 0.0 { "+Inf" } else { "-Inf" })
+            }
+            Num::Float(f) => write!(out, "{f}"),
+        };
+        out.push('\n');
+    }
+}
+
+/// Escapes `\`, `"` and newline, the three characters the text format reserves in label values.
+pub fn escape_label_value(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Sites rendered per lock acquisition: keeps each hold short at 100k+ sites.
+const SITES_PER_LOCK: usize = 512;
+
+/// The scrape-time renderer handed to `healthmon_common::metrics_http::serve`.
+pub fn renderer(table: Shared) -> ExtraRenderer {
+    Arc::new(move |out: &mut String| render_table(&table, out))
+}
+
+/// Renders every site, sorted by id, taking the lock once per chunk of sites.
+pub fn render_table(table: &Mutex<SiteTable>, out: &mut String) {
+    let mut ids = lock(table).site_ids();
+    ids.sort_unstable();
+    let mut exposition = Exposition::new();
+    for chunk in ids.chunks(SITES_PER_LOCK) {
+        let table = lock(table);
+        for id in chunk {
+            if let Some(entry) = table.get(id) {
+                exposition.add_site(id, entry);
+            }
+        }
+    }
+    exposition.finish(out);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,248 @@
+use healthmon_proto::query::StatusRow;
+use healthmon_proto::{ConnectionStatus, HealthReport, Node, Resources};
+use proptest::prelude::*;
+
+use super::*;
+use crate::state::SiteTable;
+
+#[path = "../../tests/support/prom_text.rs"]
+mod prom_text;
+
+fn rich_report(site: &str) -> HealthReport {
+    let mut r = HealthReport::new(site, "i1", 1);
+    r.interval_ms = 30_000;
+    r.nodes = vec![
+        Node {
+            name: "node-a".into(),
+            role: NodeRole::Active,
+        },
+        Node {
+            name: "node-b".into(),
+            role: NodeRole::Standby,
+        },
+    ];
+    r.connections = vec![
+        ConnectionStatus {
+            name: "plc \"main\"\\1".into(),
+            connected: true,
+        },
+        ConnectionStatus {
+            name: "opc-ua".into(),
+            connected: false,
+        },
+    ];
+    r.script_errors.total = 42;
+    r.script_errors.per_min = 1.5;
+    r.alarm_errors.per_min = 0.25;
+    r.sf_buffer.db_write = 7;
+    r.resources = Some(Resources {
+        cpu_pct: 12.5,
+        mem_used_bytes: 1 << 30,
+        mem_total_bytes: 1 << 32,
+        disk_used_pct: 50.0,
+        load1: 0.75,
+    });
+    r.custom.insert("response_ms".into(), -3.5);
+    r
+}
+
+fn render(table: &SiteTable) -> String {
+    let mut exposition = Exposition::new();
+    for (id, entry) in table.iter() {
+        exposition.add_site(id, entry);
+    }
+    let mut out = String::new();
+    exposition.finish(&mut out);
+    out
+}
+
+#[test]
+fn renders_every_series_of_a_reporting_site() {
+    let mut table = SiteTable::new();
+    table
+        .apply_report(rich_report("s1"), 1_700_000_000_123)
+        .unwrap();
+    let text = render(&table);
+    let scrape = prom_text::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let v = |name: &str, labels: &[(&str, &str)]| {
+        let mut all = vec![("site", "s1")];
+        all.extend_from_slice(labels);
+        scrape
+            .value(name, &all)
+            .unwrap_or_else(|| panic!("no {name} {labels:?}\n{text}"))
+    };
+    assert_eq!(v("healthmon_site_up", &[]), 0.0);
+    assert_eq!(
+        v("healthmon_site_connectivity", &[("state", "unknown")]),
+        1.0
+    );
+    assert_eq!(
+        v("healthmon_site_connectivity", &[("state", "online")]),
+        0.0
+    );
+    assert_eq!(v("healthmon_site_health", &[("state", "unknown")]), 1.0);
+    assert_eq!(
+        v("healthmon_site_last_report_timestamp_seconds", &[]),
+        1_700_000_000.123
+    );
+    assert_eq!(
+        v(
+            "healthmon_site_connection_up",
+            &[("connection", "plc \"main\"\\1")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        v("healthmon_site_connection_up", &[("connection", "opc-ua")]),
+        0.0
+    );
+    assert_eq!(v("healthmon_site_node_active", &[("node", "node-a")]), 1.0);
+    assert_eq!(v("healthmon_site_node_active", &[("node", "node-b")]), 0.0);
+    assert_eq!(v("healthmon_site_script_errors_per_minute", &[]), 1.5);
+    assert_eq!(v("healthmon_site_alarm_errors_per_minute", &[]), 0.25);
+    assert_eq!(v("healthmon_site_script_errors", &[]), 42.0);
+    assert_eq!(v("healthmon_site_alarm_errors", &[]), 0.0);
+    assert_eq!(
+        v(
+            "healthmon_site_sf_buffer_depth",
+            &[("category", "db_write")]
+        ),
+        7.0
+    );
+    assert_eq!(
+        v(
+            "healthmon_site_sf_buffer_depth",
+            &[("category", "external")]
+        ),
+        0.0
+    );
+    assert_eq!(v("healthmon_site_lost_reports", &[]), 0.0);
+    assert_eq!(v("healthmon_site_cpu_percent", &[]), 12.5);
+    assert_eq!(
+        v("healthmon_site_memory_total_bytes", &[]),
+        (1u64 << 32) as f64
+    );
+    assert_eq!(v("healthmon_site_load1", &[]), 0.75);
+    assert_eq!(v("healthmon_site_custom", &[("name", "response_ms")]), -3.5);
+    assert_eq!(v("healthmon_site_report_interval_seconds", &[]), 30.0);
+    for (name, _) in FAMILIES {
+        assert_eq!(
+            scrape.types.get(name).map(String::as_str),
+            Some("gauge"),
+            "{name}"
+        );
+        assert!(
+            !name.ends_with("_total"),
+            "gauges are not named _total: {name}"
+        );
+    }
+    assert!(text.contains(r#"connection="plc \"main\"\\1""#), "{text}");
+}
+
+#[test]
+fn a_site_known_only_from_the_assessor_has_status_series_only() {
+    let mut table = SiteTable::new();
+    table.apply_bootstrap(StatusRow {
+        site_id: "quiet".into(),
+        connectivity: Connectivity::Online,
+        health: Health::Degraded,
+        reasons: vec![],
+        last_report_ms: None,
+        since_ms: 2_000,
+    });
+    let scrape = prom_text::parse(&render(&table)).unwrap();
+    let site = [("site", "quiet")];
+    assert_eq!(scrape.value("healthmon_site_up", &site), Some(1.0));
+    assert_eq!(
+        scrape.value(
+            "healthmon_site_health",
+            &[("site", "quiet"), ("state", "degraded")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        scrape.value("healthmon_site_status_since_timestamp_seconds", &site),
+        Some(2.0)
+    );
+    assert_eq!(
+        scrape.value("healthmon_site_last_report_timestamp_seconds", &site),
+        None
+    );
+    assert_eq!(scrape.value("healthmon_site_cpu_percent", &site), None);
+}
+
+#[test]
+fn render_table_matches_unchunked_rendering_in_site_order() {
+    let table = SiteTable::shared();
+    for i in 0..(SITES_PER_LOCK * 2 + 3) {
+        let site = format!("s{i:04}");
+        lock(&table)
+            .apply_report(HealthReport::new(site, "i", 1), 1)
+            .unwrap();
+    }
+    let mut out = String::new();
+    render_table(&table, &mut out);
+    let scrape = prom_text::parse(&out).unwrap();
+    let up: Vec<_> = scrape
+        .samples
+        .iter()
+        .filter(|s| s.name == "healthmon_site_up")
+        .map(|s| s.label("site").unwrap().to_owned())
+        .collect();
+    assert_eq!(up.len(), SITES_PER_LOCK * 2 + 3);
+    assert!(up.windows(2).all(|w| w[0] < w[1]), "sorted by site");
+}
+
+#[test]
+fn non_finite_values_use_the_text_format_spelling() {
+    let mut e = Exposition::new();
+    e.put(CPU, &[("site", "s")], Num::Float(f64::NAN));
+    e.put(LOAD1, &[("site", "s")], Num::Float(f64::INFINITY));
+    let mut out = String::new();
+    e.finish(&mut out);
+    assert!(out.contains("healthmon_site_cpu_percent{site=\"s\"} NaN\n"));
+    assert!(out.contains("healthmon_site_load1{site=\"s\"} +Inf\n"));
+    prom_text::parse(&out).unwrap();
+}
+
+proptest! {
+    #[test]
+    fn any_names_render_to_valid_text_that_reads_back(
+        connection in "\\PC{1,40}",
+        custom in "[ -~]{1,20}",
+        newline_name in "[a-z]{0,3}\n[a-z\\\\\"]{0,3}",
+    ) {
+        let mut r = HealthReport::new("s", "i", 1);
+        r.connections = vec![ConnectionStatus { name: connection.clone(), connected: true }];
+        r.nodes = vec![Node { name: newline_name.clone(), role: NodeRole::Active }];
+        r.custom.insert(custom.clone(), 1.0);
+        let mut table = SiteTable::new();
+        table.apply_report(r, 5).unwrap();
+        let text = render(&table);
+        let scrape = prom_text::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(scrape.value("healthmon_site_connection_up", &[("connection", connection.as_str())]), Some(1.0));
+        prop_assert_eq!(scrape.value("healthmon_site_custom", &[("name", custom.as_str())]), Some(1.0));
+        prop_assert_eq!(scrape.value("healthmon_site_node_active", &[("node", newline_name.as_str())]), Some(1.0));
+    }
+
+    #[test]
+    fn exactly_one_state_is_set(c in 0usize..4, h in 0usize..4) {
+        let mut table = SiteTable::new();
+        table.apply_bootstrap(StatusRow {
+            site_id: "s".into(),
+            connectivity: Connectivity::ALL[c],
+            health: Health::ALL[h],
+            reasons: vec![],
+            last_report_ms: Some(1),
+            since_ms: 1,
+        });
+        let scrape = prom_text::parse(&render(&table)).unwrap();
+        for family in ["healthmon_site_connectivity", "healthmon_site_health"] {
+            let states: Vec<_> = scrape.samples.iter().filter(|s| s.name == family).collect();
+            prop_assert_eq!(states.len(), 4);
+            prop_assert_eq!(states.iter().filter(|s| s.value == 1.0).count(), 1);
+        }
+        let up = scrape.value("healthmon_site_up", &[("site", "s")]).unwrap();
+        prop_assert_eq!(up == 1.0, Connectivity::ALL[c] == Connectivity::Online);
+    }
+}

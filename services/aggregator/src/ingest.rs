@@ -1,0 +1,222 @@
+//! The subscription loops feeding the site table: reports and status events.
+//!
+//! Each loop does only CPU work per message: decode and validate (no lock),
+//! then one short lock to apply, then counters through pre-registered handles.
+//! Nothing in the loop awaits other I/O, so a burst is consumed as fast as the
+//! client delivers it and the client's buffer is what absorbs spikes (if it
+//! ever overflows, healthmon-common counts a `slow_consumer` event).
+
+use std::sync::Arc;
+
+use async_nats::Subscriber;
+use futures::StreamExt;
+use healthmon_common::CancellationToken;
+use healthmon_common::clock::now_ms;
+use healthmon_proto::{Rejection, Subjects};
+use metrics::{Counter, Gauge};
+
+use crate::intake;
+use crate::state::{Shared, lock};
+use healthmon_common::log_limit::LogLimiter;
+
+/// Counter handles resolved once, so the hot path does no registry look-ups.
+pub struct IngestMetrics {
+    accepted: Counter,
+    rejected: Vec<Counter>,
+    status_applied: Counter,
+    status_rejected: Vec<Counter>,
+    lost: Counter,
+    restarts: Counter,
+    sites: Gauge,
+}
+
+impl IngestMetrics {
+    /// Registers every counter at zero (each rejection reason included), so a
+    /// dashboard sees a flat line rather than a missing series.
+    pub fn register() -> Self {
+        metrics::describe_counter!(
+            "healthmon_aggregator_reports_accepted_total",
+            "Reports accepted into the site table."
+        );
+        metrics::describe_counter!(
+            "healthmon_aggregator_reports_rejected_total",
+            "Reports refused, by reason."
+        );
+        metrics::describe_counter!(
+            "healthmon_aggregator_status_applied_total",
+            "Status events applied."
+        );
+        metrics::describe_counter!(
+            "healthmon_aggregator_status_rejected_total",
+            "Status events refused, by reason."
+        );
+        metrics::describe_counter!(
+            "healthmon_aggregator_lost_reports_total",
+            "Reports missing from sequence gaps, all sites."
+        );
+        metrics::describe_counter!(
+            "healthmon_aggregator_collector_restarts_total",
+            "Reports from a new collector instance of a known site."
+        );
+        metrics::describe_gauge!("healthmon_aggregator_sites", "Sites held in memory.");
+        let by_reason = |name: &'static str, reasons: &[&'static str]| {
+            reasons
+                .iter()
+                .map(|reason| metrics::counter!(name, "reason" => *reason))
+                .collect()
+        };
+        IngestMetrics {
+            accepted: metrics::counter!("healthmon_aggregator_reports_accepted_total"),
+            rejected: by_reason(
+                "healthmon_aggregator_reports_rejected_total",
+                &Rejection::REASONS,
+            ),
+            status_applied: metrics::counter!("healthmon_aggregator_status_applied_total"),
+            status_rejected: by_reason(
+                "healthmon_aggregator_status_rejected_total",
+                &intake::STATUS_REASONS,
+            ),
+            lost: metrics::counter!("healthmon_aggregator_lost_reports_total"),
+            restarts: metrics::counter!("healthmon_aggregator_collector_restarts_total"),
+            sites: metrics::gauge!("healthmon_aggregator_sites"),
+        }
+    }
+
+    pub fn set_sites(&self, count: usize) {
+        self.sites.set(count as f64);
+    }
+
+    fn report_rejected(&self, reason: &'static str) {
+        match Rejection::REASONS.iter().position(|r| *r == reason) {
+            Some(i) => self.rejected[i].increment(1),
+            None => {
+                metrics::counter!("healthmon_aggregator_reports_rejected_total", "reason" => reason)
+                    .increment(1)
+            }
+        }
+    }
+
+    pub fn status_rejected(&self, reason: &'static str) {
+        match intake::STATUS_REASONS.iter().position(|r| *r == reason) {
+            Some(i) => self.status_rejected[i].increment(1),
+            None => {
+                metrics::counter!("healthmon_aggregator_status_rejected_total", "reason" => reason)
+                    .increment(1)
+            }
+        }
+    }
+}
+
+/// What the loops (and the start-up pull) share.
+pub struct Ingest {
+    pub table: Shared,
+    pub subjects: Subjects,
+    pub metrics: IngestMetrics,
+    // Shared by both subscription loops and the start-up pull.
+    warn: std::sync::Mutex<LogLimiter>,
+}
+
+impl Ingest {
+    pub fn new(table: Shared, subjects: Subjects, metrics: IngestMetrics) -> Self {
+        Ingest {
+            table,
+            subjects,
+            metrics,
+            warn: std::sync::Mutex::new(LogLimiter::default()),
+        }
+    }
+
+    /// Handles one message from `<prefix>.report.*`.
+    pub fn report(&self, subject: &str, payload: &[u8]) {
+        let outcome = intake::report(&self.subjects, subject, payload).and_then(|report| {
+            let received_ms = now_ms();
+            let mut table = lock(&self.table);
+            let applied = table.apply_report(report, received_ms)?;
+            Ok((applied, table.len()))
+        });
+        match outcome {
+            Ok((applied, sites)) => {
+                self.metrics.accepted.increment(1);
+                if applied.lost > 0 {
+                    self.metrics.lost.increment(applied.lost);
+                }
+                if applied.restarted {
+                    self.metrics.restarts.increment(1);
+                }
+                if applied.new_site {
+                    self.metrics.set_sites(sites);
+                }
+            }
+            Err(rejection) => {
+                self.metrics.report_rejected(rejection.reason());
+                self.warn_refused("report", subject, &rejection);
+            }
+        }
+    }
+
+    /// Handles one message from `<prefix>.status.*`.
+    pub fn status(&self, subject: &str, payload: &[u8]) {
+        match intake::status(&self.subjects, subject, payload) {
+            Ok(event) => {
+                let (new_site, sites) = {
+                    let mut table = lock(&self.table);
+                    (table.apply_status(event), table.len())
+                };
+                self.metrics.status_applied.increment(1);
+                if new_site {
+                    self.metrics.set_sites(sites);
+                }
+            }
+            Err(rejection) => {
+                self.metrics.status_rejected(rejection.reason());
+                self.warn_refused("status event", subject, &rejection);
+            }
+        }
+    }
+
+    pub fn warn_refused(&self, what: &str, subject: &str, rejection: &Rejection) {
+        let permit = self
+            .warn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .allow();
+        if let Some(suppressed) = permit {
+            tracing::warn!(
+                subject,
+                reason = rejection.reason(),
+                suppressed_since_last_line = suppressed,
+                "{what} refused: {rejection}"
+            );
+        }
+    }
+}
+
+/// Consumes reports until `stop` or the subscription ends.
+pub async fn run_reports(sub: Subscriber, ingest: Arc<Ingest>, stop: CancellationToken) {
+    consume(sub, stop, |subject, payload| {
+        ingest.report(subject, payload)
+    })
+    .await;
+}
+
+/// Consumes status events until `stop` or the subscription ends.
+pub async fn run_statuses(sub: Subscriber, ingest: Arc<Ingest>, stop: CancellationToken) {
+    consume(sub, stop, |subject, payload| {
+        ingest.status(subject, payload)
+    })
+    .await;
+}
+
+async fn consume(mut sub: Subscriber, stop: CancellationToken, handle: impl Fn(&str, &[u8])) {
+    loop {
+        let msg = tokio::select! {
+            biased;
+            _ = stop.cancelled() => break,
+            msg = sub.next() => match msg {
+                Some(msg) => msg,
+                None => break,
+            },
+        };
+        handle(msg.subject.as_str(), &msg.payload);
+    }
+}

@@ -1,0 +1,191 @@
+//! The aggregator's whole memory: the latest known state of every site.
+//!
+//! Pure data and rules, no I/O, so it is tested exhaustively in isolation.
+//! Callers keep one [`SiteTable`] behind a single mutex ([`Shared`]) and hold
+//! it only for these O(1) updates (or one pass for a query): decoding and
+//! validation happen before the lock is taken.
+//!
+//! Two sources feed an entry:
+//! - reports (collector → here): the latest accepted report, its central
+//!   receive time, and the count of reports lost to `seq` gaps;
+//! - statuses (assessor → here): connectivity, health and reasons, either live
+//!   [`StatusEvent`]s or rows pulled from the assessor at start-up. A live event
+//!   always wins; a pulled row only fills in what no newer status has set.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use healthmon_proto::query::StatusRow;
+use healthmon_proto::{Connectivity, Health, HealthReport, Rejection, StatusEvent};
+
+/// The table as the service's tasks share it.
+pub type Shared = Arc<Mutex<SiteTable>>;
+
+/// Locks the table. A panic elsewhere while holding the lock cannot leave an
+/// entry half-written in a way that matters for display, so poisoning is ignored
+/// rather than taking the whole service down.
+pub fn lock(table: &Mutex<SiteTable>) -> MutexGuard<'_, SiteTable> {
+    table.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Everything known about one site.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SiteEntry {
+    /// The latest accepted report; `None` for a site known only from the assessor.
+    pub report: Option<HealthReport>,
+    /// Central receive time of the latest report, unix ms.
+    pub last_report_ms: Option<u64>,
+    pub connectivity: Connectivity,
+    pub health: Health,
+    pub reasons: Vec<String>,
+    /// When connectivity or health last changed, unix ms.
+    pub status_since_ms: Option<u64>,
+    /// Assessor time of the newest status information applied; orders pulled
+    /// rows against live events.
+    status_at_ms: Option<u64>,
+    /// Reports missing from `seq` gaps within one collector instance.
+    pub lost_reports: u64,
+}
+
+/// What accepting a report did, for the service's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Applied {
+    /// The site was not known before.
+    pub new_site: bool,
+    /// The report came from a new collector instance (a restart).
+    pub restarted: bool,
+    /// Reports skipped since the previous one of the same instance.
+    pub lost: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct SiteTable {
+    sites: HashMap<String, SiteEntry>,
+}
+
+impl SiteTable {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn shared() -> Shared {
+        Arc::new(Mutex::new(Self::new()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.sites.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sites.is_empty()
+    }
+
+    pub fn get(&self, site_id: &str) -> Option<&SiteEntry> {
+        self.sites.get(site_id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &SiteEntry)> {
+        self.sites.iter().map(|(id, e)| (id.as_str(), e))
+    }
+
+    /// Every site id, for work done in chunks outside one long lock.
+    pub fn site_ids(&self) -> Vec<String> {
+        self.sites.keys().cloned().collect()
+    }
+
+    /// Accepts an already validated report received at `received_ms`.
+    ///
+    /// Within one collector `instance`, `seq` must grow; an older or equal one
+    /// is a duplicate or a reordering and is refused as `stale_seq`. A new
+    /// instance means the collector restarted, so its `seq` starts afresh.
+    pub fn apply_report(
+        &mut self,
+        report: HealthReport,
+        received_ms: u64,
+    ) -> Result<Applied, Rejection> {
+        // get_mut first so that the steady state (a known site) allocates no key.
+        let Some(entry) = self.sites.get_mut(report.site_id.as_str()) else {
+            let site_id = report.site_id.clone();
+            let entry = SiteEntry {
+                report: Some(report),
+                last_report_ms: Some(received_ms),
+                ..SiteEntry::default()
+            };
+            self.sites.insert(site_id, entry);
+            return Ok(Applied {
+                new_site: true,
+                ..Applied::default()
+            });
+        };
+        let mut applied = Applied::default();
+        match &entry.report {
+            Some(last) if last.instance == report.instance => {
+                if report.seq <= last.seq {
+                    return Err(Rejection::StaleSeq {
+                        seq: report.seq,
+                        last: last.seq,
+                    });
+                }
+                applied.lost = report.seq - last.seq - 1;
+            }
+            Some(_) => applied.restarted = true,
+            None => {}
+        }
+        entry.lost_reports = entry.lost_reports.saturating_add(applied.lost);
+        entry.last_report_ms = Some(received_ms);
+        entry.report = Some(report);
+        Ok(applied)
+    }
+
+    /// Applies a live status event (already checked against its subject).
+    /// Returns whether the site was new.
+    pub fn apply_status(&mut self, event: StatusEvent) -> bool {
+        let changed_per_assessor = event.connectivity != event.previous_connectivity
+            || event.health != event.previous_health;
+        let (entry, new_site) = self.entry(event.site_id);
+        let changed_here = entry.connectivity != event.connectivity || entry.health != event.health;
+        if changed_per_assessor || changed_here || entry.status_since_ms.is_none() {
+            entry.status_since_ms = Some(event.at_ms);
+        }
+        entry.connectivity = event.connectivity;
+        entry.health = event.health;
+        entry.reasons = event.reasons;
+        entry.status_at_ms = Some(event.at_ms);
+        if entry.last_report_ms.is_none() {
+            entry.last_report_ms = event.last_report_ms;
+        }
+        new_site
+    }
+
+    /// Applies a row pulled from the assessor at start-up, unless a status at
+    /// least as new already arrived live. Returns `Some(new_site)` when applied.
+    pub fn apply_bootstrap(&mut self, row: StatusRow) -> Option<bool> {
+        if let Some(entry) = self.sites.get(row.site_id.as_str())
+            && entry.status_at_ms.is_some_and(|at| row.since_ms <= at)
+        {
+            return None;
+        }
+        let (entry, new_site) = self.entry(row.site_id);
+        entry.connectivity = row.connectivity;
+        entry.health = row.health;
+        entry.reasons = row.reasons;
+        entry.status_since_ms = Some(row.since_ms);
+        entry.status_at_ms = Some(row.since_ms);
+        if entry.last_report_ms.is_none() {
+            entry.last_report_ms = row.last_report_ms;
+        }
+        Some(new_site)
+    }
+
+    fn entry(&mut self, site_id: String) -> (&mut SiteEntry, bool) {
+        let mut new_site = false;
+        let entry = self.sites.entry(site_id).or_insert_with(|| {
+            new_site = true;
+            SiteEntry::default()
+        });
+        (entry, new_site)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,314 @@
+use std::collections::BTreeSet;
+
+use healthmon_proto::query::{ListQuery, SortOrder, StatusRow};
+use healthmon_proto::status::severity_rank;
+use proptest::prelude::*;
+
+use super::*;
+
+fn report(site: &str, instance: &str, seq: u64) -> HealthReport {
+    HealthReport::new(site, instance, seq)
+}
+
+fn event(site: &str, at_ms: u64, c: Connectivity, h: Health) -> StatusEvent {
+    StatusEvent {
+        v: 1,
+        site_id: site.into(),
+        at_ms,
+        connectivity: c,
+        previous_connectivity: Connectivity::Unknown,
+        health: h,
+        previous_health: Health::Unknown,
+        reasons: vec![format!("{c}/{h}")],
+        last_report_ms: None,
+    }
+}
+
+fn row(site: &str, since_ms: u64, c: Connectivity, h: Health) -> StatusRow {
+    StatusRow {
+        site_id: site.into(),
+        connectivity: c,
+        health: h,
+        reasons: vec!["from assessor".into()],
+        last_report_ms: Some(since_ms),
+        since_ms,
+    }
+}
+
+#[test]
+fn first_report_creates_an_unknown_site() {
+    let mut t = SiteTable::new();
+    let applied = t.apply_report(report("a", "i", 3), 100).unwrap();
+    assert_eq!(
+        applied,
+        Applied {
+            new_site: true,
+            restarted: false,
+            lost: 0
+        }
+    );
+    let e = t.get("a").unwrap();
+    assert_eq!(
+        (e.connectivity, e.health),
+        (Connectivity::Unknown, Health::Unknown)
+    );
+    assert_eq!(e.last_report_ms, Some(100));
+    assert_eq!(
+        e.lost_reports, 0,
+        "a first report with seq > 1 loses nothing we saw"
+    );
+}
+
+#[test]
+fn stale_seq_is_refused_and_changes_nothing() {
+    let mut t = SiteTable::new();
+    t.apply_report(report("a", "i", 5), 100).unwrap();
+    for seq in [5, 4, 1] {
+        let err = t.apply_report(report("a", "i", seq), 200).unwrap_err();
+        assert_eq!(err.reason(), "stale_seq");
+    }
+    assert_eq!(t.get("a").unwrap().last_report_ms, Some(100));
+    assert_eq!(t.get("a").unwrap().report.as_ref().unwrap().seq, 5);
+}
+
+#[test]
+fn gaps_count_as_lost_and_a_new_instance_restarts_seq() {
+    let mut t = SiteTable::new();
+    t.apply_report(report("a", "i", 1), 1).unwrap();
+    assert_eq!(t.apply_report(report("a", "i", 4), 2).unwrap().lost, 2);
+    let restart = t.apply_report(report("a", "j", 1), 3).unwrap();
+    assert_eq!(
+        restart,
+        Applied {
+            new_site: false,
+            restarted: true,
+            lost: 0
+        }
+    );
+    assert_eq!(t.apply_report(report("a", "j", 3), 4).unwrap().lost, 1);
+    assert_eq!(t.get("a").unwrap().lost_reports, 3);
+}
+
+#[test]
+fn status_event_sets_status_and_creates_unseen_sites() {
+    let mut t = SiteTable::new();
+    assert!(t.apply_status(event("x", 50, Connectivity::Offline, Health::Critical)));
+    let e = t.get("x").unwrap();
+    assert_eq!(
+        (e.connectivity, e.health),
+        (Connectivity::Offline, Health::Critical)
+    );
+    assert_eq!(e.reasons, vec!["offline/critical".to_owned()]);
+    assert_eq!(e.status_since_ms, Some(50));
+    assert!(e.report.is_none());
+}
+
+#[test]
+fn reasons_only_change_keeps_status_since() {
+    let mut t = SiteTable::new();
+    t.apply_status(event("x", 50, Connectivity::Online, Health::Degraded));
+    let mut again = event("x", 80, Connectivity::Online, Health::Degraded);
+    again.previous_connectivity = Connectivity::Online;
+    again.previous_health = Health::Degraded;
+    again.reasons = vec!["other rule".into()];
+    assert!(!t.apply_status(again));
+    let e = t.get("x").unwrap();
+    assert_eq!(e.status_since_ms, Some(50));
+    assert_eq!(e.reasons, vec!["other rule".to_owned()]);
+}
+
+#[test]
+fn bootstrap_never_overrides_a_newer_live_status() {
+    let mut t = SiteTable::new();
+    t.apply_status(event("live", 100, Connectivity::Offline, Health::Healthy));
+    assert_eq!(
+        t.apply_bootstrap(row("live", 90, Connectivity::Online, Health::Healthy)),
+        None
+    );
+    assert_eq!(
+        t.apply_bootstrap(row("live", 100, Connectivity::Online, Health::Healthy)),
+        None
+    );
+    assert_eq!(t.get("live").unwrap().connectivity, Connectivity::Offline);
+    // A strictly newer row (the status changed again before our pull) wins.
+    assert_eq!(
+        t.apply_bootstrap(row("live", 120, Connectivity::Late, Health::Healthy)),
+        Some(false)
+    );
+    assert_eq!(t.get("live").unwrap().connectivity, Connectivity::Late);
+    // Sites only the assessor knows (offline ones) are created.
+    assert_eq!(
+        t.apply_bootstrap(row("gone", 10, Connectivity::Offline, Health::Unknown)),
+        Some(true)
+    );
+    assert_eq!(t.get("gone").unwrap().last_report_ms, Some(10));
+    // And a live event after the pull always applies.
+    t.apply_status(event("gone", 5, Connectivity::Online, Health::Healthy));
+    assert_eq!(t.get("gone").unwrap().connectivity, Connectivity::Online);
+}
+
+#[test]
+fn reports_keep_status_and_statuses_keep_reports() {
+    let mut t = SiteTable::new();
+    t.apply_report(report("a", "i", 1), 10).unwrap();
+    t.apply_status(event("a", 20, Connectivity::Online, Health::Healthy));
+    t.apply_report(report("a", "i", 2), 30).unwrap();
+    let e = t.get("a").unwrap();
+    assert_eq!(e.connectivity, Connectivity::Online);
+    assert_eq!(e.report.as_ref().unwrap().seq, 2);
+    assert_eq!(e.last_report_ms, Some(30));
+}
+
+#[test]
+fn get_list_and_summary_views() {
+    let mut t = SiteTable::new();
+    t.apply_report(report("b-site", "i", 1), 10).unwrap();
+    t.apply_status(event("a-site", 20, Connectivity::Online, Health::Healthy));
+    t.apply_status(event("c-site", 20, Connectivity::Offline, Health::Healthy));
+    let s = t.summary();
+    assert_eq!(
+        (s.total, s.online, s.offline, s.unknown, s.healthy),
+        (3, 1, 1, 1, 2)
+    );
+    let ids = |q: ListQuery| {
+        t.list(&q)
+            .sites
+            .into_iter()
+            .map(|s| s.site_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(ListQuery::default()), ["c-site", "b-site", "a-site"]);
+    assert_eq!(
+        ids(ListQuery {
+            sort: SortOrder::SiteId,
+            ..Default::default()
+        }),
+        ["a-site", "b-site", "c-site"]
+    );
+    let page = t.list(&ListQuery {
+        search: Some("SITE".into()),
+        offset: 1,
+        limit: 1,
+        ..Default::default()
+    });
+    assert_eq!((page.total, page.offset, page.limit), (3, 1, 1));
+    assert_eq!(page.sites[0].site_id, "b-site");
+    let offline = t.list(&ListQuery {
+        connectivity: vec![Connectivity::Offline],
+        ..Default::default()
+    });
+    assert_eq!(offline.total, 1);
+    assert!(
+        t.list(&ListQuery {
+            offset: 99,
+            ..Default::default()
+        })
+        .sites
+        .is_empty()
+    );
+    assert_eq!(t.detail("b-site").unwrap().report.unwrap().seq, 1);
+    assert!(t.detail("nope").is_none());
+}
+
+fn arb_table() -> impl Strategy<Value = SiteTable> {
+    proptest::collection::vec(("[a-f]{1,3}", 0usize..4, 0usize..4, any::<bool>()), 0..60).prop_map(
+        |rows| {
+            let mut t = SiteTable::new();
+            for (i, (site, c, h, reported)) in rows.into_iter().enumerate() {
+                if reported {
+                    let _ = t.apply_report(report(&site, "i", i as u64 + 1), i as u64);
+                } else {
+                    t.apply_status(event(&site, i as u64, Connectivity::ALL[c], Health::ALL[h]));
+                }
+            }
+            t
+        },
+    )
+}
+
+fn arb_query() -> impl Strategy<Value = ListQuery> {
+    (
+        proptest::sample::subsequence(Connectivity::ALL.to_vec(), 0..=4),
+        proptest::sample::subsequence(Health::ALL.to_vec(), 0..=4),
+        proptest::option::of("[a-f]{0,2}"),
+        any::<bool>(),
+    )
+        .prop_map(|(connectivity, health, search, by_id)| ListQuery {
+            connectivity,
+            health,
+            search,
+            sort: if by_id {
+                SortOrder::SiteId
+            } else {
+                SortOrder::Severity
+            },
+            ..Default::default()
+        })
+}
+
+proptest! {
+    #[test]
+    fn summary_totals_always_equal_site_count(t in arb_table()) {
+        let s = t.summary();
+        prop_assert_eq!(s.total, t.len());
+        prop_assert_eq!(s.online + s.late + s.offline + s.unknown, s.total);
+        prop_assert!(s.healthy + s.degraded + s.critical <= s.total);
+    }
+
+    #[test]
+    fn pages_never_overlap_and_cover_the_filtered_set_in_order(
+        t in arb_table(), q in arb_query(), limit in 1usize..7,
+    ) {
+        let everything = t.list(&ListQuery { limit: usize::MAX, ..q.clone() });
+        let mut paged = Vec::new();
+        let mut offset = 0;
+        while offset < everything.total + limit {
+            let page = t.list(&ListQuery { offset, limit, ..q.clone() });
+            prop_assert_eq!(page.total, everything.total);
+            prop_assert!(page.sites.len() <= limit);
+            paged.extend(page.sites.into_iter().map(|s| s.site_id));
+            offset += limit;
+        }
+        let all: Vec<_> = everything.sites.iter().map(|s| s.site_id.clone()).collect();
+        prop_assert_eq!(&paged, &all);
+        let unique: BTreeSet<_> = paged.iter().collect();
+        prop_assert_eq!(unique.len(), paged.len());
+        let expected = t.iter().filter(|(id, e)| q.matches(id, e.connectivity, e.health)).count();
+        prop_assert_eq!(everything.total, expected);
+        let keys: Vec<_> = everything.sites.iter().map(|s| match q.sort {
+            SortOrder::Severity => (severity_rank(s.connectivity, s.health), s.site_id.clone()),
+            SortOrder::SiteId => (0, s.site_id.clone()),
+        }).collect();
+        prop_assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn accepted_seq_grows_within_an_instance_and_lost_counts_gaps(
+        seqs in proptest::collection::vec((1u64..40, any::<bool>()), 1..40),
+    ) {
+        let mut t = SiteTable::new();
+        let mut last: Option<(bool, u64)> = None;
+        let mut lost = 0;
+        for (seq, second) in seqs {
+            let instance = if second { "b" } else { "a" };
+            match t.apply_report(report("s", instance, seq), 0) {
+                Ok(applied) => {
+                    if let Some((prev_inst, prev_seq)) = last && prev_inst == second {
+                        prop_assert!(seq > prev_seq);
+                        prop_assert_eq!(applied.lost, seq - prev_seq - 1);
+                    } else {
+                        prop_assert_eq!(applied.lost, 0);
+                    }
+                    lost += applied.lost;
+                    last = Some((second, seq));
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.reason(), "stale_seq");
+                    let (prev_inst, prev_seq) = last.unwrap();
+                    prop_assert!(prev_inst == second && seq <= prev_seq);
+                }
+            }
+        }
+        prop_assert_eq!(t.get("s").unwrap().lost_reports, lost);
+    }
+}
