@@ -1,1 +1,158 @@
-//! placeholder
+//! healthmon assessor: decides each site's connectivity and health centrally.
+//!
+//! It subscribes to every site's reports, marks a site `late` after 1.5 × its
+//! declared interval without one and `offline` after `missed_heartbeats` ×
+//! that interval (central receive time, never the site's clock), applies the
+//! health [`rules`], and publishes a `StatusEvent` on `<prefix>.status.<site>`
+//! whenever connectivity, health or the set of firing rules changes. At start
+//! it bootstraps from the aggregator, and it serves its current view on the
+//! `statuses` micro endpoint for a restarted aggregator.
+//!
+//! Pure logic lives in [`rules`], [`findings`], [`timeouts`] and [`tracker`]; [`engine`]
+//! is the single I/O loop around them, with one `DelayQueue` ([`timers`])
+//! for all sites' deadlines.
+#![forbid(unsafe_code)]
+
+pub mod bootstrap;
+pub mod engine;
+pub mod events;
+pub mod findings;
+pub mod rules;
+pub mod stats;
+pub mod statuses;
+pub mod timeouts;
+pub mod timers;
+pub mod tracker;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_nats::service::ServiceExt;
+use healthmon_common::nats::{self, NatsConfig};
+use healthmon_common::{CancellationToken, ServiceError, metrics_http, telemetry};
+use healthmon_proto::subjects::ASSESSOR_SERVICE;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+pub use rules::{Rules, RulesError};
+pub use timeouts::{MAX_MISSED_HEARTBEATS, MIN_MISSED_HEARTBEATS};
+
+use engine::{Engine, Inputs};
+use tracker::Tracker;
+
+pub const DEFAULT_MISSED_HEARTBEATS: u32 = 3;
+pub const DEFAULT_BOOTSTRAP_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub nats: NatsConfig,
+    pub metrics_addr: SocketAddr,
+    /// Intervals without a report before a site is offline; 2..=100.
+    pub missed_heartbeats: u32,
+    pub rules: Rules,
+    /// How long to wait for each page of the aggregator's site list at start.
+    pub bootstrap_timeout: Duration,
+}
+
+impl Config {
+    /// Defaults for everything but where NATS is and where to serve metrics.
+    pub fn new(nats: NatsConfig, metrics_addr: SocketAddr) -> Self {
+        Config {
+            nats,
+            metrics_addr,
+            missed_heartbeats: DEFAULT_MISSED_HEARTBEATS,
+            rules: Rules::default(),
+            bootstrap_timeout: DEFAULT_BOOTSTRAP_TIMEOUT,
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ServiceError> {
+        if !(MIN_MISSED_HEARTBEATS..=MAX_MISSED_HEARTBEATS).contains(&self.missed_heartbeats) {
+            return Err(ServiceError::Config(format!(
+                "missed_heartbeats must be within {MIN_MISSED_HEARTBEATS}..={MAX_MISSED_HEARTBEATS}, got {}",
+                self.missed_heartbeats
+            )));
+        }
+        if self.bootstrap_timeout.is_zero() {
+            return Err(ServiceError::Config(
+                "bootstrap_timeout must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+pub struct Service {
+    pub metrics_addr: SocketAddr,
+    task: tokio::task::JoinHandle<Result<(), ServiceError>>,
+}
+
+/// Connects, subscribes, starts the micro service and the metrics endpoint;
+/// returns once reports are being received, so a caller may publish at once.
+/// The aggregator bootstrap continues in the background.
+pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Service, ServiceError> {
+    config.validate()?;
+    // Install the recorder before any metric is touched.
+    telemetry::metrics_handle();
+    stats::register();
+    let subjects = config.nats.subjects.clone();
+    let conn = nats::connect(&config.nats, ASSESSOR_SERVICE).await?;
+    let client = conn.client.clone();
+
+    let reports = client
+        .subscribe(subjects.reports())
+        .await
+        .map_err(|e| ServiceError::nats("subscribe to reports", e))?;
+    let micro = client
+        .service_builder()
+        .description("healthmon assessor: current connectivity and health of every site")
+        .start(ASSESSOR_SERVICE, env!("CARGO_PKG_VERSION"))
+        .await
+        .map_err(|e| ServiceError::nats("start micro service", e))?;
+    let statuses = micro
+        .group(subjects.assessor_group())
+        .endpoint("statuses")
+        .await
+        .map_err(|e| ServiceError::nats("add statuses endpoint", e))?;
+    // A report published right after `start` returns must not be missed.
+    healthmon_common::nats::round_trip(&client).await?;
+    let metrics_addr = metrics_http::serve(config.metrics_addr, None, shutdown.clone()).await?;
+
+    let (pages_tx, pages_rx) = mpsc::channel(4);
+    tokio::spawn(bootstrap::fetch(
+        client,
+        subjects.clone(),
+        config.bootstrap_timeout,
+        pages_tx,
+        shutdown.clone(),
+    ));
+    let tracker = Tracker::new(Instant::now(), config.missed_heartbeats, config.rules);
+    let engine = Engine::new(conn, subjects, tracker);
+    let inputs = Inputs {
+        reports,
+        statuses,
+        bootstrap: pages_rx,
+        micro,
+    };
+    tracing::info!(
+        missed_heartbeats = config.missed_heartbeats,
+        %metrics_addr,
+        "assessor started"
+    );
+    let task = tokio::spawn(engine.run(inputs, shutdown));
+    Ok(Service { metrics_addr, task })
+}
+
+impl Service {
+    /// Waits until the service stops (after shutdown, or on a fatal error).
+    pub async fn wait(self) -> Result<(), ServiceError> {
+        self.task
+            .await
+            .map_err(|e| ServiceError::Config(format!("assessor task failed: {e}")))?
+    }
+}
+
+pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), ServiceError> {
+    start(config, shutdown).await?.wait().await
+}

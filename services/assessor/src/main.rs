@@ -1,1 +1,81 @@
-fn main() {}
+//! `healthmon-assessor`: flags → validated [`Config`] → run until SIGTERM/Ctrl-C.
+//! A bad flag or rules file exits 2 with one line; a runtime failure exits 1.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use healthmon_assessor::{Config, MAX_MISSED_HEARTBEATS, MIN_MISSED_HEARTBEATS, Rules};
+use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration};
+
+/// Marks sites late/offline when their heartbeats stop, applies health rules,
+/// and publishes status events.
+#[derive(Debug, Parser)]
+#[command(name = "healthmon-assessor", version)]
+struct Cli {
+    #[command(flatten)]
+    nats: NatsArgs,
+    #[command(flatten)]
+    log: LogArgs,
+    /// Where to serve Prometheus `/metrics`.
+    #[arg(long, env = "METRICS_ADDR", default_value = "0.0.0.0:9102")]
+    metrics_addr: SocketAddr,
+    /// Report intervals without a report before a site is offline (2-100).
+    #[arg(long, env = "MISSED_HEARTBEATS", default_value_t = healthmon_assessor::DEFAULT_MISSED_HEARTBEATS)]
+    missed_heartbeats: u32,
+    /// TOML file of health-rule thresholds (see rules.example.toml); built-in defaults when unset.
+    #[arg(long = "rules", env = "RULES_FILE", value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// How long to wait for each page of the aggregator's site list at start.
+    #[arg(long, env = "BOOTSTRAP_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
+    bootstrap_timeout: Duration,
+}
+
+impl Cli {
+    fn into_config(self) -> Result<(Config, LogArgs), String> {
+        let nats = self.nats.into_config()?;
+        if !(MIN_MISSED_HEARTBEATS..=MAX_MISSED_HEARTBEATS).contains(&self.missed_heartbeats) {
+            return Err(format!(
+                "invalid value for --missed-heartbeats: must be within {MIN_MISSED_HEARTBEATS}..={MAX_MISSED_HEARTBEATS}, got {}",
+                self.missed_heartbeats
+            ));
+        }
+        if self.bootstrap_timeout.is_zero() {
+            return Err("invalid value for --bootstrap-timeout: must be more than 0".into());
+        }
+        let rules = match &self.rules {
+            Some(path) => {
+                Rules::load(path).map_err(|e| format!("invalid value for --rules: {e}"))?
+            }
+            None => Rules::default(),
+        };
+        let config = Config {
+            nats,
+            metrics_addr: self.metrics_addr,
+            missed_heartbeats: self.missed_heartbeats,
+            rules,
+            bootstrap_timeout: self.bootstrap_timeout,
+        };
+        Ok((config, self.log))
+    }
+}
+
+fn main() {
+    let (config, log) = Cli::parse().into_config().unwrap_or_else(|e| exit_usage(e));
+    healthmon_common::telemetry::init_tracing(&log);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        healthmon_assessor::run(config, healthmon_common::shutdown::on_signal()).await
+    });
+    if let Err(e) = result {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,199 @@
+//! The assessor's I/O loop: one task owning the [`Tracker`] and the single
+//! deadline queue, selecting over reports, expired deadlines, NATS link
+//! changes, `statuses` queries, bootstrap pages and shutdown. Owning all
+//! state in one task keeps the state machine lock-free and its order of
+//! events simple: whatever the loop handles first happened first.
+//!
+//! Blind rule: while the NATS link is down the assessor cannot tell a silent
+//! site from its own outage, so expired deadlines are dropped unjudged; when
+//! the link is back (a new connection generation) every site that is not
+//! already offline gets a fresh full window from that moment.
+
+use async_nats::service::endpoint::Endpoint;
+use async_nats::{Client, Message, Subscriber};
+use futures::StreamExt;
+use healthmon_common::nats::{Connection, LinkState};
+use healthmon_common::{CancellationToken, ServiceError, clock::now_ms};
+use healthmon_proto::query::SiteSummary;
+use healthmon_proto::validate::decode_report;
+use healthmon_proto::{Connectivity, StatusEvent, Subjects};
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use crate::timers::Timers;
+use crate::tracker::{Outcome, SiteIdx, Tracker};
+use crate::{events, stats, statuses};
+use healthmon_common::log_limit::LogLimiter;
+
+/// Everything the loop reads from, set up by `start` before the loop runs.
+pub struct Inputs {
+    pub reports: Subscriber,
+    pub statuses: Endpoint,
+    pub bootstrap: mpsc::Receiver<Vec<SiteSummary>>,
+    /// Kept alive for as long as the loop runs: it answers micro PING/INFO/STATS.
+    pub micro: async_nats::service::Service,
+}
+
+pub struct Engine {
+    client: Client,
+    subjects: Subjects,
+    tracker: Tracker,
+    timers: Timers,
+    link: watch::Receiver<LinkState>,
+    blind: bool,
+    generation: u64,
+    reject_log: LogLimiter,
+    publish_log: LogLimiter,
+}
+
+impl Engine {
+    pub fn new(conn: Connection, subjects: Subjects, tracker: Tracker) -> Self {
+        let mut link = conn.link;
+        let state = *link.borrow_and_update();
+        Engine {
+            client: conn.client,
+            subjects,
+            tracker,
+            timers: Timers::new(),
+            link,
+            blind: !state.connected,
+            generation: state.generation,
+            reject_log: LogLimiter::default(),
+            publish_log: LogLimiter::default(),
+        }
+    }
+
+    pub async fn run(
+        mut self,
+        mut inputs: Inputs,
+        shutdown: CancellationToken,
+    ) -> Result<(), ServiceError> {
+        let (mut link_open, mut statuses_open, mut bootstrap_open) = (true, true, true);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                msg = inputs.reports.next() => match msg {
+                    Some(msg) => self.on_report(msg).await,
+                    None => return Err(ServiceError::nats("receive reports", "subscription closed")),
+                },
+                site = self.timers.expired() => self.on_deadline(site).await,
+                changed = self.link.changed(), if link_open => match changed {
+                    Ok(()) => self.on_link_change(),
+                    Err(_) => link_open = false,
+                },
+                request = inputs.statuses.next(), if statuses_open => match request {
+                    Some(request) => {
+                        let answer = statuses::answer(&mut self.tracker, &request.message.payload, now_ms());
+                        statuses::respond(request, answer);
+                    }
+                    None => statuses_open = false,
+                },
+                rows = inputs.bootstrap.recv(), if bootstrap_open => match rows {
+                    Some(rows) => self.adopt(&rows),
+                    None => bootstrap_open = false,
+                },
+            }
+        }
+        tracing::info!(sites = self.tracker.len(), "assessor stopping");
+        drop(inputs);
+        healthmon_common::nats::drain(&self.client).await;
+        Ok(())
+    }
+
+    async fn on_report(&mut self, msg: Message) {
+        let site = self.subjects.site_of("report", &msg.subject).unwrap_or("");
+        let result = decode_report(&msg.payload, site)
+            .and_then(|report| self.tracker.on_report(&report, Instant::now(), now_ms()));
+        match result {
+            Ok(outcome) => {
+                stats::accepted();
+                self.apply(outcome).await;
+            }
+            Err(rejection) => {
+                stats::rejected(&rejection);
+                if let Some(suppressed) = self.reject_log.allow() {
+                    tracing::warn!(subject = %msg.subject, reason = rejection.reason(), error = %rejection, suppressed, "report rejected");
+                }
+            }
+        }
+    }
+
+    async fn on_deadline(&mut self, site: SiteIdx) {
+        if self.blind {
+            // Judged again from a fresh window once the link is back.
+            return;
+        }
+        let outcome = self.tracker.on_deadline(site, Instant::now(), now_ms());
+        self.apply(outcome).await;
+    }
+
+    fn on_link_change(&mut self) {
+        let state = *self.link.borrow_and_update();
+        if !state.connected {
+            if !self.blind {
+                self.blind = true;
+                stats::blind(true);
+                tracing::warn!("NATS link down: not judging sites late/offline until it is back");
+            }
+            return;
+        }
+        if state.generation != self.generation || self.blind {
+            self.generation = state.generation;
+            self.blind = false;
+            stats::blind(false);
+            let deadlines = self.tracker.on_link_restored(Instant::now());
+            tracing::info!(
+                sites = deadlines.len(),
+                "NATS link back: every site not offline gets a fresh heartbeat window"
+            );
+            for (site, at) in deadlines {
+                self.timers.set(site, Some(at));
+            }
+        }
+    }
+
+    fn adopt(&mut self, rows: &[SiteSummary]) {
+        let (now, now_ms) = (Instant::now(), now_ms());
+        let mut adopted = 0;
+        for row in rows {
+            if let Some(outcome) = self.tracker.adopt(row, now, now_ms) {
+                self.timers.set(outcome.site, outcome.deadline);
+                adopted += 1;
+            }
+        }
+        stats::bootstrapped(adopted);
+        stats::sites(self.tracker.counts());
+        tracing::debug!(rows = rows.len(), adopted, "bootstrap page adopted");
+    }
+
+    async fn apply(&mut self, outcome: Outcome) {
+        self.timers.set(outcome.site, outcome.deadline);
+        if let Some(lag) = outcome.detection_lag {
+            stats::detection_lag(lag);
+        }
+        if let Some(event) = outcome.event {
+            self.announce(&event).await;
+            stats::sites(self.tracker.counts());
+        }
+    }
+
+    async fn announce(&mut self, event: &StatusEvent) {
+        if event.connectivity != event.previous_connectivity {
+            let level_info = event.connectivity != Connectivity::Online
+                || event.previous_connectivity != Connectivity::Unknown;
+            if level_info {
+                tracing::info!(site = %event.site_id, from = %event.previous_connectivity, to = %event.connectivity, reasons = ?event.reasons, "connectivity changed");
+            }
+        }
+        tracing::debug!(site = %event.site_id, connectivity = %event.connectivity, health = %event.health, reasons = ?event.reasons, "status event");
+        match events::publish(&self.client, &self.subjects, event).await {
+            Ok(()) => stats::published(event),
+            Err(e) => {
+                stats::publish_failed();
+                if let Some(suppressed) = self.publish_log.allow() {
+                    tracing::warn!(site = %event.site_id, error = %e, suppressed, "cannot publish status event");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Findings: which parts of a report make a site degraded or critical.
+//!
+//! Pure: [`evaluate`] turns one report into [`Finding`]s, each with a stable
+//! `key` (so the assessor can tell "the same problems as before" from "a new
+//! problem") and a human-readable `reason` carrying the value and the
+//! threshold. A site's health is the worst finding, healthy when none fire.
+
+use healthmon_proto::{Health, HealthReport, NodeRole};
+
+use crate::rules::{ResourceRules, Rules, fmt_num};
+
+/// One rule that fires for a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Stable identity, e.g. `connection:plc-2`, `nodes:none`, `sf_buffer:db_write`.
+    pub key: String,
+    pub reason: String,
+    pub severity: Health,
+}
+
+/// Every finding for `report`, critical ones first, otherwise in report order.
+pub fn evaluate(rules: &Rules, report: &HealthReport) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for c in report.connections.iter().filter(|c| !c.connected) {
+        out.push(Finding {
+            key: format!("connection:{}", c.name),
+            reason: format!("connection {} disconnected", c.name),
+            severity: rules.connections.disconnected.health(),
+        });
+    }
+    // An empty node list means the site does not report cluster roles.
+    if !report.nodes.is_empty() {
+        let active: Vec<&str> = report
+            .nodes
+            .iter()
+            .filter(|n| n.role == NodeRole::Active)
+            .map(|n| n.name.as_str())
+            .collect();
+        match active.len() {
+            0 => out.push(critical("nodes:none", "no active node".to_owned())),
+            1 => {}
+            n => out.push(critical(
+                "nodes:multiple",
+                format!("{n} active nodes: {}", active.join(", ")),
+            )),
+        }
+    }
+    for (key, label, value, rule) in [
+        (
+            "script_errors",
+            "script errors",
+            report.script_errors.per_min,
+            rules.script_errors,
+        ),
+        (
+            "alarm_errors",
+            "alarm errors",
+            report.alarm_errors.per_min,
+            rules.alarm_errors,
+        ),
+    ] {
+        let fired = over(value, Some(rule.warn_per_min), Some(rule.critical_per_min));
+        if let Some((severity, threshold)) = fired {
+            out.push(Finding {
+                key: key.to_owned(),
+                reason: format!("{label} {value:.1}/min over {}/min", fmt_num(threshold)),
+                severity,
+            });
+        }
+    }
+    let b = report.sf_buffer;
+    for (category, depth) in [
+        ("external", b.external),
+        ("notification", b.notification),
+        ("db_write", b.db_write),
+    ] {
+        let rule = rules.sf_buffer;
+        if let Some((severity, threshold)) = over(
+            depth as f64,
+            Some(rule.warn as f64),
+            Some(rule.critical as f64),
+        ) {
+            out.push(Finding {
+                key: format!("sf_buffer:{category}"),
+                reason: format!(
+                    "store-and-forward {category} {depth} pending over {}",
+                    fmt_num(threshold)
+                ),
+                severity,
+            });
+        }
+    }
+    if let Some(res) = &report.resources {
+        resource_findings(&rules.resources, res, &mut out);
+    }
+    // Stable sort: critical first, report order otherwise.
+    out.sort_by_key(|f| f.severity != Health::Critical);
+    out
+}
+
+fn resource_findings(
+    rules: &ResourceRules,
+    res: &healthmon_proto::Resources,
+    out: &mut Vec<Finding>,
+) {
+    let memory_pct = (res.mem_total_bytes > 0)
+        .then(|| res.mem_used_bytes as f64 * 100.0 / res.mem_total_bytes as f64);
+    for (what, value, unit, warn, critical) in [
+        (
+            "disk",
+            Some(res.disk_used_pct),
+            "% used",
+            rules.disk_warn_pct,
+            rules.disk_critical_pct,
+        ),
+        (
+            "cpu",
+            Some(res.cpu_pct),
+            "%",
+            rules.cpu_warn_pct,
+            rules.cpu_critical_pct,
+        ),
+        (
+            "memory",
+            memory_pct,
+            "% used",
+            rules.memory_warn_pct,
+            rules.memory_critical_pct,
+        ),
+    ] {
+        let Some(value) = value else { continue };
+        if let Some((severity, threshold)) = over(value, warn, critical) {
+            out.push(Finding {
+                key: format!("resources:{what}"),
+                reason: format!("{what} {value:.1}{unit} over {}%", fmt_num(threshold)),
+                severity,
+            });
+        }
+    }
+}
+
+fn critical(key: &str, reason: String) -> Finding {
+    Finding {
+        key: key.to_owned(),
+        reason,
+        severity: Health::Critical,
+    }
+}
+
+/// The severity and crossed threshold when `value` is strictly over one.
+fn over(value: f64, warn: Option<f64>, critical: Option<f64>) -> Option<(Health, f64)> {
+    match (warn, critical) {
+        (_, Some(c)) if value > c => Some((Health::Critical, c)),
+        (Some(w), _) if value > w => Some((Health::Degraded, w)),
+        _ => None,
+    }
+}
+
+/// The worst severity among `findings`; healthy when there are none.
+pub fn health_of<'a>(severities: impl IntoIterator<Item = &'a Health>) -> Health {
+    severities
+        .into_iter()
+        .fold(Health::Healthy, |worst, &h| match (worst, h) {
+            (Health::Critical, _) | (_, Health::Critical) => Health::Critical,
+            (Health::Degraded, _) | (_, Health::Degraded) => Health::Degraded,
+            _ => worst,
+        })
+}

@@ -1,0 +1,92 @@
+//! The assessor's Prometheus metrics, named and described in one place.
+
+use std::time::Duration;
+
+use healthmon_proto::{Connectivity, Rejection, StatusEvent};
+
+pub const REPORTS: &str = "healthmon_assessor_reports_total";
+pub const REJECTED: &str = "healthmon_assessor_reports_rejected_total";
+pub const SITES: &str = "healthmon_assessor_sites";
+pub const STATUS_EVENTS: &str = "healthmon_assessor_status_events_total";
+pub const TRANSITIONS: &str = "healthmon_assessor_transitions_total";
+pub const HEALTH_TRANSITIONS: &str = "healthmon_assessor_health_transitions_total";
+pub const PUBLISH_ERRORS: &str = "healthmon_assessor_publish_errors_total";
+pub const DETECTION_LAG: &str = "healthmon_assessor_detection_lag_seconds";
+pub const BOOTSTRAPPED: &str = "healthmon_assessor_bootstrapped_sites_total";
+pub const BLIND: &str = "healthmon_assessor_blind";
+
+/// Describes every metric and registers the labelled counters at zero, so
+/// dashboards and alerts see them before the first occurrence.
+pub fn register() {
+    metrics::describe_counter!(REPORTS, "Reports accepted.");
+    metrics::describe_counter!(REJECTED, "Reports rejected, by reason.");
+    metrics::describe_gauge!(SITES, "Sites tracked, by connectivity.");
+    metrics::describe_counter!(STATUS_EVENTS, "Status events published.");
+    metrics::describe_counter!(TRANSITIONS, "Connectivity changes, by new state.");
+    metrics::describe_counter!(HEALTH_TRANSITIONS, "Health changes, by new state.");
+    metrics::describe_counter!(PUBLISH_ERRORS, "Status events that could not be published.");
+    metrics::describe_histogram!(
+        DETECTION_LAG,
+        metrics::Unit::Seconds,
+        "Time between a site's offline deadline and its offline event."
+    );
+    metrics::describe_counter!(
+        BOOTSTRAPPED,
+        "Sites adopted from the aggregator at start-up."
+    );
+    metrics::describe_gauge!(
+        BLIND,
+        "1 while the NATS link is down and sites are not judged."
+    );
+    metrics::counter!(REPORTS).absolute(0);
+    for reason in Rejection::REASONS {
+        metrics::counter!(REJECTED, "reason" => reason).absolute(0);
+    }
+    for c in Connectivity::ALL {
+        metrics::counter!(TRANSITIONS, "to" => c.as_str()).absolute(0);
+        metrics::gauge!(SITES, "connectivity" => c.as_str()).set(0.0);
+    }
+    metrics::counter!(STATUS_EVENTS).absolute(0);
+    metrics::counter!(PUBLISH_ERRORS).absolute(0);
+    metrics::gauge!(BLIND).set(0.0);
+}
+
+pub fn accepted() {
+    metrics::counter!(REPORTS).increment(1);
+}
+
+pub fn rejected(rejection: &Rejection) {
+    metrics::counter!(REJECTED, "reason" => rejection.reason()).increment(1);
+}
+
+pub fn published(event: &StatusEvent) {
+    metrics::counter!(STATUS_EVENTS).increment(1);
+    if event.connectivity != event.previous_connectivity {
+        metrics::counter!(TRANSITIONS, "to" => event.connectivity.as_str()).increment(1);
+    }
+    if event.health != event.previous_health {
+        metrics::counter!(HEALTH_TRANSITIONS, "to" => event.health.as_str()).increment(1);
+    }
+}
+
+pub fn publish_failed() {
+    metrics::counter!(PUBLISH_ERRORS).increment(1);
+}
+
+pub fn sites(counts: impl Iterator<Item = (Connectivity, usize)>) {
+    for (c, n) in counts {
+        metrics::gauge!(SITES, "connectivity" => c.as_str()).set(n as f64);
+    }
+}
+
+pub fn detection_lag(lag: Duration) {
+    metrics::histogram!(DETECTION_LAG).record(lag.as_secs_f64());
+}
+
+pub fn bootstrapped(n: usize) {
+    metrics::counter!(BOOTSTRAPPED).increment(n as u64);
+}
+
+pub fn blind(blind: bool) {
+    metrics::gauge!(BLIND).set(if blind { 1.0 } else { 0.0 });
+}

@@ -1,0 +1,50 @@
+//! Adopting sites from the aggregator's list at start-up (bootstrap).
+
+use healthmon_proto::query::SiteSummary;
+use healthmon_proto::validate::{MAX_INTERVAL_MS, MIN_INTERVAL_MS};
+use healthmon_proto::validate_site_id;
+use tokio::time::Instant;
+
+use super::{CONNECTIVITY_REASON_PREFIX, Kept, Outcome, Tracker};
+
+impl Tracker {
+    /// Takes over a site the aggregator knows (start-up bootstrap) without
+    /// announcing it. Ignored when the site is already tracked (a live
+    /// report wins) or the row lacks a receive time or interval.
+    pub fn adopt(&mut self, row: &SiteSummary, now: Instant, now_ms: u64) -> Option<Outcome> {
+        let (Some(last_ms), Some(interval_ms)) = (row.last_report_ms, row.interval_ms) else {
+            return None;
+        };
+        if self.index.contains_key(row.site_id.as_str())
+            || validate_site_id(&row.site_id).is_err()
+            || !(MIN_INTERVAL_MS..=MAX_INTERVAL_MS).contains(&interval_ms)
+        {
+            return None;
+        }
+        let age = i64::try_from(now_ms.saturating_sub(last_ms)).unwrap_or(i64::MAX);
+        let window_start = self.mono_ceil(now).saturating_sub(age);
+        let idx = self.insert(&row.site_id, row.status_since_ms.unwrap_or(now_ms));
+        self.set_connectivity(idx, row.connectivity);
+        let s = &mut self.sites[idx as usize];
+        s.adopted = true;
+        s.health = row.health;
+        s.findings = row
+            .reasons
+            .iter()
+            .filter(|r| !r.starts_with(CONNECTIVITY_REASON_PREFIX))
+            .map(|r| Kept {
+                key: Box::from(""),
+                reason: r.as_str().into(),
+            })
+            .collect();
+        s.interval_ms = u32::try_from(interval_ms).unwrap_or(u32::MAX);
+        s.window_start = window_start;
+        s.last_report_ms = last_ms;
+        Some(Outcome {
+            site: idx,
+            event: None,
+            deadline: self.deadline(idx),
+            detection_lag: None,
+        })
+    }
+}

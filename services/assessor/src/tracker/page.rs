@@ -1,0 +1,40 @@
+//! Paging through current statuses by site id (the `statuses` endpoint).
+
+use healthmon_proto::query::{MAX_LIMIT, PageQuery, StatusPage, StatusRow};
+
+use super::{SiteIdx, Tracker};
+
+impl Tracker {
+    /// One page of current statuses, sorted by site id.
+    pub fn statuses(&mut self, query: PageQuery, now_ms: u64) -> StatusPage {
+        if self.by_id.len() < self.sites.len() {
+            self.by_id
+                .extend(self.by_id.len() as SiteIdx..self.sites.len() as SiteIdx);
+            let sites = &self.sites;
+            // Stable sort: cheap on an already sorted prefix plus a few new sites.
+            self.by_id
+                .sort_by(|&a, &b| sites[a as usize].id.cmp(&sites[b as usize].id));
+        }
+        let items = self
+            .by_id
+            .iter()
+            .skip(query.offset)
+            .take(query.limit.min(MAX_LIMIT))
+            .map(|&idx| {
+                let s = &self.sites[idx as usize];
+                StatusRow {
+                    site_id: s.id.to_string(),
+                    connectivity: s.connectivity,
+                    health: s.health,
+                    reasons: self.reasons(idx, now_ms),
+                    last_report_ms: Some(s.last_report_ms),
+                    since_ms: s.since_ms,
+                }
+            })
+            .collect();
+        StatusPage {
+            total: self.sites.len(),
+            items,
+        }
+    }
+}

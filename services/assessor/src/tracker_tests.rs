@@ -1,0 +1,466 @@
+//! Unit and property tests of the site state machine, on synthetic instants.
+
+use super::*;
+use healthmon_proto::ConnectionStatus;
+use healthmon_proto::query::{PageQuery, SiteSummary};
+use proptest::prelude::*;
+
+const INTERVAL: u64 = 200;
+const T0_MS: u64 = 1_700_000_000_000;
+
+struct Clock {
+    epoch: Instant,
+    at: u64,
+}
+
+impl Clock {
+    fn new() -> Self {
+        Clock {
+            epoch: Instant::now(),
+            at: 0,
+        }
+    }
+    fn advance(&mut self, ms: u64) -> (Instant, u64) {
+        self.at += ms;
+        self.now()
+    }
+    fn now(&self) -> (Instant, u64) {
+        (self.epoch + Duration::from_millis(self.at), T0_MS + self.at)
+    }
+    fn after(&self, ms: u64) -> Instant {
+        self.epoch + Duration::from_millis(ms)
+    }
+}
+
+fn report(site: &str, seq: u64) -> HealthReport {
+    let mut r = HealthReport::new(site, "inst-a", seq);
+    r.interval_ms = INTERVAL;
+    r
+}
+
+fn tracker(clock: &Clock) -> Tracker {
+    Tracker::new(clock.epoch, 3, Rules::default())
+}
+
+#[test]
+fn first_report_announces_online() {
+    let clock = Clock::new();
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    let o = t.on_report(&report("s1", 1), now, now_ms).unwrap();
+    let e = o.event.unwrap();
+    assert_eq!(
+        (e.previous_connectivity, e.connectivity),
+        (Connectivity::Unknown, Connectivity::Online)
+    );
+    assert_eq!(
+        (e.previous_health, e.health),
+        (Health::Unknown, Health::Healthy)
+    );
+    assert_eq!(e.last_report_ms, Some(now_ms));
+    assert!(e.reasons.is_empty());
+    assert_eq!(o.deadline, Some(clock.after(300)));
+    // The same state again is not news.
+    let o = t.on_report(&report("s1", 2), now, now_ms).unwrap();
+    assert_eq!(o.event, None);
+}
+
+#[test]
+fn silence_makes_late_then_offline_then_a_report_brings_it_back() {
+    let mut clock = Clock::new();
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    let site = t.on_report(&report("s1", 1), now, now_ms).unwrap().site;
+
+    let (now, now_ms) = clock.advance(299);
+    let o = t.on_deadline(site, now, now_ms);
+    assert_eq!(o.event, None, "not late before 1.5 intervals");
+    assert_eq!(o.deadline, Some(clock.after(300)));
+
+    let (now, now_ms) = clock.advance(1);
+    let o = t.on_deadline(site, now, now_ms);
+    let e = o.event.unwrap();
+    assert_eq!(e.connectivity, Connectivity::Late);
+    assert_eq!(e.reasons, ["no report for 0.3s (late after 0.3s)"]);
+    assert_eq!(o.deadline, Some(clock.after(600)));
+
+    let (now, now_ms) = clock.advance(305);
+    let o = t.on_deadline(site, now, now_ms);
+    let e = o.event.unwrap();
+    assert_eq!(
+        (e.previous_connectivity, e.connectivity),
+        (Connectivity::Late, Connectivity::Offline)
+    );
+    assert_eq!(e.reasons, ["no report for 0.6s (timeout 0.6s)"]);
+    assert_eq!(e.last_report_ms, Some(T0_MS));
+    assert_eq!(o.deadline, None);
+    assert_eq!(o.detection_lag, Some(Duration::from_millis(5)));
+
+    let (now, now_ms) = clock.advance(5_000);
+    let e = t
+        .on_report(&report("s1", 2), now, now_ms)
+        .unwrap()
+        .event
+        .unwrap();
+    assert_eq!(
+        (e.previous_connectivity, e.connectivity),
+        (Connectivity::Offline, Connectivity::Online)
+    );
+    assert_eq!(t.counts().collect::<Vec<_>>()[0], (Connectivity::Online, 1));
+}
+
+#[test]
+fn stale_seq_of_the_same_instance_is_rejected() {
+    let clock = Clock::new();
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    t.on_report(&report("s1", 5), now, now_ms).unwrap();
+    let e = t.on_report(&report("s1", 5), now, now_ms).unwrap_err();
+    assert_eq!(e.reason(), "stale_seq");
+    assert!(t.on_report(&report("s1", 4), now, now_ms).is_err());
+    let mut restarted = report("s1", 1);
+    restarted.instance = "inst-b".into();
+    assert!(t.on_report(&restarted, now, now_ms).is_ok());
+}
+
+#[test]
+fn finding_keys_changes_are_announced_value_changes_are_not() {
+    let clock = Clock::new();
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    let mut r = report("s1", 1);
+    r.connections = vec![ConnectionStatus {
+        name: "plc-2".into(),
+        connected: false,
+    }];
+    let e = t.on_report(&r, now, now_ms).unwrap().event.unwrap();
+    assert_eq!(e.health, Health::Degraded);
+    assert_eq!(e.reasons, ["connection plc-2 disconnected"]);
+
+    r.seq = 2;
+    r.script_errors.per_min = 12.0;
+    let e = t.on_report(&r, now, now_ms).unwrap().event.unwrap();
+    assert_eq!(
+        (e.previous_health, e.health),
+        (Health::Degraded, Health::Degraded)
+    );
+    assert_eq!(
+        e.reasons,
+        [
+            "connection plc-2 disconnected",
+            "script errors 12.0/min over 10/min"
+        ]
+    );
+
+    r.seq = 3;
+    r.script_errors.per_min = 15.0;
+    assert_eq!(t.on_report(&r, now, now_ms).unwrap().event, None);
+}
+
+#[test]
+fn health_is_kept_while_late_and_follows_the_connectivity_reason() {
+    let mut clock = Clock::new();
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    let mut r = report("s1", 1);
+    r.sf_buffer.db_write = 2_000;
+    let site = t.on_report(&r, now, now_ms).unwrap().site;
+    let (now, now_ms) = clock.advance(300);
+    let e = t.on_deadline(site, now, now_ms).event.unwrap();
+    assert_eq!(
+        (e.connectivity, e.health),
+        (Connectivity::Late, Health::Degraded)
+    );
+    assert_eq!(
+        e.reasons,
+        [
+            "no report for 0.3s (late after 0.3s)",
+            "store-and-forward db_write 2000 pending over 1000"
+        ]
+    );
+}
+
+fn row(site: &str, connectivity: Connectivity, age_ms: u64, now_ms: u64) -> SiteSummary {
+    SiteSummary {
+        site_id: site.into(),
+        connectivity,
+        health: Health::Degraded,
+        reasons: vec!["connection plc-1 disconnected".into()],
+        last_report_ms: Some(now_ms - age_ms),
+        status_since_ms: Some(now_ms - age_ms),
+        interval_ms: Some(INTERVAL),
+        active_node: None,
+        connections_up: 0,
+        connections_total: 1,
+        script_errors_per_min: 0.0,
+        alarm_errors_per_min: 0.0,
+        sf_buffer_total: 0,
+        lost_reports: 0,
+    }
+}
+
+#[test]
+fn adopted_sites_keep_their_state_and_deadlines_count_from_the_aggregators_receive_time() {
+    let mut clock = Clock::new();
+    clock.advance(10);
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    let o = t
+        .adopt(
+            &row("old", Connectivity::Online, 1_000, now_ms),
+            now,
+            now_ms,
+        )
+        .unwrap();
+    assert_eq!(o.event, None, "adoption is not announced");
+    assert!(o.deadline.unwrap() <= now, "overdue: fire at once");
+    let e = t.on_deadline(o.site, now, now_ms).event.unwrap();
+    assert_eq!(
+        (e.previous_connectivity, e.connectivity, e.health),
+        (
+            Connectivity::Online,
+            Connectivity::Offline,
+            Health::Degraded
+        )
+    );
+    assert_eq!(
+        e.reasons,
+        [
+            "no report for 1s (timeout 0.6s)",
+            "connection plc-1 disconnected"
+        ]
+    );
+
+    let o = t
+        .adopt(
+            &row("fresh", Connectivity::Online, 100, now_ms),
+            now,
+            now_ms,
+        )
+        .unwrap();
+    assert_eq!(o.deadline, Some(clock.after(10 + 200)));
+    assert!(
+        t.adopt(&row("fresh", Connectivity::Offline, 0, now_ms), now, now_ms)
+            .is_none()
+    );
+
+    // A live report with the same health is not news; finding keys start counting from here.
+    let mut r = report("fresh", 1);
+    r.connections = vec![ConnectionStatus {
+        name: "plc-1".into(),
+        connected: false,
+    }];
+    assert_eq!(t.on_report(&r, now, now_ms).unwrap().event, None);
+}
+
+#[test]
+fn a_live_report_wins_over_a_bootstrap_row() {
+    let clock = Clock::new();
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    t.on_report(&report("s1", 1), now, now_ms).unwrap();
+    assert!(
+        t.adopt(&row("s1", Connectivity::Offline, 0, now_ms), now, now_ms)
+            .is_none()
+    );
+    let idx = t.site_index("s1").unwrap();
+    assert_eq!(t.state(idx), (Connectivity::Online, Health::Healthy));
+}
+
+#[test]
+fn restored_link_gives_a_fresh_window() {
+    let mut clock = Clock::new();
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    let a = t.on_report(&report("a", 1), now, now_ms).unwrap().site;
+    let b = t.on_report(&report("b", 1), now, now_ms).unwrap().site;
+    let (now, now_ms) = clock.advance(300);
+    t.on_deadline(b, now, now_ms);
+    let (now, now_ms) = clock.advance(600);
+    t.on_deadline(b, now, now_ms);
+    assert_eq!(t.state(b).0, Connectivity::Offline);
+
+    // Blind for a while; `a`'s deadlines passed unjudged.
+    let (now, now_ms) = clock.advance(5_000);
+    let deadlines = t.on_link_restored(now);
+    assert_eq!(
+        deadlines,
+        [(a, clock.after(5_900 + 300))],
+        "offline sites stay as they are"
+    );
+    assert_eq!(t.on_deadline(a, now, now_ms).event, None);
+    let (now, now_ms) = clock.advance(300);
+    assert_eq!(
+        t.on_deadline(a, now, now_ms).event.unwrap().connectivity,
+        Connectivity::Late
+    );
+}
+
+#[test]
+fn statuses_are_paged_by_site_id() {
+    let clock = Clock::new();
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    for s in ["c", "a", "b"] {
+        t.on_report(&report(s, 1), now, now_ms).unwrap();
+    }
+    let page = t.statuses(
+        PageQuery {
+            offset: 0,
+            limit: 2,
+        },
+        now_ms,
+    );
+    assert_eq!(page.total, 3);
+    let ids: Vec<_> = page.items.iter().map(|r| r.site_id.as_str()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    t.on_report(&report("aa", 1), now, now_ms).unwrap();
+    let page = t.statuses(
+        PageQuery {
+            offset: 1,
+            limit: 10,
+        },
+        now_ms,
+    );
+    let ids: Vec<_> = page.items.iter().map(|r| r.site_id.as_str()).collect();
+    assert_eq!(ids, ["aa", "b", "c"]);
+    assert_eq!(page.items[0].since_ms, now_ms);
+    assert_eq!(page.items[0].connectivity, Connectivity::Online);
+}
+
+#[test]
+fn site_state_stays_compact() {
+    assert!(
+        std::mem::size_of::<Site>() <= 80,
+        "{}",
+        std::mem::size_of::<Site>()
+    );
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Report {
+        site: usize,
+        advance: u64,
+        healthy: bool,
+    },
+    Tick {
+        advance: u64,
+    },
+}
+
+fn arb_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0usize..3, 0u64..400, any::<bool>()).prop_map(|(site, advance, healthy)| Op::Report {
+            site,
+            advance,
+            healthy
+        }),
+        (0u64..700).prop_map(|advance| Op::Tick { advance }),
+    ]
+}
+
+proptest! {
+    /// Drives the tracker like the I/O loop does (one timer per site, fired
+    /// when due) and checks every event against the last report time.
+    #[test]
+    fn transitions_respect_the_thresholds(
+        ops in proptest::collection::vec(arb_op(), 1..60),
+        missed in 2u32..5,
+    ) {
+        let mut clock = Clock::new();
+        let mut t = Tracker::new(clock.epoch, missed, Rules::default());
+        // Independent of `Thresholds`, straight from the rule's wording.
+        let th = Expected { late_ms: INTERVAL * 3 / 2, offline_ms: INTERVAL * u64::from(missed) };
+        let mut seq = [0u64; 3];
+        let mut last_report: [Option<u64>; 3] = [None; 3];
+        let mut timers: Vec<Option<Instant>> = vec![None; 3];
+        for op in ops {
+            match op {
+                Op::Report { site, advance, healthy } => {
+                    let (now, now_ms) = clock.advance(advance);
+                    fire_due(&mut t, &mut timers, &clock, &last_report, th)?;
+                    seq[site] += 1;
+                    let mut r = report(NAMES[site], seq[site]);
+                    r.script_errors.per_min = if healthy { 0.0 } else { 20.0 };
+                    let o = t.on_report(&r, now, now_ms).unwrap();
+                    last_report[site] = Some(clock.at);
+                    if let Some(e) = &o.event {
+                        check_event(e, clock.at, &last_report, th)?;
+                    }
+                    prop_assert_eq!(t.state(o.site).0, Connectivity::Online);
+                    timers[o.site as usize] = o.deadline;
+                }
+                Op::Tick { advance } => {
+                    clock.advance(advance);
+                    fire_due(&mut t, &mut timers, &clock, &last_report, th)?;
+                }
+            }
+            prop_assert_eq!(t.counts().map(|(_, n)| n).sum::<usize>(), t.len());
+            // Nothing is overdue after firing: each site is exactly what its silence says.
+            for (i, last) in last_report.iter().enumerate() {
+                if let (Some(last), Some(idx)) = (last, t.site_index(NAMES[i])) {
+                    let silent = clock.at - last;
+                    let want = if silent >= th.offline_ms {
+                        Connectivity::Offline
+                    } else if silent >= th.late_ms {
+                        Connectivity::Late
+                    } else {
+                        Connectivity::Online
+                    };
+                    prop_assert_eq!(t.state(idx).0, want);
+                }
+            }
+        }
+    }
+}
+
+const NAMES: [&str; 3] = ["s0", "s1", "s2"];
+
+#[derive(Debug, Clone, Copy)]
+struct Expected {
+    late_ms: u64,
+    offline_ms: u64,
+}
+
+/// Late/offline never before their threshold after the last report; every
+/// event changes something.
+fn check_event(
+    e: &StatusEvent,
+    at: u64,
+    last_report: &[Option<u64>; 3],
+    th: Expected,
+) -> Result<(), TestCaseError> {
+    prop_assert!(
+        e.connectivity != e.previous_connectivity
+            || e.health != e.previous_health
+            || e.connectivity == Connectivity::Online
+    );
+    let site = NAMES.iter().position(|n| *n == e.site_id).unwrap();
+    let elapsed = at - last_report[site].unwrap();
+    match e.connectivity {
+        Connectivity::Offline => prop_assert!(elapsed >= th.offline_ms),
+        Connectivity::Late => prop_assert!(elapsed >= th.late_ms),
+        _ => {}
+    }
+    Ok(())
+}
+
+fn fire_due(
+    t: &mut Tracker,
+    timers: &mut [Option<Instant>],
+    clock: &Clock,
+    last_report: &[Option<u64>; 3],
+    th: Expected,
+) -> Result<(), TestCaseError> {
+    let (now, now_ms) = clock.now();
+    // Fire each due timer, and again if it re-armed for a time already past.
+    while let Some(i) = (0..timers.len()).find(|&i| timers[i].is_some_and(|at| at <= now)) {
+        let o = t.on_deadline(i as SiteIdx, now, now_ms);
+        if let Some(e) = &o.event {
+            check_event(e, clock.at, last_report, th)?;
+        }
+        timers[i] = o.deadline;
+    }
+    Ok(())
+}

@@ -1,0 +1,60 @@
+//! The binary's handling of bad flags and rules files: one line, exit code 2.
+
+use std::process::Command;
+
+use healthmon_test_support::TempDir;
+
+fn run(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_healthmon-assessor"))
+        .args(args)
+        .env_remove("RULES_FILE")
+        .env_remove("MISSED_HEARTBEATS")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn missed_heartbeats_out_of_range_is_a_usage_error() {
+    for bad in ["1", "101"] {
+        let (code, stderr) = run(&["--missed-heartbeats", bad]);
+        assert_eq!(code, Some(2), "{bad}");
+        assert!(stderr.contains("--missed-heartbeats"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_bad_rules_file_names_the_file_and_the_key() {
+    let dir = TempDir::new("assessor-cli").unwrap();
+    let path = dir.path.join("my-rules.toml");
+    std::fs::write(&path, "[script_errors]\nwarn_per_minute = 3\n").unwrap();
+    let (code, stderr) = run(&["--rules", path.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("my-rules.toml"), "{stderr}");
+    assert!(stderr.contains("warn_per_minute"), "{stderr}");
+    assert!(stderr.contains("[script_errors]"), "{stderr}");
+
+    let (code, stderr) = run(&["--rules", "/nonexistent/rules.toml"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("/nonexistent/rules.toml"), "{stderr}");
+}
+
+#[test]
+fn unreachable_nats_is_one_error_line_and_exit_1() {
+    let port = healthmon_test_support::free_port().unwrap();
+    let (code, stderr) = run(&[
+        "--nats-url",
+        &format!("nats://127.0.0.1:{port}"),
+        "--nats-connect-timeout",
+        "300ms",
+        "--metrics-addr",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(code, Some(1));
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with("error: cannot reach NATS"), "{stderr}");
+}
