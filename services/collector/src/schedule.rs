@@ -1,0 +1,191 @@
+//! When each site's next report is due: one periodic slot per interval, plus
+//! on-demand reports (resend requests, reconnection).
+//!
+//! With N sites (N = 1 for a real site, N > 1 simulating), site `i`'s slots
+//! are offset by `i * interval / N`, so the sends are spread evenly over the
+//! interval instead of all at once. A slot that was missed by a whole
+//! interval or more (the process stalled) is skipped, not made up for: like
+//! `MissedTickBehavior::Skip`, a late site sends once, then keeps its phase.
+//! On-demand requests coalesce: a site with a pending one keeps the earlier
+//! deadline, and any report it sends clears it.
+//!
+//! Time is a `Duration` since the schedule's start, so this is pure.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    Periodic,
+    OnDemand,
+}
+
+#[derive(Debug)]
+pub struct Schedule {
+    interval: Duration,
+    periodic: BinaryHeap<Reverse<(Duration, usize)>>,
+    on_demand: BinaryHeap<Reverse<(Duration, usize)>>,
+    /// The live on-demand deadline per site; heap entries not matching it are stale.
+    pending: Vec<Option<Duration>>,
+}
+
+impl Schedule {
+    /// `sites` sites, the first due at once, the others spread over one interval.
+    pub fn new(sites: usize, interval: Duration) -> Self {
+        let step = interval
+            .checked_div(sites.max(1) as u32)
+            .unwrap_or_default();
+        let periodic = (0..sites).map(|i| Reverse((step * i as u32, i))).collect();
+        Schedule {
+            interval,
+            periodic,
+            on_demand: BinaryHeap::new(),
+            pending: vec![None; sites],
+        }
+    }
+
+    /// The earliest moment something is due.
+    pub fn next_wake(&self) -> Option<Duration> {
+        let periodic = self.periodic.peek().map(|Reverse((at, _))| *at);
+        let on_demand = self.on_demand.peek().map(|Reverse((at, _))| *at);
+        match (periodic, on_demand) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Asks for a report from `site` at `at`, unless one is already pending.
+    pub fn request(&mut self, site: usize, at: Duration) {
+        let Some(slot) = self.pending.get_mut(site) else {
+            return;
+        };
+        if slot.is_none() {
+            *slot = Some(at);
+            self.on_demand.push(Reverse((at, site)));
+        }
+    }
+
+    pub fn has_pending(&self, site: usize) -> bool {
+        self.pending.get(site).is_some_and(Option::is_some)
+    }
+
+    /// The next site due at `now`, if any; call until `None`.
+    pub fn pop_due(&mut self, now: Duration) -> Option<(usize, Due)> {
+        while let Some(&Reverse((at, site))) = self.on_demand.peek() {
+            if at > now {
+                break;
+            }
+            self.on_demand.pop();
+            if self.pending[site] == Some(at) {
+                self.pending[site] = None;
+                return Some((site, Due::OnDemand));
+            }
+        }
+        let &Reverse((at, site)) = self.periodic.peek()?;
+        if at > now {
+            return None;
+        }
+        self.periodic.pop();
+        let mut next = at + self.interval;
+        if next <= now && !self.interval.is_zero() {
+            let behind = (now - at).as_nanos() / self.interval.as_nanos();
+            next = at + self.interval * u32::try_from(behind + 1).unwrap_or(u32::MAX);
+        }
+        self.periodic.push(Reverse((next, site)));
+        Some((site, Due::Periodic))
+    }
+
+    /// `site` just sent a report: a pending on-demand request is satisfied.
+    pub fn sent(&mut self, site: usize) {
+        if let Some(slot) = self.pending.get_mut(site) {
+            *slot = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn ms(v: u64) -> Duration {
+        Duration::from_millis(v)
+    }
+
+    fn drain(s: &mut Schedule, now: Duration) -> Vec<(usize, Due)> {
+        std::iter::from_fn(|| s.pop_due(now)).collect()
+    }
+
+    #[test]
+    fn one_site_reports_at_once_then_every_interval() {
+        let mut s = Schedule::new(1, ms(100));
+        assert_eq!(s.next_wake(), Some(ms(0)));
+        assert_eq!(drain(&mut s, ms(0)), [(0, Due::Periodic)]);
+        assert_eq!(s.next_wake(), Some(ms(100)));
+        assert_eq!(drain(&mut s, ms(99)), []);
+        assert_eq!(drain(&mut s, ms(101)), [(0, Due::Periodic)]);
+        assert_eq!(s.next_wake(), Some(ms(200)));
+    }
+
+    #[test]
+    fn sites_are_spread_over_the_interval() {
+        let mut s = Schedule::new(4, ms(100));
+        assert_eq!(drain(&mut s, ms(0)), [(0, Due::Periodic)]);
+        assert_eq!(s.next_wake(), Some(ms(25)));
+        assert_eq!(
+            drain(&mut s, ms(60)),
+            [(1, Due::Periodic), (2, Due::Periodic)]
+        );
+        assert_eq!(s.next_wake(), Some(ms(75)));
+    }
+
+    #[test]
+    fn a_long_stall_sends_once_and_keeps_the_phase() {
+        let mut s = Schedule::new(1, ms(100));
+        drain(&mut s, ms(0));
+        assert_eq!(drain(&mut s, ms(1_050)), [(0, Due::Periodic)]);
+        assert_eq!(s.next_wake(), Some(ms(1_100)));
+    }
+
+    #[test]
+    fn on_demand_requests_coalesce_and_are_cleared_by_any_report() {
+        let mut s = Schedule::new(2, ms(1_000));
+        drain(&mut s, ms(0));
+        s.request(0, ms(300));
+        s.request(0, ms(100));
+        assert_eq!(s.next_wake(), Some(ms(300)));
+        assert_eq!(drain(&mut s, ms(300)), [(0, Due::OnDemand)]);
+        assert_eq!(drain(&mut s, ms(400)), []);
+
+        s.request(1, ms(600));
+        // Site 1's periodic slot (500 ms) comes first and satisfies the request.
+        assert_eq!(drain(&mut s, ms(500)), [(1, Due::Periodic)]);
+        s.sent(1);
+        assert!(!s.has_pending(1));
+        assert_eq!(drain(&mut s, ms(700)), []);
+        assert_eq!(s.next_wake(), Some(ms(1_000)));
+    }
+
+    proptest! {
+        #[test]
+        fn every_site_reports_once_per_interval(sites in 1usize..200, interval_ms in 100u64..10_000) {
+            let interval = ms(interval_ms);
+            let mut s = Schedule::new(sites, interval);
+            let mut counts = vec![0u32; sites];
+            let mut now = Duration::ZERO;
+            // Three intervals, waking exactly when something is due.
+            while let Some(wake) = s.next_wake() {
+                if wake >= interval * 3 {
+                    break;
+                }
+                now = now.max(wake);
+                for (site, due) in drain(&mut s, now) {
+                    prop_assert_eq!(due, Due::Periodic);
+                    counts[site] += 1;
+                }
+            }
+            prop_assert!(counts.iter().all(|&c| c == 3), "{counts:?}");
+        }
+    }
+}
