@@ -1,1 +1,153 @@
-//! placeholder
+//! `healthmon-dashboard-api`: the HTTP face of healthmon.
+//!
+//! A stateless service: every data request is answered by querying the
+//! aggregator's NATS micro service (`<prefix>.agg.{summary,list,get}`), and
+//! status events published by the assessor on `<prefix>.status.*` are relayed
+//! live to browsers as Server-Sent Events. Any number of replicas can run side
+//! by side. One listener serves:
+//! - `GET /api/v1/summary`, `/api/v1/sites`, `/api/v1/sites/{site_id}` ([`api`]);
+//! - `GET /api/v1/events`, the SSE stream ([`sse`]);
+//! - `GET /healthz`, `/readyz` ([`ready`]) and `/metrics`;
+//! - the web page ([`ui`]).
+//!
+//! Query strings are parsed by [`params`] (pure, property-tested) and every
+//! error is JSON ([`error`]).
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod app;
+pub mod error;
+pub mod events;
+pub mod http_metrics;
+pub mod params;
+pub mod ready;
+pub mod sse;
+mod ui;
+pub mod upstream;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use healthmon_common::nats::{self, NatsConfig};
+use healthmon_common::telemetry::metrics_handle;
+use healthmon_common::{CancellationToken, ServiceError};
+use tokio::net::TcpListener;
+
+use crate::app::AppState;
+use crate::upstream::Aggregator;
+
+/// The name this service uses on NATS (`nats server report connections`).
+pub const NATS_NAME: &str = "healthmon-dashboard-api";
+
+/// Longest accepted `aggregator_timeout`: past this a browser has given up anyway.
+pub const MAX_AGGREGATOR_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How much longer than an aggregator query a whole request may take.
+const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub nats: NatsConfig,
+    /// Where the API, the page and `/metrics` are served; port 0 picks a free one.
+    pub http_addr: SocketAddr,
+    /// How long to wait for the aggregator's answer before a 504.
+    pub aggregator_timeout: Duration,
+}
+
+impl Config {
+    /// The checks `main` reports as a usage error; `start` repeats them.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.aggregator_timeout.is_zero() || self.aggregator_timeout > MAX_AGGREGATOR_TIMEOUT {
+            return Err(format!(
+                "invalid value for --aggregator-timeout: expected a duration above 0 and at most {}s",
+                MAX_AGGREGATOR_TIMEOUT.as_secs()
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub struct Service {
+    /// The bound HTTP address.
+    pub http_addr: SocketAddr,
+    /// The same as `http_addr`: `/metrics` is served on the HTTP listener.
+    pub metrics_addr: SocketAddr,
+    task: tokio::task::JoinHandle<Result<(), ServiceError>>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("http_addr", &self.http_addr)
+            .finish()
+    }
+}
+
+/// Binds the listener, connects to NATS and subscribes to status events;
+/// returns once requests are served and events are relayed.
+pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Service, ServiceError> {
+    config.validate().map_err(ServiceError::Config)?;
+    // Installs the recorder before the first metric is touched.
+    metrics_handle();
+    // Bind first: a taken port should fail at once, not after NATS retries.
+    let listener = TcpListener::bind(config.http_addr)
+        .await
+        .map_err(|source| ServiceError::Bind {
+            addr: config.http_addr,
+            source,
+        })?;
+    let http_addr = listener.local_addr().map_err(|source| ServiceError::Bind {
+        addr: config.http_addr,
+        source,
+    })?;
+
+    let connection = nats::connect(&config.nats, NATS_NAME).await?;
+    let client = connection.client.clone();
+    let (events, relay) =
+        sse::start_relay(&client, &config.nats.subjects, shutdown.clone()).await?;
+    let state = AppState {
+        aggregator: Aggregator::new(
+            client.clone(),
+            config.nats.subjects.clone(),
+            config.aggregator_timeout,
+        ),
+        link: connection.link,
+        events,
+        shutdown: shutdown.clone(),
+    };
+    let app = app::router(state, config.aggregator_timeout + REQUEST_TIMEOUT_MARGIN);
+
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown.cancelled_owned())
+            .await;
+        if let Err(e) = relay.await {
+            tracing::error!(error = %e, "status event relay failed");
+        }
+        nats::drain(&client).await;
+        tracing::info!("dashboard API stopped");
+        served.map_err(|source| ServiceError::Bind {
+            addr: http_addr,
+            source,
+        })
+    });
+    tracing::info!(%http_addr, "dashboard API listening");
+    Ok(Service {
+        http_addr,
+        metrics_addr: http_addr,
+        task,
+    })
+}
+
+impl Service {
+    /// Waits until shutdown has completed: HTTP connections closed, NATS drained.
+    pub async fn wait(self) -> Result<(), ServiceError> {
+        self.task
+            .await
+            .map_err(|e| ServiceError::Config(format!("dashboard API task failed: {e}")))?
+    }
+}
+
+pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), ServiceError> {
+    start(config, shutdown).await?.wait().await
+}

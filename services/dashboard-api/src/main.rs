@@ -1,1 +1,59 @@
-fn main() {}
+//! `healthmon-dashboard-api`: flags → [`Config`], then [`run`] until SIGTERM/Ctrl-C.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration};
+use healthmon_common::telemetry::init_tracing;
+use healthmon_dashboard_api::{Config, run};
+
+/// Serves the healthmon JSON API, live status events (SSE), the dashboard page and /metrics.
+#[derive(Debug, Parser)]
+#[command(name = "healthmon-dashboard-api", version)]
+struct Cli {
+    #[command(flatten)]
+    nats: NatsArgs,
+    #[command(flatten)]
+    log: LogArgs,
+    /// Address of the HTTP listener (API, page and /metrics).
+    #[arg(long, env = "HTTP_ADDR", default_value = "0.0.0.0:8080")]
+    http_addr: SocketAddr,
+    /// How long to wait for the aggregator's answer (e.g. 2s, 500ms).
+    #[arg(long, env = "AGGREGATOR_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
+    aggregator_timeout: Duration,
+}
+
+fn config(cli: Cli) -> Result<Config, String> {
+    let config = Config {
+        nats: cli.nats.into_config()?,
+        http_addr: cli.http_addr,
+        aggregator_timeout: cli.aggregator_timeout,
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let log = cli.log.clone();
+    let config = config(cli).unwrap_or_else(|e| exit_usage(e));
+    init_tracing(&log);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result =
+        runtime.block_on(async { run(config, healthmon_common::shutdown::on_signal()).await });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! The one error type of the HTTP API, and the guarantee that every error
+//! response is JSON.
+//!
+//! Handlers return [`ApiError`]; its body is always
+//! `{"error": {"code": "...", "message": "..."}}` with a stable, machine-readable
+//! `code`. Responses made outside our handlers (axum's 405, tower-http's 413,
+//! the request timeout) are rewritten into the same shape by [`json_errors`],
+//! so a client never has to parse plain text.
+
+use std::borrow::Cow;
+
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use healthmon_common::query::QueryError;
+use serde_json::json;
+use thiserror::Error;
+
+use crate::params::ParamError;
+
+#[derive(Debug, Error)]
+pub enum ApiError {
+    /// A bad path or query parameter; the message names it.
+    #[error("{0}")]
+    BadRequest(String),
+    /// An unknown site or route.
+    #[error("{0}")]
+    NotFound(String),
+    /// The aggregator has no responders: it is down or not yet started.
+    #[error("{0}")]
+    UpstreamUnavailable(String),
+    /// The aggregator did not answer within `--aggregator-timeout`.
+    #[error("{0}")]
+    UpstreamTimeout(String),
+    /// The aggregator answered something unusable.
+    #[error("{0}")]
+    Upstream(String),
+    /// This request took longer than the whole-request timeout.
+    #[error("the request took too long")]
+    Timeout,
+    /// Any other status produced outside the handlers (405, 413, ...).
+    #[error("{}", .0.canonical_reason().unwrap_or("request failed"))]
+    Status(StatusCode),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::UpstreamUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::UpstreamTimeout(_) | ApiError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Status(status) => *status,
+        }
+    }
+
+    /// The stable `error.code` clients can switch on.
+    pub fn code(&self) -> Cow<'static, str> {
+        match self {
+            ApiError::BadRequest(_) => "bad_request".into(),
+            ApiError::NotFound(_) => "not_found".into(),
+            ApiError::UpstreamUnavailable(_) => "upstream_unavailable".into(),
+            ApiError::UpstreamTimeout(_) => "upstream_timeout".into(),
+            ApiError::Upstream(_) => "upstream_error".into(),
+            ApiError::Timeout => "timeout".into(),
+            ApiError::Status(status) => status_code_name(*status).into(),
+        }
+    }
+
+    /// An aggregator query failure, as the HTTP client should see it.
+    pub fn from_query(err: QueryError) -> Self {
+        match err {
+            QueryError::NoResponders(_) => ApiError::UpstreamUnavailable(
+                "the aggregator is not available (no service answers on NATS)".into(),
+            ),
+            QueryError::TimedOut(_) => {
+                ApiError::UpstreamTimeout("the aggregator did not answer in time".into())
+            }
+            QueryError::Service {
+                code: 404, message, ..
+            } => ApiError::NotFound(message),
+            QueryError::Service {
+                code: 400, message, ..
+            } => ApiError::BadRequest(message),
+            other => ApiError::Upstream(other.to_string()),
+        }
+    }
+}
+
+impl From<ParamError> for ApiError {
+    fn from(e: ParamError) -> Self {
+        ApiError::BadRequest(e.message)
+    }
+}
+
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        ApiError::from_query(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), error = %self, "request failed");
+        }
+        let body = json!({ "error": { "code": self.code(), "message": self.to_string() } });
+        (status, Json(body)).into_response()
+    }
+}
+
+/// `Payload Too Large` → `payload_too_large`.
+fn status_code_name(status: StatusCode) -> String {
+    status
+        .canonical_reason()
+        .map(|r| {
+            r.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '-')
+                .map(|c| match c {
+                    ' ' | '-' => '_',
+                    c => c.to_ascii_lowercase(),
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| format!("http_{}", status.as_u16()))
+}
+
+/// Middleware: an error response without a JSON body becomes an [`ApiError`]
+/// body of the same status, keeping headers such as `Allow` on a 405.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_json(response.headers()) {
+        return response;
+    }
+    let (parts, _plain_body) = response.into_parts();
+    let mut rewritten = ApiError::Status(status).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rewritten.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rewritten
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_errors_map_to_gateway_statuses() {
+        let cases = [
+            (
+                QueryError::NoResponders("s".into()),
+                503,
+                "upstream_unavailable",
+            ),
+            (QueryError::TimedOut("s".into()), 504, "upstream_timeout"),
+            (
+                QueryError::Service {
+                    subject: "s".into(),
+                    code: 404,
+                    message: "unknown site".into(),
+                },
+                404,
+                "not_found",
+            ),
+            (
+                QueryError::Service {
+                    subject: "s".into(),
+                    code: 500,
+                    message: "boom".into(),
+                },
+                502,
+                "upstream_error",
+            ),
+            (
+                QueryError::Decode {
+                    subject: "s".into(),
+                    reason: "eof".into(),
+                },
+                502,
+                "upstream_error",
+            ),
+        ];
+        for (err, status, code) in cases {
+            let api = ApiError::from(err);
+            assert_eq!(api.status().as_u16(), status);
+            assert_eq!(api.code(), code);
+        }
+    }
+
+    #[test]
+    fn other_statuses_get_snake_case_codes() {
+        assert_eq!(
+            ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE).code(),
+            "payload_too_large"
+        );
+        assert_eq!(
+            ApiError::Status(StatusCode::METHOD_NOT_ALLOWED).code(),
+            "method_not_allowed"
+        );
+        assert_eq!(
+            ApiError::Status(StatusCode::from_u16(599).unwrap()).code(),
+            "http_599"
+        );
+    }
+}

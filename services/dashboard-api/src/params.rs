@@ -1,0 +1,265 @@
+//! Query-string parsing for every API route, without I/O.
+//!
+//! axum's `Query` extractor answers a bad query with a plain-text 400; this
+//! module parses the raw query itself so that every mistake becomes a JSON
+//! 400 ([`ParamError`] → `ApiError::BadRequest`) naming the parameter and what
+//! it expects. Rules shared by all routes:
+//! - unknown parameters are refused (a typo such as `?conectivity=` must not
+//!   silently return the unfiltered list);
+//! - an empty value counts as absent, as HTML forms send empty fields;
+//! - list parameters (`connectivity`, `health`) take comma-separated values
+//!   and may also be repeated (`?health=degraded&health=critical`), the form
+//!   `URLSearchParams.append` produces; scalar parameters may appear once.
+
+use healthmon_proto::query::{DEFAULT_LIMIT, ListQuery, MAX_LIMIT, SortOrder};
+use healthmon_proto::subjects::MAX_SITE_ID_LEN;
+use healthmon_proto::{Connectivity, Health, validate_site_id};
+use thiserror::Error;
+
+/// A bad query parameter; the message always names `param`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{message}")]
+pub struct ParamError {
+    pub param: String,
+    pub message: String,
+}
+
+impl ParamError {
+    fn new(param: &str, message: String) -> Self {
+        ParamError {
+            param: param.to_owned(),
+            message,
+        }
+    }
+
+    fn invalid(param: &str, value: &str, expected: &str) -> Self {
+        Self::new(
+            param,
+            format!(
+                "invalid {param} \"{}\": expected {expected}",
+                shorten(value)
+            ),
+        )
+    }
+}
+
+const LIST_PARAMS: &[&str] = &[
+    "connectivity",
+    "health",
+    "search",
+    "sort",
+    "limit",
+    "offset",
+];
+const EVENT_PARAMS: &[&str] = &["site_id"];
+
+/// `GET /api/v1/sites` parameters → the aggregator's `ListQuery`.
+pub fn list_query(raw: Option<&str>) -> Result<ListQuery, ParamError> {
+    let mut query = ListQuery::default();
+    let mut seen = Vec::new();
+    for (name, value) in known_pairs(raw, LIST_PARAMS)? {
+        if value.is_empty() {
+            continue;
+        }
+        match name.as_str() {
+            "connectivity" => {
+                for item in items(&value) {
+                    let c = Connectivity::parse(&item.to_ascii_lowercase()).ok_or_else(|| {
+                        ParamError::invalid(&name, item, "online, late, offline or unknown")
+                    })?;
+                    push_unique(&mut query.connectivity, c);
+                }
+            }
+            "health" => {
+                for item in items(&value) {
+                    let h = Health::parse(&item.to_ascii_lowercase()).ok_or_else(|| {
+                        ParamError::invalid(&name, item, "healthy, degraded, critical or unknown")
+                    })?;
+                    push_unique(&mut query.health, h);
+                }
+            }
+            scalar => {
+                once(&mut seen, scalar)?;
+                match scalar {
+                    "search" => query.search = Some(search(&value)?),
+                    "sort" => query.sort = sort(&value)?,
+                    "limit" => query.limit = limit(&value)?,
+                    _ => query.offset = offset(&value)?,
+                }
+            }
+        }
+    }
+    Ok(query)
+}
+
+/// `GET /api/v1/events` parameters: an optional site to follow.
+pub fn events_site(raw: Option<&str>) -> Result<Option<String>, ParamError> {
+    let mut site = None;
+    let mut seen = Vec::new();
+    for (name, value) in known_pairs(raw, EVENT_PARAMS)? {
+        once(&mut seen, &name)?;
+        if value.is_empty() {
+            continue;
+        }
+        site = Some(site_id(&value)?);
+    }
+    Ok(site)
+}
+
+/// Routes that take no parameters still refuse unknown ones.
+pub fn none(raw: Option<&str>) -> Result<(), ParamError> {
+    known_pairs(raw, &[]).map(drop)
+}
+
+/// A site id from a path or parameter, checked against the contract's rules.
+pub fn site_id(value: &str) -> Result<String, ParamError> {
+    validate_site_id(value)
+        .map(|()| value.to_owned())
+        .map_err(|e| ParamError::invalid("site_id", value, &e.to_string()))
+}
+
+fn search(value: &str) -> Result<String, ParamError> {
+    // Site ids are at most this long, so a longer needle can never match.
+    if value.chars().count() > MAX_SITE_ID_LEN {
+        return Err(ParamError::new(
+            "search",
+            format!("invalid search: expected at most {MAX_SITE_ID_LEN} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+fn sort(value: &str) -> Result<SortOrder, ParamError> {
+    match value.to_ascii_lowercase().as_str() {
+        "severity" => Ok(SortOrder::Severity),
+        "site_id" => Ok(SortOrder::SiteId),
+        _ => Err(ParamError::invalid("sort", value, "severity or site_id")),
+    }
+}
+
+fn limit(value: &str) -> Result<usize, ParamError> {
+    value
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n <= MAX_LIMIT)
+        .ok_or_else(|| {
+            ParamError::invalid(
+                "limit",
+                value,
+                &format!("a whole number from 0 to {MAX_LIMIT} (default {DEFAULT_LIMIT})"),
+            )
+        })
+}
+
+fn offset(value: &str) -> Result<usize, ParamError> {
+    value
+        .parse::<usize>()
+        .map_err(|_| ParamError::invalid("offset", value, "a whole number (default 0)"))
+}
+
+/// Decoded pairs, refusing any name not in `allowed`.
+fn known_pairs(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>, ParamError> {
+    let pairs = decode_pairs(raw.unwrap_or(""))?;
+    if let Some((name, _)) = pairs.iter().find(|(n, _)| !allowed.contains(&n.as_str())) {
+        let expected = match allowed {
+            [] => "this route takes no parameters".to_owned(),
+            [only] => format!("expected {only}"),
+            [init @ .., last] => format!("expected {} or {last}", init.join(", ")),
+        };
+        return Err(ParamError::new(
+            name,
+            format!("unknown parameter \"{}\": {expected}", shorten(name)),
+        ));
+    }
+    Ok(pairs)
+}
+
+fn once(seen: &mut Vec<String>, name: &str) -> Result<(), ParamError> {
+    if seen.iter().any(|s| s == name) {
+        return Err(ParamError::new(
+            name,
+            format!("parameter {name} may be given only once"),
+        ));
+    }
+    seen.push(name.to_owned());
+    Ok(())
+}
+
+fn items(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+/// `application/x-www-form-urlencoded` pairs, as browsers write query strings.
+fn decode_pairs(raw: &str) -> Result<Vec<(String, String)>, ParamError> {
+    raw.split('&')
+        .filter(|segment| !segment.is_empty())
+        .map(|segment| {
+            let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
+            let name = percent_decode(name).map_err(|lossy| {
+                ParamError::new(
+                    &lossy,
+                    format!("parameter name \"{}\" is not valid UTF-8", shorten(&lossy)),
+                )
+            })?;
+            let value = percent_decode(value).map_err(|_| {
+                ParamError::new(&name, format!("invalid {name}: value is not valid UTF-8"))
+            })?;
+            Ok((name, value))
+        })
+        .collect()
+}
+
+/// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits is
+/// kept as is (browsers do the same). Invalid UTF-8 yields the lossy text as error.
+fn percent_decode(s: &str) -> Result<String, String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = match bytes[i] {
+            b'%' => bytes.get(i + 1..i + 3).and_then(|h| hex_pair(h[0], h[1])),
+            _ => None,
+        };
+        match (escaped, bytes[i]) {
+            (Some(byte), _) => {
+                out.push(byte);
+                i += 3;
+            }
+            (None, b'+') => {
+                out.push(b' ');
+                i += 1;
+            }
+            (None, byte) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+fn hex_pair(high: u8, low: u8) -> Option<u8> {
+    let digit = |b: u8| (b as char).to_digit(16);
+    Some((digit(high)? * 16 + digit(low)?) as u8)
+}
+
+/// Echoed values are cut so an error body stays small whatever was sent.
+fn shorten(s: &str) -> String {
+    const MAX: usize = 64;
+    if s.chars().count() <= MAX {
+        s.to_owned()
+    } else {
+        let mut cut: String = s.chars().take(MAX).collect();
+        cut.push('…');
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,47 @@
+//! The aggregator's NATS micro service (`<prefix>.agg.{summary,list,get}`),
+//! the only source of site state: the dashboard API keeps none of its own, so
+//! any number of replicas answer alike.
+
+use std::time::Duration;
+
+use async_nats::Client;
+use bytes::Bytes;
+use healthmon_common::query::{QueryError, request, request_json};
+use healthmon_proto::Subjects;
+use healthmon_proto::query::{GetQuery, ListQuery, SiteDetail, SitePage, Summary};
+
+#[derive(Clone)]
+pub struct Aggregator {
+    client: Client,
+    subjects: Subjects,
+    timeout: Duration,
+}
+
+impl Aggregator {
+    pub fn new(client: Client, subjects: Subjects, timeout: Duration) -> Self {
+        Aggregator {
+            client,
+            subjects,
+            timeout,
+        }
+    }
+
+    pub async fn summary(&self) -> Result<Summary, QueryError> {
+        // The contract's summary request is an empty payload.
+        let subject = self.subjects.aggregator("summary");
+        request(&self.client, &subject, Bytes::new(), self.timeout).await
+    }
+
+    pub async fn list(&self, query: &ListQuery) -> Result<SitePage, QueryError> {
+        let subject = self.subjects.aggregator("list");
+        request_json(&self.client, &subject, query, self.timeout).await
+    }
+
+    pub async fn get(&self, site_id: &str) -> Result<SiteDetail, QueryError> {
+        let subject = self.subjects.aggregator("get");
+        let query = GetQuery {
+            site_id: site_id.to_owned(),
+        };
+        request_json(&self.client, &subject, &query, self.timeout).await
+    }
+}
