@@ -1,0 +1,297 @@
+//! The Central UI: the fleet page at `/` and its assets under `/ui/`.
+//!
+//! The files of `services/dashboard-api/ui/` are compiled into the binary, so
+//! running the page needs no web server, no Node build step and no internet
+//! access. The page is plain HTML, CSS and JavaScript modules; it talks only
+//! to this service's `/api/v1` (JSON and the `/api/v1/events` stream).
+//!
+//! Caching: every response carries an `ETag` (a hash of the embedded bytes,
+//! computed at compile time) and `Cache-Control: no-cache`, so a browser keeps
+//! its copy but revalidates it: a cheap `304` while the binary is unchanged,
+//! the new files right after an upgrade.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+/// One embedded file, served as `/ui/<name>` (and `index.html` also as `/`).
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+    etag: &'static str,
+}
+
+macro_rules! asset {
+    ($name:literal, $content_type:literal) => {{
+        const BODY: &[u8] = include_bytes!(concat!("../ui/", $name));
+        const HASH: [u8; 18] = etag_of(BODY);
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: BODY,
+            etag: match std::str::from_utf8(&HASH) {
+                Ok(s) => s,
+                Err(_) => panic!("an etag is ASCII"),
+            },
+        }
+    }};
+}
+
+const ASSETS: &[Asset] = &[
+    asset!("index.html", "text/html; charset=utf-8"),
+    asset!("app.js", "text/javascript; charset=utf-8"),
+    asset!("render.js", "text/javascript; charset=utf-8"),
+    asset!("style.css", "text/css; charset=utf-8"),
+    asset!("favicon.svg", "image/svg+xml"),
+];
+
+/// The page may load and connect to nothing but this service: no CDN, no
+/// inline script, no framing.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+    form-action 'none'; frame-ancestors 'none'";
+
+/// `GET /` (the page) and `GET /ui/{file}` (its assets); merged into the app.
+pub fn router() -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/ui/{file}", get(asset))
+}
+
+async fn index(headers: HeaderMap) -> Response {
+    match find("index.html") {
+        Some(page) => serve(page, &headers),
+        None => not_found("index.html"),
+    }
+}
+
+async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    match find(&file) {
+        Some(found) => serve(found, &headers),
+        None => not_found(&file),
+    }
+}
+
+fn find(name: &str) -> Option<&'static Asset> {
+    ASSETS.iter().find(|a| a.name == name)
+}
+
+fn serve(asset: &'static Asset, request: &HeaderMap) -> Response {
+    let mut response = if matches_etag(request, asset.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            )],
+            asset.body,
+        )
+            .into_response()
+    };
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, HeaderValue::from_static(asset.etag));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if asset.name == "index.html" {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+    }
+    response
+}
+
+/// `If-None-Match` lists our tag (weak or strong) or is `*`.
+fn matches_etag(request: &HeaderMap, etag: &str) -> bool {
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim())
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+}
+
+/// The same JSON error shape as the API, so clients parse one format.
+fn not_found(file: &str) -> Response {
+    let name: String = file.chars().take(64).collect();
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({
+            "error": { "code": "not_found", "message": format!("no UI asset named {name:?}") }
+        })),
+    )
+        .into_response()
+}
+
+/// `"` + 16 hex digits of the FNV-1a 64 hash of `bytes` + `"`, at compile time.
+const fn etag_of(bytes: &[u8]) -> [u8; 18] {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        i += 1;
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'"'; 18];
+    let mut d = 0;
+    while d < 16 {
+        out[1 + d] = HEX[((hash >> (60 - 4 * d)) & 0xf) as usize];
+        d += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn get(path: &str, if_none_match: Option<&str>) -> Response {
+        let mut request = Request::get(path);
+        if let Some(tag) = if_none_match {
+            request = request.header(header::IF_NONE_MATCH, tag);
+        }
+        router()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap()
+    }
+
+    fn header_of(response: &Response, name: header::HeaderName) -> &str {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    async fn text(response: Response) -> String {
+        let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn root_serves_the_page() {
+        let response = get("/", None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            header_of(&response, header::CONTENT_TYPE),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(header_of(&response, header::CACHE_CONTROL), "no-cache");
+        assert!(
+            header_of(&response, header::CONTENT_SECURITY_POLICY).contains("default-src 'self'")
+        );
+        let html = text(response).await;
+        assert!(html.contains(r#"<script type="module" src="/ui/app.js">"#));
+        assert!(html.contains(r#"id="live-status""#));
+    }
+
+    #[tokio::test]
+    async fn assets_have_their_content_types() {
+        for (path, content_type) in [
+            ("/ui/app.js", "text/javascript; charset=utf-8"),
+            ("/ui/render.js", "text/javascript; charset=utf-8"),
+            ("/ui/style.css", "text/css; charset=utf-8"),
+            ("/ui/favicon.svg", "image/svg+xml"),
+        ] {
+            let response = get(path, None).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(
+                header_of(&response, header::CONTENT_TYPE),
+                content_type,
+                "{path}"
+            );
+            assert_eq!(
+                header_of(&response, header::X_CONTENT_TYPE_OPTIONS),
+                "nosniff"
+            );
+            assert!(!text(response).await.is_empty(), "{path}");
+        }
+    }
+
+    #[tokio::test]
+    async fn unknown_assets_are_a_json_404() {
+        for path in ["/ui/nope.js", "/ui/..%2FCargo.toml", "/ui/"] {
+            let response = get(path, None).await;
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+            if path != "/ui/" {
+                assert!(header_of(&response, header::CONTENT_TYPE).starts_with("application/json"));
+                assert!(text(response).await.contains(r#""code":"not_found""#));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_known_etag_gets_304_and_another_gets_the_body() {
+        let first = get("/ui/app.js", None).await;
+        let etag = header_of(&first, header::ETAG).to_owned();
+        assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() == 18);
+
+        let again = get(
+            "/ui/app.js",
+            Some(&format!("\"0000000000000000\", W/{etag}")),
+        )
+        .await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(header_of(&again, header::ETAG), etag);
+        assert!(text(again).await.is_empty());
+
+        let stale = get("/ui/app.js", Some("\"0000000000000000\"")).await;
+        assert_eq!(stale.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn etags_differ_with_content() {
+        assert_ne!(etag_of(b"a"), etag_of(b"b"));
+        let tags: std::collections::HashSet<_> = ASSETS.iter().map(|a| a.etag).collect();
+        assert_eq!(tags.len(), ASSETS.len());
+    }
+
+    /// A file added to `ui/` but not to [`ASSETS`] would 404 in the browser.
+    #[test]
+    fn every_file_in_the_ui_folder_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/ui");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(find(&name).is_some(), "ui/{name} is not in ASSETS");
+        }
+    }
+
+    /// Every `/ui/...` the page names and every module a script imports is served.
+    #[test]
+    fn every_referenced_asset_is_embedded() {
+        for asset in ASSETS {
+            let source = std::str::from_utf8(asset.body).unwrap();
+            let referenced = source
+                .split("\"/ui/")
+                .skip(1)
+                .chain(source.split("from './").skip(1))
+                .map(|rest| rest.split(['"', '\'']).next().unwrap_or(""));
+            for name in referenced {
+                assert!(
+                    find(name).is_some(),
+                    "{} references missing {name}",
+                    asset.name
+                );
+            }
+        }
+    }
+}
