@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Checks every deployment file with its own ecosystem's tool, as CI does
+# (scripts/test.sh runs it after clippy):
+#   nats/*.conf           nats-server -t (and the k8s/ copies are identical)
+#   deploy/prometheus/    promtool check config / check rules / test rules
+#   deploy/grafana/       dashboard JSON parses; queries use the datasource variable
+#   k8s/                  kubectl kustomize, then kubernetes-validate --strict
+#                         against several Kubernetes versions (base, the
+#                         ServiceMonitor component, the site DaemonSet example)
+#   docker-compose.yml    docker-compose config; mounted files and build targets exist
+# Installs the tools first (scripts/install-deps.sh --deploy-tools). Prints each
+# check; stops at the first failure with a non-zero exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+. scripts/install-deps.sh --deploy-tools
+
+# Kubernetes versions to validate against: the newest the validator carries
+# and an older one still common in clusters.
+K8S_VERSIONS=${K8S_VERSIONS:-"1.37 1.31"}
+KUBECTL=${KUBECTL_BIN:-kubectl}
+
+failed() { echo "check-deploy: FAILED: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-deploy.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# ---------------------------------------------------------------- NATS ----
+for conf in nats/*.conf; do
+  step "nats-server -t -c $conf"
+  # The configs read passwords and URLs from the environment; give every
+  # $HEALTHMON_* they reference a value, as compose and k8s do.
+  vars=()
+  for name in $(grep -o '\$HEALTHMON_[A-Z0-9_]*' "$conf" | tr -d '$' | sort -u); do
+    vars+=("$name=check-deploy-$name")
+  done
+  # A URL-valued variable must parse as one.
+  vars+=("HEALTHMON_HUB_LEAF_URL=nats-leaf://site-x:secret@127.0.0.1:7422")
+  env "${vars[@]}" "$NATS_SERVER_BIN" -t -c "$conf" || failed "nats-server rejects $conf"
+done
+step "k8s copies of the NATS configs are identical to nats/"
+cmp nats/hub.conf k8s/nats/hub.conf || failed "k8s/nats/hub.conf differs from nats/hub.conf (copy it over)"
+cmp nats/leaf.conf k8s/examples/site-daemonset/leaf.conf \
+  || failed "k8s/examples/site-daemonset/leaf.conf differs from nats/leaf.conf (copy it over)"
+
+# ---------------------------------------------------------- Prometheus ----
+step "promtool check config deploy/prometheus/prometheus.yml"
+promtool check config deploy/prometheus/prometheus.yml || failed "promtool check config"
+step "promtool check rules deploy/prometheus/rules/*.yml"
+promtool check rules deploy/prometheus/rules/*.yml || failed "promtool check rules"
+for t in deploy/prometheus/tests/*.yml; do
+  step "promtool test rules $t"
+  promtool test rules "$t" || failed "promtool test rules $t"
+done
+
+# ------------------------------------------------------------- Grafana ----
+for dash in deploy/grafana/*.json; do
+  step "grafana dashboard $dash"
+  python3 - "$dash" <<'PY' || failed "$dash"
+import json, sys
+path = sys.argv[1]
+d = json.load(open(path))
+assert d.get("uid") and d.get("title"), "dashboard needs a uid and a title"
+names = {v["name"] for v in d["templating"]["list"]}
+assert "datasource" in names, "no datasource variable"
+ids, exprs = set(), 0
+for p in d["panels"]:
+    assert p["id"] not in ids, f"duplicate panel id {p['id']}"
+    ids.add(p["id"])
+    if p["type"] == "row":
+        continue
+    assert p["datasource"]["uid"] == "${datasource}", f"panel {p['title']!r}: fixed datasource"
+    for t in p["targets"]:
+        assert t["expr"].strip(), f"panel {p['title']!r}: empty query"
+        exprs += 1
+print(f"  {len(ids)} panels, {exprs} queries")
+PY
+done
+
+# ---------------------------------------------------------- Kubernetes ----
+validate() { # file
+  local v
+  for v in $K8S_VERSIONS; do
+    python3 -m kubernetes_validate --strict --quiet -k "$v" "$1" \
+      || failed "kubernetes-validate (Kubernetes $v) rejects $1"
+  done
+}
+step "kubectl kustomize k8s/ | kubernetes-validate --strict (Kubernetes $K8S_VERSIONS)"
+"$KUBECTL" kustomize k8s/ >"$tmp/base.yaml" || failed "kubectl kustomize k8s/"
+validate "$tmp/base.yaml"
+echo "  $(grep -c '^kind:' "$tmp/base.yaml") objects"
+
+step "k8s/components/servicemonitor on the base"
+overlay="$tmp/servicemonitor"
+mkdir -p "$overlay"
+rel=$(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$PWD/k8s" "$overlay")
+cat >"$overlay/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [$rel]
+components: [$rel/components/servicemonitor]
+EOF
+"$KUBECTL" kustomize "$overlay" >"$tmp/servicemonitor.yaml" || failed "kustomize with the servicemonitor component"
+# The validator has no schema for the operator's CRD: check that every
+# ServiceMonitor selects a Service of the base by label and names its port.
+python3 - "$tmp/servicemonitor.yaml" <<'PY' || failed "ServiceMonitors do not match the Services"
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+services = [d for d in docs if d["kind"] == "Service"]
+monitors = [d for d in docs if d["kind"] == "ServiceMonitor"]
+assert monitors, "no ServiceMonitor rendered"
+for m in monitors:
+    sel = m["spec"]["selector"]["matchLabels"]
+    hits = [s for s in services
+            if all(s["metadata"].get("labels", {}).get(k) == v for k, v in sel.items())
+            and s["metadata"]["namespace"] == m["metadata"]["namespace"]]
+    assert len(hits) == 1, f"ServiceMonitor {m['metadata']['name']} selects {len(hits)} services"
+    ports = {p["name"] for p in hits[0]["spec"]["ports"]}
+    for e in m["spec"]["endpoints"]:
+        assert e["port"] in ports, f"ServiceMonitor {m['metadata']['name']}: no port {e['port']!r}"
+print(f"  {len(monitors)} ServiceMonitors match their Services")
+PY
+
+step "kubectl kustomize k8s/examples/site-daemonset | kubernetes-validate --strict"
+"$KUBECTL" kustomize k8s/examples/site-daemonset >"$tmp/site.yaml" || failed "kustomize site-daemonset"
+validate "$tmp/site.yaml"
+
+# -------------------------------------------------------------- Compose ----
+step "docker-compose config (docker-compose.yml)"
+docker-compose -f docker-compose.yml --profile grafana config -q || failed "docker-compose config"
+# `config` does not look at the files a service mounts or the Dockerfile
+# targets it builds: check them here.
+for src in $(grep -oE '^\s+- \./[^:]+' docker-compose.yml | sed 's/^ *- //'); do
+  [ -e "$src" ] || failed "docker-compose.yml mounts $src, which does not exist"
+done
+for target in $(grep -oE 'target: [A-Za-z0-9_-]+' docker-compose.yml | awk '{print $2}' | sort -u); do
+  grep -qiE "^FROM .+ AS $target\$" Dockerfile || failed "docker-compose.yml builds target $target, not in Dockerfile"
+done
+
+echo "check-deploy: all deployment files pass"
