@@ -6,13 +6,21 @@
 //! - [`pull_statuses`] pages through the assessor's `statuses` endpoint, so
 //!   sites that are offline (and thus send nothing) show up with their current
 //!   status. The assessor may not be running; then live events will do.
+//! - [`resend_after_reconnect`] repeats the resend request whenever the
+//!   aggregator's own NATS link comes back, since reports sent meanwhile
+//!   never reached it.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use async_nats::Client;
-use healthmon_common::ServiceError;
+use healthmon_common::nats::LinkState;
 use healthmon_common::query::{QueryError, request_json};
+use healthmon_common::{CancellationToken, ServiceError};
 use healthmon_proto::query::{MAX_LIMIT, PageQuery, StatusPage};
 use healthmon_proto::{Rejection, validate_site_id};
 use std::time::Duration;
+use tokio::sync::watch;
 
 use crate::ingest::Ingest;
 use crate::state::lock;
@@ -30,6 +38,43 @@ pub async fn request_resend(client: &Client, ingest: &Ingest) -> Result<(), Serv
         .map_err(|e| ServiceError::nats(format!("flush {subject}"), e))?;
     tracing::info!(%subject, "asked collectors to report now");
     Ok(())
+}
+
+/// Asks every collector for a report each time the link is re-established,
+/// until `stop`. Collectors report on their own reconnection too; this
+/// covers the case where only the aggregator's link dropped, so its view is
+/// current again within the collectors' resend jitter instead of a whole
+/// interval. Reconnections are counted by the client itself (`connects`),
+/// because the link watch may also move once for the initial connection.
+pub async fn resend_after_reconnect(
+    client: Client,
+    mut link: watch::Receiver<LinkState>,
+    ingest: Arc<Ingest>,
+    stop: CancellationToken,
+) {
+    let connects = || client.statistics().connects.load(Ordering::Relaxed);
+    let mut seen = connects();
+    loop {
+        tokio::select! {
+            biased;
+            _ = stop.cancelled() => return,
+            changed = link.changed() => if changed.is_err() {
+                // The connection is gone for good; the service is stopping.
+                stop.cancelled().await;
+                return;
+            },
+        }
+        if !link.borrow_and_update().connected {
+            continue;
+        }
+        let now = connects();
+        if now > seen {
+            seen = now;
+            if let Err(e) = request_resend(&client, &ingest).await {
+                tracing::warn!(error = %e, "could not ask collectors to report after reconnecting");
+            }
+        }
+    }
 }
 
 /// Pulls every site's current status from the assessor; each page gets `timeout`.

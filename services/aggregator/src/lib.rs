@@ -136,6 +136,12 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
     let mut tasks = JoinSet::new();
     tasks.spawn(ingest::run_reports(reports, ingest.clone(), stop.clone()));
     tasks.spawn(ingest::run_statuses(statuses, ingest.clone(), stop.clone()));
+    tasks.spawn(bootstrap::resend_after_reconnect(
+        client.clone(),
+        link.clone(),
+        ingest.clone(),
+        stop.clone(),
+    ));
     let micro = queries::start(&client, subjects, &table, &stop, &mut tasks).await?;
     // A peer may publish as soon as `start` returns: make sure the server has our SUBs.
     nats::round_trip(&client).await?;

@@ -8,6 +8,10 @@
 //! site from its own outage, so expired deadlines are dropped unjudged; when
 //! the link is back (a new connection generation) every site that is not
 //! already offline gets a fresh full window from that moment.
+//!
+//! Mass silence: after every connectivity change the counts go through the
+//! [`MassSilence`] rule; while it suspects the centre, the tracker holds
+//! sites due offline at late, and a timer ends the hold after its limit.
 
 use async_nats::service::endpoint::Endpoint;
 use async_nats::{Client, Message, Subscriber};
@@ -20,6 +24,8 @@ use healthmon_proto::{Connectivity, StatusEvent, Subjects};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use crate::centre::{self, CentreEvent};
+use crate::mass_silence::{Change, MassSilence};
 use crate::timers::Timers;
 use crate::tracker::{Outcome, SiteIdx, Tracker};
 use crate::{events, stats, statuses};
@@ -39,6 +45,7 @@ pub struct Engine {
     subjects: Subjects,
     tracker: Tracker,
     timers: Timers,
+    mass: MassSilence,
     link: watch::Receiver<LinkState>,
     blind: bool,
     generation: u64,
@@ -47,7 +54,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(conn: Connection, subjects: Subjects, tracker: Tracker) -> Self {
+    pub fn new(conn: Connection, subjects: Subjects, tracker: Tracker, mass: MassSilence) -> Self {
         let mut link = conn.link;
         let state = *link.borrow_and_update();
         Engine {
@@ -55,6 +62,7 @@ impl Engine {
             subjects,
             tracker,
             timers: Timers::new(),
+            mass,
             link,
             blind: !state.connected,
             generation: state.generation,
@@ -70,6 +78,7 @@ impl Engine {
     ) -> Result<(), ServiceError> {
         let (mut link_open, mut statuses_open, mut bootstrap_open) = (true, true, true);
         loop {
+            let (holding, hold_until) = (self.mass.holding(), self.hold_until());
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 msg = inputs.reports.next() => match msg {
@@ -77,6 +86,11 @@ impl Engine {
                     None => return Err(ServiceError::nats("receive reports", "subscription closed")),
                 },
                 site = self.timers.expired() => self.on_deadline(site).await,
+                () = tokio::time::sleep_until(hold_until), if holding => {
+                    if let Some(change) = self.mass.expire(Instant::now()) {
+                        self.on_mass_change(change).await;
+                    }
+                }
                 changed = self.link.changed(), if link_open => match changed {
                     Ok(()) => self.on_link_change(),
                     Err(_) => link_open = false,
@@ -174,6 +188,88 @@ impl Engine {
         if let Some(event) = outcome.event {
             self.announce(&event).await;
             stats::sites(self.tracker.counts());
+            if event.connectivity != event.previous_connectivity {
+                let (online, late) = self.watched();
+                if let Some(change) = self.mass.observe(online, late, Instant::now()) {
+                    self.on_mass_change(change).await;
+                }
+            }
+        }
+    }
+
+    /// Online and late sites: the ones the mass-silence rule watches.
+    fn watched(&self) -> (usize, usize) {
+        (
+            self.tracker.count(Connectivity::Online),
+            self.tracker.count(Connectivity::Late),
+        )
+    }
+
+    fn hold_until(&self) -> Instant {
+        // Only polled while holding; the fallback just has to be valid.
+        self.mass
+            .hold_until()
+            .unwrap_or_else(|| Instant::now() + std::time::Duration::from_secs(86_400))
+    }
+
+    async fn on_mass_change(&mut self, change: Change) {
+        let (now, at_ms) = (Instant::now(), now_ms());
+        let (online, late) = self.watched();
+        let watched = online + late;
+        let rule = *self.mass.rule();
+        let hold = humantime::format_duration(rule.hold);
+        let (cause, reason) = match change {
+            Change::Suspected => {
+                self.tracker.set_hold_offline(true);
+                let reason = format!(
+                    "{late} of {watched} watched sites fell silent at once (rule: at least {}% of at least {} sites): suspecting the centre, holding them late instead of offline for up to {hold}",
+                    rule.fraction * 100.0,
+                    rule.min_sites
+                );
+                tracing::error!(silent = late, watched, %hold, "{reason}");
+                ("suspected", reason)
+            }
+            Change::Resumed => {
+                self.tracker.set_hold_offline(false);
+                for (site, at) in self.tracker.fresh_windows_for_late(now) {
+                    self.timers.set(site, Some(at));
+                }
+                let reason = format!(
+                    "reports flow again ({late} of {watched} sites still late, each gets a fresh full window): no longer suspecting the centre"
+                );
+                tracing::warn!(silent = late, watched, "{reason}");
+                ("resumed", reason)
+            }
+            Change::Expired => {
+                self.tracker.set_hold_offline(false);
+                let reason = format!(
+                    "{late} of {watched} sites still silent after the hold limit ({hold}): taking the silence as real and judging held sites normally"
+                );
+                tracing::error!(silent = late, watched, %hold, "{reason}");
+                ("expired", reason)
+            }
+        };
+        stats::mass_silence(cause, self.mass.holding());
+        let event = CentreEvent::new(change, at_ms, late, watched, reason);
+        if let Err(e) = centre::publish(&self.client, &self.subjects, &event).await {
+            stats::publish_failed();
+            tracing::warn!(error = %e, "cannot publish centre event");
+        }
+        // Judged after the centre event, so its explanation comes first; not
+        // while blind (the fresh windows at reconnection judge them then).
+        // No detection lag: these were held on purpose.
+        if change == Change::Expired && !self.blind {
+            for site in self.tracker.late_sites() {
+                let outcome = self.tracker.on_deadline(site, now, at_ms);
+                self.timers.set(site, outcome.deadline);
+                if let Some(event) = outcome.event {
+                    self.announce(&event).await;
+                }
+            }
+            stats::sites(self.tracker.counts());
+            // Disarmed: this only re-arms the rule once the late share is low.
+            let (online, late) = self.watched();
+            let _ = self.mass.observe(online, late, Instant::now());
         }
     }
 

@@ -8,15 +8,21 @@
 //! it bootstraps from the aggregator, and it serves its current view on the
 //! `statuses` micro endpoint for a restarted aggregator.
 //!
-//! Pure logic lives in [`rules`], [`findings`], [`timeouts`] and [`tracker`]; [`engine`]
-//! is the single I/O loop around them, with one `DelayQueue` ([`timers`])
-//! for all sites' deadlines.
+//! When most sites fall silent at once it suspects the centre rather than
+//! the sites ([`mass_silence`]): it holds them late and says so on
+//! `<prefix>.centre.status` ([`centre`]).
+//!
+//! Pure logic lives in [`rules`], [`findings`], [`timeouts`], [`mass_silence`]
+//! and [`tracker`]; [`engine`] is the single I/O loop around them, with one
+//! `DelayQueue` ([`timers`]) for all sites' deadlines.
 #![forbid(unsafe_code)]
 
 pub mod bootstrap;
+pub mod centre;
 pub mod engine;
 pub mod events;
 pub mod findings;
+pub mod mass_silence;
 pub mod rules;
 pub mod stats;
 pub mod statuses;
@@ -34,6 +40,7 @@ use healthmon_proto::subjects::ASSESSOR_SERVICE;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+pub use mass_silence::MassSilenceRule;
 pub use rules::{Rules, RulesError};
 pub use timeouts::{MAX_MISSED_HEARTBEATS, MIN_MISSED_HEARTBEATS};
 
@@ -52,6 +59,8 @@ pub struct Config {
     pub rules: Rules,
     /// How long to wait for each page of the aggregator's site list at start.
     pub bootstrap_timeout: Duration,
+    /// When most sites fall silent at once, suspect the centre instead.
+    pub mass_silence: MassSilenceRule,
 }
 
 impl Config {
@@ -63,6 +72,7 @@ impl Config {
             missed_heartbeats: DEFAULT_MISSED_HEARTBEATS,
             rules: Rules::default(),
             bootstrap_timeout: DEFAULT_BOOTSTRAP_TIMEOUT,
+            mass_silence: MassSilenceRule::default(),
         }
     }
 
@@ -78,6 +88,7 @@ impl Config {
                 "bootstrap_timeout must be positive".into(),
             ));
         }
+        self.mass_silence.validate().map_err(ServiceError::Config)?;
         Ok(())
     }
 }
@@ -112,7 +123,10 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         .map_err(|e| ServiceError::nats("start micro service", e))?;
     let statuses = micro
         .group(subjects.assessor_group())
-        .endpoint("statuses")
+        // Named `statuses`, not after its subject, in `nats micro info/stats`.
+        .endpoint_builder()
+        .name("statuses")
+        .add("statuses")
         .await
         .map_err(|e| ServiceError::nats("add statuses endpoint", e))?;
     // A report published right after `start` returns must not be missed.
@@ -128,7 +142,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         shutdown.clone(),
     ));
     let tracker = Tracker::new(Instant::now(), config.missed_heartbeats, config.rules);
-    let engine = Engine::new(conn, subjects, tracker);
+    let mass = mass_silence::MassSilence::new(config.mass_silence);
+    let engine = Engine::new(conn, subjects, tracker, mass);
     let inputs = Inputs {
         reports,
         statuses,
@@ -137,6 +152,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     };
     tracing::info!(
         missed_heartbeats = config.missed_heartbeats,
+        mass_silence_fraction = config.mass_silence.fraction,
+        mass_silence_min_sites = config.mass_silence.min_sites,
         %metrics_addr,
         "assessor started"
     );

@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use healthmon_assessor::{Config, MAX_MISSED_HEARTBEATS, MIN_MISSED_HEARTBEATS, Rules};
+use healthmon_assessor::mass_silence::{DEFAULT_FRACTION, DEFAULT_MIN_SITES};
+use healthmon_assessor::{
+    Config, MAX_MISSED_HEARTBEATS, MIN_MISSED_HEARTBEATS, MassSilenceRule, Rules,
+};
 use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration};
 
 /// Marks sites late/offline when their heartbeats stop, applies health rules,
@@ -30,6 +33,16 @@ struct Cli {
     /// How long to wait for each page of the aggregator's site list at start.
     #[arg(long, env = "BOOTSTRAP_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
     bootstrap_timeout: Duration,
+    /// Share of the online+late sites that, late at once, makes the assessor
+    /// suspect the centre and hold them late instead of offline (0-1].
+    #[arg(long, env = "MASS_SILENCE_FRACTION", default_value_t = DEFAULT_FRACTION)]
+    mass_silence_fraction: f64,
+    /// Fleets with fewer online+late sites never trigger the mass-silence rule.
+    #[arg(long, env = "MASS_SILENCE_MIN_SITES", default_value_t = DEFAULT_MIN_SITES)]
+    mass_silence_min_sites: usize,
+    /// How long a mass silence holds sites late before they are judged anyway.
+    #[arg(long, env = "MASS_SILENCE_HOLD", default_value = "10m", value_parser = parse_duration)]
+    mass_silence_hold: Duration,
 }
 
 impl Cli {
@@ -50,12 +63,21 @@ impl Cli {
             }
             None => Rules::default(),
         };
+        let mass_silence = MassSilenceRule {
+            fraction: self.mass_silence_fraction,
+            min_sites: self.mass_silence_min_sites,
+            hold: self.mass_silence_hold,
+        };
+        mass_silence
+            .validate()
+            .map_err(|e| format!("invalid value for {e}"))?;
         let config = Config {
             nats,
             metrics_addr: self.metrics_addr,
             missed_heartbeats: self.missed_heartbeats,
             rules,
             bootstrap_timeout: self.bootstrap_timeout,
+            mass_silence,
         };
         Ok((config, self.log))
     }

@@ -14,6 +14,8 @@ pub const PUBLISH_ERRORS: &str = "healthmon_assessor_publish_errors_total";
 pub const DETECTION_LAG: &str = "healthmon_assessor_detection_lag_seconds";
 pub const BOOTSTRAPPED: &str = "healthmon_assessor_bootstrapped_sites_total";
 pub const BLIND: &str = "healthmon_assessor_blind";
+pub const CENTRAL_SUSPECT: &str = "healthmon_assessor_central_suspect";
+pub const MASS_SILENCE: &str = "healthmon_assessor_mass_silence_total";
 
 /// Describes every metric and registers the labelled counters at zero, so
 /// dashboards and alerts see them before the first occurrence.
@@ -38,6 +40,14 @@ pub fn register() {
         BLIND,
         "1 while the NATS link is down and sites are not judged."
     );
+    metrics::describe_gauge!(
+        CENTRAL_SUSPECT,
+        "1 while most sites fell silent at once and are held late (the centre is suspected)."
+    );
+    metrics::describe_counter!(
+        MASS_SILENCE,
+        "Mass-silence rule changes, by cause (suspected, resumed, expired)."
+    );
     metrics::counter!(REPORTS).absolute(0);
     for reason in Rejection::REASONS {
         metrics::counter!(REJECTED, "reason" => reason).absolute(0);
@@ -49,6 +59,10 @@ pub fn register() {
     metrics::counter!(STATUS_EVENTS).absolute(0);
     metrics::counter!(PUBLISH_ERRORS).absolute(0);
     metrics::gauge!(BLIND).set(0.0);
+    metrics::gauge!(CENTRAL_SUSPECT).set(0.0);
+    for cause in ["suspected", "resumed", "expired"] {
+        metrics::counter!(MASS_SILENCE, "cause" => cause).absolute(0);
+    }
 }
 
 pub fn accepted() {
@@ -89,4 +103,9 @@ pub fn bootstrapped(n: usize) {
 
 pub fn blind(blind: bool) {
     metrics::gauge!(BLIND).set(if blind { 1.0 } else { 0.0 });
+}
+
+pub fn mass_silence(cause: &str, suspect: bool) {
+    metrics::counter!(MASS_SILENCE, "cause" => cause.to_owned()).increment(1);
+    metrics::gauge!(CENTRAL_SUSPECT).set(if suspect { 1.0 } else { 0.0 });
 }

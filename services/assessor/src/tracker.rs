@@ -26,6 +26,7 @@ use crate::rules::Rules;
 use crate::timeouts::Thresholds;
 
 mod adopt;
+mod hold;
 mod page;
 
 /// Index of a site in the tracker; stable for the life of the process.
@@ -85,6 +86,8 @@ pub struct Tracker {
     by_id: Vec<SiteIdx>,
     /// Sites per connectivity, in `Connectivity::ALL` order.
     counts: [usize; 4],
+    /// The centre is suspected (mass silence): sites due offline stay late.
+    hold_offline: bool,
 }
 
 impl Tracker {
@@ -97,6 +100,7 @@ impl Tracker {
             index: HashMap::new(),
             by_id: Vec::new(),
             counts: [0; 4],
+            hold_offline: false,
         }
     }
 
@@ -169,12 +173,19 @@ impl Tracker {
         })
     }
 
-    /// The site's deadline passed: mark it late or offline if due.
+    /// The site's deadline passed: mark it late or offline if due. While
+    /// offline judgements are held (see [`Tracker::set_hold_offline`]) a site
+    /// due offline goes no further than late, and gets no deadline: it is
+    /// re-armed when the hold ends.
     pub fn on_deadline(&mut self, site: SiteIdx, now: Instant, now_ms: u64) -> Outcome {
         let s = &self.sites[site as usize];
         let th = self.thresholds(s);
         let elapsed = u64::try_from(self.mono_floor(now) - s.window_start).unwrap_or(0);
-        let judged = th.judge(elapsed);
+        let mut judged = th.judge(elapsed);
+        let held = self.hold_offline && judged == Connectivity::Offline;
+        if held {
+            judged = Connectivity::Late;
+        }
         let worse = match (s.connectivity, judged) {
             (Connectivity::Offline, _) => false,
             (_, Connectivity::Offline) => true,
@@ -196,7 +207,7 @@ impl Tracker {
             }
             outcome.event = Some(self.change(site, judged, health, now_ms));
         }
-        outcome.deadline = self.deadline(site);
+        outcome.deadline = if held { None } else { self.deadline(site) };
         outcome
     }
 

@@ -9,6 +9,9 @@ fn run(args: &[&str]) -> (Option<i32>, String) {
         .args(args)
         .env_remove("RULES_FILE")
         .env_remove("MISSED_HEARTBEATS")
+        .env_remove("MASS_SILENCE_FRACTION")
+        .env_remove("MASS_SILENCE_MIN_SITES")
+        .env_remove("MASS_SILENCE_HOLD")
         .output()
         .unwrap();
     (
@@ -23,6 +26,21 @@ fn missed_heartbeats_out_of_range_is_a_usage_error() {
         let (code, stderr) = run(&["--missed-heartbeats", bad]);
         assert_eq!(code, Some(2), "{bad}");
         assert!(stderr.contains("--missed-heartbeats"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn mass_silence_flags_out_of_range_are_usage_errors() {
+    for (flag, bad) in [
+        ("--mass-silence-fraction", "0"),
+        ("--mass-silence-fraction", "1.5"),
+        ("--mass-silence-min-sites", "0"),
+        ("--mass-silence-hold", "0s"),
+    ] {
+        let (code, stderr) = run(&[flag, bad]);
+        assert_eq!(code, Some(2), "{flag} {bad}: {stderr}");
+        assert!(stderr.contains(flag), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }

@@ -8,10 +8,14 @@
 //!   (the collector sends a fresh report on reconnect; the assessor stops
 //!   judging sites while it is blind).
 //! - Slow-consumer events (the client dropped messages because a
-//!   subscription's buffer was full) are counted and logged at error level:
-//!   healthmon never drops silently.
+//!   subscription's buffer was full) are counted and logged at error level
+//!   (at most one line a second, with the number suppressed): healthmon
+//!   never drops silently. The client raises one event per dropped message
+//!   through a bounded channel of 128, so under a flood the counter is a
+//!   lower bound; the aggregator's per-site `seq` gaps count every loss.
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_nats::{Client, ConnectOptions, Event};
@@ -20,8 +24,14 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::ServiceError;
+use crate::log_limit::LogLimiter;
 
-/// Messages a subscription may buffer before the client drops (and reports a slow consumer).
+/// Messages a subscription may buffer before the client drops (and reports a
+/// slow consumer). Sized for the worst burst: a fleet-wide resend answered by
+/// 100k sites within about a second fits even while the consumer stalls, at
+/// a worst-case cost of 256k × ~0.6 KiB (a typical report is ~500 B of
+/// MessagePack, plus the client's per-message overhead) ≈ 150 MiB, paid only
+/// while the buffer is full.
 pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 256 * 1024;
 
 #[derive(Debug, Clone)]
@@ -92,6 +102,14 @@ pub async fn connect(cfg: &NatsConfig, name: &str) -> Result<Connection, Service
     // Counters touched before the recorder exists would go nowhere; every
     // service connects first, so install it here.
     crate::telemetry::metrics_handle();
+    metrics::describe_counter!(
+        "healthmon_nats_events_total",
+        "NATS connection events (connected, disconnected, server_error, ...), by event."
+    );
+    metrics::describe_gauge!(
+        "healthmon_nats_connected",
+        "1 while the NATS connection is up, else 0."
+    );
     let started = Instant::now();
     let (tx, link) = watch::channel(LinkState {
         connected: false,
@@ -172,6 +190,7 @@ fn options(
         }
     }
     let service = name.to_owned();
+    let limiter = Arc::new(Mutex::new(LogLimiter::default()));
     Ok(opts
         .name(name)
         .max_reconnects(None)
@@ -183,11 +202,17 @@ fn options(
         .event_callback(move |event| {
             let link = link.clone();
             let service = service.clone();
-            async move { on_event(&service, &event, &link) }
+            let limiter = limiter.clone();
+            async move { on_event(&service, &event, &link, &limiter) }
         }))
 }
 
-fn on_event(service: &str, event: &Event, link: &watch::Sender<LinkState>) {
+fn on_event(
+    service: &str,
+    event: &Event,
+    link: &watch::Sender<LinkState>,
+    limiter: &Mutex<LogLimiter>,
+) {
     let label = match event {
         Event::Connected => "connected",
         Event::Disconnected => "disconnected",
@@ -230,11 +255,18 @@ fn on_event(service: &str, event: &Event, link: &watch::Sender<LinkState>) {
             }
         }
         Event::SlowConsumer(sid) => {
-            tracing::error!(
-                service,
-                sid,
-                "slow consumer: the NATS client dropped messages for a subscription that could not keep up"
-            );
+            let permit = limiter
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .allow();
+            if let Some(suppressed) = permit {
+                tracing::error!(
+                    service,
+                    sid,
+                    suppressed,
+                    "slow consumer: the NATS client dropped messages for a subscription that could not keep up (counted in healthmon_nats_events_total{{event=\"slow_consumer\"}})"
+                );
+            }
         }
         _ => tracing::warn!(service, %event, "NATS event"),
     }

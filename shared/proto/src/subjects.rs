@@ -5,6 +5,7 @@
 //! | `<p>.report.<site_id>` | `HealthReport` (MessagePack) | collector → central |
 //! | `<p>.status.<site_id>` | `StatusEvent` (MessagePack + headers) | assessor → anyone |
 //! | `<p>.cmd.resend` | empty | aggregator (or anyone) → every collector |
+//! | `<p>.centre.status` | centre event (MessagePack + headers) | assessor → anyone |
 //! | `<p>.agg.{summary,list,get}` | JSON request/reply | dashboard API → aggregator (NATS micro) |
 //! | `<p>.assessor.statuses` | JSON request/reply | aggregator → assessor (NATS micro) |
 
@@ -110,6 +111,11 @@ impl Subjects {
 
     pub fn resend(&self) -> String {
         format!("{}.cmd.resend", self.prefix)
+    }
+
+    /// Events about the centre itself (the assessor's mass-silence rule).
+    pub fn centre_status(&self) -> String {
+        format!("{}.centre.status", self.prefix)
     }
 
     /// Every command subject, what a site may subscribe to.

@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use futures::StreamExt;
 
 /// A `nats-server` child process, killed on drop.
 #[derive(Debug)]
@@ -105,6 +106,57 @@ impl NatsServer {
 impl Drop for NatsServer {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A hub server that also accepts leaf-node connections, and the port leaf
+/// nodes dial (see [`start_leaf`]): the centre of a hub-and-spoke topology.
+pub fn start_hub() -> (NatsServer, u16) {
+    let leaf_port = free_port().expect("a free port for leaf nodes");
+    let hub = NatsServer::start_with_config(&format!(
+        "leafnodes {{ listen: \"127.0.0.1:{leaf_port}\" }}\n"
+    ));
+    (hub, leaf_port)
+}
+
+/// A leaf-node server (a site's local broker) connected to the hub's leaf
+/// port. Clients connect to it as to any server; their messages reach the
+/// hub while the leaf link is up. [`NatsServer::kill`] / [`NatsServer::restart`]
+/// cut and restore the link (the leaf redials the hub every second).
+pub fn start_leaf(hub_leaf_port: u16) -> NatsServer {
+    NatsServer::start_with_config(&format!(
+        "leafnodes {{\n  reconnect: 1\n  remotes = [ {{ url: \"nats-leaf://127.0.0.1:{hub_leaf_port}\" }} ]\n}}\n"
+    ))
+}
+
+/// Waits until a message published on `leaf` arrives at `hub`: the leaf link
+/// is up and interest has propagated. Panics after `timeout`.
+pub async fn wait_for_leaf_link(leaf: &NatsServer, hub: &NatsServer, timeout: Duration) {
+    let hub_client = hub.client().await;
+    let leaf_client = leaf.client().await;
+    let subject = format!("leaf-probe.{}", leaf.port());
+    let mut sub = hub_client
+        .subscribe(subject.clone())
+        .await
+        .expect("hub probe subscription");
+    hub_client.flush().await.expect("hub flush");
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        leaf_client
+            .publish(subject.clone(), "probe".into())
+            .await
+            .expect("leaf probe publish");
+        leaf_client.flush().await.expect("leaf flush");
+        let wait = tokio::time::timeout(Duration::from_millis(100), sub.next());
+        if wait.await.is_ok() {
+            return;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            panic!(
+                "leaf node on port {} not linked to the hub within {timeout:?}",
+                leaf.port()
+            );
+        }
     }
 }
 

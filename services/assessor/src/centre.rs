@@ -1,0 +1,116 @@
+//! Centre events on `<prefix>.centre.status`: the assessor says when it
+//! suspects the centre (mass silence, see [`crate::mass_silence`]) and when
+//! it stops doing so.
+//!
+//! Same conventions as status events: a MessagePack map with string keys
+//! (unknown keys ignored), plus headers so `nats sub 'health.centre.>'` is
+//! readable as is. The type lives here, not in the shared contract, because
+//! only the assessor publishes it; consumers decode the documented keys.
+
+use async_nats::{Client, HeaderMap};
+use healthmon_proto::subjects::{CONTENT_TYPE_MSGPACK, HEADER_CONTENT_TYPE};
+use healthmon_proto::{Subjects, WIRE_VERSION};
+use serde::{Deserialize, Serialize};
+
+use crate::mass_silence::Change;
+
+/// Header naming the centre's state (`suspect` or `normal`).
+pub const HEADER_CENTRE: &str = "Healthmon-Centre";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CentreState {
+    /// Sites are judged normally.
+    Normal,
+    /// Most sites fell silent at once: silent sites are held at `late`.
+    Suspect,
+}
+
+impl CentreState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CentreState::Normal => "normal",
+            CentreState::Suspect => "suspect",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CentreEvent {
+    pub v: u32,
+    /// Unix ms, central clock.
+    pub at_ms: u64,
+    pub state: CentreState,
+    pub previous_state: CentreState,
+    /// `suspected`, `resumed` (reports flow again) or `expired` (the hold
+    /// limit passed and held sites are judged normally).
+    pub cause: String,
+    /// Human-readable explanation.
+    pub reason: String,
+    /// Late sites when the event was raised.
+    pub silent_sites: usize,
+    /// Online + late sites when the event was raised.
+    pub watched_sites: usize,
+}
+
+impl CentreEvent {
+    pub fn new(change: Change, at_ms: u64, silent: usize, watched: usize, reason: String) -> Self {
+        let (previous_state, state, cause) = match change {
+            Change::Suspected => (CentreState::Normal, CentreState::Suspect, "suspected"),
+            Change::Resumed => (CentreState::Suspect, CentreState::Normal, "resumed"),
+            Change::Expired => (CentreState::Suspect, CentreState::Normal, "expired"),
+        };
+        CentreEvent {
+            v: WIRE_VERSION,
+            at_ms,
+            state,
+            previous_state,
+            cause: cause.into(),
+            reason,
+            silent_sites: silent,
+            watched_sites: watched,
+        }
+    }
+}
+
+pub async fn publish(
+    client: &Client,
+    subjects: &Subjects,
+    event: &CentreEvent,
+) -> Result<(), async_nats::PublishError> {
+    let mut headers = HeaderMap::new();
+    headers.insert(HEADER_CONTENT_TYPE, CONTENT_TYPE_MSGPACK);
+    headers.insert(HEADER_CENTRE, event.state.as_str());
+    client
+        .publish_with_headers(
+            subjects.centre_status(),
+            headers,
+            healthmon_proto::encode(event).into(),
+        )
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_as_a_map_with_snake_case_states() {
+        let e = CentreEvent::new(Change::Suspected, 5, 40, 40, "all silent".into());
+        let back: CentreEvent = healthmon_proto::decode(&healthmon_proto::encode(&e)).unwrap();
+        assert_eq!(back, e);
+        assert_eq!(
+            (e.previous_state, e.state),
+            (CentreState::Normal, CentreState::Suspect)
+        );
+        // On the wire: a map with string keys, as the contract's other events.
+        let map: serde_json::Map<String, serde_json::Value> =
+            rmp_serde::from_slice(&healthmon_proto::encode(&e)).unwrap();
+        assert_eq!(map["state"], "suspect");
+        assert_eq!(map["cause"], "suspected");
+        assert_eq!(map["silent_sites"], 40);
+        let resumed = CentreEvent::new(Change::Expired, 6, 40, 40, String::new());
+        assert_eq!(resumed.state, CentreState::Normal);
+        assert_eq!(resumed.cause, "expired");
+    }
+}
