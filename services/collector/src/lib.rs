@@ -95,8 +95,11 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         .subscribe(subjects.resend())
         .await
         .map_err(|e| ServiceError::nats("subscribe to resend requests", e))?;
-    // A resend sent right after `start` returns must not be missed.
-    healthmon_common::nats::round_trip(&conn.client).await?;
+    // No round trip through the server here: a site's NATS user may only
+    // publish its reports and hear commands (no `_INBOX` replies). None is
+    // needed either: the server handles one connection's commands in order,
+    // and the first report follows this SUB, so whoever has seen a report
+    // from us knows we hear resend requests.
     tracing::info!(
         subject = %subjects.report(config.simulate.as_ref().map_or(config.site_id.as_str(), |_| "*")),
         interval = ?config.interval,

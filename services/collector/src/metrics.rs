@@ -29,6 +29,7 @@ pub const COLLECT_SECONDS: &str = "healthmon_collector_collect_duration_seconds"
 pub const SIM_FAULTY_SITES: &str = "healthmon_collector_sim_faulty_sites";
 
 pub fn register(config: &Config) {
+    describe();
     metrics::counter!(REPORTS_SENT).absolute(0);
     metrics::counter!(REPORTS_SKIPPED).absolute(0);
     metrics::counter!(REPORTS_REPAIRED).absolute(0);
@@ -42,4 +43,40 @@ pub fn register(config: &Config) {
             metrics::counter!(SCRAPE_ERRORS, "target" => target.name.clone()).absolute(0);
         }
     }
+}
+
+/// HELP texts, so `promtool check metrics` finds every family documented.
+fn describe() {
+    use metrics::{describe_counter, describe_gauge};
+    describe_counter!(
+        REPORTS_SENT,
+        "Reports published (one per site per report, simulated sites included)."
+    );
+    describe_counter!(
+        REPORTS_SKIPPED,
+        "Reports not published because the NATS link was down when they were due."
+    );
+    describe_counter!(
+        REPORTS_INVALID,
+        "Reports the collector could not make valid, by reason."
+    );
+    describe_counter!(
+        REPORTS_REPAIRED,
+        "Reports that needed repairs (names cleaned, lists capped, numbers clamped) before sending."
+    );
+    describe_counter!(PUBLISH_ERRORS, "Publish calls the NATS client refused.");
+    describe_counter!(RESEND_REQUESTS, "Resend requests received.");
+    describe_counter!(SCRAPE_ERRORS, "Failed scrapes, by scrape target name.");
+    describe_gauge!(
+        PROBE_UP,
+        "1 if the TCP probe of a connection succeeded last time, else 0."
+    );
+    describe_gauge!(
+        COLLECT_SECONDS,
+        "How long the last collection took, seconds."
+    );
+    describe_gauge!(
+        SIM_FAULTY_SITES,
+        "Simulated sites currently in a fault (simulation only)."
+    );
 }
