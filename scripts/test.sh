@@ -5,13 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-. scripts/install-deps.sh --nextest --browser --py-clients
+. scripts/install-deps.sh --nextest --browser --py-clients --bench-tools --doc-tools
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+bash scripts/check-deploy.sh   # deploy files; also installs promtool/prometheus for tests/e2e/tests/prometheus.rs
 
 echo "== tests"
 cargo nextest run --workspace --locked --profile ci "$@"

@@ -1,6 +1,8 @@
 //! The aggregator's NATS micro service (`healthmon-aggregator`): endpoints
 //! `summary`, `list` and `get` under `<prefix>.agg`, answering JSON per
-//! `healthmon_proto::query`.
+//! `healthmon_proto::query`, and the admin actions `forget` and
+//! `maintenance` (only the dashboard API's NATS user may call them; it
+//! authorizes and audits each one).
 //!
 //! One task per endpoint, so a large `list` never delays a `summary`. Each
 //! answer is built under the table lock (one pass) and serialized after the
@@ -12,7 +14,9 @@ use futures::StreamExt;
 use healthmon_common::query::{ReplyError, parse_request, reply_json};
 use healthmon_common::{CancellationToken, ServiceError};
 use healthmon_proto::Subjects;
-use healthmon_proto::query::{GetQuery, ListQuery, SiteDetail, SitePage, Summary};
+use healthmon_proto::query::{
+    Forgotten, GetQuery, ListQuery, MaintenanceQuery, SiteDetail, SitePage, Summary,
+};
 use healthmon_proto::subjects::AGGREGATOR_SERVICE;
 use serde::Serialize;
 use tokio::task::JoinSet;
@@ -29,7 +33,7 @@ pub async fn start(
 ) -> Result<MicroService, ServiceError> {
     let service = client
         .service_builder()
-        .description("healthmon: latest health of every site (summary, list, get)")
+        .description("healthmon: latest health of every site (summary, list, get; admin: forget, maintenance)")
         .start(AGGREGATOR_SERVICE, env!("CARGO_PKG_VERSION"))
         .await
         .map_err(|e| ServiceError::nats("start micro service", e))?;
@@ -37,8 +41,12 @@ pub async fn start(
     let endpoint = |name: &'static str| {
         let group = &group;
         async move {
+            // Named explicitly: by default the endpoint would be named after
+            // its whole subject (`health-agg-list`) in `nats micro info/stats`.
             group
-                .endpoint(name)
+                .endpoint_builder()
+                .name(name)
+                .add(name)
                 .await
                 .map_err(|e| ServiceError::nats(format!("add endpoint {name}"), e))
         }
@@ -60,6 +68,18 @@ pub async fn start(
     let t = table.clone();
     tasks.spawn(serve(get, stop.clone(), move |payload| {
         answer_get(&t, payload)
+    }));
+
+    let forget = endpoint("forget").await?;
+    let t = table.clone();
+    tasks.spawn(serve(forget, stop.clone(), move |payload| {
+        answer_forget(&t, payload)
+    }));
+
+    let maintenance = endpoint("maintenance").await?;
+    let t = table.clone();
+    tasks.spawn(serve(maintenance, stop.clone(), move |payload| {
+        answer_maintenance(&t, payload)
     }));
 
     Ok(service)
@@ -93,16 +113,60 @@ pub fn answer_list(table: &Shared, payload: &[u8]) -> Result<SitePage, ReplyErro
     Ok(lock(table).list(&query))
 }
 
-pub fn answer_get(table: &Shared, payload: &[u8]) -> Result<SiteDetail, ReplyError> {
-    // GetQuery has no default: an empty body is a request without its site.
+/// A request that has no defaults: an empty body is a request without its site.
+fn parse_required<T: serde::de::DeserializeOwned>(
+    payload: &[u8],
+    expected: &str,
+) -> Result<T, ReplyError> {
     if payload.iter().all(u8::is_ascii_whitespace) {
-        return Err(ReplyError::bad_request(
-            "bad request: expected {\"site_id\": \"...\"}",
-        ));
+        return Err(ReplyError::bad_request(format!(
+            "bad request: expected {expected}"
+        )));
     }
-    let query: GetQuery = serde_json::from_slice(payload)
-        .map_err(|e| ReplyError::bad_request(format!("bad request: {e}")))?;
+    serde_json::from_slice(payload)
+        .map_err(|e| ReplyError::bad_request(format!("bad request: {e}")))
+}
+
+pub fn answer_get(table: &Shared, payload: &[u8]) -> Result<SiteDetail, ReplyError> {
+    let query: GetQuery = parse_required(payload, "{\"site_id\": \"...\"}")?;
     lock(table)
+        .detail(&query.site_id)
+        .ok_or_else(|| ReplyError::not_found(format!("unknown site {:?}", query.site_id)))
+}
+
+pub fn answer_forget(table: &Shared, payload: &[u8]) -> Result<Forgotten, ReplyError> {
+    let query: GetQuery = parse_required(payload, "{\"site_id\": \"...\"}")?;
+    let (known, sites) = {
+        let mut table = lock(table);
+        (table.forget(&query.site_id), table.len())
+    };
+    if !known {
+        return Err(ReplyError::not_found(format!(
+            "unknown site {:?}",
+            query.site_id
+        )));
+    }
+    metrics::gauge!("healthmon_aggregator_sites").set(sites as f64);
+    tracing::info!(site = %query.site_id, "site forgotten (admin action)");
+    Ok(Forgotten {
+        site_id: query.site_id,
+    })
+}
+
+pub fn answer_maintenance(table: &Shared, payload: &[u8]) -> Result<SiteDetail, ReplyError> {
+    let query: MaintenanceQuery = parse_required(
+        payload,
+        "{\"site_id\": \"...\", \"maintenance\": true|false}",
+    )?;
+    let mut table = lock(table);
+    if !table.set_maintenance(&query.site_id, query.maintenance) {
+        return Err(ReplyError::not_found(format!(
+            "unknown site {:?}",
+            query.site_id
+        )));
+    }
+    tracing::info!(site = %query.site_id, maintenance = query.maintenance, "maintenance flag changed (admin action)");
+    table
         .detail(&query.site_id)
         .ok_or_else(|| ReplyError::not_found(format!("unknown site {:?}", query.site_id)))
 }

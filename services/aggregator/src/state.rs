@@ -11,8 +11,14 @@
 //! - statuses (assessor → here): connectivity, health and reasons, either live
 //!   [`StatusEvent`]s or rows pulled from the assessor at start-up. A live event
 //!   always wins; a pulled row only fills in what no newer status has set.
+//!
+//! Two admin actions (authorized and audited by the dashboard API) change it:
+//! [`SiteTable::set_maintenance`] flags a site as under maintenance, and
+//! [`SiteTable::forget`] drops a decommissioned site. A forgotten site leaves
+//! a tombstone so that the assessor's later status events (it still tracks
+//! the site) do not bring it back; its next report does.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use healthmon_proto::query::StatusRow;
@@ -45,6 +51,8 @@ pub struct SiteEntry {
     status_at_ms: Option<u64>,
     /// Reports missing from `seq` gaps within one collector instance.
     pub lost_reports: u64,
+    /// Set by an admin: shown, but not counted as failing.
+    pub maintenance: bool,
 }
 
 /// What accepting a report did, for the service's counters.
@@ -61,6 +69,8 @@ pub struct Applied {
 #[derive(Debug, Default)]
 pub struct SiteTable {
     sites: HashMap<String, SiteEntry>,
+    /// Forgotten sites whose status events are ignored until they report again.
+    forgotten: HashSet<String>,
 }
 
 impl SiteTable {
@@ -106,6 +116,7 @@ impl SiteTable {
         // get_mut first so that the steady state (a known site) allocates no key.
         let Some(entry) = self.sites.get_mut(report.site_id.as_str()) else {
             let site_id = report.site_id.clone();
+            self.forgotten.remove(&site_id);
             let entry = SiteEntry {
                 report: Some(report),
                 last_report_ms: Some(received_ms),
@@ -140,6 +151,9 @@ impl SiteTable {
     /// Applies a live status event (already checked against its subject).
     /// Returns whether the site was new.
     pub fn apply_status(&mut self, event: StatusEvent) -> bool {
+        if self.forgotten.contains(&event.site_id) {
+            return false;
+        }
         let changed_per_assessor = event.connectivity != event.previous_connectivity
             || event.health != event.previous_health;
         let (entry, new_site) = self.entry(event.site_id);
@@ -160,6 +174,9 @@ impl SiteTable {
     /// Applies a row pulled from the assessor at start-up, unless a status at
     /// least as new already arrived live. Returns `Some(new_site)` when applied.
     pub fn apply_bootstrap(&mut self, row: StatusRow) -> Option<bool> {
+        if self.forgotten.contains(&row.site_id) {
+            return None;
+        }
         if let Some(entry) = self.sites.get(row.site_id.as_str())
             && entry.status_at_ms.is_some_and(|at| row.since_ms <= at)
         {
@@ -177,6 +194,27 @@ impl SiteTable {
         Some(new_site)
     }
 
+    /// Drops a site (an admin decommissioned it); false if it was unknown.
+    /// Its status events are ignored from now on, until it reports again.
+    pub fn forget(&mut self, site_id: &str) -> bool {
+        let known = self.sites.remove(site_id).is_some();
+        if known {
+            self.forgotten.insert(site_id.to_owned());
+        }
+        known
+    }
+
+    /// Sets or clears a site's maintenance flag; false if the site is unknown.
+    pub fn set_maintenance(&mut self, site_id: &str, maintenance: bool) -> bool {
+        match self.sites.get_mut(site_id) {
+            Some(entry) => {
+                entry.maintenance = maintenance;
+                true
+            }
+            None => false,
+        }
+    }
+
     fn entry(&mut self, site_id: String) -> (&mut SiteEntry, bool) {
         let mut new_site = false;
         let entry = self.sites.entry(site_id).or_insert_with(|| {
@@ -189,3 +227,6 @@ impl SiteTable {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod admin_tests;

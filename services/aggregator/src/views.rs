@@ -32,6 +32,7 @@ impl SiteEntry {
             alarm_errors_per_min: report.map_or(0.0, |r| r.alarm_errors.per_min),
             sf_buffer_total: report.map_or(0, |r| r.sf_buffer.total()),
             lost_reports: self.lost_reports,
+            maintenance: self.maintenance,
         }
     }
 
@@ -45,6 +46,7 @@ impl SiteEntry {
             status_since_ms: self.status_since_ms,
             lost_reports: self.lost_reports,
             report: self.report.clone(),
+            maintenance: self.maintenance,
         }
     }
 }
@@ -57,7 +59,11 @@ impl SiteTable {
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();
         for (_, entry) in self.iter() {
-            summary.count(entry.connectivity, entry.health);
+            if entry.maintenance {
+                summary.count_maintenance();
+            } else {
+                summary.count(entry.connectivity, entry.health);
+            }
         }
         summary
     }
@@ -102,9 +108,11 @@ impl SiteTable {
     }
 }
 
-/// The primary sort key; site ids break ties (and are unique).
+/// The primary sort key; site ids break ties (and are unique). A site under
+/// maintenance is not failing: it sorts after every other site.
 fn rank(sort: SortOrder, entry: &SiteEntry) -> u8 {
     match sort {
+        SortOrder::Severity if entry.maintenance => u8::MAX,
         SortOrder::Severity => severity_rank(entry.connectivity, entry.health),
         SortOrder::SiteId => 0,
     }

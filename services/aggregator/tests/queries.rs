@@ -191,7 +191,13 @@ async fn answers_micro_service_discovery() {
     subjects.sort();
     assert_eq!(
         subjects,
-        ["health.agg.get", "health.agg.list", "health.agg.summary"]
+        [
+            "health.agg.forget",
+            "health.agg.get",
+            "health.agg.list",
+            "health.agg.maintenance",
+            "health.agg.summary"
+        ]
     );
     h.stop().await;
 }

@@ -196,6 +196,7 @@ fn row(site: &str, connectivity: Connectivity, age_ms: u64, now_ms: u64) -> Site
         alarm_errors_per_min: 0.0,
         sf_buffer_total: 0,
         lost_reports: 0,
+        maintenance: false,
     }
 }
 

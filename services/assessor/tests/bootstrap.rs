@@ -39,6 +39,7 @@ fn row(
         alarm_errors_per_min: 0.0,
         sf_buffer_total: 0,
         lost_reports: 0,
+        maintenance: false,
     }
 }
 

@@ -6,13 +6,27 @@ use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use healthmon_common::query::QueryError;
-use healthmon_proto::query::{SiteDetail, SitePage, Summary};
+use healthmon_proto::query::{SiteDetail, SitePage, SortOrder, Summary};
+use healthmon_proto::{Connectivity, Health};
 
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::openapi::ErrorBody;
 use crate::params;
 
 /// `GET /api/v1/summary`: site counts per connectivity and health.
+#[utoipa::path(
+    get,
+    path = "/api/v1/summary",
+    summary = "Site counts per connectivity and health",
+    tag = "sites",
+    responses(
+        (status = 200, description = "Site counts per connectivity and health", body = Summary),
+        (status = 400, description = "A query parameter was given; this route takes none", body = ErrorBody),
+        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
+        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
+    )
+)]
 pub async fn summary(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -22,6 +36,32 @@ pub async fn summary(
 }
 
 /// `GET /api/v1/sites`: one page of sites, filtered and sorted by the aggregator.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites",
+    summary = "One page of sites, filtered and sorted",
+    tag = "sites",
+    params(
+        ("connectivity" = Option<Vec<Connectivity>>, Query, style = Form, explode = false,
+            description = "Only sites with any of these connectivities; comma-separated, or the parameter repeated"),
+        ("health" = Option<Vec<Health>>, Query, style = Form, explode = false,
+            description = "Only sites with any of these healths; comma-separated, or the parameter repeated"),
+        ("search" = Option<String>, Query, max_length = 64,
+            description = "Case-insensitive substring of the site id"),
+        ("sort" = Option<SortOrder>, Query,
+            description = "`severity` (default): offline, critical, late, degraded, unknown, healthy; or `site_id`"),
+        ("limit" = Option<u32>, Query, minimum = 0, maximum = 1000,
+            description = "Sites per page (default 100)"),
+        ("offset" = Option<u32>, Query, minimum = 0,
+            description = "Sites to skip (default 0)"),
+    ),
+    responses(
+        (status = 200, description = "One page of sites, worst first unless sorted by id", body = SitePage),
+        (status = 400, description = "A bad or unknown parameter; the message names it", body = ErrorBody),
+        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
+        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
+    )
+)]
 pub async fn sites(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -31,6 +71,22 @@ pub async fn sites(
 }
 
 /// `GET /api/v1/sites/{site_id}`: everything known about one site.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site_id}",
+    summary = "Everything known about one site",
+    tag = "sites",
+    params(
+        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
+    ),
+    responses(
+        (status = 200, description = "The site's state and its latest report (wire keys)", body = SiteDetail),
+        (status = 400, description = "Not a valid site id, or a query parameter was given", body = ErrorBody),
+        (status = 404, description = "No such site", body = ErrorBody),
+        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
+        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
+    )
+)]
 pub async fn site(
     State(state): State<AppState>,
     path: Result<Path<String>, PathRejection>,

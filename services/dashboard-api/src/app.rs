@@ -1,16 +1,17 @@
 //! The HTTP application: routes, shared state and the layers every request
 //! passes through.
 //!
-//! Layers, outermost first: request logs (`TraceLayer`), metrics per route,
-//! JSON for every error, a whole-request timeout, a request body limit. Later
-//! additions (auth middleware, OpenAPI, maintenance routes) slot in here
-//! without touching the handlers.
+//! Routes are listed once, in [`routes`], which also yields the OpenAPI
+//! document ([`crate::openapi`]). Layers, outermost first: request logs
+//! (`TraceLayer`), metrics per route, JSON for every error, a whole-request
+//! timeout, a request body limit. Later additions (auth middleware,
+//! maintenance routes) slot in here without touching the handlers.
 
 use std::time::Duration;
 
 use axum::error_handling::HandleErrorLayer;
-use axum::http::{Method, StatusCode, Uri};
-use axum::routing::get;
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::response::IntoResponse;
 use axum::{BoxError, Router, middleware};
 use healthmon_common::CancellationToken;
 use healthmon_common::metrics_http;
@@ -22,11 +23,14 @@ use tower::timeout::error::Elapsed;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{self, ApiError};
 use crate::sse::EventHub;
 use crate::upstream::Aggregator;
-use crate::{api, http_metrics, ready, sse, ui};
+use crate::{api, http_metrics, openapi, ready, sse, ui};
 
 /// No route takes a body yet; this bounds what a client can make us buffer.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -41,20 +45,14 @@ pub struct AppState {
     pub shutdown: CancellationToken,
 }
 
-/// The complete application: API, probes, `/metrics` and the web page.
+/// The complete application: API, probes, `/metrics`, the web page and the
+/// OpenAPI document.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
-    let api = Router::new()
-        .route("/api/v1/summary", get(api::summary))
-        .route("/api/v1/sites", get(api::sites))
-        .route("/api/v1/sites/{site_id}", get(api::site))
-        .route("/api/v1/events", get(sse::events))
-        .route("/healthz", get(ready::healthz))
-        .route("/readyz", get(ready::readyz))
-        .with_state(state);
-    api.merge(metrics_http::router(None))
-        .merge(ui::router())
-        // Set last so that it wins over any fallback the page's router brings:
-        // unknown paths, API or not, get a JSON 404.
+    let (routes, _) = routes().split_for_parts();
+    routes
+        .with_state(state)
+        // Set last so that it wins over any fallback: unknown paths, API or
+        // not, get a JSON 404.
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(
@@ -69,6 +67,42 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+}
+
+/// Every route, each with its OpenAPI description: the single list both the
+/// router and [`openapi::document`] are built from. Add routes here only
+/// through `routes!`, never with a plain `.route`, or the document would miss them.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(api::summary))
+        .routes(routes!(api::sites))
+        .routes(routes!(api::site))
+        .routes(routes!(sse::events))
+        .routes(routes!(ready::healthz))
+        .routes(routes!(ready::readyz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi::openapi_json))
+        .routes(routes!(ui::index))
+        .routes(routes!(ui::asset))
+}
+
+/// `GET /metrics`: the process's Prometheus metrics (`healthmon_dashboard_*`,
+/// `healthmon_http_*`, `healthmon_nats_*`).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    summary = "Prometheus metrics of the dashboard API",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus text exposition format 0.0.4",
+            content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
+    )
+)]
+async fn metrics() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, metrics_http::CONTENT_TYPE)],
+        metrics_http::render(None),
+    )
 }
 
 async fn not_found(method: Method, uri: Uri) -> ApiError {

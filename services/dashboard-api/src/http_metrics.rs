@@ -16,6 +16,14 @@ pub const DURATION: &str = "healthmon_dashboard_http_request_duration_seconds";
 ///
 /// For SSE the duration is the time to the response head, not the stream's life.
 pub async fn record(request: Request, next: Next) -> Response {
+    static DESCRIBED: std::sync::Once = std::sync::Once::new();
+    DESCRIBED.call_once(|| {
+        metrics::describe_counter!(REQUESTS, "HTTP responses, by route template and status.");
+        metrics::describe_histogram!(
+            DURATION,
+            "Time to the response head, seconds, by route template."
+        );
+    });
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -8,7 +8,8 @@
 //! - `GET /api/v1/summary`, `/api/v1/sites`, `/api/v1/sites/{site_id}` ([`api`]);
 //! - `GET /api/v1/events`, the SSE stream ([`sse`]);
 //! - `GET /healthz`, `/readyz` ([`ready`]) and `/metrics`;
-//! - the web page ([`ui`]).
+//! - the web page ([`ui`]);
+//! - `GET /api/v1/openapi.json`, the OpenAPI document generated from the handlers ([`openapi`]).
 //!
 //! Query strings are parsed by [`params`] (pure, property-tested) and every
 //! error is JSON ([`error`]).
@@ -19,6 +20,7 @@ pub mod app;
 pub mod error;
 pub mod events;
 pub mod http_metrics;
+pub mod openapi;
 pub mod params;
 pub mod ready;
 pub mod sse;

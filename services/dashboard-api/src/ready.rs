@@ -11,7 +11,15 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use crate::app::AppState;
+use crate::openapi::{Liveness, Readiness};
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    summary = "Liveness: the process answers",
+    tag = "operations",
+    responses((status = 200, description = "The process answers HTTP", body = Liveness))
+)]
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
@@ -19,6 +27,16 @@ pub async fn healthz() -> Json<Value> {
 /// 200 `{"status":"ready","checks":{"nats":"ok","aggregator":"ok"}}`, or 503
 /// `{"status":"not_ready","failed":[...],"checks":{...}}` where each failed
 /// check says what is wrong.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    summary = "Readiness: NATS connected and the aggregator answering",
+    tag = "operations",
+    responses(
+        (status = 200, description = "NATS is connected and the aggregator answers", body = Readiness),
+        (status = 503, description = "Not ready; `failed` names the checks and `checks` says why", body = Readiness),
+    )
+)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let nats = if state.link.borrow().connected {
         Ok(())

@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::events::{self, EventRejection, Relayed};
+use crate::openapi::ErrorBody;
 use crate::params;
 use healthmon_common::log_limit::LogLimiter;
 
@@ -64,6 +65,10 @@ pub async fn start_relay(
     metrics::counter!(RELAYED).absolute(0);
     metrics::counter!(LAGGED).absolute(0);
     metrics::gauge!(CLIENTS).set(0.0);
+    metrics::describe_counter!(REJECTED, "Status events not relayed, by reason.");
+    metrics::describe_counter!(RELAYED, "Status events relayed to SSE clients.");
+    metrics::describe_counter!(LAGGED, "Times a slow SSE client missed events.");
+    metrics::describe_gauge!(CLIENTS, "Open SSE streams.");
     let subject = subjects.statuses();
     let mut subscription = client
         .subscribe(subject.clone())
@@ -116,7 +121,27 @@ fn relay_one(hub: &EventHub, subjects: &Subjects, message: &Message, log: &mut L
     }
 }
 
-/// `GET /api/v1/events[?site_id=...]`.
+/// `GET /api/v1/events[?site_id=...]`: every status event as it happens, or
+/// one site's.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    summary = "Live status events (Server-Sent Events)",
+    tag = "events",
+    params(
+        ("site_id" = Option<String>, Query, pattern = "^[A-Za-z0-9_-]{1,64}$",
+            description = "Follow only this site (default: every site)"),
+    ),
+    responses(
+        (status = 200, description = "A Server-Sent Events stream that stays open. `event: status` \
+            carries a `StatusEvent` (schema `StatusEvent`) as one line of JSON; `event: lagged` \
+            carries `{\"skipped\": n}` when this client fell behind and missed n events (reload \
+            the list then); comment lines keep the connection alive every 15 s. The stream ends \
+            when the service shuts down.",
+            content_type = "text/event-stream", body = String),
+        (status = 400, description = "A bad or unknown parameter", body = ErrorBody),
+    )
+)]
 pub async fn events(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,

@@ -11,10 +11,12 @@
 //! the new files right after an upgrade.
 
 use axum::Json;
+#[cfg(test)]
 use axum::Router;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+#[cfg(test)]
 use axum::routing::get;
 use serde_json::json;
 
@@ -56,21 +58,51 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
     style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
     form-action 'none'; frame-ancestors 'none'";
 
-/// `GET /` (the page) and `GET /ui/{file}` (its assets); merged into the app.
+/// `GET /` (the page) and `GET /ui/{file}` (its assets), for the unit tests:
+/// the app registers [`index`] and [`asset`] in `app::routes`, with their
+/// OpenAPI descriptions.
+#[cfg(test)]
 pub fn router() -> Router {
     Router::new()
         .route("/", get(index))
         .route("/ui/{file}", get(asset))
 }
 
-async fn index(headers: HeaderMap) -> Response {
+#[utoipa::path(
+    get,
+    path = "/",
+    summary = "The web dashboard",
+    tag = "page",
+    responses(
+        (status = 200, description = "The live fleet page", content_type = "text/html; charset=utf-8", body = String),
+        (status = 304, description = "Unchanged since the `ETag` in `If-None-Match`"),
+    )
+)]
+pub(crate) async fn index(headers: HeaderMap) -> Response {
     match find("index.html") {
         Some(page) => serve(page, &headers),
         None => not_found("index.html"),
     }
 }
 
-async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+#[utoipa::path(
+    get,
+    path = "/ui/{file}",
+    summary = "An asset of the web dashboard",
+    tag = "page",
+    params(("file" = String, Path, description = "An asset of the page, e.g. `app.js`")),
+    responses(
+        (status = 200, description = "The asset", content(
+            (String = "text/html; charset=utf-8"),
+            (String = "text/javascript; charset=utf-8"),
+            (String = "text/css; charset=utf-8"),
+            (String = "image/svg+xml"),
+        )),
+        (status = 304, description = "Unchanged since the `ETag` in `If-None-Match`"),
+        (status = 404, description = "No such asset", body = crate::openapi::ErrorBody),
+    )
+)]
+pub(crate) async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match find(&file) {
         Some(found) => serve(found, &headers),
         None => not_found(&file),

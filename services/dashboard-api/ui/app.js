@@ -116,11 +116,37 @@ function noteServerClock(dateHeader, sentMs, receivedMs) {
   state.clockOffset = Math.abs(estimate) < 2000 ? 0 : Math.round(estimate);
 }
 
+// ---- access token ----------------------------------------------------------------
+// When the API requires a token (401), ask once and keep it for this tab only.
+
+const TOKEN_KEY = 'healthmon.token';
+let askingToken = false;
+
+function accessToken() {
+  try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; }
+}
+
+function askForToken(rejected) {
+  if (askingToken) return;
+  askingToken = true;
+  const hint = rejected ? 'That token was not accepted. ' : '';
+  const token = (window.prompt(`${hint}This dashboard needs an access token (ask its administrator):`) || '').trim();
+  askingToken = false;
+  if (!token) return;
+  try { sessionStorage.setItem(TOKEN_KEY, token); } catch { /* private mode: this page only */ }
+  resync();
+  if (source) source.close();
+  connectLive();
+}
+
 async function fetchJson(path, signal) {
   const sent = Date.now();
+  const token = accessToken();
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
   let res;
   try {
-    res = await fetch(path, { signal, cache: 'no-store', headers: { Accept: 'application/json' } });
+    res = await fetch(path, { signal, cache: 'no-store', headers });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'unreachable', 'cannot reach the dashboard API');
@@ -128,6 +154,7 @@ async function fetchJson(path, signal) {
   noteServerClock(res.headers.get('Date'), sent, Date.now());
   let body = null;
   try { body = await res.json(); } catch { /* not JSON: reported below */ }
+  if (res.status === 401) setTimeout(() => askForToken(Boolean(token)), 0);
   if (!res.ok) {
     const err = body && body.error;
     throw new ApiError(res.status, (err && err.code) || `http_${res.status}`, (err && err.message) || res.statusText || 'request failed');
@@ -465,7 +492,9 @@ let retryTimer = null;
 
 function connectLive() {
   clearTimeout(retryTimer);
-  source = new EventSource(`${API}/events`);
+  // EventSource cannot send headers: the API takes the token in the query on this route only.
+  const token = accessToken();
+  source = new EventSource(`${API}/events${token ? `?access_token=${encodeURIComponent(token)}` : ''}`);
   source.addEventListener('open', () => {
     retryDelay = 1000;
     setLive('live');

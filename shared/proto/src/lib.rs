@@ -7,11 +7,13 @@
 //! - [`subjects`]: subject names under a configurable prefix, and site-id rules;
 //! - [`codec`]: named MessagePack encoding (string keys, unknown keys ignored);
 //! - [`validate`]: the checks a report must pass before central state accepts it;
-//! - [`query`]: the JSON request/reply protocol of the aggregator and assessor micro services.
+//! - [`query`]: the JSON request/reply protocol of the aggregator and assessor micro services;
+//! - [`audit`]: the audit event the dashboard API publishes on `<prefix>.audit`.
 //!
 //! The crate does no I/O, so all of it is unit- and property-tested in isolation.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod codec;
 pub mod query;
 pub mod report;

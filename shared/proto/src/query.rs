@@ -7,7 +7,14 @@
 //! Aggregator (`healthmon-aggregator`, group `<p>.agg`):
 //! - `summary`: empty request → [`Summary`];
 //! - `list`: [`ListQuery`] (empty = defaults) → [`SitePage`];
-//! - `get`: [`GetQuery`] → [`SiteDetail`], or service error 404.
+//! - `get`: [`GetQuery`] → [`SiteDetail`], or service error 404;
+//! - `forget`: [`GetQuery`] → [`Forgotten`], or 404: drops a decommissioned
+//!   site (it comes back if it reports again);
+//! - `maintenance`: [`MaintenanceQuery`] → [`SiteDetail`], or 404: sets or
+//!   clears the site's maintenance flag (shown, and not counted as failing).
+//!
+//! `forget` and `maintenance` are admin actions: the dashboard API authorizes
+//! and audits them; the hub's permissions let no other user call them.
 //!
 //! Assessor (`healthmon-assessor`, group `<p>.assessor`):
 //! - `statuses`: [`PageQuery`] → [`StatusPage`], so a restarted aggregator
@@ -25,6 +32,7 @@ pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     /// Worst first (see [`crate::status::severity_rank`]), then by site id.
@@ -34,6 +42,7 @@ pub enum SortOrder {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ListQuery {
     /// Any of these (empty: any connectivity).
@@ -79,6 +88,7 @@ impl ListQuery {
 
 /// One row of the site list: what a table of sites shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SiteSummary {
     pub site_id: String,
     pub connectivity: Connectivity,
@@ -97,9 +107,13 @@ pub struct SiteSummary {
     pub sf_buffer_total: u64,
     /// Reports missing from `seq` gaps within one collector instance, since first seen.
     pub lost_reports: u64,
+    /// Under maintenance (set by an admin): shown, but not counted as failing.
+    #[serde(default)]
+    pub maintenance: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SitePage {
     /// Sites matching the filter (before offset/limit).
     pub total: usize,
@@ -109,12 +123,14 @@ pub struct SitePage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct GetQuery {
     pub site_id: String,
 }
 
 /// Everything central knows about one site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SiteDetail {
     pub site_id: String,
     pub connectivity: Connectivity,
@@ -125,9 +141,28 @@ pub struct SiteDetail {
     pub lost_reports: u64,
     /// The latest accepted report, with the wire keys.
     pub report: Option<HealthReport>,
+    /// Under maintenance (set by an admin): shown, but not counted as failing.
+    #[serde(default)]
+    pub maintenance: bool,
+}
+
+/// Request of `<p>.agg.maintenance`: set (`true`) or clear the flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct MaintenanceQuery {
+    pub site_id: String,
+    pub maintenance: bool,
+}
+
+/// Answer of `<p>.agg.forget`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct Forgotten {
+    pub site_id: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Summary {
     pub total: usize,
     pub online: usize,
@@ -137,9 +172,19 @@ pub struct Summary {
     pub healthy: usize,
     pub degraded: usize,
     pub critical: usize,
+    /// Sites under maintenance: counted in `total` and here only, in no
+    /// connectivity or health bucket (so never as offline or critical).
+    #[serde(default)]
+    pub maintenance: usize,
 }
 
 impl Summary {
+    /// Counts a site under maintenance.
+    pub fn count_maintenance(&mut self) {
+        self.total += 1;
+        self.maintenance += 1;
+    }
+
     pub fn count(&mut self, connectivity: Connectivity, health: Health) {
         self.total += 1;
         match connectivity {
@@ -158,6 +203,7 @@ impl Summary {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PageQuery {
     pub offset: usize,
@@ -175,6 +221,7 @@ impl Default for PageQuery {
 
 /// The assessor's current view of one site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct StatusRow {
     pub site_id: String,
     pub connectivity: Connectivity,
@@ -185,6 +232,7 @@ pub struct StatusRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct StatusPage {
     pub total: usize,
     pub items: Vec<StatusRow>,

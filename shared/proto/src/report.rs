@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 pub const WIRE_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct HealthReport {
     pub v: u32,
     pub site_id: String,
@@ -41,6 +42,7 @@ pub struct HealthReport {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Node {
     pub name: String,
     #[serde(default)]
@@ -48,14 +50,26 @@ pub struct Node {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+// Read through `String` so only strings are roles: a derived enum would also
+// take an integer as a variant index, turning a foreign `role: 0` into `active`.
+#[serde(rename_all = "lowercase", from = "String")]
 pub enum NodeRole {
     Active,
     Standby,
     /// Also what any role string this build does not know decodes to.
     #[default]
-    #[serde(other)]
     Unknown,
+}
+
+impl From<String> for NodeRole {
+    fn from(role: String) -> Self {
+        match role.as_str() {
+            "active" => NodeRole::Active,
+            "standby" => NodeRole::Standby,
+            _ => NodeRole::Unknown,
+        }
+    }
 }
 
 impl NodeRole {
@@ -69,6 +83,7 @@ impl NodeRole {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct ConnectionStatus {
     pub name: String,
     pub connected: bool,
@@ -76,6 +91,7 @@ pub struct ConnectionStatus {
 
 /// A monotonically increasing error counter and the rate the collector derived from it.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct ErrorCounter {
     #[serde(default)]
     pub total: u64,
@@ -85,6 +101,7 @@ pub struct ErrorCounter {
 
 /// Store-and-forward messages pending, by category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SfBuffer {
     #[serde(default)]
     pub external: u64,
@@ -103,6 +120,7 @@ impl SfBuffer {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Resources {
     #[serde(default)]
     pub cpu_pct: f64,

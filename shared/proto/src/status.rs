@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Connectivity {
     Online,
@@ -17,6 +18,7 @@ pub enum Connectivity {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Health {
     Healthy,
@@ -101,6 +103,7 @@ pub fn severity_rank(connectivity: Connectivity, health: Health) -> u8 {
 /// Published by the assessor on `<prefix>.status.<site_id>` whenever a site's
 /// connectivity, health, or the set of firing rules changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct StatusEvent {
     pub v: u32,
     pub site_id: String,

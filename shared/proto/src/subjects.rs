@@ -6,8 +6,9 @@
 //! | `<p>.status.<site_id>` | `StatusEvent` (MessagePack + headers) | assessor → anyone |
 //! | `<p>.cmd.resend` | empty | aggregator (or anyone) → every collector |
 //! | `<p>.centre.status` | centre event (MessagePack + headers) | assessor → anyone |
-//! | `<p>.agg.{summary,list,get}` | JSON request/reply | dashboard API → aggregator (NATS micro) |
+//! | `<p>.agg.{summary,list,get,forget,maintenance}` | JSON request/reply | dashboard API → aggregator (NATS micro) |
 //! | `<p>.assessor.statuses` | JSON request/reply | aggregator → assessor (NATS micro) |
+//! | `<p>.audit` | `AuditEvent` (JSON) | dashboard API → anyone (security log) |
 
 use thiserror::Error;
 
@@ -118,6 +119,11 @@ impl Subjects {
         format!("{}.centre.status", self.prefix)
     }
 
+    /// Audit events of the dashboard API (admin actions, refused requests).
+    pub fn audit(&self) -> String {
+        format!("{}.audit", self.prefix)
+    }
+
     /// Every command subject, what a site may subscribe to.
     pub fn commands(&self) -> String {
         format!("{}.cmd.>", self.prefix)
@@ -164,6 +170,7 @@ mod tests {
         assert_eq!(s.resend(), "health.cmd.resend");
         assert_eq!(s.reports(), "health.report.*");
         assert_eq!(s.aggregator("list"), "health.agg.list");
+        assert_eq!(s.audit(), "health.audit");
     }
 
     #[test]

@@ -4,8 +4,11 @@
 //! `reason` label of the services' `*_rejected_total` counters. The limits
 //! bound what one site can make the centre hold in memory; together with
 //! [`crate::codec::MAX_PAYLOAD_BYTES`] they cap a hostile or buggy site.
-//! The site's own clock (`sent_at_ms`) is never judged here: central time
-//! decides timeouts, so a skewed site clock is shown, not rejected.
+//! The site's own clock (`sent_at_ms`) is only sanity-checked: central time
+//! decides timeouts, so a skewed site clock (even one reset to 1970) is
+//! shown, not rejected; but a value after [`MAX_SENT_AT_MS`] (2100) is not a
+//! clock at all, usually micro- or nanoseconds sent as milliseconds, and is
+//! refused as `bad_timestamp` so the publisher learns why.
 
 use std::collections::HashSet;
 
@@ -22,6 +25,8 @@ pub const MAX_CONNECTIONS: usize = 512;
 pub const MAX_CUSTOM: usize = 64;
 pub const MAX_NAME_LEN: usize = 128;
 pub const MAX_INSTANCE_LEN: usize = 64;
+/// 2100-01-01T00:00:00Z in unix milliseconds: the latest `sent_at_ms` accepted.
+pub const MAX_SENT_AT_MS: u64 = 4_102_444_800_000;
 
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum Rejection {
@@ -44,6 +49,10 @@ pub enum Rejection {
     BadSeq,
     #[error("interval_ms {0} outside {MIN_INTERVAL_MS}..={MAX_INTERVAL_MS}")]
     BadInterval(u64),
+    #[error(
+        "sent_at_ms {0} is after the year 2100: unix milliseconds expected (micro- or nanoseconds?)"
+    )]
+    BadTimestamp(u64),
     #[error("too many {what}: {count} (max {max})")]
     TooManyItems {
         what: &'static str,
@@ -72,6 +81,7 @@ impl Rejection {
             Rejection::BadInstance => "bad_instance",
             Rejection::BadSeq => "bad_seq",
             Rejection::BadInterval(_) => "bad_interval",
+            Rejection::BadTimestamp(_) => "bad_timestamp",
             Rejection::TooManyItems { .. } => "too_many_items",
             Rejection::BadName { .. } => "bad_name",
             Rejection::DuplicateName { .. } => "duplicate_name",
@@ -81,7 +91,7 @@ impl Rejection {
     }
 
     /// Every label `reason()` can return, so counters can be pre-registered at zero.
-    pub const REASONS: [&'static str; 13] = [
+    pub const REASONS: [&'static str; 14] = [
         "too_large",
         "malformed",
         "unsupported_version",
@@ -90,6 +100,7 @@ impl Rejection {
         "bad_instance",
         "bad_seq",
         "bad_interval",
+        "bad_timestamp",
         "too_many_items",
         "bad_name",
         "duplicate_name",
@@ -136,6 +147,9 @@ pub fn validate_report(r: &HealthReport, subject_site: &str) -> Result<(), Rejec
     }
     if !(MIN_INTERVAL_MS..=MAX_INTERVAL_MS).contains(&r.interval_ms) {
         return Err(Rejection::BadInterval(r.interval_ms));
+    }
+    if r.sent_at_ms > MAX_SENT_AT_MS {
+        return Err(Rejection::BadTimestamp(r.sent_at_ms));
     }
     check_count("nodes", r.nodes.len(), MAX_NODES)?;
     check_count("connections", r.connections.len(), MAX_CONNECTIONS)?;
@@ -264,6 +278,11 @@ mod tests {
                 Box::new(|r| r.interval_ms = MAX_INTERVAL_MS + 1),
             ),
             (
+                "bad_timestamp",
+                // Microseconds sent as milliseconds.
+                Box::new(|r| r.sent_at_ms = 1_700_000_000_000_000),
+            ),
+            (
                 "bad_name",
                 Box::new(|r| r.connections[0].name = "x\ny".into()),
             ),
@@ -329,6 +348,15 @@ mod tests {
             let mut r = ok_report();
             mutate(&mut r);
             assert_eq!(reason(&r), want, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn any_plausible_site_clock_is_accepted() {
+        for sent_at_ms in [0, 1, 1_700_000_000_000, MAX_SENT_AT_MS] {
+            let mut r = ok_report();
+            r.sent_at_ms = sent_at_ms;
+            assert_eq!(validate_report(&r, "site-1"), Ok(()), "{sent_at_ms}");
         }
     }
 

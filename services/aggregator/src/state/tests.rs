@@ -211,19 +211,25 @@ fn get_list_and_summary_views() {
 }
 
 fn arb_table() -> impl Strategy<Value = SiteTable> {
-    proptest::collection::vec(("[a-f]{1,3}", 0usize..4, 0usize..4, any::<bool>()), 0..60).prop_map(
-        |rows| {
-            let mut t = SiteTable::new();
-            for (i, (site, c, h, reported)) in rows.into_iter().enumerate() {
-                if reported {
-                    let _ = t.apply_report(report(&site, "i", i as u64 + 1), i as u64);
-                } else {
-                    t.apply_status(event(&site, i as u64, Connectivity::ALL[c], Health::ALL[h]));
-                }
-            }
-            t
-        },
+    proptest::collection::vec(
+        ("[a-f]{1,3}", 0usize..4, 0usize..4, any::<bool>(), 0u8..8),
+        0..60,
     )
+    .prop_map(|rows| {
+        let mut t = SiteTable::new();
+        for (i, (site, c, h, reported, flag)) in rows.into_iter().enumerate() {
+            if reported {
+                let _ = t.apply_report(report(&site, "i", i as u64 + 1), i as u64);
+            } else {
+                t.apply_status(event(&site, i as u64, Connectivity::ALL[c], Health::ALL[h]));
+            }
+            // Now and then an admin flags (or clears) a site.
+            if flag < 2 {
+                t.set_maintenance(&site, flag == 0);
+            }
+        }
+        t
+    })
 }
 
 fn arb_query() -> impl Strategy<Value = ListQuery> {
@@ -251,7 +257,7 @@ proptest! {
     fn summary_totals_always_equal_site_count(t in arb_table()) {
         let s = t.summary();
         prop_assert_eq!(s.total, t.len());
-        prop_assert_eq!(s.online + s.late + s.offline + s.unknown, s.total);
+        prop_assert_eq!(s.online + s.late + s.offline + s.unknown + s.maintenance, s.total);
         prop_assert!(s.healthy + s.degraded + s.critical <= s.total);
     }
 
@@ -276,6 +282,7 @@ proptest! {
         let expected = t.iter().filter(|(id, e)| q.matches(id, e.connectivity, e.health)).count();
         prop_assert_eq!(everything.total, expected);
         let keys: Vec<_> = everything.sites.iter().map(|s| match q.sort {
+            SortOrder::Severity if s.maintenance => (u8::MAX, s.site_id.clone()),
             SortOrder::Severity => (severity_rank(s.connectivity, s.health), s.site_id.clone()),
             SortOrder::SiteId => (0, s.site_id.clone()),
         }).collect();

@@ -123,6 +123,7 @@ pub fn site(id: &str, connectivity: Connectivity, health: Health) -> SiteSummary
         alarm_errors_per_min: 0.0,
         sf_buffer_total: 3,
         lost_reports: 0,
+        maintenance: false,
     }
 }
 
@@ -231,5 +232,6 @@ fn detail(site_id: &str) -> Result<SiteDetail, ReplyError> {
         status_since_ms: row.status_since_ms,
         lost_reports: 2,
         report: Some(report),
+        maintenance: false,
     })
 }

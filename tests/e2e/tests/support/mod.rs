@@ -44,6 +44,13 @@ running_impl!(healthmon_assessor::Service);
 running_impl!(healthmon_dashboard_api::Service);
 running_impl!(healthmon_collector::Service);
 
+impl<S> Running<S> {
+    /// The running service (for its bound addresses), until stopped.
+    pub fn service(&self) -> Option<&S> {
+        self.service.as_ref()
+    }
+}
+
 pub struct Central {
     pub nats: NatsServer,
     pub aggregator: Running<healthmon_aggregator::Service>,

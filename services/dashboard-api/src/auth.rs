@@ -1,0 +1,453 @@
+//! Who may use the API, and as what.
+//!
+//! Three modes, chosen at start ([`AuthMode`]):
+//! - **tokens** (`--auth-tokens FILE`): `Authorization: Bearer <token>`; the
+//!   file has one `role name token` line per user. Only SHA-256 hashes of
+//!   the tokens are kept in memory, and a presented token is compared with
+//!   every entry in constant time ([`TokenTable::lookup`]).
+//! - **proxy** (`--trust-proxy-header NAME`): a reverse proxy in front has
+//!   authenticated the user and names them in header `NAME`, with the role
+//!   in `--proxy-role-header` (`viewer` or `admin`). Only for an API that
+//!   nothing but that proxy can reach.
+//! - **disabled** (`--insecure-no-auth`): everyone is an admin; the local
+//!   demo only, with a warning at every start.
+//!
+//! Roles: `viewer` may read (`GET`/`HEAD` under `/api/`, the SSE stream
+//! included); `admin` may also forget a site and set or clear maintenance.
+//! `/`, `/ui/*`, `/healthz`, `/readyz`, `/metrics` and the OpenAPI document
+//! carry no site data and stay open, for browsers, probes and scrapers.
+//!
+//! The pure parts (token file, header parsing, role rules) are here; the
+//! middleware that applies them is [`crate::guard`].
+
+use std::fmt;
+use std::path::Path;
+
+use axum::http::{HeaderMap, HeaderName, Method, header};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Shortest token accepted: 128 bits of hex.
+pub const MIN_TOKEN_LEN: usize = 32;
+pub const MAX_TOKEN_LEN: usize = 256;
+pub const MAX_NAME_LEN: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Viewer,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s.trim() {
+            "viewer" => Some(Role::Viewer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// An authenticated user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub name: String,
+    pub role: Role,
+}
+
+/// Why a request is not authenticated; the `detail` of its audit line.
+/// Never contains the credential itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    Missing,
+    NotBearer,
+    UnknownToken,
+    /// Proxy mode: the role header is missing or not a role.
+    BadProxyRole,
+}
+
+impl Failure {
+    pub fn detail(&self) -> &'static str {
+        match self {
+            Failure::Missing => "missing credentials",
+            Failure::NotBearer => "authorization is not a bearer token",
+            Failure::UnknownToken => "unknown token",
+            Failure::BadProxyRole => "proxy role header missing or not viewer/admin",
+        }
+    }
+}
+
+/// The proxy's headers: the user and the role.
+#[derive(Debug, Clone)]
+pub struct ProxyHeaders {
+    pub user: HeaderName,
+    pub role: HeaderName,
+}
+
+#[derive(Debug, Clone)]
+pub enum AuthMode {
+    /// Everyone is an admin named `anonymous`: the local demo only.
+    Disabled,
+    Tokens(TokenTable),
+    Proxy(ProxyHeaders),
+}
+
+impl AuthMode {
+    /// The mode the flags choose. Exactly one is required: running without
+    /// authentication must be asked for by name.
+    pub fn from_flags(
+        tokens: Option<&Path>,
+        proxy_user_header: Option<&str>,
+        proxy_role_header: &str,
+        insecure_no_auth: bool,
+    ) -> Result<AuthMode, String> {
+        match (tokens, proxy_user_header, insecure_no_auth) {
+            (Some(path), None, false) => TokenTable::load(path)
+                .map(AuthMode::Tokens)
+                .map_err(|e| format!("invalid value for --auth-tokens: {e}")),
+            (None, Some(user), false) => {
+                let header = |flag: &str, name: &str| {
+                    HeaderName::try_from(name.trim())
+                        .map_err(|_| format!("invalid value for {flag}: {name:?} is not a header name"))
+                };
+                Ok(AuthMode::Proxy(ProxyHeaders {
+                    user: header("--trust-proxy-header", user)?,
+                    role: header("--proxy-role-header", proxy_role_header)?,
+                }))
+            }
+            (None, None, true) => Ok(AuthMode::Disabled),
+            (None, None, false) => Err(
+                "the API needs an authentication mode: --auth-tokens FILE (bearer tokens), \
+                 --trust-proxy-header NAME (behind an authenticating reverse proxy), or \
+                 --insecure-no-auth (a local demo only); see docs/SECURITY.md"
+                    .into(),
+            ),
+            _ => Err(
+                "choose one of --auth-tokens, --trust-proxy-header and --insecure-no-auth".into(),
+            ),
+        }
+    }
+
+    /// Authenticates a request from its headers and, on the SSE route only
+    /// (`EventSource` cannot set headers), an `access_token` query value.
+    pub fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        query_token: Option<&str>,
+    ) -> Result<Principal, Failure> {
+        match self {
+            AuthMode::Disabled => Ok(Principal {
+                name: "anonymous".into(),
+                role: Role::Admin,
+            }),
+            AuthMode::Tokens(table) => {
+                let token = match headers.get(header::AUTHORIZATION) {
+                    Some(value) => bearer(value.to_str().map_err(|_| Failure::NotBearer)?)?,
+                    None => query_token.ok_or(Failure::Missing)?,
+                };
+                table.lookup(token).ok_or(Failure::UnknownToken)
+            }
+            AuthMode::Proxy(names) => {
+                let user = headers
+                    .get(&names.user)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::trim)
+                    .filter(|u| valid_name(u))
+                    .ok_or(Failure::Missing)?;
+                let role = headers
+                    .get(&names.role)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Role::parse)
+                    .ok_or(Failure::BadProxyRole)?;
+                Ok(Principal {
+                    name: user.to_owned(),
+                    role,
+                })
+            }
+        }
+    }
+}
+
+/// `Bearer <token>` (scheme case-insensitive) → the token.
+fn bearer(value: &str) -> Result<&str, Failure> {
+    let (scheme, token) = value.trim().split_once(' ').ok_or(Failure::NotBearer)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(Failure::NotBearer);
+    }
+    Ok(token.trim())
+}
+
+/// The role a request needs: reading needs `viewer`, anything else `admin`.
+pub fn required_role(method: &Method) -> Role {
+    if method == Method::GET || method == Method::HEAD {
+        Role::Viewer
+    } else {
+        Role::Admin
+    }
+}
+
+/// Whether a path serves site data (and so needs authentication).
+pub fn is_protected(path: &str) -> bool {
+    path.starts_with("/api/") && path != "/api/v1/openapi.json"
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_NAME_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.@-".contains(&b))
+}
+
+fn valid_token(token: &str) -> bool {
+    (MIN_TOKEN_LEN..=MAX_TOKEN_LEN).contains(&token.len())
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+struct Entry {
+    hash: [u8; 32],
+    principal: Principal,
+}
+
+/// The users of `--auth-tokens`, with their tokens hashed.
+#[derive(Clone)]
+pub struct TokenTable {
+    entries: std::sync::Arc<Vec<Entry>>,
+}
+
+impl fmt::Debug for TokenTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names and roles only: hashes are not for logs either.
+        f.debug_struct("TokenTable")
+            .field("users", &self.entries.len())
+            .finish()
+    }
+}
+
+fn hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl TokenTable {
+    /// Parses the token file: `role name token` per line, `#` comments and
+    /// blank lines ignored. Errors name the line, never its token.
+    pub fn parse(text: &str) -> Result<TokenTable, String> {
+        let mut entries: Vec<Entry> = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let n = i + 1;
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let [role, name, token] = fields[..] else {
+                return Err(format!(
+                    "line {n}: expected `role name token` (3 fields), found {}",
+                    fields.len()
+                ));
+            };
+            let role = Role::parse(role)
+                .ok_or_else(|| format!("line {n}: role must be viewer or admin"))?;
+            if !valid_name(name) {
+                return Err(format!(
+                    "line {n}: name must be 1-{MAX_NAME_LEN} characters of A-Z a-z 0-9 _ . @ -"
+                ));
+            }
+            if !valid_token(token) {
+                return Err(format!(
+                    "line {n}: token must be {MIN_TOKEN_LEN}-{MAX_TOKEN_LEN} characters of A-Z a-z 0-9 - . _ ~ (e.g. `openssl rand -hex 32`)"
+                ));
+            }
+            let hash = hash(token);
+            if entries.iter().any(|e| e.hash == hash) {
+                return Err(format!("line {n}: this token is already used above"));
+            }
+            entries.push(Entry {
+                hash,
+                principal: Principal {
+                    name: name.to_owned(),
+                    role,
+                },
+            });
+        }
+        if entries.is_empty() {
+            return Err("no users (expected `role name token` lines)".into());
+        }
+        Ok(TokenTable {
+            entries: std::sync::Arc::new(entries),
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<TokenTable, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The user whose token this is. Every entry is compared, in constant
+    /// time, whether or not an earlier one matched: the answer's timing
+    /// says nothing about the tokens.
+    pub fn lookup(&self, token: &str) -> Option<Principal> {
+        let presented = hash(token);
+        let mut found = None;
+        for entry in self.entries.iter() {
+            if bool::from(entry.hash.ct_eq(&presented)) {
+                found = Some(&entry.principal);
+            }
+        }
+        found.cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    const ADMIN: &str = "0123456789abcdef0123456789abcdef";
+    const VIEWER: &str = "fedcba9876543210fedcba9876543210";
+
+    fn table() -> TokenTable {
+        TokenTable::parse(&format!(
+            "# users\nadmin alice {ADMIN}\n\n  viewer bob {VIEWER}  \n"
+        ))
+        .unwrap()
+    }
+
+    fn headers(auth: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(auth).unwrap());
+        h
+    }
+
+    #[test]
+    fn tokens_map_to_users_and_roles() {
+        let mode = AuthMode::Tokens(table());
+        let p = mode
+            .authenticate(&headers(&format!("Bearer {ADMIN}")), None)
+            .unwrap();
+        assert_eq!((p.name.as_str(), p.role), ("alice", Role::Admin));
+        let p = mode
+            .authenticate(&headers(&format!("bearer  {VIEWER}")), None)
+            .unwrap();
+        assert_eq!((p.name.as_str(), p.role), ("bob", Role::Viewer));
+        assert_eq!(
+            mode.authenticate(&HeaderMap::new(), Some(VIEWER)).unwrap().name,
+            "bob"
+        );
+    }
+
+    #[test]
+    fn failures_say_why_without_the_token() {
+        let mode = AuthMode::Tokens(table());
+        let wrong = "x".repeat(40);
+        let cases = [
+            (HeaderMap::new(), Failure::Missing),
+            (headers(&format!("Basic {ADMIN}")), Failure::NotBearer),
+            (headers(&format!("Bearer {wrong}")), Failure::UnknownToken),
+            (headers(&format!("Bearer {ADMIN}x")), Failure::UnknownToken),
+        ];
+        for (h, want) in cases {
+            let got = mode.authenticate(&h, None).unwrap_err();
+            assert_eq!(got, want);
+            assert!(!got.detail().contains(ADMIN) && !got.detail().contains(&wrong));
+        }
+    }
+
+    #[test]
+    fn bad_token_files_name_the_line_not_the_token() {
+        let short = "abc";
+        for (text, want) in [
+            ("admin alice".to_owned(), "line 1: expected"),
+            (format!("root alice {ADMIN}"), "line 1: role"),
+            (format!("admin al:ce {ADMIN}"), "line 1: name"),
+            (format!("\nviewer bob {short}"), "line 2: token"),
+            (format!("admin a {ADMIN}\nviewer b {ADMIN}"), "line 2: this token"),
+            ("# nothing\n".to_owned(), "no users"),
+        ] {
+            let e = TokenTable::parse(&text).unwrap_err();
+            assert!(e.contains(want), "{text:?}: {e}");
+            assert!(!e.contains(ADMIN), "{e}");
+        }
+        assert!(!format!("{:?}", table()).contains(ADMIN));
+    }
+
+    #[test]
+    fn proxy_mode_reads_user_and_role_headers() {
+        let mode = AuthMode::Proxy(ProxyHeaders {
+            user: HeaderName::from_static("x-forwarded-user"),
+            role: HeaderName::from_static("x-forwarded-role"),
+        });
+        let mut h = HeaderMap::new();
+        assert_eq!(mode.authenticate(&h, None), Err(Failure::Missing));
+        h.insert("x-forwarded-user", HeaderValue::from_static("carol@example.com"));
+        assert_eq!(mode.authenticate(&h, None), Err(Failure::BadProxyRole));
+        h.insert("x-forwarded-role", HeaderValue::from_static("admin"));
+        let p = mode.authenticate(&h, None).unwrap();
+        assert_eq!((p.name.as_str(), p.role), ("carol@example.com", Role::Admin));
+        // The query token is not a proxy credential.
+        assert_eq!(
+            mode.authenticate(&HeaderMap::new(), Some(ADMIN)),
+            Err(Failure::Missing)
+        );
+    }
+
+    #[test]
+    fn exactly_one_mode_must_be_chosen() {
+        let none = AuthMode::from_flags(None, None, "X-Forwarded-Role", false).unwrap_err();
+        assert!(none.contains("--auth-tokens") && none.contains("--insecure-no-auth"), "{none}");
+        assert!(matches!(
+            AuthMode::from_flags(None, None, "X-Forwarded-Role", true),
+            Ok(AuthMode::Disabled)
+        ));
+        assert!(matches!(
+            AuthMode::from_flags(None, Some("X-Forwarded-User"), "X-Forwarded-Role", false),
+            Ok(AuthMode::Proxy(_))
+        ));
+        let both = AuthMode::from_flags(None, Some("X-User"), "X-Role", true).unwrap_err();
+        assert!(both.contains("choose one"), "{both}");
+        let bad = AuthMode::from_flags(None, Some("not a header"), "X-Role", false).unwrap_err();
+        assert!(bad.contains("--trust-proxy-header"), "{bad}");
+        let missing = AuthMode::from_flags(
+            Some(Path::new("/nonexistent/tokens")),
+            None,
+            "X-Role",
+            false,
+        )
+        .unwrap_err();
+        assert!(missing.contains("--auth-tokens"), "{missing}");
+    }
+
+    #[test]
+    fn reading_needs_viewer_changing_needs_admin() {
+        assert_eq!(required_role(&Method::GET), Role::Viewer);
+        assert_eq!(required_role(&Method::HEAD), Role::Viewer);
+        for m in [Method::PUT, Method::DELETE, Method::POST, Method::PATCH] {
+            assert_eq!(required_role(&m), Role::Admin);
+        }
+        assert!(Role::Admin > Role::Viewer);
+        assert!(is_protected("/api/v1/sites"));
+        assert!(is_protected("/api/v1/events"));
+        assert!(!is_protected("/api/v1/openapi.json"));
+        for open in ["/", "/ui/app.js", "/healthz", "/readyz", "/metrics"] {
+            assert!(!is_protected(open));
+        }
+    }
+}

@@ -1,0 +1,263 @@
+//! How `sites`, `site` and `summary` print the aggregator's answers for
+//! people (`--json` prints the answers as they are instead). Pure: the
+//! current time is a parameter, so every output is unit-tested.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use healthmon_proto::query::{SiteDetail, SitePage, Summary};
+use healthmon_proto::{HealthReport, NodeRole};
+
+use crate::table::{Table, key_values};
+
+/// `12s ago`, `3m05s ago`, `2h03m ago`, `4d02h ago`; `never` without a time.
+/// A time in the future (another clock) reads as `0s ago`.
+pub fn age(now_ms: u64, then_ms: Option<u64>) -> String {
+    match then_ms {
+        None => "never".to_owned(),
+        Some(then) => format!("{} ago", span(now_ms.saturating_sub(then) / 1000)),
+    }
+}
+
+/// A duration in whole seconds, in its two largest units.
+pub fn span(seconds: u64) -> String {
+    let (d, h, m, s) = (
+        seconds / 86_400,
+        seconds / 3_600 % 24,
+        seconds / 60 % 60,
+        seconds % 60,
+    );
+    if d > 0 {
+        format!("{d}d{h:02}h")
+    } else if h > 0 {
+        format!("{h}h{m:02}m")
+    } else if m > 0 {
+        format!("{m}m{s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// A report interval: `500ms`, `30s`, `5m00s`.
+fn interval(ms: u64) -> String {
+    if ms < 60_000 && !ms.is_multiple_of(1000) {
+        format!("{ms}ms")
+    } else {
+        span(ms / 1000)
+    }
+}
+
+/// `2023-11-14T22:13:20Z`.
+pub fn timestamp(ms: u64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
+}
+
+fn age_and_time(now_ms: u64, then_ms: Option<u64>) -> String {
+    match then_ms {
+        None => "never".to_owned(),
+        Some(t) => format!("{} ({})", age(now_ms, Some(t)), timestamp(t)),
+    }
+}
+
+/// The first reason, and how many more there are.
+fn first_reason(reasons: &[String]) -> String {
+    match reasons {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
+    }
+}
+
+/// A site under maintenance says so first: its state is shown but not failing.
+fn reason_cell(maintenance: bool, reasons: &[String]) -> String {
+    match (maintenance, first_reason(reasons)) {
+        (false, reason) => reason,
+        (true, reason) if reason.is_empty() => "[maintenance]".to_owned(),
+        (true, reason) => format!("[maintenance] {reason}"),
+    }
+}
+
+/// One row per site, then a line saying which part of the list this is
+/// when the page does not hold every matching site.
+pub fn sites(page: &SitePage, now_ms: u64) -> String {
+    if page.sites.is_empty() {
+        return if page.total == 0 {
+            "no sites match\n".to_owned()
+        } else {
+            format!(
+                "no sites on this page ({} match; offset {})\n",
+                page.total, page.offset
+            )
+        };
+    }
+    let mut table = Table::new(&["SITE", "CONNECTIVITY", "HEALTH", "LAST REPORT", "REASON"]);
+    for site in &page.sites {
+        table.row(vec![
+            site.site_id.clone(),
+            site.connectivity.to_string(),
+            site.health.to_string(),
+            age(now_ms, site.last_report_ms),
+            reason_cell(site.maintenance, &site.reasons),
+        ]);
+    }
+    let mut out = table.render();
+    if page.sites.len() < page.total {
+        let first = page.offset + 1;
+        let last = page.offset + page.sites.len();
+        out.push_str(&format!(
+            "sites {first}-{last} of {}; --offset {last} for more\n",
+            page.total
+        ));
+    }
+    out
+}
+
+pub fn summary(s: &Summary) -> String {
+    let mut table = Table::new(&["", "SITES"]);
+    let rows = [
+        ("total", s.total),
+        ("online", s.online),
+        ("late", s.late),
+        ("offline", s.offline),
+        ("unknown", s.unknown),
+        ("healthy", s.healthy),
+        ("degraded", s.degraded),
+        ("critical", s.critical),
+        ("maintenance", s.maintenance),
+    ];
+    for (name, count) in rows {
+        table.row(vec![name.to_owned(), count.to_string()]);
+    }
+    table.render()
+}
+
+/// Key/value lines about the site and its latest report, then its connections.
+pub fn site(d: &SiteDetail, now_ms: u64) -> String {
+    let mut pairs: Vec<(&str, String)> = vec![
+        ("site", d.site_id.clone()),
+        ("connectivity", d.connectivity.to_string()),
+        ("health", d.health.to_string()),
+        (
+            "reasons",
+            if d.reasons.is_empty() {
+                "-".to_owned()
+            } else {
+                d.reasons.join("\n")
+            },
+        ),
+        ("last report", age_and_time(now_ms, d.last_report_ms)),
+        ("status since", age_and_time(now_ms, d.status_since_ms)),
+        ("lost reports", d.lost_reports.to_string()),
+        (
+            "maintenance",
+            if d.maintenance { "yes" } else { "no" }.to_owned(),
+        ),
+    ];
+    let Some(r) = &d.report else {
+        pairs.push(("report", "none received yet".to_owned()));
+        return key_values(&pairs);
+    };
+    report_pairs(r, &mut pairs);
+    let mut out = key_values(&pairs);
+    if !r.connections.is_empty() {
+        let mut table = Table::new(&["CONNECTION", "STATE"]);
+        for c in &r.connections {
+            let state = if c.connected { "up" } else { "DOWN" };
+            table.row(vec![c.name.clone(), state.to_owned()]);
+        }
+        out.push('\n');
+        out.push_str(&table.render());
+    }
+    out
+}
+
+fn report_pairs(r: &HealthReport, pairs: &mut Vec<(&str, String)>) {
+    pairs.push(("collector", format!("{} seq {}", r.instance, r.seq)));
+    pairs.push(("interval", interval(r.interval_ms)));
+    pairs.push(("site clock", timestamp(r.sent_at_ms)));
+    let nodes = if r.nodes.is_empty() {
+        "none reported".to_owned()
+    } else {
+        r.nodes
+            .iter()
+            .map(|n| match n.role {
+                NodeRole::Unknown => format!("{} (role unknown)", n.name),
+                role => format!("{} ({})", n.name, role.as_str()),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    pairs.push(("nodes", nodes));
+    pairs.push((
+        "connections",
+        format!("{} of {} up", r.connections_up(), r.connections.len()),
+    ));
+    pairs.push((
+        "script errors",
+        format!(
+            "{}/min (total {})",
+            rate(r.script_errors.per_min),
+            r.script_errors.total
+        ),
+    ));
+    pairs.push((
+        "alarm errors",
+        format!(
+            "{}/min (total {})",
+            rate(r.alarm_errors.per_min),
+            r.alarm_errors.total
+        ),
+    ));
+    pairs.push((
+        "s&f buffer",
+        format!(
+            "external {}, notification {}, db_write {}",
+            r.sf_buffer.external, r.sf_buffer.notification, r.sf_buffer.db_write
+        ),
+    ));
+    if let Some(res) = &r.resources {
+        pairs.push((
+            "resources",
+            format!(
+                "cpu {:.1}%, memory {} of {}, disk {:.1}%, load {:.2}",
+                res.cpu_pct,
+                bytes(res.mem_used_bytes),
+                bytes(res.mem_total_bytes),
+                res.disk_used_pct,
+                res.load1
+            ),
+        ));
+    }
+    if !r.custom.is_empty() {
+        let custom = r
+            .custom
+            .iter()
+            .map(|(k, v)| format!("{k}={}", rate(*v)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        pairs.push(("custom", custom));
+    }
+}
+
+/// Up to two decimals, without trailing zeros: `0.5`, `12`, `0.33`.
+fn rate(v: f64) -> String {
+    let text = format!("{v:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// `512 B`, `1.5 KiB`, `7.8 GiB`.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests;

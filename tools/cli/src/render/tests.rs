@@ -1,0 +1,257 @@
+use super::*;
+use healthmon_proto::query::SiteSummary;
+use healthmon_proto::{ConnectionStatus, Connectivity, Health, Node, Resources};
+
+const NOW: u64 = 1_700_000_100_000;
+
+fn row(id: &str, c: Connectivity, h: Health, reasons: &[&str]) -> SiteSummary {
+    SiteSummary {
+        site_id: id.into(),
+        connectivity: c,
+        health: h,
+        reasons: reasons.iter().map(|r| (*r).to_owned()).collect(),
+        last_report_ms: Some(NOW - 92_000),
+        status_since_ms: Some(NOW - 2_000),
+        interval_ms: Some(30_000),
+        active_node: Some("a".into()),
+        connections_up: 1,
+        connections_total: 2,
+        script_errors_per_min: 0.0,
+        alarm_errors_per_min: 0.0,
+        sf_buffer_total: 0,
+        lost_reports: 0,
+        maintenance: false,
+    }
+}
+
+#[test]
+fn ages_use_the_two_largest_units() {
+    assert_eq!(age(NOW, None), "never");
+    assert_eq!(age(NOW, Some(NOW - 999)), "0s ago");
+    assert_eq!(age(NOW, Some(NOW - 12_000)), "12s ago");
+    assert_eq!(age(NOW, Some(NOW - 185_000)), "3m05s ago");
+    assert_eq!(age(NOW, Some(NOW - 7_380_000)), "2h03m ago");
+    assert_eq!(age(NOW, Some(NOW - 352_800_000)), "4d02h ago");
+    assert_eq!(age(NOW, Some(NOW + 5_000)), "0s ago");
+}
+
+#[test]
+fn sites_table_shows_one_row_per_site_worst_first_as_given() {
+    let page = SitePage {
+        total: 2,
+        offset: 0,
+        limit: 100,
+        sites: vec![
+            row(
+                "plant-7",
+                Connectivity::Offline,
+                Health::Healthy,
+                &["no report for 92s (timeout 90s)"],
+            ),
+            row(
+                "b",
+                Connectivity::Online,
+                Health::Degraded,
+                &["connection plc-2 disconnected", "script errors 12/min"],
+            ),
+        ],
+    };
+    assert_eq!(
+        sites(&page, NOW),
+        "SITE     CONNECTIVITY  HEALTH    LAST REPORT  REASON\n\
+         plant-7  offline       healthy   1m32s ago    no report for 92s (timeout 90s)\n\
+         b        online        degraded  1m32s ago    connection plc-2 disconnected (+1 more)\n"
+    );
+}
+
+#[test]
+fn sites_under_maintenance_say_so() {
+    let mut quiet = row("quiet", Connectivity::Offline, Health::Healthy, &[]);
+    quiet.maintenance = true;
+    let mut noisy = row(
+        "noisy",
+        Connectivity::Offline,
+        Health::Healthy,
+        &["no report"],
+    );
+    noisy.maintenance = true;
+    let page = SitePage {
+        total: 2,
+        offset: 0,
+        limit: 100,
+        sites: vec![quiet, noisy],
+    };
+    let text = sites(&page, NOW);
+    assert!(
+        text.lines().nth(1).unwrap().ends_with("  [maintenance]"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .nth(2)
+            .unwrap()
+            .ends_with("  [maintenance] no report"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_partial_page_says_how_to_get_more() {
+    let page = SitePage {
+        total: 57,
+        offset: 20,
+        limit: 1,
+        sites: vec![row("x", Connectivity::Online, Health::Healthy, &[])],
+    };
+    let text = sites(&page, NOW);
+    assert!(
+        text.ends_with("sites 21-21 of 57; --offset 21 for more\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn empty_answers_are_explained() {
+    let mut page = SitePage {
+        total: 0,
+        offset: 0,
+        limit: 100,
+        sites: vec![],
+    };
+    assert_eq!(sites(&page, NOW), "no sites match\n");
+    page.total = 3;
+    page.offset = 10;
+    assert_eq!(
+        sites(&page, NOW),
+        "no sites on this page (3 match; offset 10)\n"
+    );
+}
+
+#[test]
+fn summary_lists_every_count() {
+    let s = Summary {
+        total: 50,
+        online: 47,
+        late: 1,
+        offline: 2,
+        unknown: 0,
+        healthy: 45,
+        degraded: 3,
+        critical: 2,
+        maintenance: 0,
+    };
+    let text = summary(&s);
+    assert!(
+        text.starts_with("             SITES\ntotal        50\nonline       47\n"),
+        "{text}"
+    );
+    assert!(text.contains("\ncritical     2\n"), "{text}");
+    assert!(text.ends_with("maintenance  0\n"), "{text}");
+    assert_eq!(text.lines().count(), 10);
+}
+
+#[test]
+fn site_detail_shows_state_report_and_connections() {
+    let mut report = HealthReport::new("plant-7", "c0ffee", 17);
+    report.sent_at_ms = 1_700_000_000_000;
+    report.nodes = vec![
+        Node {
+            name: "a".into(),
+            role: NodeRole::Active,
+        },
+        Node {
+            name: "b".into(),
+            role: NodeRole::Standby,
+        },
+    ];
+    report.connections = vec![
+        ConnectionStatus {
+            name: "plc-1".into(),
+            connected: true,
+        },
+        ConnectionStatus {
+            name: "plc-2".into(),
+            connected: false,
+        },
+    ];
+    report.script_errors.per_min = 0.5;
+    report.script_errors.total = 12;
+    report.resources = Some(Resources {
+        cpu_pct: 12.5,
+        mem_used_bytes: 3 * 1024 * 1024 * 1024,
+        mem_total_bytes: 8 * 1024 * 1024 * 1024,
+        disk_used_pct: 40.0,
+        load1: 0.52,
+    });
+    report.custom.insert("response_ms".into(), 42.0);
+    let detail = SiteDetail {
+        site_id: "plant-7".into(),
+        connectivity: Connectivity::Online,
+        health: Health::Degraded,
+        reasons: vec!["connection plc-2 disconnected".into(), "second".into()],
+        last_report_ms: Some(NOW - 3_000),
+        status_since_ms: None,
+        lost_reports: 2,
+        report: Some(report),
+        maintenance: false,
+    };
+    let text = site(&detail, NOW);
+    for line in [
+        "site           plant-7",
+        "health         degraded",
+        "reasons        connection plc-2 disconnected",
+        "               second",
+        "last report    3s ago (2023-11-14T22:14:57Z)",
+        "status since   never",
+        "lost reports   2",
+        "maintenance    no",
+        "collector      c0ffee seq 17",
+        "interval       30s",
+        "nodes          a (active), b (standby)",
+        "connections    1 of 2 up",
+        "script errors  0.5/min (total 12)",
+        "resources      cpu 12.5%, memory 3.0 GiB of 8.0 GiB, disk 40.0%, load 0.52",
+        "custom         response_ms=42",
+        "CONNECTION  STATE",
+        "plc-1       up",
+        "plc-2       DOWN",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_site_without_a_report_says_so() {
+    let detail = SiteDetail {
+        site_id: "x".into(),
+        connectivity: Connectivity::Unknown,
+        health: Health::Unknown,
+        reasons: vec![],
+        last_report_ms: None,
+        status_since_ms: None,
+        lost_reports: 0,
+        report: None,
+        maintenance: false,
+    };
+    let text = site(&detail, NOW);
+    assert!(text.contains("reasons       -\n"), "{text}");
+    assert!(
+        text.ends_with("report        none received yet\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn numbers_read_naturally() {
+    assert_eq!(rate(0.5), "0.5");
+    assert_eq!(rate(12.0), "12");
+    assert_eq!(rate(1.0 / 3.0), "0.33");
+    assert_eq!(bytes(512), "512 B");
+    assert_eq!(bytes(1536), "1.5 KiB");
+    assert_eq!(interval(300), "300ms");
+    assert_eq!(interval(30_000), "30s");
+    assert_eq!(interval(300_000), "5m00s");
+}
