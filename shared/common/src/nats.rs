@@ -286,12 +286,25 @@ pub async fn round_trip(client: &Client) -> Result<(), ServiceError> {
     }
 }
 
-/// Flushes pending publishes, then drains subscriptions, so nothing accepted is lost at exit.
+/// How long shutdown waits for pending publishes to reach the server. With no
+/// server reachable a flush would wait for a reconnect that may never come.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Flushes pending publishes, then drains subscriptions, so nothing accepted
+/// is lost at exit; gives up after [`DRAIN_TIMEOUT`] when the server is gone.
 pub async fn drain(client: &Client) {
-    if let Err(e) = client.flush().await {
-        tracing::warn!(error = %e, "flush before exit failed");
+    if client.connection_state() != async_nats::connection::State::Connected {
+        tracing::warn!("NATS not connected at shutdown; unsent publishes are dropped");
+        return;
     }
-    if let Err(e) = client.drain().await {
-        tracing::warn!(error = %e, "drain before exit failed");
+    match tokio::time::timeout(DRAIN_TIMEOUT, client.flush()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "flush before exit failed"),
+        Err(_) => tracing::warn!("flush before exit timed out after {DRAIN_TIMEOUT:?}"),
+    }
+    match tokio::time::timeout(DRAIN_TIMEOUT, client.drain()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "drain before exit failed"),
+        Err(_) => tracing::warn!("drain before exit timed out after {DRAIN_TIMEOUT:?}"),
     }
 }
