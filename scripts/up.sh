@@ -59,7 +59,9 @@ for _ in $(seq 100); do port_busy "$NATS_PORT" && break; sleep 0.1; done
 
 start aggregator "$bin_dir/healthmon-aggregator" --metrics-addr 127.0.0.1:9101
 start assessor "$bin_dir/healthmon-assessor" --metrics-addr 127.0.0.1:9102
-start dashboard-api "$bin_dir/healthmon-dashboard-api" --http-addr "127.0.0.1:$HTTP_PORT"
+# The local demo runs without API authentication (loopback only; the API
+# logs a WARN line saying so). Anywhere else: --auth-tokens, docs/SECURITY.md.
+start dashboard-api "$bin_dir/healthmon-dashboard-api" --http-addr "127.0.0.1:$HTTP_PORT" --insecure-no-auth
 start collector "$bin_dir/healthmon-collector" --simulate "$SIM_SITES" \
   --interval "$SIM_INTERVAL" --fault-rate "$SIM_FAULT_RATE" --metrics-addr 127.0.0.1:9103
 

@@ -47,7 +47,15 @@ pub async fn forget(
     let site_id = site(path, raw.as_deref())?;
     let result = state.aggregator.forget(&site_id).await;
     let request_path = format!("/api/v1/sites/{site_id}");
-    audit(&state, &caller, AuditAction::ForgetSite, &site_id, "DELETE", &request_path, &result);
+    audit(
+        &state,
+        &caller,
+        AuditAction::ForgetSite,
+        &site_id,
+        "DELETE",
+        &request_path,
+        &result,
+    );
     Ok(Json(result.map_err(|e| not_found_or(e, &site_id))?))
 }
 
@@ -126,7 +134,15 @@ async fn maintenance(
         (AuditAction::ClearMaintenance, "DELETE")
     };
     let request_path = format!("/api/v1/sites/{site_id}/maintenance");
-    audit(&state, &caller, action, &site_id, method, &request_path, &result);
+    audit(
+        &state,
+        &caller,
+        action,
+        &site_id,
+        method,
+        &request_path,
+        &result,
+    );
     Ok(Json(result.map_err(|e| not_found_or(e, &site_id))?))
 }
 

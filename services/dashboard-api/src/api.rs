@@ -25,7 +25,9 @@ use crate::params;
         (status = 400, description = "A query parameter was given; this route takes none", body = ErrorBody),
         (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
         (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
-    )
+        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
 )]
 pub async fn summary(
     State(state): State<AppState>,
@@ -60,7 +62,9 @@ pub async fn summary(
         (status = 400, description = "A bad or unknown parameter; the message names it", body = ErrorBody),
         (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
         (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
-    )
+        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
 )]
 pub async fn sites(
     State(state): State<AppState>,
@@ -85,7 +89,9 @@ pub async fn sites(
         (status = 404, description = "No such site", body = ErrorBody),
         (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
         (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
-    )
+        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
 )]
 pub async fn site(
     State(state): State<AppState>,

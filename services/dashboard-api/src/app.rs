@@ -21,16 +21,18 @@ use tower::ServiceBuilder;
 use tower::timeout::TimeoutLayer;
 use tower::timeout::error::Elapsed;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit::Auditor;
 use crate::error::{self, ApiError};
+use crate::guard::{self, Guard};
 use crate::sse::EventHub;
 use crate::upstream::Aggregator;
-use crate::{api, http_metrics, openapi, ready, sse, ui};
+use crate::{admin, api, http_metrics, openapi, ready, sse, ui};
 
 /// No route takes a body yet; this bounds what a client can make us buffer.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -41,6 +43,10 @@ pub struct AppState {
     pub aggregator: Aggregator,
     pub link: watch::Receiver<LinkState>,
     pub events: EventHub,
+    /// Authentication and roles, applied to every request by [`guard::require`].
+    pub guard: std::sync::Arc<Guard>,
+    /// Where admin handlers record what they did.
+    pub audit: Auditor,
     /// Cancelled at shutdown; ends the SSE streams.
     pub shutdown: CancellationToken,
 }
@@ -49,11 +55,15 @@ pub struct AppState {
 /// OpenAPI document.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let (routes, _) = routes().split_for_parts();
+    let guard = state.guard.clone();
     routes
         .with_state(state)
         // Set last so that it wins over any fallback: unknown paths, API or
         // not, get a JSON 404.
         .fallback(not_found)
+        // Innermost: unknown /api/ paths need credentials too (no route probing),
+        // and its 401/403 are counted and logged by the layers outside.
+        .layer(middleware::from_fn_with_state(guard, guard::require))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(
             ServiceBuilder::new()
@@ -64,7 +74,16 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(middleware::from_fn(http_metrics::record))
         .layer(
             TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                // The path only: a query may carry `access_token` (SSE), and no
+                // credential is ever logged.
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::span!(
+                        Level::INFO,
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                    )
+                })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
 }
@@ -76,7 +95,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(api::summary))
         .routes(routes!(api::sites))
-        .routes(routes!(api::site))
+        .routes(routes!(api::site, admin::forget))
+        .routes(routes!(admin::set_maintenance, admin::clear_maintenance))
         .routes(routes!(sse::events))
         .routes(routes!(ready::healthz))
         .routes(routes!(ready::readyz))

@@ -114,8 +114,9 @@ impl AuthMode {
                 .map_err(|e| format!("invalid value for --auth-tokens: {e}")),
             (None, Some(user), false) => {
                 let header = |flag: &str, name: &str| {
-                    HeaderName::try_from(name.trim())
-                        .map_err(|_| format!("invalid value for {flag}: {name:?} is not a header name"))
+                    HeaderName::try_from(name.trim()).map_err(|_| {
+                        format!("invalid value for {flag}: {name:?} is not a header name")
+                    })
                 };
                 Ok(AuthMode::Proxy(ProxyHeaders {
                     user: header("--trust-proxy-header", user)?,
@@ -349,7 +350,9 @@ mod tests {
             .unwrap();
         assert_eq!((p.name.as_str(), p.role), ("bob", Role::Viewer));
         assert_eq!(
-            mode.authenticate(&HeaderMap::new(), Some(VIEWER)).unwrap().name,
+            mode.authenticate(&HeaderMap::new(), Some(VIEWER))
+                .unwrap()
+                .name,
             "bob"
         );
     }
@@ -379,7 +382,10 @@ mod tests {
             (format!("root alice {ADMIN}"), "line 1: role"),
             (format!("admin al:ce {ADMIN}"), "line 1: name"),
             (format!("\nviewer bob {short}"), "line 2: token"),
-            (format!("admin a {ADMIN}\nviewer b {ADMIN}"), "line 2: this token"),
+            (
+                format!("admin a {ADMIN}\nviewer b {ADMIN}"),
+                "line 2: this token",
+            ),
             ("# nothing\n".to_owned(), "no users"),
         ] {
             let e = TokenTable::parse(&text).unwrap_err();
@@ -397,11 +403,17 @@ mod tests {
         });
         let mut h = HeaderMap::new();
         assert_eq!(mode.authenticate(&h, None), Err(Failure::Missing));
-        h.insert("x-forwarded-user", HeaderValue::from_static("carol@example.com"));
+        h.insert(
+            "x-forwarded-user",
+            HeaderValue::from_static("carol@example.com"),
+        );
         assert_eq!(mode.authenticate(&h, None), Err(Failure::BadProxyRole));
         h.insert("x-forwarded-role", HeaderValue::from_static("admin"));
         let p = mode.authenticate(&h, None).unwrap();
-        assert_eq!((p.name.as_str(), p.role), ("carol@example.com", Role::Admin));
+        assert_eq!(
+            (p.name.as_str(), p.role),
+            ("carol@example.com", Role::Admin)
+        );
         // The query token is not a proxy credential.
         assert_eq!(
             mode.authenticate(&HeaderMap::new(), Some(ADMIN)),
@@ -412,7 +424,10 @@ mod tests {
     #[test]
     fn exactly_one_mode_must_be_chosen() {
         let none = AuthMode::from_flags(None, None, "X-Forwarded-Role", false).unwrap_err();
-        assert!(none.contains("--auth-tokens") && none.contains("--insecure-no-auth"), "{none}");
+        assert!(
+            none.contains("--auth-tokens") && none.contains("--insecure-no-auth"),
+            "{none}"
+        );
         assert!(matches!(
             AuthMode::from_flags(None, None, "X-Forwarded-Role", true),
             Ok(AuthMode::Disabled)

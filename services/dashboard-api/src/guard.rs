@@ -38,7 +38,11 @@ pub struct Caller {
     pub from: String,
 }
 
-pub async fn require(State(guard): State<Arc<Guard>>, mut request: Request, next: Next) -> Response {
+pub async fn require(
+    State(guard): State<Arc<Guard>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_owned();
     let query_token = if path == EVENTS_PATH {
         take_query_token(&mut request)
@@ -88,9 +92,7 @@ pub async fn require(State(guard): State<Arc<Guard>>, mut request: Request, next
             )
         }
         Ok(principal) => {
-            request
-                .extensions_mut()
-                .insert(Caller { principal, from });
+            request.extensions_mut().insert(Caller { principal, from });
             next.run(request).await
         }
     }
@@ -172,9 +174,10 @@ fn unauthorized(failure: &Failure) -> Response {
         "unauthorized",
         &format!("authentication required: {}", failure.detail()),
     );
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
     response
 }
 
@@ -192,8 +195,16 @@ mod tests {
     fn admin_routes_are_named_for_the_audit() {
         let cases = [
             (Method::DELETE, "/api/v1/sites/s1", AuditAction::ForgetSite),
-            (Method::PUT, "/api/v1/sites/s1/maintenance", AuditAction::SetMaintenance),
-            (Method::DELETE, "/api/v1/sites/s1/maintenance", AuditAction::ClearMaintenance),
+            (
+                Method::PUT,
+                "/api/v1/sites/s1/maintenance",
+                AuditAction::SetMaintenance,
+            ),
+            (
+                Method::DELETE,
+                "/api/v1/sites/s1/maintenance",
+                AuditAction::ClearMaintenance,
+            ),
             (Method::POST, "/api/v1/sites", AuditAction::Access),
             (Method::PUT, "/api/v1/summary", AuditAction::Access),
         ];

@@ -9,16 +9,24 @@
 //! - `GET /api/v1/events`, the SSE stream ([`sse`]);
 //! - `GET /healthz`, `/readyz` ([`ready`]) and `/metrics`;
 //! - the web page ([`ui`]);
+//! - admin actions `DELETE /api/v1/sites/{site_id}` and `PUT`/`DELETE
+//!   /api/v1/sites/{site_id}/maintenance` ([`admin`]);
 //! - `GET /api/v1/openapi.json`, the OpenAPI document generated from the handlers ([`openapi`]).
 //!
 //! Query strings are parsed by [`params`] (pure, property-tested) and every
-//! error is JSON ([`error`]).
+//! error is JSON ([`error`]). Requests for site data are authenticated and
+//! checked for their role ([`auth`], [`guard`]); admin actions and refusals
+//! are audited ([`audit`]).
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod api;
 pub mod app;
+pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod events;
+pub mod guard;
 pub mod http_metrics;
 pub mod openapi;
 pub mod params;
@@ -54,6 +62,8 @@ pub struct Config {
     pub http_addr: SocketAddr,
     /// How long to wait for the aggregator's answer before a 504.
     pub aggregator_timeout: Duration,
+    /// Who may use the API ([`auth::AuthMode::Disabled`] only for a local demo).
+    pub auth: auth::AuthMode,
 }
 
 impl Config {
@@ -103,11 +113,19 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         source,
     })?;
 
+    log_auth_mode(&config.auth, http_addr);
     let connection = nats::connect(&config.nats, NATS_NAME).await?;
     let client = connection.client.clone();
     let (events, relay) =
         sse::start_relay(&client, &config.nats.subjects, shutdown.clone()).await?;
+    let audit = audit::Auditor::new(client.clone(), &config.nats.subjects);
+    let guard = std::sync::Arc::new(guard::Guard {
+        mode: config.auth.clone(),
+        audit: audit.clone(),
+    });
     let state = AppState {
+        audit,
+        guard,
         aggregator: Aggregator::new(
             client.clone(),
             config.nats.subjects.clone(),
@@ -120,6 +138,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     let app = app::router(state, config.aggregator_timeout + REQUEST_TIMEOUT_MARGIN);
 
     let task = tokio::spawn(async move {
+        // Peer addresses, for the audit's `from`.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown.cancelled_owned())
             .await;
@@ -147,6 +167,26 @@ impl Service {
         self.task
             .await
             .map_err(|e| ServiceError::Config(format!("dashboard API task failed: {e}")))?
+    }
+}
+
+/// One line at every start saying who may use the API; loud when nobody is checked.
+fn log_auth_mode(mode: &auth::AuthMode, http_addr: SocketAddr) {
+    match mode {
+        auth::AuthMode::Disabled => tracing::warn!(
+            %http_addr,
+            "AUTHENTICATION IS OFF (--insecure-no-auth): anyone who can reach this API may read \
+             every site, forget sites and set maintenance. For a local demo only; use \
+             --auth-tokens or --trust-proxy-header anywhere else (docs/SECURITY.md)"
+        ),
+        auth::AuthMode::Tokens(table) => {
+            tracing::info!(users = table.len(), "API authentication: bearer tokens")
+        }
+        auth::AuthMode::Proxy(headers) => tracing::info!(
+            user_header = %headers.user,
+            role_header = %headers.role,
+            "API authentication: user and role from a trusted reverse proxy's headers"
+        ),
     }
 }
 

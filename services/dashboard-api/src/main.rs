@@ -1,12 +1,14 @@
 //! `healthmon-dashboard-api`: flags → [`Config`], then [`run`] until SIGTERM/Ctrl-C.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
 use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration};
 use healthmon_common::telemetry::init_tracing;
+use healthmon_dashboard_api::auth::AuthMode;
 use healthmon_dashboard_api::{Config, run};
 
 /// Serves the healthmon JSON API, live status events (SSE), the dashboard page and /metrics.
@@ -23,6 +25,18 @@ struct Cli {
     /// How long to wait for the aggregator's answer (e.g. 2s, 500ms).
     #[arg(long, env = "AGGREGATOR_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
     aggregator_timeout: Duration,
+    /// API users: a file of `role name token` lines (role viewer or admin); see docs/SECURITY.md.
+    #[arg(long, env = "AUTH_TOKENS_FILE")]
+    auth_tokens: Option<PathBuf>,
+    /// Behind an authenticating reverse proxy: trust this header as the user's name.
+    #[arg(long, env = "TRUST_PROXY_HEADER")]
+    trust_proxy_header: Option<String>,
+    /// With --trust-proxy-header: the header that carries the user's role (viewer or admin).
+    #[arg(long, env = "PROXY_ROLE_HEADER", default_value = "X-Forwarded-Role")]
+    proxy_role_header: String,
+    /// Serve without authentication, everyone an admin: for a local demo only.
+    #[arg(long, env = "INSECURE_NO_AUTH")]
+    insecure_no_auth: bool,
 }
 
 fn config(cli: Cli) -> Result<Config, String> {
@@ -30,6 +44,12 @@ fn config(cli: Cli) -> Result<Config, String> {
         nats: cli.nats.into_config()?,
         http_addr: cli.http_addr,
         aggregator_timeout: cli.aggregator_timeout,
+        auth: AuthMode::from_flags(
+            cli.auth_tokens.as_deref(),
+            cli.trust_proxy_header.as_deref(),
+            &cli.proxy_role_header,
+            cli.insecure_no_auth,
+        )?,
     };
     config.validate()?;
     Ok(config)

@@ -27,23 +27,49 @@ use utoipa::{OpenApi, ToSchema};
 #[openapi(
     info(
         title = "healthmon dashboard API",
-        description = "Read-only JSON API over the latest health of every site, live status \
-            events as Server-Sent Events, probes and the web page. Times are unix \
-            milliseconds on the central clock. Every error is JSON: \
+        description = "JSON API over the latest health of every site, live status \
+            events as Server-Sent Events, admin actions (forget a site, maintenance), probes \
+            and the web page. Site data needs a bearer token (role `viewer`; admin actions \
+            role `admin`), see docs/SECURITY.md. Times are unix milliseconds on the central \
+            clock. Every error is JSON: \
             `{\"error\": {\"code\": \"...\", \"message\": \"...\"}}`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     tags(
         (name = "sites", description = "Site state, answered by the aggregator over NATS"),
         (name = "events", description = "Live status events"),
+        (name = "admin", description = "Admin actions: role `admin`, each one audited"),
         (name = "operations", description = "Probes, metrics and this document"),
         (name = "page", description = "The embedded web dashboard"),
     ),
     // Types only named by parameters or in prose are not collected from the
     // handlers; list them here so every `$ref` resolves.
-    components(schemas(ErrorBody, ErrorDetail, StatusEvent, SortOrder, Liveness, Readiness))
+    components(schemas(ErrorBody, ErrorDetail, StatusEvent, SortOrder, Liveness, Readiness)),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// The `bearer` security scheme the data and admin routes name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A token from the API's --auth-tokens file; on /api/v1/events also \
+                         accepted as ?access_token=",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The body of every error response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -54,7 +80,8 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable and machine-readable: `bad_request`, `not_found`,
-    /// `upstream_unavailable`, `upstream_timeout`, `upstream_error`, `timeout`,
+    /// `unauthorized`, `forbidden`, `upstream_unavailable`, `upstream_timeout`,
+    /// `upstream_error`, `timeout`,
     /// `method_not_allowed`, `payload_too_large`, ...
     #[schema(example = "not_found")]
     pub code: String,

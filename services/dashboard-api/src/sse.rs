@@ -140,7 +140,9 @@ fn relay_one(hub: &EventHub, subjects: &Subjects, message: &Message, log: &mut L
             when the service shuts down.",
             content_type = "text/event-stream", body = String),
         (status = 400, description = "A bad or unknown parameter", body = ErrorBody),
-    )
+        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
 )]
 pub async fn events(
     State(state): State<AppState>,

@@ -8,7 +8,9 @@ use async_nats::Client;
 use bytes::Bytes;
 use healthmon_common::query::{QueryError, request, request_json};
 use healthmon_proto::Subjects;
-use healthmon_proto::query::{GetQuery, ListQuery, SiteDetail, SitePage, Summary};
+use healthmon_proto::query::{
+    Forgotten, GetQuery, ListQuery, MaintenanceQuery, SiteDetail, SitePage, Summary,
+};
 
 #[derive(Clone)]
 pub struct Aggregator {
@@ -41,6 +43,25 @@ impl Aggregator {
         let subject = self.subjects.aggregator("get");
         let query = GetQuery {
             site_id: site_id.to_owned(),
+        };
+        request_json(&self.client, &subject, &query, self.timeout).await
+    }
+
+    /// Admin: forget a site (404 if unknown).
+    pub async fn forget(&self, site_id: &str) -> Result<Forgotten, QueryError> {
+        let subject = self.subjects.aggregator("forget");
+        let query = GetQuery {
+            site_id: site_id.to_owned(),
+        };
+        request_json(&self.client, &subject, &query, self.timeout).await
+    }
+
+    /// Admin: set or clear a site's maintenance flag (404 if unknown).
+    pub async fn maintenance(&self, site_id: &str, on: bool) -> Result<SiteDetail, QueryError> {
+        let subject = self.subjects.aggregator("maintenance");
+        let query = MaintenanceQuery {
+            site_id: site_id.to_owned(),
+            maintenance: on,
         };
         request_json(&self.client, &subject, &query, self.timeout).await
     }

@@ -147,7 +147,7 @@ async fn unknown_sites_routes_and_methods_are_json_errors() {
 
     let response = h
         .http
-        .delete(h.url("/api/v1/sites/north-1"))
+        .patch(h.url("/api/v1/sites/north-1"))
         .send()
         .await
         .unwrap();

@@ -16,7 +16,9 @@ const PROMPT: Duration = Duration::from_secs(8);
 async fn every_service_stops_promptly_when_the_broker_is_gone() {
     let mut central = Central::start().await;
     let mut collector = central.collector("plant-1", INTERVAL).await;
-    central.wait_connectivity("plant-1", "online", Duration::from_secs(10)).await;
+    central
+        .wait_connectivity("plant-1", "online", Duration::from_secs(10))
+        .await;
 
     central.nats.kill();
     // Let every client notice and start reconnecting.
@@ -29,5 +31,8 @@ async fn every_service_stops_promptly_when_the_broker_is_gone() {
         central.aggregator.stop().await;
     })
     .await;
-    assert!(stopped.is_ok(), "a service did not stop within {PROMPT:?} without a broker");
+    assert!(
+        stopped.is_ok(),
+        "a service did not stop within {PROMPT:?} without a broker"
+    );
 }

@@ -45,6 +45,7 @@ impl Harness {
             nats: NatsConfig::local(server.url()),
             http_addr: "127.0.0.1:0".parse().unwrap(),
             aggregator_timeout: Duration::from_millis(300),
+            auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
         };
         let service = start(config, shutdown.clone())
             .await

@@ -281,6 +281,7 @@ async fn start_dashboard(
         nats: NatsConfig::local(nats.url()),
         http_addr,
         aggregator_timeout: Duration::from_secs(2),
+        auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
     };
     let service = healthmon_dashboard_api::start(config, token.clone())
         .await

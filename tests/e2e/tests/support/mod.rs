@@ -71,6 +71,7 @@ impl Central {
             nats: NatsConfig::local(nats.url()),
             http_addr: any_port(),
             aggregator_timeout: Duration::from_secs(2),
+            auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
         };
         let service = healthmon_dashboard_api::start(config, token.clone())
             .await
