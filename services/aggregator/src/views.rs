@@ -8,7 +8,9 @@
 
 use std::cmp::Ordering;
 
-use healthmon_proto::query::{ListQuery, SiteDetail, SitePage, SiteSummary, SortOrder, Summary};
+use healthmon_proto::query::{
+    ListQuery, SiteDetail, SitePage, SiteSummary, SortOrder, Summary, row_reasons,
+};
 use healthmon_proto::status::severity_rank;
 
 use crate::state::{SiteEntry, SiteTable};
@@ -21,7 +23,7 @@ impl SiteEntry {
             site_id: site_id.to_owned(),
             connectivity: self.connectivity,
             health: self.health,
-            reasons: self.reasons.clone(),
+            reasons: row_reasons(&self.reasons),
             last_report_ms: self.last_report_ms,
             status_since_ms: self.status_since_ms,
             interval_ms: report.map(|r| r.interval_ms),

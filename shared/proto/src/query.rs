@@ -30,6 +30,20 @@ use crate::status::{Connectivity, Health};
 
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
+/// Reasons a list row carries at most (the detail has them all): one row per
+/// site times up to [`MAX_LIMIT`] rows must stay well inside NATS's 1 MB
+/// payload even for a site with hundreds of disconnected connections.
+pub const MAX_ROW_REASONS: usize = 3;
+
+/// The first [`MAX_ROW_REASONS`] reasons, and a note of how many more there are.
+pub fn row_reasons(reasons: &[String]) -> Vec<String> {
+    if reasons.len() <= MAX_ROW_REASONS {
+        return reasons.to_vec();
+    }
+    let mut row = reasons[..MAX_ROW_REASONS].to_vec();
+    row.push(format!("and {} more", reasons.len() - MAX_ROW_REASONS));
+    row
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
@@ -93,6 +107,7 @@ pub struct SiteSummary {
     pub site_id: String,
     pub connectivity: Connectivity,
     pub health: Health,
+    /// At most [`MAX_ROW_REASONS`], then "and N more" (the detail has all).
     pub reasons: Vec<String>,
     /// Central receive time of the latest report, unix ms.
     pub last_report_ms: Option<u64>,
@@ -261,6 +276,19 @@ mod tests {
         assert!(q.matches("site-north-1", Connectivity::Late, Health::Healthy));
         assert!(!q.matches("site-north-1", Connectivity::Online, Health::Healthy));
         assert!(!q.matches("site-south-1", Connectivity::Offline, Health::Healthy));
+    }
+
+    #[test]
+    fn rows_carry_a_bounded_number_of_reasons() {
+        let few: Vec<String> = (0..3).map(|i| format!("r{i}")).collect();
+        assert_eq!(row_reasons(&few), few);
+        let many: Vec<String> = (0..500)
+            .map(|i| format!("connection c{i} disconnected"))
+            .collect();
+        let row = row_reasons(&many);
+        assert_eq!(row.len(), MAX_ROW_REASONS + 1);
+        assert_eq!(row[..3], many[..3]);
+        assert_eq!(row[3], "and 497 more");
     }
 
     #[test]
