@@ -1,0 +1,131 @@
+//! Sections 6 and 7 on one fleet of `sites` sites held by the real
+//! aggregator (judged by the real assessor): `wrk` against the real
+//! dashboard API's `/api/v1/summary` and `/api/v1/sites?limit=100`, then
+//! timed scrapes of the aggregator's `/metrics` with every per-site series.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+
+use crate::fleet::{ReportMaker, publish_windowed, site_id, wait_for};
+use crate::procs::Nats;
+use crate::services;
+use crate::stats::round3;
+use crate::wrk::{self, WrkResult};
+use crate::{Ctx, promtext};
+
+const WINDOW: u64 = 40_000;
+const SCRAPES: usize = 3;
+const PATHS: [&str; 2] = ["/api/v1/summary", "/api/v1/sites?limit=100"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiResult {
+    pub sites: usize,
+    pub threads: u32,
+    pub connections: u32,
+    pub seconds: u64,
+    pub endpoints: Vec<WrkResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScrapeResult {
+    pub sites: usize,
+    /// Median and slowest of the timed scrapes (request → whole body read).
+    pub scrape_seconds: f64,
+    pub scrape_seconds_max: f64,
+    pub body_bytes: usize,
+    pub bytes_per_site: f64,
+    /// Sample lines of the `healthmon_site_*` families.
+    pub site_series: usize,
+    pub series_per_site: f64,
+}
+
+pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
+    let sites = ctx.scale.sites;
+    let nats = Nats::start(&ctx.log_dir, "api").await?;
+    let query = async_nats::connect(nats.url()).await?;
+    let publisher = async_nats::connect(nats.url()).await?;
+    let http = reqwest::Client::new();
+    let aggregator = services::aggregator(ctx, &nats, &query, "api").await?;
+    let assessor = services::assessor(ctx, &nats, &query, "api").await?;
+    let dashboard = services::dashboard(ctx, &nats, &http, "api").await?;
+
+    let mut maker = ReportMaker::new(&ctx.instance, Duration::from_secs(24 * 3600));
+    let subjects = ctx.subjects.clone();
+    let items = (0..sites).map(move |i| {
+        let id = site_id("api", i);
+        let payload = maker.encode(&id, 1, false);
+        (subjects.report(&id).into(), payload.into())
+    });
+    let patience = ctx.scale.patience();
+    let processed = || async {
+        let (accepted, _) = services::assessor_counts(&assessor, &http).await?;
+        Ok(accepted.min(services::summary(ctx, &query).await?.total as u64))
+    };
+    publish_windowed(&publisher, items, WINDOW, patience, processed).await?;
+    let mut online = || async { Ok(services::summary(ctx, &query).await?.online as u64) };
+    wait_for(sites as u64, patience, &mut online).await?;
+
+    let base = dashboard.http_base.clone().context("dashboard base URL")?;
+    // What a user checks first: the API sees the whole fleet.
+    let auth = format!("Bearer {}", services::api_token(ctx));
+    let summary = http
+        .get(format!("{base}/api/v1/summary"))
+        .header("Authorization", &auth)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let summary: serde_json::Value = serde_json::from_str(&summary)?;
+    if summary["total"].as_u64() != Some(sites as u64) {
+        bail!("/api/v1/summary says {summary}, expected {sites} sites");
+    }
+    let (threads, connections) = (2, 16);
+    let mut endpoints = Vec::new();
+    for path in PATHS {
+        let url = format!("{base}{path}");
+        endpoints.push(
+            wrk::run(
+                &ctx.wrk,
+                &url,
+                &auth,
+                threads,
+                connections,
+                ctx.scale.wrk_seconds,
+            )
+            .await?,
+        );
+    }
+    let api = ApiResult {
+        sites,
+        threads,
+        connections,
+        seconds: ctx.scale.wrk_seconds,
+        endpoints,
+    };
+
+    let mut times = Vec::new();
+    let mut body = String::new();
+    for _ in 0..SCRAPES {
+        let started = Instant::now();
+        body = aggregator.scrape(&http).await?;
+        times.push(started.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    let up = promtext::count_series(&body, "healthmon_site_up{");
+    if up != sites {
+        bail!("the aggregator's /metrics has healthmon_site_up for {up} sites, expected {sites}");
+    }
+    let site_series = promtext::count_series(&body, "healthmon_site_");
+    let scrape = ScrapeResult {
+        sites,
+        scrape_seconds: round3(times[times.len() / 2]),
+        scrape_seconds_max: round3(times[times.len() - 1]),
+        body_bytes: body.len(),
+        bytes_per_site: (body.len() as f64 / sites as f64).round(),
+        site_series,
+        series_per_site: round3(site_series as f64 / sites as f64),
+    };
+    Ok((api, scrape))
+}

@@ -1,0 +1,210 @@
+//! What a run writes: the machine, the scale, every section's numbers (or
+//! why the section failed) and the issue's targets, met or missed.
+
+use serde::Serialize;
+
+use crate::api::{ApiResult, ScrapeResult};
+use crate::footprint::FootprintResult;
+use crate::ingest::IngestResult;
+use crate::memory::MemoryResult;
+use crate::scale::Scale;
+use crate::steady::{DetectionResult, LatencyResult};
+
+/// A section's numbers, or why there are none.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Outcome<T> {
+    Done(T),
+    Failed { error: String },
+    Skipped { skipped: bool },
+}
+
+impl<T> Outcome<T> {
+    pub fn done(&self) -> Option<&T> {
+        match self {
+            Outcome::Done(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        matches!(self, Outcome::Failed { .. })
+    }
+}
+
+impl<T> Default for Outcome<T> {
+    fn default() -> Self {
+        Outcome::Skipped { skipped: true }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Sections {
+    pub ingest: Outcome<IngestResult>,
+    pub latency: Outcome<LatencyResult>,
+    pub detection: Outcome<DetectionResult>,
+    pub memory: Outcome<MemoryResult>,
+    pub collector: Outcome<FootprintResult>,
+    pub dashboard_api: Outcome<ApiResult>,
+    pub prometheus: Outcome<ScrapeResult>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Machine {
+    pub nproc: usize,
+    pub cpu_model: String,
+    pub mem_total_bytes: u64,
+    pub kernel: String,
+    /// `/proc/loadavg` 1-minute load before and after the run: above zero
+    /// means other work shared the machine.
+    pub load1_before: f64,
+    pub load1_after: f64,
+}
+
+impl Machine {
+    pub fn probe() -> Self {
+        let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+        let cpuinfo = read("/proc/cpuinfo");
+        let cpu_model = cpuinfo
+            .lines()
+            .find(|l| l.starts_with("model name"))
+            .and_then(|l| l.split_once(':'))
+            .map_or("unknown".into(), |(_, v)| v.trim().to_owned());
+        let mem_total_bytes = read("/proc/meminfo")
+            .lines()
+            .find(|l| l.starts_with("MemTotal:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kib| kib.parse::<u64>().ok())
+            .map_or(0, |kib| kib * 1024);
+        Machine {
+            nproc: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpu_model,
+            mem_total_bytes,
+            kernel: read("/proc/sys/kernel/osrelease").trim().to_owned(),
+            load1_before: load1(),
+            load1_after: 0.0,
+        }
+    }
+}
+
+pub fn load1() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// One target of the issue: `value` against `goal`; `met` is `None` when
+/// the section that measures it did not run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub name: &'static str,
+    pub goal: &'static str,
+    pub value: Option<f64>,
+    pub met: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub command: String,
+    pub started_unix_ms: u64,
+    pub elapsed_s: f64,
+    pub machine: Machine,
+    pub scale: Scale,
+    pub sections: Sections,
+    pub targets: Vec<Target>,
+}
+
+/// The issue's targets, judged from whatever sections ran.
+pub fn targets(s: &Sections) -> Vec<Target> {
+    let mut t = Vec::new();
+    let mut add = |name, goal, judged: Option<(f64, bool)>| {
+        t.push(Target {
+            name,
+            goal,
+            value: judged.map(|(v, _)| v),
+            met: judged.map(|(_, met)| met),
+        })
+    };
+    let ingest = s.ingest.done();
+    add(
+        "ingest aggregator b/a",
+        "≥ 0.9",
+        ingest.map(|i| (i.aggregator_ratio, i.aggregator_ratio >= 0.9)),
+    );
+    add(
+        "ingest assessor c/a",
+        "≥ 0.9",
+        ingest.map(|i| (i.assessor_ratio, i.assessor_ratio >= 0.9)),
+    );
+    add(
+        "ingest messages lost (b + c)",
+        "= 0",
+        ingest.map(|i| {
+            let lost = i.aggregator.lost + i.assessor.lost;
+            (lost as f64, lost == 0)
+        }),
+    );
+    let largest = s.memory.done().and_then(|m| m.points.last());
+    add(
+        "aggregator bytes/site (largest fleet)",
+        "≤ 800",
+        largest.map(|p| {
+            (
+                p.aggregator_bytes_per_site,
+                p.aggregator_bytes_per_site <= 800.0,
+            )
+        }),
+    );
+    add(
+        "assessor bytes/site (largest fleet)",
+        "≤ 150",
+        largest.map(|p| {
+            (
+                p.assessor_bytes_per_site,
+                p.assessor_bytes_per_site <= 150.0,
+            )
+        }),
+    );
+    add(
+        "report → visible p99 ms",
+        "≤ 1",
+        s.latency.done().map(|l| {
+            (
+                l.visible.p99_ms,
+                l.visible.p99_ms <= 1.0 && l.visible_timeouts == 0,
+            )
+        }),
+    );
+    let detection = s.detection.done();
+    add(
+        "detection precision p99 ms",
+        "≤ 100, none missed",
+        detection.map(|d| {
+            (
+                d.precision.p99_ms,
+                d.precision.p99_ms <= 100.0 && d.missed == 0,
+            )
+        }),
+    );
+    add(
+        "false late/offline",
+        "= 0",
+        detection.map(|d| {
+            let n = d.false_late + d.false_offline;
+            (n as f64, n == 0)
+        }),
+    );
+    let footprint = s.collector.done();
+    add(
+        "collector RSS ÷ node-exporter",
+        "≤ 0.5",
+        footprint.map(|f| (f.rss_ratio, f.rss_ratio <= 0.5)),
+    );
+    add(
+        "collector CPU/cycle ÷ node-exporter/scrape",
+        "≤ 1",
+        footprint.map(|f| (f.cpu_ratio, f.cpu_ratio <= 1.0)),
+    );
+    t
+}

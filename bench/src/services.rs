@@ -1,0 +1,165 @@
+//! The healthmon services as real processes (the binaries of `--bin-dir`),
+//! each started against a section's nats-server and waited for until it
+//! answers, so that a section never measures a start-up.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use async_nats::Client;
+use bytes::Bytes;
+use healthmon_common::query;
+use healthmon_proto::query::{PageQuery, StatusPage, Summary};
+
+use crate::Ctx;
+use crate::procs::{Nats, Proc, free_port, wait_port};
+
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running service and where its `/metrics` is.
+#[derive(Debug)]
+pub struct Svc {
+    pub proc: Proc,
+    pub metrics_url: String,
+    /// The dashboard API's HTTP base URL (`http://127.0.0.1:PORT`).
+    pub http_base: Option<String>,
+}
+
+impl Svc {
+    pub async fn scrape(&self, http: &reqwest::Client) -> Result<String> {
+        let response = http.get(&self.metrics_url).send().await?;
+        Ok(response.error_for_status()?.text().await?)
+    }
+}
+
+fn common_args(nats: &Nats, metrics_flag: &str, port: u16) -> Vec<String> {
+    vec![
+        "--nats-url".into(),
+        nats.url(),
+        metrics_flag.into(),
+        format!("127.0.0.1:{port}"),
+        "--log-level".into(),
+        "warn".into(),
+    ]
+}
+
+fn spawn(ctx: &Ctx, label: &str, binary: &str, args: &[String]) -> Result<Proc> {
+    let path = ctx.bin_dir.join(binary);
+    if !path.is_file() {
+        bail!(
+            "{} is missing (scripts/bench.sh builds it: cargo build --release)",
+            path.display()
+        );
+    }
+    let name = format!("{label}-{binary}");
+    match &ctx.profile_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            let profile = dir.join(format!("{name}.perf"));
+            Proc::spawn_profiled(&name, &path, args, &ctx.log_dir, &profile)
+        }
+        None => Proc::spawn(&name, &path, args, &ctx.log_dir),
+    }
+}
+
+/// Waits until `ready` answers `Ok(true)`, failing early if the process died.
+async fn wait_ready<F, Fut>(proc: &mut Proc, what: &str, mut ready: F) -> Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + READY_TIMEOUT;
+    while Instant::now() < deadline {
+        proc.alive()?;
+        if ready().await {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("{what} not ready after {READY_TIMEOUT:?}")
+}
+
+pub async fn aggregator(ctx: &Ctx, nats: &Nats, client: &Client, label: &str) -> Result<Svc> {
+    let port = free_port()?;
+    let args = common_args(nats, "--metrics-addr", port);
+    let mut proc = spawn(ctx, label, "healthmon-aggregator", &args)?;
+    let subject = ctx.subjects.aggregator("summary");
+    wait_ready(&mut proc, "aggregator", || async {
+        query::request::<Summary>(client, &subject, Bytes::new(), Duration::from_secs(1))
+            .await
+            .is_ok()
+    })
+    .await?;
+    Ok(Svc {
+        proc,
+        metrics_url: format!("http://127.0.0.1:{port}/metrics"),
+        http_base: None,
+    })
+}
+
+pub async fn assessor(ctx: &Ctx, nats: &Nats, client: &Client, label: &str) -> Result<Svc> {
+    let port = free_port()?;
+    let args = common_args(nats, "--metrics-addr", port);
+    let mut proc = spawn(ctx, label, "healthmon-assessor", &args)?;
+    let subject = ctx.subjects.assessor("statuses");
+    let page = PageQuery {
+        offset: 0,
+        limit: 1,
+    };
+    wait_ready(&mut proc, "assessor", || async {
+        query::request_json::<_, StatusPage>(client, &subject, &page, Duration::from_secs(1))
+            .await
+            .is_ok()
+    })
+    .await?;
+    Ok(Svc {
+        proc,
+        metrics_url: format!("http://127.0.0.1:{port}/metrics"),
+        http_base: None,
+    })
+}
+
+/// The viewer token the dashboard API is started with (bearer-token mode, as
+/// in production, so every measured request pays for its authentication).
+pub fn api_token(ctx: &Ctx) -> String {
+    format!("{}-{}", ctx.instance, "0123456789abcdef0123456789abcdef")
+}
+
+pub async fn dashboard(ctx: &Ctx, nats: &Nats, http: &reqwest::Client, label: &str) -> Result<Svc> {
+    let port = free_port()?;
+    let mut args = common_args(nats, "--http-addr", port);
+    std::fs::create_dir_all(&ctx.log_dir)?;
+    let tokens = ctx.log_dir.join(format!("{label}-auth-tokens.txt"));
+    std::fs::write(&tokens, format!("viewer bench {}\n", api_token(ctx)))?;
+    args.extend(["--auth-tokens".into(), tokens.display().to_string()]);
+    let mut proc = spawn(ctx, label, "healthmon-dashboard-api", &args)?;
+    wait_port(port, &mut proc, READY_TIMEOUT).await?;
+    let base = format!("http://127.0.0.1:{port}");
+    let readyz = format!("{base}/readyz");
+    wait_ready(&mut proc, "dashboard API", || async {
+        matches!(http.get(&readyz).send().await, Ok(r) if r.status().is_success())
+    })
+    .await?;
+    Ok(Svc {
+        proc,
+        metrics_url: format!("{base}/metrics"),
+        http_base: Some(base),
+    })
+}
+
+/// The aggregator's summary (cheap next to a `/metrics` scrape, which carries
+/// every site's series).
+pub async fn summary(ctx: &Ctx, client: &Client) -> Result<Summary> {
+    let subject = ctx.subjects.aggregator("summary");
+    query::request::<Summary>(client, &subject, Bytes::new(), Duration::from_secs(10))
+        .await
+        .context("aggregator summary")
+}
+
+/// The assessor's `reports_total` and `reports_rejected_total` (its `/metrics` is small).
+pub async fn assessor_counts(svc: &Svc, http: &reqwest::Client) -> Result<(u64, u64)> {
+    let text = svc.scrape(http).await?;
+    let accepted = crate::promtext::sum_or_zero(&text, "healthmon_assessor_reports_total", &[]);
+    let rejected =
+        crate::promtext::sum_or_zero(&text, "healthmon_assessor_reports_rejected_total", &[]);
+    Ok((accepted as u64, rejected as u64))
+}

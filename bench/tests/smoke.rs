@@ -1,0 +1,153 @@
+//! CI smoke test of the benchmark harness: `healthmon-bench --quick` against
+//! the debug binaries of the services, a real nats-server, wrk and
+//! node-exporter (scripts/install-deps.sh --bench-tools). It checks that
+//! every section ran and wrote sane numbers — not that targets are met:
+//! timings of a debug build on a shared CI machine mean nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+const SERVICES: [&str; 4] = [
+    "healthmon-aggregator",
+    "healthmon-assessor",
+    "healthmon-dashboard-api",
+    "healthmon-collector",
+];
+
+/// The services' binaries next to this crate's (a workspace test build makes
+/// them for their own integration tests); built here if missing.
+fn service_bins() -> PathBuf {
+    if let Some(dir) = std::env::var_os("HEALTHMON_BENCH_BIN_DIR") {
+        return PathBuf::from(dir);
+    }
+    let dir = Path::new(env!("CARGO_BIN_EXE_healthmon-bench"))
+        .parent()
+        .expect("binary directory")
+        .to_owned();
+    if SERVICES.iter().any(|s| !dir.join(s).is_file()) {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--bins"]);
+        for s in SERVICES {
+            cmd.args(["-p", s]);
+        }
+        assert!(cmd.status().expect("run cargo build").success());
+    }
+    dir
+}
+
+fn number(v: &Value, path: &str) -> f64 {
+    let mut at = v;
+    for key in path.split('.') {
+        at = match key.parse::<usize>() {
+            Ok(i) => &at[i],
+            Err(_) => &at[key],
+        };
+    }
+    at.as_f64()
+        .unwrap_or_else(|| panic!("{path} is not a number in {v:#}"))
+}
+
+#[test]
+fn quick_run_measures_every_section() {
+    let dir = std::env::temp_dir().join(format!("healthmon-bench-smoke-{}", std::process::id()));
+    let out = dir.join("results.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_healthmon-bench"))
+        .arg("--quick")
+        .arg("--out")
+        .arg(&out)
+        .arg("--bin-dir")
+        .arg(service_bins())
+        .output()
+        .expect("run healthmon-bench");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "healthmon-bench failed:\n{stdout}\n{stderr}"
+    );
+    // The table a user reads names every section and every target.
+    for title in [
+        "1 ingest",
+        "2 latency",
+        "3 detection",
+        "4 memory",
+        "targets",
+    ] {
+        assert!(stdout.contains(title), "no {title:?} in:\n{stdout}");
+    }
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).expect("results written"))
+            .expect("results are JSON");
+    let s = &report["sections"];
+    for section in [
+        "ingest",
+        "latency",
+        "detection",
+        "memory",
+        "collector",
+        "dashboard_api",
+        "prometheus",
+    ] {
+        assert!(
+            s[section].is_object() && s[section].get("error").is_none(),
+            "section {section}: {:#}",
+            s[section]
+        );
+    }
+
+    // 1: every consumer got the 20,000 reports (the quick scale is far below any limit).
+    let reports = number(s, "ingest.reports");
+    assert_eq!(reports, 20_000.0);
+    for c in ["bare", "aggregator", "assessor"] {
+        assert!(number(s, &format!("ingest.{c}.msgs_per_s")) > 0.0);
+        assert_eq!(number(s, &format!("ingest.{c}.processed")), reports, "{c}");
+    }
+    assert!(number(s, "ingest.aggregator_ratio") > 0.0);
+    // 2: latencies were sampled and are positive, ordered percentiles.
+    for p in ["visible", "health_event", "query_rtt"] {
+        assert!(number(s, &format!("latency.{p}.samples")) > 10.0, "{p}");
+        let p50 = number(s, &format!("latency.{p}.p50_ms"));
+        let p99 = number(s, &format!("latency.{p}.p99_ms"));
+        assert!(p50 > 0.0 && p50 <= p99, "{p}: p50 {p50}, p99 {p99}");
+    }
+    // 3: every silenced site went offline, after its timeout.
+    assert_eq!(number(s, "detection.silenced"), 20.0);
+    assert_eq!(number(s, "detection.offline_events"), 20.0);
+    assert!(number(s, "detection.precision.p50_ms") >= 0.0);
+    // 4: holding more sites costs memory.
+    let small = number(s, "memory.points.0.rss.aggregator_bytes");
+    let large = number(s, "memory.points.1.rss.aggregator_bytes");
+    assert!(large > small, "aggregator RSS {small} → {large}");
+    assert!(number(s, "memory.points.1.assessor_bytes_per_site") > 0.0);
+    // 5: both processes measured.
+    for p in ["collector", "node_exporter"] {
+        assert!(number(s, &format!("collector.{p}.rss_bytes")) > 1e6, "{p}");
+        assert!(
+            number(s, &format!("collector.{p}.cpu_ms_per_cycle")) > 0.0,
+            "{p}"
+        );
+    }
+    // 6: wrk got answers from both endpoints, without errors.
+    for i in 0..2 {
+        assert!(number(s, &format!("dashboard_api.endpoints.{i}.requests_per_s")) > 0.0);
+        assert_eq!(
+            number(s, &format!("dashboard_api.endpoints.{i}.errors")),
+            0.0
+        );
+    }
+    // 7: the scrape carried every site's series.
+    assert_eq!(number(s, "prometheus.sites"), 2_000.0);
+    assert!(number(s, "prometheus.series_per_site") >= 10.0);
+    // Every target was judged, and the machine described.
+    let targets = report["targets"].as_array().expect("targets");
+    assert_eq!(targets.len(), 10);
+    assert!(
+        targets.iter().all(|t| t["met"].is_boolean()),
+        "{targets:#?}"
+    );
+    assert!(number(&report, "machine.nproc") >= 1.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
