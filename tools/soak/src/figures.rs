@@ -1,0 +1,338 @@
+//! The table printed while the soak runs, the closing figures, and the verdict.
+//! Pure: everything here is computed from samples taken elsewhere.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use healthmon_proto::query::Summary;
+
+/// Processes sampled, in column order.
+pub const PROCS: [&str; 4] = ["aggregator", "assessor", "nats", "soak"];
+
+/// One sample of the run.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    pub elapsed: Duration,
+    pub sent: u64,
+    pub summary: Option<Summary>,
+    pub rss: [u64; 4],
+    /// CPU since the previous row, percent of one core.
+    pub cpu: [f64; 4],
+    pub max_lag: Duration,
+}
+
+pub fn header() -> String {
+    format!(
+        "{:>6} {:>11} {:>8} {:>5} {:>7} | {:>28} | {:>24} | {:>8}",
+        "time",
+        "sent",
+        "online",
+        "late",
+        "offline",
+        "RSS MiB agg/ass/nats/soak",
+        "CPU % agg/ass/nats/soak",
+        "pub lag"
+    )
+}
+
+pub fn row(r: &Row) -> String {
+    let (online, late, offline) = r
+        .summary
+        .as_ref()
+        .map(|s| {
+            (
+                s.online.to_string(),
+                s.late.to_string(),
+                s.offline.to_string(),
+            )
+        })
+        .unwrap_or(("?".into(), "?".into(), "?".into()));
+    let rss = r.rss.map(|b| format!("{:.0}", mib(b))).join("/");
+    let cpu = r.cpu.map(|c| format!("{c:.0}")).join("/");
+    format!(
+        "{:>6} {:>11} {:>8} {:>5} {:>7} | {:>28} | {:>24} | {:>6}ms",
+        clock(r.elapsed),
+        r.sent,
+        online,
+        late,
+        offline,
+        rss,
+        cpu,
+        r.max_lag.as_millis()
+    )
+}
+
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn clock(d: Duration) -> String {
+    format!("{}:{:02}", d.as_secs() / 60, d.as_secs() % 60)
+}
+
+/// Resident memory of one process after warm-up, as the peaks of the first
+/// and second half of those samples. Comparing peaks rather than single
+/// samples keeps periodic spikes (a 200 MB `/metrics` scrape) from passing
+/// for growth, while a leak still lifts the second half above the first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Memory {
+    pub first_half_max: u64,
+    pub second_half_max: u64,
+    pub at_end: u64,
+}
+
+impl Memory {
+    /// `None` with fewer than two samples after `warmup`.
+    pub fn of(rows: &[Row], proc: usize, warmup: Duration) -> Option<Memory> {
+        let after: Vec<u64> = rows
+            .iter()
+            .filter(|r| r.elapsed >= warmup)
+            .map(|r| r.rss[proc])
+            .collect();
+        if after.len() < 2 {
+            return None;
+        }
+        let (first, second) = after.split_at(after.len() / 2);
+        Some(Memory {
+            first_half_max: *first.iter().max()?,
+            second_half_max: *second.iter().max()?,
+            at_end: *after.last()?,
+        })
+    }
+
+    pub fn growth_pct(&self) -> f64 {
+        let (a, b) = (self.first_half_max as f64, self.second_half_max as f64);
+        100.0 * (b - a) / a.max(1.0)
+    }
+
+    /// Flat: the second half's peak at most `pct` percent plus 8 MiB above the first's.
+    pub fn is_flat(&self, pct: f64) -> bool {
+        let base = self.first_half_max as f64;
+        self.second_half_max as f64 <= base * (1.0 + pct / 100.0) + 8.0 * 1024.0 * 1024.0
+    }
+}
+
+/// Everything the verdict is made of.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    pub sent: u64,
+    pub accepted_aggregator: u64,
+    pub accepted_assessor: u64,
+    pub rejected_aggregator: u64,
+    pub rejected_assessor: u64,
+    pub seq_gaps: u64,
+    pub slow_consumers: u64,
+    pub false_late: u64,
+    pub false_offline: u64,
+    pub not_healthy: u64,
+    pub centre_events: u64,
+    pub very_late_sends: u64,
+    pub failed_scrapes: u64,
+    /// (process, memory) for the central processes.
+    pub memory: Vec<(&'static str, Memory)>,
+    pub rss_growth_pct: f64,
+}
+
+impl Figures {
+    /// Each failed criterion, in words; empty means the soak passed.
+    pub fn failures(&self) -> Vec<String> {
+        let mut failed = Vec::new();
+        let mut check = |ok: bool, what: String| {
+            if !ok {
+                failed.push(what);
+            }
+        };
+        for (who, accepted) in [
+            ("aggregator", self.accepted_aggregator),
+            ("assessor", self.accepted_assessor),
+        ] {
+            check(
+                accepted == self.sent,
+                format!(
+                    "{who} accepted {accepted} of {} reports ({} lost)",
+                    self.sent,
+                    self.sent.saturating_sub(accepted)
+                ),
+            );
+        }
+        check(
+            self.rejected_aggregator + self.rejected_assessor == 0,
+            format!(
+                "reports rejected: aggregator {}, assessor {}",
+                self.rejected_aggregator, self.rejected_assessor
+            ),
+        );
+        check(self.seq_gaps == 0, format!("{} seq gaps", self.seq_gaps));
+        check(
+            self.slow_consumers == 0,
+            format!("{} slow consumer events", self.slow_consumers),
+        );
+        check(
+            self.false_late + self.false_offline == 0,
+            format!(
+                "false status events: {} late, {} offline",
+                self.false_late, self.false_offline
+            ),
+        );
+        check(
+            self.not_healthy == 0,
+            format!("{} events with health other than healthy", self.not_healthy),
+        );
+        check(
+            self.centre_events == 0,
+            format!(
+                "{} centre events (mass silence suspected)",
+                self.centre_events
+            ),
+        );
+        check(
+            self.very_late_sends == 0,
+            format!(
+                "the publisher fell more than half an interval behind {} times (load not delivered)",
+                self.very_late_sends
+            ),
+        );
+        check(
+            self.failed_scrapes == 0,
+            format!("{} /metrics scrapes failed", self.failed_scrapes),
+        );
+        for (who, m) in &self.memory {
+            check(
+                m.is_flat(self.rss_growth_pct),
+                format!(
+                    "{who} memory grew {:.1}% after warm-up (peak {:.0} → {:.0} MiB)",
+                    m.growth_pct(),
+                    mib(m.first_half_max),
+                    mib(m.second_half_max)
+                ),
+            );
+        }
+        failed
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let lost = |accepted: u64| self.sent.saturating_sub(accepted);
+        let mut line = |k: &str, v: String| {
+            let _ = writeln!(out, "  {k:<38} {v}");
+        };
+        line("reports sent", self.sent.to_string());
+        line(
+            "accepted by aggregator / assessor",
+            format!("{} / {}", self.accepted_aggregator, self.accepted_assessor),
+        );
+        line(
+            "lost (sent - accepted)",
+            format!(
+                "{} / {}",
+                lost(self.accepted_aggregator),
+                lost(self.accepted_assessor)
+            ),
+        );
+        line(
+            "rejected aggregator / assessor",
+            format!("{} / {}", self.rejected_aggregator, self.rejected_assessor),
+        );
+        line("seq gaps (lost_reports_total)", self.seq_gaps.to_string());
+        line(
+            "slow consumers (server + clients)",
+            self.slow_consumers.to_string(),
+        );
+        line(
+            "false late / offline events",
+            format!("{} / {}", self.false_late, self.false_offline),
+        );
+        line("non-healthy status events", self.not_healthy.to_string());
+        line(
+            "centre (mass-silence) events",
+            self.centre_events.to_string(),
+        );
+        line(
+            "sends > interval/2 behind",
+            self.very_late_sends.to_string(),
+        );
+        if self.memory.is_empty() {
+            line("RSS", "too few samples after warm-up to judge".into());
+        }
+        for (who, m) in &self.memory {
+            line(
+                &format!("{who} RSS peak 1st/2nd half, end"),
+                format!(
+                    "{:.1} / {:.1} / {:.1} MiB ({:+.1}%)",
+                    mib(m.first_half_max),
+                    mib(m.second_half_max),
+                    mib(m.at_end),
+                    m.growth_pct()
+                ),
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(rss: &[u64]) -> Vec<Row> {
+        rss.iter()
+            .enumerate()
+            .map(|(i, &b)| Row {
+                elapsed: Duration::from_secs(10 * (i as u64 + 1)),
+                rss: [b, 0, 0, 0],
+                ..Row::default()
+            })
+            .collect()
+    }
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[test]
+    fn memory_compares_the_peaks_of_two_halves_after_warmup() {
+        // Warm-up (20 s) excludes the first row; then halves [200, 260] and [205, 203].
+        let r = rows(&[10 * MIB, 200 * MIB, 260 * MIB, 205 * MIB, 203 * MIB]);
+        let m = Memory::of(&r, 0, Duration::from_secs(20)).unwrap();
+        let want = Memory {
+            first_half_max: 260 * MIB,
+            second_half_max: 205 * MIB,
+            at_end: 203 * MIB,
+        };
+        assert_eq!(m, want);
+        assert!(m.is_flat(0.0), "a spike in the first half is not growth");
+        let leak = rows(&[10 * MIB, 200 * MIB, 220 * MIB, 240 * MIB, 260 * MIB]);
+        let leak = Memory::of(&leak, 0, Duration::from_secs(20)).unwrap();
+        assert!(!leak.is_flat(10.0));
+        assert_eq!(Memory::of(&r, 0, Duration::from_secs(50)), None);
+    }
+
+    fn clean() -> Figures {
+        Figures {
+            sent: 1000,
+            accepted_aggregator: 1000,
+            accepted_assessor: 1000,
+            ..Figures::default()
+        }
+    }
+
+    #[test]
+    fn a_clean_run_passes_and_each_fault_fails_it() {
+        assert!(clean().failures().is_empty());
+        let faults: [fn(&mut Figures); 8] = [
+            |f| f.failed_scrapes = 1,
+            |f| f.accepted_assessor = 999,
+            |f| f.rejected_aggregator = 1,
+            |f| f.seq_gaps = 1,
+            |f| f.slow_consumers = 1,
+            |f| f.false_late = 1,
+            |f| f.false_offline = 1,
+            |f| f.very_late_sends = 1,
+        ];
+        for fault in faults {
+            let mut f = clean();
+            fault(&mut f);
+            assert_eq!(f.failures().len(), 1, "{f:?}");
+        }
+        let rendered = clean().render();
+        assert!(rendered.contains("false late / offline events"));
+    }
+}

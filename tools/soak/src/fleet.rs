@@ -1,0 +1,129 @@
+//! The simulated fleet: one healthy report per site, and when each send is due.
+//!
+//! Send `k` (0, 1, 2, …) goes to site `k mod N` with `seq = k div N + 1`, at
+//! `k · interval / N` after the start: every site once per interval, the
+//! sites evenly spread over it as independent real sites would be, and each
+//! site's seq stepping by one so any loss shows as a gap. The publisher asks
+//! [`Schedule::due`] how many sends should be out by now, so a stall is made
+//! up at once and shows as lag instead of silently thinning the load.
+
+use std::time::Duration;
+
+use healthmon_proto::{ConnectionStatus, HealthReport, Node, NodeRole, Resources};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    sites: u64,
+    interval_ns: u128,
+}
+
+impl Schedule {
+    pub fn new(sites: usize, interval: Duration) -> Self {
+        Schedule {
+            sites: sites as u64,
+            interval_ns: interval.as_nanos().max(1),
+        }
+    }
+
+    /// How many sends are due `elapsed` after the start (the first at once).
+    pub fn due(&self, elapsed: Duration) -> u64 {
+        (elapsed.as_nanos() * u128::from(self.sites) / self.interval_ns) as u64 + 1
+    }
+
+    /// When send `k` is due.
+    pub fn at(&self, k: u64) -> Duration {
+        let ns = u128::from(k) * self.interval_ns / u128::from(self.sites);
+        Duration::from_nanos(ns as u64)
+    }
+
+    pub fn site(&self, k: u64) -> usize {
+        (k % self.sites) as usize
+    }
+
+    pub fn seq(&self, k: u64) -> u64 {
+        k / self.sites + 1
+    }
+}
+
+pub fn site_id(i: usize) -> String {
+    format!("soak-{i:06}")
+}
+
+/// A report the assessor's default rules find healthy: one active and one
+/// standby node, every connection up, no errors, empty buffers, moderate load.
+pub fn report(site: usize, instance: &str, interval: Duration) -> HealthReport {
+    let mut r = HealthReport::new(site_id(site), instance, 1);
+    r.interval_ms = interval.as_millis() as u64;
+    r.nodes = vec![
+        Node {
+            name: "node-a".into(),
+            role: NodeRole::Active,
+        },
+        Node {
+            name: "node-b".into(),
+            role: NodeRole::Standby,
+        },
+    ];
+    r.connections = ["plc-1", "opcua-2", "historian-3"]
+        .into_iter()
+        .map(|name| ConnectionStatus {
+            name: name.into(),
+            connected: true,
+        })
+        .collect();
+    r.script_errors.total = site as u64 % 100;
+    r.alarm_errors.total = site as u64 % 7;
+    r.resources = Some(Resources {
+        cpu_pct: 10.0 + (site % 30) as f64,
+        mem_used_bytes: 3 << 30,
+        mem_total_bytes: 8 << 30,
+        disk_used_pct: 40.0,
+        load1: 0.5,
+    });
+    r.custom.insert("response_ms".into(), 12.0);
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use healthmon_proto::{encode, validate::decode_report};
+
+    #[test]
+    fn every_site_sends_once_per_interval_evenly_spread() {
+        let s = Schedule::new(4, Duration::from_secs(2));
+        assert_eq!(s.due(Duration::ZERO), 1);
+        assert_eq!(s.due(Duration::from_millis(499)), 1);
+        assert_eq!(s.due(Duration::from_millis(500)), 2);
+        assert_eq!(s.due(Duration::from_secs(2)), 5);
+        let firsts: Vec<_> = (0..4).map(|k| (s.site(k), s.seq(k), s.at(k))).collect();
+        assert_eq!(
+            firsts,
+            vec![
+                (0, 1, Duration::ZERO),
+                (1, 1, Duration::from_millis(500)),
+                (2, 1, Duration::from_secs(1)),
+                (3, 1, Duration::from_millis(1500)),
+            ]
+        );
+        assert_eq!(
+            (s.site(4), s.seq(4), s.at(4)),
+            (0, 2, Duration::from_secs(2))
+        );
+    }
+
+    #[test]
+    fn a_hundred_thousand_sites_at_5s_is_20k_per_second() {
+        let s = Schedule::new(100_000, Duration::from_secs(5));
+        assert_eq!(s.due(Duration::from_secs(1)), 20_001);
+        assert_eq!(s.due(Duration::from_secs(600)), 12_000_001);
+    }
+
+    #[test]
+    fn reports_are_valid_and_small() {
+        let r = report(99_999, "soak-1", Duration::from_secs(5));
+        let bytes = encode(&r);
+        assert_eq!(decode_report(&bytes, "soak-099999"), Ok(r));
+        assert!(bytes.len() < 512, "{} bytes", bytes.len());
+    }
+}

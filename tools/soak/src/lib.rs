@@ -1,0 +1,24 @@
+//! `healthmon-soak`: the load test of the central side. A simulated fleet
+//! (100,000 sites every 5 s by default) reports to a real nats-server,
+//! `healthmon-aggregator` and `healthmon-assessor` running as release-built
+//! processes; the soak counts false late/offline events and lost reports,
+//! samples memory and CPU, prints a row every few seconds and the figures at
+//! the end, and fails (exit 1) when a criterion is not met.
+//!
+//! - [`settings`]: what a run does, validated;
+//! - [`fleet`]: the reports and their schedule (pure);
+//! - [`publisher`]: sends them on time over one NATS connection;
+//! - [`watch`]: counts status events;
+//! - [`procs`], [`probe`]: the processes under test and their counters;
+//! - [`figures`]: the table, the figures and the verdict (pure);
+//! - [`run`]: one run, start to verdict.
+#![forbid(unsafe_code)]
+
+pub mod figures;
+pub mod fleet;
+pub mod probe;
+pub mod procs;
+pub mod publisher;
+pub mod run;
+pub mod settings;
+pub mod watch;

@@ -1,0 +1,111 @@
+//! `healthmon-soak`: see the library docs. Usually run through `scripts/soak.sh`,
+//! which builds the release binaries first. Exit 0: every criterion met;
+//! 1: a criterion failed or the run could not be done; 2: bad flags.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use healthmon_common::cli::{exit_usage, parse_duration};
+use healthmon_soak::settings::{Settings, default_warmup};
+
+#[derive(Parser)]
+#[command(
+    name = "healthmon-soak",
+    about = "Soak test of the aggregator and assessor"
+)]
+struct Cli {
+    /// Simulated sites.
+    #[arg(long, default_value_t = 100_000)]
+    sites: usize,
+    /// Report interval of every site.
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    interval: Duration,
+    /// How long the fleet reports.
+    #[arg(long, default_value = "10m", value_parser = parse_duration)]
+    duration: Duration,
+    /// Memory is judged after this (default: a fifth of the run, at least 3 intervals).
+    #[arg(long, value_parser = parse_duration)]
+    warmup: Option<Duration>,
+    /// Sampling period (one table row each).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    sample_every: Duration,
+    /// Also scrape both services' /metrics this often, as Prometheus would.
+    #[arg(long, value_parser = parse_duration)]
+    scrape_every: Option<Duration>,
+    /// Allowed RSS growth after warm-up, percent (plus 8 MiB).
+    #[arg(long = "rss-growth", default_value_t = 10.0)]
+    rss_growth_pct: f64,
+    /// Directory holding healthmon-aggregator and healthmon-assessor (default: this binary's).
+    #[arg(long)]
+    bin_dir: Option<PathBuf>,
+    /// The nats-server binary.
+    #[arg(long, env = "NATS_SERVER_BIN", default_value = "nats-server")]
+    nats_server: PathBuf,
+    /// Where logs and the nats-server config go (default: a new temporary directory).
+    #[arg(long)]
+    run_dir: Option<PathBuf>,
+}
+
+fn settings(cli: Cli) -> Result<Settings, String> {
+    let bin_dir = match cli.bin_dir {
+        Some(dir) => dir,
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(PathBuf::from))
+            .ok_or("cannot tell this binary's directory: pass --bin-dir")?,
+    };
+    let run_dir = cli.run_dir.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("healthmon-soak-{}", std::process::id()))
+    });
+    let settings = Settings {
+        sites: cli.sites,
+        interval: cli.interval,
+        duration: cli.duration,
+        warmup: cli
+            .warmup
+            .unwrap_or_else(|| default_warmup(cli.duration, cli.interval)),
+        sample_every: cli.sample_every,
+        bin_dir,
+        nats_server: cli.nats_server,
+        run_dir,
+        rss_growth_pct: cli.rss_growth_pct,
+        scrape_every: cli.scrape_every,
+    };
+    settings.validate()?;
+    Ok(settings)
+}
+
+fn main() {
+    let settings = settings(Cli::parse()).unwrap_or_else(|e| exit_usage(e));
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| {
+        eprintln!("error: cannot start the runtime: {e}");
+        std::process::exit(1)
+    });
+    let interrupt = healthmon_common::CancellationToken::new();
+    let outcome = runtime.block_on(async {
+        tokio::spawn({
+            let interrupt = interrupt.clone();
+            async move {
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    interrupt.cancel();
+                }
+            }
+        });
+        healthmon_soak::run::run(settings, interrupt).await
+    });
+    match outcome {
+        Ok(failures) if failures.is_empty() => println!("\nverdict: PASS"),
+        Ok(failures) => {
+            println!("\nverdict: FAIL");
+            for failure in failures {
+                println!("  - {failure}");
+            }
+            std::process::exit(1);
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Reading the services' counters: their Prometheus `/metrics`, nats-server's
+//! `/varz` monitoring page and the aggregator's `summary` query.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use async_nats::Client;
+use healthmon_common::CancellationToken;
+use healthmon_proto::Subjects;
+use healthmon_proto::query::Summary;
+
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+}
+
+impl Http {
+    pub fn new() -> anyhow::Result<Self> {
+        Ok(Http {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()?,
+        })
+    }
+
+    /// The body of `GET url`, and how long it took.
+    pub async fn get(&self, url: &str) -> anyhow::Result<(String, Duration)> {
+        let started = Instant::now();
+        let body = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .with_context(|| format!("GET {url}"))?
+            .error_for_status()?
+            .text()
+            .await?;
+        Ok((body, started.elapsed()))
+    }
+
+    /// nats-server's count of slow consumers since it started.
+    pub async fn nats_slow_consumers(&self, monitor_port: u16) -> anyhow::Result<u64> {
+        let (body, _) = self
+            .get(&format!("http://127.0.0.1:{monitor_port}/varz"))
+            .await?;
+        let varz: serde_json::Value = serde_json::from_str(&body)?;
+        varz["slow_consumers"]
+            .as_u64()
+            .context("no slow_consumers in /varz")
+    }
+}
+
+/// What periodic scrapes of the services cost (`--scrape-every`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ScrapeStats {
+    pub scrapes: u64,
+    pub failed: u64,
+    pub max_bytes: usize,
+    pub max_time: Duration,
+}
+
+/// GETs every url each `every` until `stop`, as a Prometheus server would.
+pub async fn scrape_loop(
+    http: Http,
+    urls: Vec<String>,
+    every: Duration,
+    stats: Arc<Mutex<ScrapeStats>>,
+    stop: CancellationToken,
+) {
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.cancelled() => return,
+        }
+        for url in &urls {
+            let outcome = http.get(url).await;
+            let mut s = stats.lock().expect("scrape stats lock");
+            s.scrapes += 1;
+            match outcome {
+                Ok((body, took)) => {
+                    s.max_bytes = s.max_bytes.max(body.len());
+                    s.max_time = s.max_time.max(took);
+                }
+                Err(_) => s.failed += 1,
+            }
+        }
+    }
+}
+
+/// The aggregator's fleet summary, or `None` if it does not answer in time.
+pub async fn summary(client: &Client, subjects: &Subjects) -> Option<Summary> {
+    healthmon_common::query::request(
+        client,
+        &subjects.aggregator("summary"),
+        bytes::Bytes::new(),
+        Duration::from_secs(5),
+    )
+    .await
+    .ok()
+}
+
+/// The sum of every sample of metric `name` (all label sets) in exposition text.
+pub fn sum(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| {
+            let rest = line.strip_prefix(name)?;
+            // `name{...} v` or `name v`, but not `name_longer ...`.
+            let value = match rest.chars().next()? {
+                '{' => rest.rsplit_once('}')?.1,
+                ' ' => rest,
+                _ => return None,
+            };
+            value.trim().parse::<f64>().ok()
+        })
+        .sum()
+}
+
+/// The value of one labelled sample, `name{label="value"}`.
+pub fn labelled(text: &str, name: &str, label: &str, value: &str) -> f64 {
+    let series = format!("{name}{{{label}=\"{value}\"}}");
+    text.lines()
+        .find_map(|line| line.strip_prefix(series.as_str())?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "\
+# TYPE healthmon_aggregator_reports_rejected_total counter
+healthmon_aggregator_reports_rejected_total{reason=\"malformed\"} 3
+healthmon_aggregator_reports_rejected_total{reason=\"too_large\"} 2
+healthmon_aggregator_reports_accepted_total 1200
+healthmon_aggregator_reports_accepted_total_extra 99
+healthmon_nats_events_total{event=\"slow_consumer\"} 1
+";
+
+    #[test]
+    fn sums_every_label_set_of_one_metric_only() {
+        assert_eq!(
+            sum(TEXT, "healthmon_aggregator_reports_rejected_total"),
+            5.0
+        );
+        assert_eq!(
+            sum(TEXT, "healthmon_aggregator_reports_accepted_total"),
+            1200.0
+        );
+        assert_eq!(sum(TEXT, "healthmon_missing"), 0.0);
+    }
+
+    #[test]
+    fn reads_one_labelled_sample() {
+        assert_eq!(
+            labelled(
+                TEXT,
+                "healthmon_nats_events_total",
+                "event",
+                "slow_consumer"
+            ),
+            1.0
+        );
+        assert_eq!(
+            labelled(TEXT, "healthmon_nats_events_total", "event", "disconnected"),
+            0.0
+        );
+    }
+}

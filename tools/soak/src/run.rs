@@ -1,0 +1,319 @@
+//! One soak run, start to verdict:
+//! 1. start nats-server, `healthmon-aggregator` and `healthmon-assessor` as
+//!    real processes (release builds) on free loopback ports;
+//! 2. publish the fleet's reports for `duration`, counting status events and
+//!    printing a row of samples (summary, RSS, CPU, publisher lag) every
+//!    `sample_every`;
+//! 3. stop publishing, stop counting status events a quarter interval later
+//!    (a site is late 1.5 intervals after its last report, so nothing true
+//!    can happen before), let the services drain, read their counters;
+//! 4. print the figures and return the failed criteria.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use async_nats::Client;
+use healthmon_common::CancellationToken;
+use healthmon_proto::Subjects;
+use tokio::time::Instant;
+
+use crate::figures::{self, Figures, Memory, Row};
+use crate::probe::{self, Http};
+use crate::procs::{self, Proc, Usage};
+use crate::publisher::{self, Progress};
+use crate::settings::Settings;
+use crate::watch::Watch;
+
+struct Central {
+    nats_port: u16,
+    monitor_port: u16,
+    aggregator_metrics: u16,
+    assessor_metrics: u16,
+    /// aggregator, assessor, nats-server (the `figures::PROCS` order).
+    procs: [Proc; 3],
+}
+
+impl Central {
+    async fn start(s: &Settings) -> anyhow::Result<Central> {
+        let (nats_port, monitor_port) = (procs::free_port()?, procs::free_port()?);
+        let conf = s.run_dir.join("nats.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "listen: 127.0.0.1:{nats_port}\nhttp: 127.0.0.1:{monitor_port}\n\
+                 max_payload: 1MB\nwrite_deadline: \"10s\"\n"
+            ),
+        )?;
+        let mut nats = Proc::spawn(
+            "nats",
+            &s.nats_server,
+            &["-c".into(), conf.display().to_string()],
+            &s.run_dir,
+        )?;
+        procs::wait_listening(&mut nats, nats_port, Duration::from_secs(10)).await?;
+        let url = format!("nats://127.0.0.1:{nats_port}");
+        let service = |name: &'static str| -> anyhow::Result<(Proc, u16)> {
+            let port = procs::free_port()?;
+            let args = [
+                "--nats-url".into(),
+                url.clone(),
+                "--metrics-addr".into(),
+                format!("127.0.0.1:{port}"),
+            ];
+            let bin = s.bin_dir.join(format!("healthmon-{name}"));
+            Ok((Proc::spawn(name, &bin, &args, &s.run_dir)?, port))
+        };
+        let (mut aggregator, aggregator_metrics) = service("aggregator")?;
+        let (mut assessor, assessor_metrics) = service("assessor")?;
+        let patience = Duration::from_secs(30);
+        procs::wait_listening(&mut aggregator, aggregator_metrics, patience).await?;
+        procs::wait_listening(&mut assessor, assessor_metrics, patience).await?;
+        Ok(Central {
+            nats_port,
+            monitor_port,
+            aggregator_metrics,
+            assessor_metrics,
+            procs: [aggregator, assessor, nats],
+        })
+    }
+
+    fn check_alive(&mut self) -> anyhow::Result<()> {
+        self.procs.iter_mut().try_for_each(Proc::check_alive)
+    }
+
+    /// Usage of aggregator, assessor, nats-server and this process.
+    fn usage(&self) -> anyhow::Result<[Usage; 4]> {
+        let [a, b, c] = &self.procs;
+        Ok([
+            procs::usage(a.pid())?,
+            procs::usage(b.pid())?,
+            procs::usage(c.pid())?,
+            procs::usage(std::process::id())?,
+        ])
+    }
+}
+
+/// Runs the soak and prints as it goes; `Ok` holds the failed criteria.
+pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Vec<String>> {
+    std::fs::create_dir_all(&s.run_dir)?;
+    println!(
+        "healthmon soak: {} sites every {} for {} = {:.0} reports/s; warm-up {}; logs in {}",
+        s.sites,
+        humantime::format_duration(s.interval),
+        humantime::format_duration(s.duration),
+        s.rate(),
+        humantime::format_duration(s.warmup),
+        s.run_dir.display()
+    );
+    let mut central = Central::start(&s).await?;
+    let subjects = Subjects::default();
+    let client = async_nats::ConnectOptions::new()
+        .name("healthmon-soak")
+        .subscription_capacity(1 << 20)
+        .connect(format!("nats://127.0.0.1:{}", central.nats_port))
+        .await
+        .context("connecting to the soak's nats-server")?;
+    wait_for_aggregator(&client, &subjects).await?;
+
+    let watch = Watch::default();
+    let statuses = client
+        .subscribe(format!("{}.status.>", subjects.prefix()))
+        .await?;
+    let centre = client.subscribe(subjects.centre_status()).await?;
+    tokio::spawn(watch.clone().run(statuses, centre));
+    client.flush().await?;
+
+    let progress = Arc::new(Progress::default());
+    let stop = interrupt.child_token();
+    let publishing = tokio::spawn({
+        let (client, subjects, progress, stop) = (
+            client.clone(),
+            subjects.clone(),
+            progress.clone(),
+            stop.clone(),
+        );
+        let (sites, interval, duration) = (s.sites, s.interval, s.duration);
+        async move { publisher::run(client, &subjects, sites, interval, duration, progress, stop).await }
+    });
+
+    let scrapes = Arc::new(std::sync::Mutex::new(probe::ScrapeStats::default()));
+    if let Some(every) = s.scrape_every {
+        let urls = [central.aggregator_metrics, central.assessor_metrics]
+            .map(|port| format!("http://127.0.0.1:{port}/metrics"))
+            .to_vec();
+        let http = Http::new()?;
+        tokio::spawn(probe::scrape_loop(
+            http,
+            urls,
+            every,
+            scrapes.clone(),
+            stop.clone(),
+        ));
+    }
+
+    println!("{}", figures::header());
+    let started = Instant::now();
+    let first = central.usage()?;
+    let mut previous = first;
+    let mut rows: Vec<Row> = Vec::new();
+    let mut snapshots: Vec<[Usage; 4]> = Vec::new();
+    let mut ticker = tokio::time::interval_at(started + s.sample_every, s.sample_every);
+    while !publishing.is_finished() {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = interrupt.cancelled() => bail!("interrupted"),
+            _ = tokio::time::sleep(Duration::from_millis(200)) => continue,
+        }
+        central.check_alive()?;
+        let now = central.usage()?;
+        let row = Row {
+            elapsed: started.elapsed(),
+            sent: progress.sent(),
+            summary: probe::summary(&client, &subjects).await,
+            rss: now.map(|u| u.rss_bytes),
+            cpu: std::array::from_fn(|i| now[i].cpu_pct_since(&previous[i])),
+            max_lag: progress.max_lag(),
+        };
+        println!("{}", figures::row(&row));
+        rows.push(row);
+        snapshots.push(now);
+        previous = now;
+    }
+    publishing.await??;
+    stop.cancel();
+    let sent = progress.sent();
+    let ended = central.usage()?;
+    tokio::time::sleep(s.interval / 4).await;
+    watch.freeze();
+    let tally = watch.tally();
+
+    let http = Http::new()?;
+    let (aggregator_text, assessor_text, scrape_time) = drained(&http, &central, sent).await?;
+    let warm = rows.iter().position(|r| r.elapsed >= s.warmup);
+    let base = warm.map_or(first, |i| snapshots[i]);
+    println!();
+    println!("Figures");
+    if let Some(summary) = rows.last().and_then(|r| r.summary) {
+        println!(
+            "  {:<38} {} sites: {} online, {} late, {} offline, {} healthy",
+            "last summary",
+            summary.total,
+            summary.online,
+            summary.late,
+            summary.offline,
+            summary.healthy
+        );
+    }
+    let cpu_after_warmup: Vec<String> = figures::PROCS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| format!("{name} {:.0}%", ended[i].cpu_pct_since(&base[i])))
+        .collect();
+    println!(
+        "  {:<38} {} (of one core)",
+        "mean CPU after warm-up",
+        cpu_after_warmup.join(", ")
+    );
+    println!(
+        "  {:<38} {:.1} MB in {:.2} s",
+        "aggregator /metrics scrape",
+        aggregator_text.len() as f64 / 1e6,
+        scrape_time.as_secs_f64()
+    );
+    println!(
+        "  {:<38} {} ms",
+        "publisher max lag",
+        progress.max_lag().as_millis()
+    );
+    let scraped = *scrapes.lock().expect("scrape stats lock");
+    if s.scrape_every.is_some() {
+        println!(
+            "  {:<38} {} ({} failed), largest {:.1} MB, slowest {:.2} s",
+            "periodic /metrics scrapes",
+            scraped.scrapes,
+            scraped.failed,
+            scraped.max_bytes as f64 / 1e6,
+            scraped.max_time.as_secs_f64()
+        );
+    }
+    println!("  {:<38} {}", "status events (all)", tally.events);
+    let slow = |text: &str| {
+        probe::labelled(
+            text,
+            "healthmon_nats_events_total",
+            "event",
+            "slow_consumer",
+        )
+    };
+    let figures = Figures {
+        sent,
+        accepted_aggregator: probe::sum(
+            &aggregator_text,
+            "healthmon_aggregator_reports_accepted_total",
+        ) as u64,
+        accepted_assessor: probe::sum(&assessor_text, "healthmon_assessor_reports_total") as u64,
+        rejected_aggregator: probe::sum(
+            &aggregator_text,
+            "healthmon_aggregator_reports_rejected_total",
+        ) as u64,
+        rejected_assessor: probe::sum(&assessor_text, "healthmon_assessor_reports_rejected_total")
+            as u64,
+        seq_gaps: probe::sum(&aggregator_text, "healthmon_aggregator_lost_reports_total") as u64,
+        slow_consumers: http.nats_slow_consumers(central.monitor_port).await?
+            + (slow(&aggregator_text) + slow(&assessor_text)) as u64,
+        false_late: tally.late,
+        false_offline: tally.offline,
+        not_healthy: tally.not_healthy,
+        centre_events: tally.centre,
+        very_late_sends: progress.very_late(),
+        failed_scrapes: scraped.failed,
+        memory: ["aggregator", "assessor", "nats"]
+            .iter()
+            .enumerate()
+            .filter_map(|(i, name)| Some((*name, Memory::of(&rows, i, s.warmup)?)))
+            .collect(),
+        rss_growth_pct: s.rss_growth_pct,
+    };
+    print!("{}", figures.render());
+    Ok(figures.failures())
+}
+
+async fn wait_for_aggregator(client: &Client, subjects: &Subjects) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while probe::summary(client, subjects).await.is_none() {
+        if Instant::now() > deadline {
+            bail!("the aggregator does not answer health.agg.summary");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
+
+/// Both services' /metrics once they have taken in all `sent` reports (or
+/// after a minute, when some never arrive), and how long the aggregator's
+/// scrape took.
+async fn drained(
+    http: &Http,
+    central: &Central,
+    sent: u64,
+) -> anyhow::Result<(String, String, Duration)> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let assessor_url = format!("http://127.0.0.1:{}/metrics", central.assessor_metrics);
+    let aggregator_url = format!("http://127.0.0.1:{}/metrics", central.aggregator_metrics);
+    loop {
+        let (assessor, _) = http.get(&assessor_url).await?;
+        let taken = probe::sum(&assessor, "healthmon_assessor_reports_total")
+            + probe::sum(&assessor, "healthmon_assessor_reports_rejected_total");
+        // The aggregator's scrape is large at fleet scale: only once the assessor is done.
+        if taken as u64 >= sent || Instant::now() > deadline {
+            let (aggregator, took) = http.get(&aggregator_url).await?;
+            let done = probe::sum(&aggregator, "healthmon_aggregator_reports_accepted_total")
+                + probe::sum(&aggregator, "healthmon_aggregator_reports_rejected_total");
+            if done as u64 >= sent || Instant::now() > deadline {
+                return Ok((aggregator, assessor, took));
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}

@@ -1,0 +1,120 @@
+//! What one soak run does, validated before anything starts.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use healthmon_proto::validate::{MAX_INTERVAL_MS, MIN_INTERVAL_MS};
+
+pub const MAX_SITES: usize = 1_000_000;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Simulated sites, each reporting once per `interval`.
+    pub sites: usize,
+    pub interval: Duration,
+    /// How long the fleet reports.
+    pub duration: Duration,
+    /// Memory is judged from the end of the warm-up on.
+    pub warmup: Duration,
+    /// How often processes are sampled and a table row printed.
+    pub sample_every: Duration,
+    /// Where `healthmon-aggregator` and `healthmon-assessor` are.
+    pub bin_dir: PathBuf,
+    pub nats_server: PathBuf,
+    /// Logs and the nats-server config of this run.
+    pub run_dir: PathBuf,
+    /// Allowed RSS growth after warm-up, percent (plus a fixed 8 MiB for small runs).
+    pub rss_growth_pct: f64,
+    /// Scrape both services' `/metrics` this often, as Prometheus would (off: `None`).
+    pub scrape_every: Option<Duration>,
+}
+
+impl Settings {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=MAX_SITES).contains(&self.sites) {
+            return Err(format!("invalid value for --sites: 1 to {MAX_SITES}"));
+        }
+        let ms = self.interval.as_millis();
+        if !(u128::from(MIN_INTERVAL_MS)..=u128::from(MAX_INTERVAL_MS)).contains(&ms) {
+            return Err("invalid value for --interval: 100ms to 24h".into());
+        }
+        if self.duration < self.interval * 2 {
+            return Err("invalid value for --duration: at least two intervals".into());
+        }
+        if self.warmup >= self.duration {
+            return Err("invalid value for --warmup: must be shorter than --duration".into());
+        }
+        if self.sample_every.is_zero() {
+            return Err("invalid value for --sample-every: above zero".into());
+        }
+        if self.scrape_every.is_some_and(|d| d.is_zero()) {
+            return Err("invalid value for --scrape-every: above zero".into());
+        }
+        if !(self.rss_growth_pct.is_finite() && self.rss_growth_pct >= 0.0) {
+            return Err("invalid value for --rss-growth: a percentage of 0 or more".into());
+        }
+        Ok(())
+    }
+
+    /// Reports per second the whole fleet sends.
+    pub fn rate(&self) -> f64 {
+        self.sites as f64 / self.interval.as_secs_f64()
+    }
+}
+
+/// The default warm-up: a fifth of the run, but at least three intervals
+/// (the first interval alone brings every site into the tables).
+pub fn default_warmup(duration: Duration, interval: Duration) -> Duration {
+    (duration / 5).max(interval * 3).min(duration / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok() -> Settings {
+        Settings {
+            sites: 100_000,
+            interval: Duration::from_secs(5),
+            duration: Duration::from_secs(600),
+            warmup: Duration::from_secs(120),
+            sample_every: Duration::from_secs(10),
+            bin_dir: "target/release".into(),
+            nats_server: "nats-server".into(),
+            run_dir: "/tmp/x".into(),
+            rss_growth_pct: 10.0,
+            scrape_every: None,
+        }
+    }
+
+    #[test]
+    fn the_issue_s_run_is_valid_and_sends_20k_per_second() {
+        assert_eq!(ok().validate(), Ok(()));
+        assert_eq!(ok().rate(), 20_000.0);
+    }
+
+    #[test]
+    fn bad_values_name_their_flag() {
+        type Break = fn(&mut Settings);
+        let cases: [(&str, Break); 5] = [
+            ("--sites", |s| s.sites = 0),
+            ("--interval", |s| s.interval = Duration::from_millis(10)),
+            ("--duration", |s| s.duration = Duration::from_secs(9)),
+            ("--warmup", |s| s.warmup = s.duration),
+            ("--rss-growth", |s| s.rss_growth_pct = f64::NAN),
+        ];
+        for (flag, break_it) in cases {
+            let mut s = ok();
+            break_it(&mut s);
+            assert!(s.validate().unwrap_err().contains(flag), "{flag}");
+        }
+    }
+
+    #[test]
+    fn warmup_is_a_fifth_but_at_least_three_intervals() {
+        let s = Duration::from_secs;
+        assert_eq!(default_warmup(s(600), s(5)), s(120));
+        assert_eq!(default_warmup(s(60), s(5)), s(15));
+        assert_eq!(default_warmup(s(20), s(5)), s(10));
+    }
+}
