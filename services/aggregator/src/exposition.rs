@@ -21,7 +21,7 @@ use healthmon_proto::{Connectivity, Health, NodeRole};
 use crate::state::{Shared, SiteEntry, SiteTable, lock};
 
 /// Metric families in output order: `(name, help)`.
-const FAMILIES: [(&str, &str); 22] = [
+const FAMILIES: [(&str, &str); 23] = [
     (
         "healthmon_site_up",
         "1 if the assessor considers the site online, else 0.",
@@ -107,6 +107,10 @@ const FAMILIES: [(&str, &str); 22] = [
         "Data connections the site reports.",
     ),
     ("healthmon_site_nodes", "Cluster nodes the site reports."),
+    (
+        "healthmon_site_maintenance",
+        "1 while an admin has the site in maintenance (alerts should skip it), else 0.",
+    ),
 ];
 
 const UP: usize = 0;
@@ -131,6 +135,7 @@ const LOAD1: usize = 18;
 const CUSTOM: usize = 19;
 const CONNECTIONS: usize = 20;
 const NODES: usize = 21;
+const MAINTENANCE: usize = 22;
 
 /// A value as the text format writes it; integers stay exact.
 #[derive(Clone, Copy)]
@@ -183,6 +188,7 @@ impl Exposition {
             self.put(LAST_REPORT, &s, Num::Millis(ms));
         }
         self.put(LOST, &s, Num::Int(entry.lost_reports));
+        self.put(MAINTENANCE, &s, entry.maintenance.into());
         let Some(r) = &entry.report else { return };
         self.put(INTERVAL, &s, Num::Float(r.interval_ms as f64 / 1000.0));
         self.put(CONNECTIONS, &s, Num::Int(r.connections.len() as u64));

@@ -246,3 +246,17 @@ proptest! {
         prop_assert_eq!(up == 1.0, Connectivity::ALL[c] == Connectivity::Online);
     }
 }
+
+#[test]
+fn maintenance_is_exported_so_alert_rules_can_skip_the_site() {
+    let mut table = SiteTable::new();
+    table.apply_report(rich_report("s1"), 5).unwrap();
+    let flag = |table: &SiteTable| {
+        let text = render(table);
+        let scrape = prom_text::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        scrape.value("healthmon_site_maintenance", &[("site", "s1")])
+    };
+    assert_eq!(flag(&table), Some(0.0));
+    assert!(table.set_maintenance("s1", true));
+    assert_eq!(flag(&table), Some(1.0));
+}
