@@ -26,7 +26,7 @@ const CHANGES_PER_SITE = 100;
 const PAGE_SIZES = [50, 100, 250, 500];
 const DEFAULT_LIMIT = 100;
 const THEMES = ['auto', 'dark', 'light'];
-const SUMMARY_KEYS = ['total', 'online', 'late', 'offline', 'unknown', 'healthy', 'degraded', 'critical'];
+const SUMMARY_KEYS = ['total', 'online', 'late', 'offline', 'unknown', 'healthy', 'degraded', 'critical', 'maintenance'];
 
 const $ = (id) => document.getElementById(id);
 

@@ -134,10 +134,15 @@ export function createRow(siteId) {
   }
   cells.connectivity.append(badge('unknown'));
   cells.health.append(badge('unknown'));
+  // An admin's maintenance flag: shown beside the real health, which the
+  // assessor keeps judging, so the operator sees both.
+  const maintenance = badge('maintenance');
+  maintenance.hidden = true;
+  cells.health.append(' ', maintenance);
   const reasonText = h('span', { class: 'reason-text' });
   const more = h('span', { class: 'more' });
   cells.reason.append(reasonText, more);
-  return { tr, cells, reasonText, more, site: null };
+  return { tr, cells, reasonText, more, maintenance, site: null };
 }
 
 function setBadge(cell, status) {
@@ -157,6 +162,8 @@ export function updateRow(row, site, nowMs) {
   setAttr(cells.site_id, 'title', site.site_id);
   setBadge(cells.connectivity, site.connectivity);
   setBadge(cells.health, site.health);
+  row.maintenance.hidden = !site.maintenance;
+  setAttr(tr, 'data-maintenance', site.maintenance ? 'true' : null);
 
   const reasons = site.reasons || [];
   setText(row.reasonText, reasons[0] || '');
@@ -247,6 +254,7 @@ export function renderDetail(panel, d, history, meta) {
   status.replaceChildren(
     h('span', { 'data-field': 'connectivity' }, badge(d.connectivity)),
     h('span', { 'data-field': 'health' }, badge(d.health)),
+    d.maintenance ? h('span', { 'data-field': 'maintenance' }, badge('maintenance')) : null,
     d.status_since_ms ? h('span', { class: 'muted' }, 'for ', ticking(d.status_since_ms)) : null,
   );
   panel.querySelector('#detail-body').replaceChildren(...detailSections(d, history, meta));

@@ -201,6 +201,21 @@ async fn the_page_lists_filters_and_follows_the_fleet_live() {
         .wait_for("only the offline site", PATIENCE, |p| only(p, &["plant-b"]))
         .await;
 
+    // An admin puts plant-b in maintenance: the page says so, and counts it
+    // apart (this harness runs the API without auth, as the demo does).
+    let response = reqwest::Client::new()
+        .put(format!("{}/api/v1/sites/plant-b/maintenance", central.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    browser
+        .wait_for("plant-b shown in maintenance", PATIENCE, |p| {
+            let row = p.row("plant-b")?;
+            (row.maintenance && p.counts.maintenance == "1").then_some(())
+        })
+        .await;
+
     browser.close().await;
 }
 

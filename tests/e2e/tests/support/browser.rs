@@ -58,6 +58,8 @@ pub struct Row {
     pub site_id: String,
     pub connectivity: String,
     pub health: String,
+    /// The row is flagged and its `maintenance` badge is visible.
+    pub maintenance: bool,
     /// The text of the connectivity cell, as a person reads it.
     pub connectivity_text: String,
 }
@@ -72,6 +74,7 @@ pub struct Counts {
     pub healthy: String,
     pub degraded: String,
     pub critical: String,
+    pub maintenance: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,9 +105,11 @@ const rows = [...document.querySelectorAll('#site-rows tr[data-site-id]')].map((
   connectivity: tr.dataset.connectivity || '',
   health: tr.dataset.health || '',
   connectivity_text: text(tr.querySelector('[data-col=connectivity]')),
+  maintenance: tr.dataset.maintenance === 'true'
+    && [...tr.querySelectorAll('[data-col=health] [data-status=maintenance]')].some((b) => !b.hidden),
 }));
 const counts = {};
-for (const k of ['total', 'online', 'late', 'offline', 'unknown', 'healthy', 'degraded', 'critical']) {
+for (const k of ['total', 'online', 'late', 'offline', 'unknown', 'healthy', 'degraded', 'critical', 'maintenance']) {
   counts[k] = text(q('#count-' + k));
 }
 const panel = q('#site-detail');
