@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# CI builds from scratch once: incremental caches would only cost disk and time.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+
 . scripts/install-deps.sh --nextest --browser --py-clients --bench-tools --doc-tools
 
 echo "== cargo fmt --check"
