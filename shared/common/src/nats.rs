@@ -120,7 +120,14 @@ pub async fn connect(cfg: &NatsConfig, name: &str) -> Result<Connection, Service
     loop {
         attempt += 1;
         let options = options(cfg, name, tx.clone())?;
-        match options.connect(cfg.url.as_str()).await {
+        // async-nats parses a single URL from a string; a list must be split.
+        let servers = cfg
+            .url
+            .split(',')
+            .map(|u| u.trim().parse::<async_nats::ServerAddr>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ServiceError::Config(format!("invalid NATS URL {}: {e}", cfg.url)))?;
+        match options.connect(servers).await {
             Ok(client) => {
                 tx.send_modify(|s| {
                     if !s.connected {
