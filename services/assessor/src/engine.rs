@@ -12,6 +12,11 @@
 //! Mass silence: after every connectivity change the counts go through the
 //! [`MassSilence`] rule; while it suspects the centre, the tracker holds
 //! sites due offline at late, and a timer ends the hold after its limit.
+//!
+//! Replicas: with leader election ([`crate::leader`]) every replica judges
+//! every site, but only the leader publishes; a follower keeps what it held
+//! back ([`Followed`]) and hears the leader's events, so that on takeover it
+//! publishes exactly the changes the old leader never announced.
 
 use async_nats::service::endpoint::Endpoint;
 use async_nats::{Client, Message, Subscriber};
@@ -25,6 +30,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::centre::{self, CentreEvent};
+use crate::followed::Followed;
 use crate::mass_silence::{Change, MassSilence};
 use crate::timers::Timers;
 use crate::tracker::{Outcome, SiteIdx, Tracker};
@@ -38,6 +44,11 @@ pub struct Inputs {
     pub bootstrap: mpsc::Receiver<Vec<SiteSummary>>,
     /// Kept alive for as long as the loop runs: it answers micro PING/INFO/STATS.
     pub micro: async_nats::service::Service,
+    /// Everyone's status events, with leader election only.
+    pub observed: Option<Subscriber>,
+    /// The lease task: awaited at shutdown so it can release the lease
+    /// before the connection is drained.
+    pub lease: Option<tokio::task::JoinHandle<()>>,
 }
 
 pub struct Engine {
@@ -51,10 +62,19 @@ pub struct Engine {
     generation: u64,
     reject_log: LogLimiter,
     publish_log: LogLimiter,
+    leader: watch::Receiver<bool>,
+    /// With leader election only (else it would cost memory per site).
+    followed: Option<Followed>,
 }
 
 impl Engine {
-    pub fn new(conn: Connection, subjects: Subjects, tracker: Tracker, mass: MassSilence) -> Self {
+    pub fn new(
+        conn: Connection,
+        subjects: Subjects,
+        tracker: Tracker,
+        mass: MassSilence,
+        leader: watch::Receiver<bool>,
+    ) -> Self {
         let mut link = conn.link;
         let state = *link.borrow_and_update();
         Engine {
@@ -68,6 +88,8 @@ impl Engine {
             generation: state.generation,
             reject_log: LogLimiter::default(),
             publish_log: LogLimiter::default(),
+            leader,
+            followed: None,
         }
     }
 
@@ -77,6 +99,11 @@ impl Engine {
         shutdown: CancellationToken,
     ) -> Result<(), ServiceError> {
         let (mut link_open, mut statuses_open, mut bootstrap_open) = (true, true, true);
+        let mut leader_open = true;
+        let mut observed = inputs.observed.take();
+        if observed.is_some() {
+            self.followed = Some(Followed::default());
+        }
         loop {
             let (holding, hold_until) = (self.mass.holding(), self.hold_until());
             tokio::select! {
@@ -102,6 +129,14 @@ impl Engine {
                     }
                     None => statuses_open = false,
                 },
+                changed = self.leader.changed(), if leader_open => match changed {
+                    Ok(()) => self.on_leader_change().await,
+                    Err(_) => leader_open = false,
+                },
+                msg = next_observed(&mut observed) => match msg {
+                    Some(msg) => self.on_observed(&msg),
+                    None => observed = None,
+                },
                 rows = inputs.bootstrap.recv(), if bootstrap_open => match rows {
                     Some(rows) => self.adopt(&rows),
                     None => bootstrap_open = false,
@@ -109,6 +144,9 @@ impl Engine {
             }
         }
         tracing::info!(sites = self.tracker.len(), "assessor stopping");
+        if let Some(lease) = inputs.lease.take() {
+            let _ = lease.await;
+        }
         drop(inputs);
         healthmon_common::nats::drain(&self.client).await;
         Ok(())
@@ -166,10 +204,44 @@ impl Engine {
         }
     }
 
+    fn leading(&self) -> bool {
+        *self.leader.borrow()
+    }
+
+    async fn on_leader_change(&mut self) {
+        if !*self.leader.borrow_and_update() {
+            return;
+        }
+        let missed = self
+            .followed
+            .as_mut()
+            .map(Followed::take_unpublished)
+            .unwrap_or_default();
+        tracing::info!(
+            missed = missed.len(),
+            "now leader: publishing the changes the previous leader did not announce"
+        );
+        for event in missed {
+            self.publish(&event).await;
+        }
+    }
+
+    fn on_observed(&mut self, msg: &Message) {
+        if let (Ok(event), Some(followed)) = (
+            healthmon_proto::decode::<StatusEvent>(&msg.payload),
+            self.followed.as_mut(),
+        ) {
+            followed.published(&event);
+        }
+    }
+
     fn adopt(&mut self, rows: &[SiteSummary]) {
         let (now, now_ms) = (Instant::now(), now_ms());
         let mut adopted = 0;
         for row in rows {
+            if let Some(followed) = self.followed.as_mut() {
+                followed.seed(&row.site_id, row.connectivity, row.health);
+            }
             if let Some(outcome) = self.tracker.adopt(row, now, now_ms) {
                 self.timers.set(outcome.site, outcome.deadline);
                 adopted += 1;
@@ -251,7 +323,9 @@ impl Engine {
         };
         stats::mass_silence(cause, self.mass.holding());
         let event = CentreEvent::new(change, at_ms, late, watched, reason);
-        if let Err(e) = centre::publish(&self.client, &self.subjects, &event).await {
+        if !self.leading() {
+            // The leader says it; a follower only keeps its judgement in step.
+        } else if let Err(e) = centre::publish(&self.client, &self.subjects, &event).await {
             stats::publish_failed();
             tracing::warn!(error = %e, "cannot publish centre event");
         }
@@ -282,6 +356,16 @@ impl Engine {
             }
         }
         tracing::debug!(site = %event.site_id, connectivity = %event.connectivity, health = %event.health, reasons = ?event.reasons, "status event");
+        if !self.leading() {
+            if let Some(followed) = self.followed.as_mut() {
+                followed.hold(event);
+            }
+            return;
+        }
+        self.publish(event).await;
+    }
+
+    async fn publish(&mut self, event: &StatusEvent) {
         match events::publish(&self.client, &self.subjects, event).await {
             Ok(()) => stats::published(event),
             Err(e) => {
@@ -291,5 +375,13 @@ impl Engine {
                 }
             }
         }
+    }
+}
+
+/// The next status event seen, or never when not following anyone.
+async fn next_observed(observed: &mut Option<Subscriber>) -> Option<Message> {
+    match observed {
+        Some(sub) => sub.next().await,
+        None => std::future::pending().await,
     }
 }

@@ -15,6 +15,9 @@
 //! Pure logic lives in [`rules`], [`findings`], [`timeouts`], [`mass_silence`]
 //! and [`tracker`]; [`engine`] is the single I/O loop around them, with one
 //! `DelayQueue` ([`timers`]) for all sites' deadlines.
+//!
+//! Several replicas may run with `leader_lease` set: all judge every site,
+//! and only the holder of a JetStream KV lease publishes ([`leader`]).
 #![forbid(unsafe_code)]
 
 pub mod bootstrap;
@@ -22,6 +25,8 @@ pub mod centre;
 pub mod engine;
 pub mod events;
 pub mod findings;
+pub mod followed;
+pub mod leader;
 pub mod mass_silence;
 pub mod rules;
 pub mod stats;
@@ -61,6 +66,10 @@ pub struct Config {
     pub bootstrap_timeout: Duration,
     /// When most sites fall silent at once, suspect the centre instead.
     pub mass_silence: MassSilenceRule,
+    /// Leader election between replicas through a JetStream KV lease of this
+    /// length; `None` (the default) for a single assessor, which then needs
+    /// no JetStream.
+    pub leader_lease: Option<Duration>,
 }
 
 impl Config {
@@ -73,6 +82,7 @@ impl Config {
             rules: Rules::default(),
             bootstrap_timeout: DEFAULT_BOOTSTRAP_TIMEOUT,
             mass_silence: MassSilenceRule::default(),
+            leader_lease: None,
         }
     }
 
@@ -89,6 +99,15 @@ impl Config {
             ));
         }
         self.mass_silence.validate().map_err(ServiceError::Config)?;
+        if self
+            .leader_lease
+            .is_some_and(|lease| lease < leader::MIN_LEASE)
+        {
+            return Err(ServiceError::Config(format!(
+                "leader_lease must be at least {:?}",
+                leader::MIN_LEASE
+            )));
+        }
         Ok(())
     }
 }
@@ -129,6 +148,18 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         .add("statuses")
         .await
         .map_err(|e| ServiceError::nats("add statuses endpoint", e))?;
+    let (leader, observed, lease) = match config.leader_lease {
+        Some(lease) => {
+            let observed = client
+                .subscribe(subjects.statuses())
+                .await
+                .map_err(|e| ServiceError::nats("subscribe to status events", e))?;
+            let instance = leader::instance_id();
+            let (rx, task) = leader::spawn(client.clone(), lease, instance, shutdown.clone());
+            (rx, Some(observed), Some(task))
+        }
+        None => (leader::always(), None, None),
+    };
     // A report published right after `start` returns must not be missed.
     healthmon_common::nats::round_trip(&client).await?;
     let metrics_addr = metrics_http::serve(config.metrics_addr, None, shutdown.clone()).await?;
@@ -143,17 +174,20 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     ));
     let tracker = Tracker::new(Instant::now(), config.missed_heartbeats, config.rules);
     let mass = mass_silence::MassSilence::new(config.mass_silence);
-    let engine = Engine::new(conn, subjects, tracker, mass);
+    let engine = Engine::new(conn, subjects, tracker, mass, leader);
     let inputs = Inputs {
         reports,
         statuses,
         bootstrap: pages_rx,
         micro,
+        observed,
+        lease,
     };
     tracing::info!(
         missed_heartbeats = config.missed_heartbeats,
         mass_silence_fraction = config.mass_silence.fraction,
         mass_silence_min_sites = config.mass_silence.min_sites,
+        leader_lease = ?config.leader_lease,
         %metrics_addr,
         "assessor started"
     );

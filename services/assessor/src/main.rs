@@ -43,6 +43,15 @@ struct Cli {
     /// How long a mass silence holds sites late before they are judged anyway.
     #[arg(long, env = "MASS_SILENCE_HOLD", default_value = "10m", value_parser = parse_duration)]
     mass_silence_hold: Duration,
+    /// Run as one of several replicas: only the holder of a lease in the
+    /// JetStream KV bucket `healthmon_assessor_leader` publishes status
+    /// events. Needs JetStream on the NATS server; off for a single assessor.
+    #[arg(long, env = "LEADER_ELECTION")]
+    leader_election: bool,
+    /// Lease length with --leader-election: a dead leader is replaced within
+    /// about this plus a third of it (a stopped one at once). At least 1s.
+    #[arg(long, env = "LEADER_LEASE", default_value = "3s", value_parser = parse_duration)]
+    leader_lease: Duration,
 }
 
 impl Cli {
@@ -71,6 +80,9 @@ impl Cli {
         mass_silence
             .validate()
             .map_err(|e| format!("invalid value for {e}"))?;
+        if self.leader_election && self.leader_lease < healthmon_assessor::leader::MIN_LEASE {
+            return Err("invalid value for --leader-lease: must be at least 1s".into());
+        }
         let config = Config {
             nats,
             metrics_addr: self.metrics_addr,
@@ -78,6 +90,7 @@ impl Cli {
             rules,
             bootstrap_timeout: self.bootstrap_timeout,
             mass_silence,
+            leader_lease: self.leader_election.then_some(self.leader_lease),
         };
         Ok((config, self.log))
     }

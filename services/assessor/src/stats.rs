@@ -16,6 +16,7 @@ pub const BOOTSTRAPPED: &str = "healthmon_assessor_bootstrapped_sites_total";
 pub const BLIND: &str = "healthmon_assessor_blind";
 pub const CENTRAL_SUSPECT: &str = "healthmon_assessor_central_suspect";
 pub const MASS_SILENCE: &str = "healthmon_assessor_mass_silence_total";
+pub const LEADER: &str = "healthmon_assessor_leader";
 
 /// Describes every metric and registers the labelled counters at zero, so
 /// dashboards and alerts see them before the first occurrence.
@@ -48,6 +49,11 @@ pub fn register() {
         MASS_SILENCE,
         "Mass-silence rule changes, by cause (suspected, resumed, expired)."
     );
+    metrics::describe_gauge!(
+        LEADER,
+        "1 while this replica publishes status events (always 1 without --leader-election)."
+    );
+    metrics::gauge!(LEADER).set(1.0);
     metrics::counter!(REPORTS).absolute(0);
     for reason in Rejection::REASONS {
         metrics::counter!(REJECTED, "reason" => reason).absolute(0);
@@ -108,4 +114,8 @@ pub fn blind(blind: bool) {
 pub fn mass_silence(cause: &str, suspect: bool) {
     metrics::counter!(MASS_SILENCE, "cause" => cause.to_owned()).increment(1);
     metrics::gauge!(CENTRAL_SUSPECT).set(if suspect { 1.0 } else { 0.0 });
+}
+
+pub fn leader(leader: bool) {
+    metrics::gauge!(LEADER).set(if leader { 1.0 } else { 0.0 });
 }

@@ -12,6 +12,8 @@ fn run(args: &[&str]) -> (Option<i32>, String) {
         .env_remove("MASS_SILENCE_FRACTION")
         .env_remove("MASS_SILENCE_MIN_SITES")
         .env_remove("MASS_SILENCE_HOLD")
+        .env_remove("LEADER_ELECTION")
+        .env_remove("LEADER_LEASE")
         .output()
         .unwrap();
     (
@@ -75,4 +77,12 @@ fn unreachable_nats_is_one_error_line_and_exit_1() {
     assert_eq!(code, Some(1));
     let last = stderr.lines().last().unwrap_or_default();
     assert!(last.starts_with("error: cannot reach NATS"), "{stderr}");
+}
+
+#[test]
+fn a_leader_lease_under_one_second_is_a_usage_error() {
+    let (code, stderr) = run(&["--leader-election", "--leader-lease", "500ms"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--leader-lease"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

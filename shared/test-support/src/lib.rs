@@ -31,7 +31,7 @@ impl NatsServer {
     }
 
     /// Starts a server with this configuration text; `{port}` in it is replaced
-    /// by the chosen client port.
+    /// by the chosen client port and `{dir}` by a temporary directory of its own.
     pub fn start_with_config(config: &str) -> Self {
         Self::try_start(Some(config)).expect("start nats-server with config")
     }
@@ -42,7 +42,10 @@ impl NatsServer {
             Some(text) => {
                 let dir = TempDir::new("nats-conf")?;
                 let path = dir.path.join("server.conf");
-                std::fs::write(&path, text.replace("{port}", &port.to_string()))?;
+                let text = text
+                    .replace("{port}", &port.to_string())
+                    .replace("{dir}", &dir.path.display().to_string());
+                std::fs::write(&path, text)?;
                 (Some(dir), Some(path))
             }
             None => (None, None),
@@ -156,6 +159,80 @@ pub async fn wait_for_leaf_link(leaf: &NatsServer, hub: &NatsServer, timeout: Du
                 "leaf node on port {} not linked to the hub within {timeout:?}",
                 leaf.port()
             );
+        }
+    }
+}
+
+/// A server with JetStream on (store in its own temporary directory).
+pub fn start_jetstream() -> NatsServer {
+    NatsServer::start_with_config("jetstream { store_dir: \"{dir}/js\" }\n")
+}
+
+/// Three servers joined in one NATS cluster by routes on loopback ports,
+/// each also accepting leaf nodes. Kill one with `cluster.servers[i].kill()`.
+#[derive(Debug)]
+pub struct Cluster {
+    pub servers: Vec<NatsServer>,
+    pub leaf_ports: Vec<u16>,
+}
+
+impl Cluster {
+    pub fn start() -> Self {
+        let port = || free_port().expect("a free port");
+        let route_ports: Vec<u16> = (0..3).map(|_| port()).collect();
+        let leaf_ports: Vec<u16> = (0..3).map(|_| port()).collect();
+        let servers = (0..3)
+            .map(|i| {
+                let routes: Vec<String> = route_ports
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, p)| format!("\"nats-route://127.0.0.1:{p}\""))
+                    .collect();
+                NatsServer::start_with_config(&format!(
+                    "server_name: hm-{i}\n\
+                     cluster {{\n  name: healthmon\n  listen: \"127.0.0.1:{}\"\n  routes: [{}]\n}}\n\
+                     leafnodes {{ listen: \"127.0.0.1:{}\" }}\n",
+                    route_ports[i],
+                    routes.join(", "),
+                    leaf_ports[i]
+                ))
+            })
+            .collect();
+        Cluster {
+            servers,
+            leaf_ports,
+        }
+    }
+
+    /// Every server's client URL, comma-separated (what `NatsConfig.url` takes).
+    pub fn urls(&self) -> String {
+        let urls: Vec<String> = self.servers.iter().map(NatsServer::url).collect();
+        urls.join(",")
+    }
+
+    /// A leaf node (a site's broker) that may dial any of the cluster's servers.
+    pub fn start_leaf(&self) -> NatsServer {
+        let urls: Vec<String> = self
+            .leaf_ports
+            .iter()
+            .map(|p| format!("\"nats-leaf://127.0.0.1:{p}\""))
+            .collect();
+        NatsServer::start_with_config(&format!(
+            "leafnodes {{\n  reconnect: 1\n  remotes = [ {{ urls: [{}] }} ]\n}}\n",
+            urls.join(", ")
+        ))
+    }
+
+    /// Waits until a message published on any server reaches every other:
+    /// all routes are up and interest has propagated.
+    pub async fn wait_formed(&self, timeout: Duration) {
+        for from in &self.servers {
+            for to in &self.servers {
+                if from.port() != to.port() {
+                    wait_for_leaf_link(from, to, timeout).await;
+                }
+            }
         }
     }
 }
