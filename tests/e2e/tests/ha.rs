@@ -12,6 +12,8 @@
 mod ha_kit;
 #[path = "support/proxy.rs"]
 mod proxy;
+#[path = "support/running.rs"]
+mod running;
 
 use std::time::{Duration, Instant};
 

@@ -18,36 +18,7 @@ use serde_json::Value;
 
 use crate::support::{Running, any_port, metric_value, start_collector};
 
-/// A service started here and the token that stops it.
-pub struct Svc<S> {
-    token: CancellationToken,
-    service: Option<S>,
-}
-
-macro_rules! svc_impl {
-    ($svc:path) => {
-        impl Svc<$svc> {
-            pub async fn stop(&mut self) {
-                self.token.cancel();
-                if let Some(service) = self.service.take() {
-                    tokio::time::timeout(Duration::from_secs(10), service.wait())
-                        .await
-                        .expect("service stops within 10 s")
-                        .expect("clean shutdown");
-                }
-            }
-        }
-    };
-}
-svc_impl!(healthmon_aggregator::Service);
-svc_impl!(healthmon_assessor::Service);
-svc_impl!(healthmon_dashboard_api::Service);
-
-impl<S> Drop for Svc<S> {
-    fn drop(&mut self) {
-        self.token.cancel();
-    }
-}
+pub use crate::support::Running as Svc;
 
 /// Settings that differ from the defaults in some fault test.
 #[derive(Default, Clone)]

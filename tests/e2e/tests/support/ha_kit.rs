@@ -18,44 +18,7 @@ fn any_port() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
-/// A service started here and the token that stops it (also on drop).
-pub struct Svc<S> {
-    pub token: CancellationToken,
-    service: Option<S>,
-}
-
-macro_rules! svc_impl {
-    ($svc:path) => {
-        impl Svc<$svc> {
-            /// Cancels and waits for a clean stop, as SIGTERM would.
-            pub async fn stop(&mut self) {
-                self.token.cancel();
-                if let Some(service) = self.service.take() {
-                    tokio::time::timeout(Duration::from_secs(10), service.wait())
-                        .await
-                        .expect("service stops within 10 s")
-                        .expect("clean shutdown");
-                }
-            }
-        }
-    };
-}
-svc_impl!(healthmon_aggregator::Service);
-svc_impl!(healthmon_assessor::Service);
-svc_impl!(healthmon_dashboard_api::Service);
-svc_impl!(healthmon_collector::Service);
-
-impl<S> Svc<S> {
-    pub fn service(&self) -> Option<&S> {
-        self.service.as_ref()
-    }
-}
-
-impl<S> Drop for Svc<S> {
-    fn drop(&mut self) {
-        self.token.cancel();
-    }
-}
+pub use crate::running::Running as Svc;
 
 pub async fn aggregator(url: &str) -> Svc<healthmon_aggregator::Service> {
     let token = CancellationToken::new();

@@ -21,35 +21,8 @@ pub fn any_port() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
-/// A running service and the token that stops it.
-pub struct Running<S> {
-    token: CancellationToken,
-    service: Option<S>,
-}
-
-macro_rules! running_impl {
-    ($svc:path) => {
-        impl Running<$svc> {
-            pub async fn stop(&mut self) {
-                self.token.cancel();
-                if let Some(service) = self.service.take() {
-                    service.wait().await.expect("clean shutdown");
-                }
-            }
-        }
-    };
-}
-running_impl!(healthmon_aggregator::Service);
-running_impl!(healthmon_assessor::Service);
-running_impl!(healthmon_dashboard_api::Service);
-running_impl!(healthmon_collector::Service);
-
-impl<S> Running<S> {
-    /// The running service (for its bound addresses), until stopped.
-    pub fn service(&self) -> Option<&S> {
-        self.service.as_ref()
-    }
-}
+mod running;
+pub use running::Running;
 
 pub struct Central {
     pub nats: NatsServer,
