@@ -7,26 +7,38 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
+// Read through `String` (as `NodeRole` is) so only strings are states: a
+// derived enum would also take an integer as a variant index.
+#[serde(rename_all = "lowercase", from = "String")]
 pub enum Connectivity {
     Online,
     Late,
     Offline,
     #[default]
-    #[serde(other)]
     Unknown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", from = "String")]
 pub enum Health {
     Healthy,
     Degraded,
     Critical,
     #[default]
-    #[serde(other)]
     Unknown,
+}
+
+impl From<String> for Connectivity {
+    fn from(state: String) -> Self {
+        Connectivity::parse(&state).unwrap_or_default()
+    }
+}
+
+impl From<String> for Health {
+    fn from(state: String) -> Self {
+        Health::parse(&state).unwrap_or_default()
+    }
 }
 
 impl Connectivity {
@@ -150,6 +162,18 @@ mod tests {
                 (Online, Healthy),
             ]
         );
+    }
+
+    #[test]
+    fn states_are_strings_only() {
+        // An unknown string from a newer assessor reads as unknown...
+        let c: Connectivity = serde_json::from_str("\"dormant\"").unwrap();
+        assert_eq!(c, Connectivity::Unknown);
+        let h: Health = rmp_serde::from_slice(&rmp_serde::to_vec("critical").unwrap()).unwrap();
+        assert_eq!(h, Health::Critical);
+        // ...but an integer is not a variant index: 0 must not become online.
+        assert!(rmp_serde::from_slice::<Connectivity>(&rmp_serde::to_vec(&0u8).unwrap()).is_err());
+        assert!(serde_json::from_str::<Health>("2").is_err());
     }
 
     #[test]
