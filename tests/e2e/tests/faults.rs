@@ -455,16 +455,7 @@ async fn a_site_whose_link_is_cut_goes_offline_on_time_and_returns_with_a_fresh_
     let (offline_at, _) = events
         .wait_for("cut-1 offline", PATIENCE, is(Connectivity::Offline))
         .await;
-    let waited = offline_at - cut;
-    // The last report came at most one interval before the cut.
-    assert!(
-        waited >= OFFLINE_AFTER - INTERVAL,
-        "offline too early: {waited:?}"
-    );
-    assert!(
-        waited <= OFFLINE_AFTER + LATE_BY,
-        "offline too late: {waited:?}"
-    );
+    assert_offline_on_time(offline_at - cut);
     // Stay cut a while: several reports would have been due meanwhile.
     tokio::time::sleep((INTERVAL * 5).saturating_sub(cut.elapsed())).await;
 
@@ -520,15 +511,7 @@ async fn a_stopped_leaf_node_takes_its_site_offline_and_back() {
     let (offline_at, _) = events
         .wait_for("leafy offline", PATIENCE, is(Connectivity::Offline))
         .await;
-    let waited = offline_at - cut;
-    assert!(
-        waited >= OFFLINE_AFTER - INTERVAL,
-        "offline too early: {waited:?}"
-    );
-    assert!(
-        waited <= OFFLINE_AFTER + LATE_BY,
-        "offline too late: {waited:?}"
-    );
+    assert_offline_on_time(offline_at - cut);
     tokio::time::sleep((INTERVAL * 5).saturating_sub(cut.elapsed())).await;
 
     leaf.restart();
@@ -665,5 +648,19 @@ async fn the_default_buffer_absorbs_a_burst_without_loss() {
             .metric("healthmon_aggregator_lost_reports_total")
             .await,
         0.0
+    );
+}
+
+/// A site cut off from the centre goes offline on time: not before its
+/// timeout counted from its last report (at most one interval before the
+/// cut), and at most [`LATE_BY`] after it.
+fn assert_offline_on_time(waited: Duration) {
+    assert!(
+        waited >= OFFLINE_AFTER - INTERVAL,
+        "offline too early: {waited:?}"
+    );
+    assert!(
+        waited <= OFFLINE_AFTER + LATE_BY,
+        "offline too late: {waited:?}"
     );
 }

@@ -16,7 +16,7 @@ use healthmon_common::nats::NatsConfig;
 use healthmon_test_support::{NatsServer, eventually};
 use serde_json::Value;
 
-use crate::support::{Running, any_port, metric_value, start_collector};
+use crate::support::{Running, any_port, get_json, metric_value, start_collector};
 
 pub use crate::support::Running as Svc;
 
@@ -99,14 +99,7 @@ impl Centre {
 
     /// GET a path of the dashboard API: (status, JSON body or Null).
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(self.api(path))
-            .send()
-            .await
-            .expect("dashboard API answers");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        get_json(&self.http, &self.api(path)).await
     }
 
     pub async fn site(&self, id: &str) -> Option<Value> {

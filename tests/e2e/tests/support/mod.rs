@@ -82,14 +82,7 @@ impl Central {
 
     /// GET a path of the dashboard API: (status, JSON body).
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(format!("{}{path}", self.api))
-            .send()
-            .await
-            .expect("dashboard API answers");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        get_json(&self.http, &format!("{}{path}", self.api)).await
     }
 
     /// The site as `GET /api/v1/sites/{id}` shows it, if known.
@@ -195,4 +188,11 @@ async fn start_assessor(nats: &NatsServer) -> Running<healthmon_assessor::Servic
 pub fn metric_value(text: &str, series: &str) -> Option<f64> {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+/// GET `url` from the dashboard API: (status, JSON body, or Null if none).
+pub async fn get_json(http: &reqwest::Client, url: &str) -> (u16, Value) {
+    let response = http.get(url).send().await.expect("dashboard API answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
