@@ -3,15 +3,17 @@
 //! `rmp_serde::to_vec_named` writes structs as maps with string keys, which
 //! other languages' MessagePack libraries read as plain dictionaries. On the
 //! way in, the payload size is checked before any parsing so that an oversized
-//! message costs nothing, and nesting is capped at [`MAX_DEPTH`]: the decoder
-//! recurses once per nested map or array, and rmp-serde's own limit (1024)
-//! lets a 1 KiB payload of nested arrays need several MiB of stack in a debug
-//! build — more than the 2 MiB of a tokio worker thread. Declared lengths are
-//! never trusted for allocation (serde caps preallocation; strings are read
-//! with `take`), so a short payload claiming 4 G elements fails fast and
-//! small. A payload is exactly one value: trailing bytes are malformed.
+//! message costs nothing, then one pass over the markers ([`crate::frame`])
+//! checks that the payload is exactly one value (trailing bytes are
+//! malformed) nested at most [`MAX_DEPTH`] deep: the decoder recurses once per
+//! nested map or array, and rmp-serde's own limit (1024) lets a 1 KiB payload
+//! of nested arrays need several MiB of stack in a debug build — more than the
+//! 2 MiB of a tokio worker thread. Only then does serde decode, straight from
+//! the slice, so borrowed types ([`crate::view::ReportView`]) copy nothing.
+//! Declared lengths are never trusted for allocation (serde caps
+//! preallocation), so a short payload claiming 4 G elements fails fast and small.
 
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use thiserror::Error;
 
 /// Largest payload accepted on report and status subjects.
@@ -39,21 +41,18 @@ pub fn encode<T: Serialize>(value: &T) -> Vec<u8> {
 
 /// Decodes a payload of at most [`MAX_PAYLOAD_BYTES`] nested at most [`MAX_DEPTH`] deep.
 pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, DecodeError> {
+    decode_borrowed(payload)
+}
+
+/// [`decode`] for types that borrow from the payload (`&'a str` fields).
+pub fn decode_borrowed<'a, T: Deserialize<'a>>(payload: &'a [u8]) -> Result<T, DecodeError> {
     if payload.len() > MAX_PAYLOAD_BYTES {
         return Err(DecodeError::TooLarge(payload.len()));
     }
-    let mut rest = payload;
-    let mut deserializer = rmp_serde::Deserializer::new(&mut rest);
-    // rmp-serde fails when its budget reaches zero, so one more than the levels allowed.
-    deserializer.set_max_depth(MAX_DEPTH + 1);
-    let value = T::deserialize(&mut deserializer)?;
-    if !rest.is_empty() {
-        // One message is one value: trailing bytes mean a broken framing upstream.
-        return Err(DecodeError::Malformed(rmp_serde::decode::Error::Syntax(
-            format!("{} bytes after the end of the message", rest.len()),
-        )));
-    }
-    Ok(value)
+    crate::frame::check(payload, MAX_DEPTH).map_err(|e| {
+        DecodeError::Malformed(rmp_serde::decode::Error::Syntax(e.to_string()))
+    })?;
+    Ok(rmp_serde::from_slice(payload)?)
 }
 
 #[cfg(test)]

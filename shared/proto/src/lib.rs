@@ -7,6 +7,8 @@
 //! - [`subjects`]: subject names under a configurable prefix, and site-id rules;
 //! - [`codec`]: named MessagePack encoding (string keys, unknown keys ignored);
 //! - [`validate`]: the checks a report must pass before central state accepts it;
+//! - [`view`]: a report borrowed from its payload, for the services' hot paths
+//!   and the aggregator's compact in-memory form;
 //! - [`query`]: the JSON request/reply protocol of the aggregator and assessor micro services;
 //! - [`audit`]: the audit event the dashboard API publishes on `<prefix>.audit`.
 //!
@@ -15,16 +17,20 @@
 
 pub mod audit;
 pub mod codec;
+pub mod frame;
+mod names;
 pub mod query;
 pub mod report;
 pub mod status;
 pub mod subjects;
 pub mod validate;
+pub mod view;
 
 pub use codec::{DecodeError, decode, encode};
 pub use report::{
     ConnectionStatus, ErrorCounter, HealthReport, Node, NodeRole, Resources, SfBuffer, WIRE_VERSION,
 };
 pub use status::{Connectivity, Health, StatusEvent};
-pub use subjects::{SiteIdError, Subjects, validate_site_id};
+pub use subjects::{Partition, PartitionError, SiteIdError, Subjects, validate_site_id};
 pub use validate::{Rejection, validate_report};
+pub use view::ReportView;

@@ -49,11 +49,9 @@ pub struct Node {
     pub role: NodeRole,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-// Read through `String` so only strings are roles: a derived enum would also
-// take an integer as a variant index, turning a foreign `role: 0` into `active`.
-#[serde(rename_all = "lowercase", from = "String")]
+#[serde(rename_all = "lowercase")]
 pub enum NodeRole {
     Active,
     Standby,
@@ -62,17 +60,24 @@ pub enum NodeRole {
     Unknown,
 }
 
-impl From<String> for NodeRole {
-    fn from(role: String) -> Self {
-        match role.as_str() {
+// Only strings are roles: a derived enum would also take an integer as a
+// variant index, turning a foreign `role: 0` into `active`.
+impl<'de> Deserialize<'de> for NodeRole {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::names::string_only(d, NodeRole::parse)
+    }
+}
+
+impl NodeRole {
+    /// Any role string this build does not know is `Unknown`.
+    pub fn parse(role: &str) -> Self {
+        match role {
             "active" => NodeRole::Active,
             "standby" => NodeRole::Standby,
             _ => NodeRole::Unknown,
         }
     }
-}
 
-impl NodeRole {
     pub fn as_str(self) -> &'static str {
         match self {
             NodeRole::Active => "active",

@@ -5,11 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-// Read through `String` (as `NodeRole` is) so only strings are states: a
-// derived enum would also take an integer as a variant index.
-#[serde(rename_all = "lowercase", from = "String")]
+#[serde(rename_all = "lowercase")]
 pub enum Connectivity {
     Online,
     Late,
@@ -18,9 +16,9 @@ pub enum Connectivity {
     Unknown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase", from = "String")]
+#[serde(rename_all = "lowercase")]
 pub enum Health {
     Healthy,
     Degraded,
@@ -29,15 +27,17 @@ pub enum Health {
     Unknown,
 }
 
-impl From<String> for Connectivity {
-    fn from(state: String) -> Self {
-        Connectivity::parse(&state).unwrap_or_default()
+// Only strings are states (as for `NodeRole`): a derived enum would also
+// take an integer as a variant index.
+impl<'de> Deserialize<'de> for Connectivity {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::names::string_only(d, |s| Connectivity::parse(s).unwrap_or_default())
     }
 }
 
-impl From<String> for Health {
-    fn from(state: String) -> Self {
-        Health::parse(&state).unwrap_or_default()
+impl<'de> Deserialize<'de> for Health {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::names::string_only(d, |s| Health::parse(s).unwrap_or_default())
     }
 }
 

@@ -291,16 +291,17 @@ fn duplicate_keys() {
     }
     assert_eq!(judge(&to_bytes(&v), "site-1").map(|_| ()), Err("malformed"));
 
-    // A repeated custom gauge keeps its last value, as a map does.
+    // A repeated custom gauge is just as ambiguous (which value?): refused,
+    // like repeated node or connection names.
     let mut v = to_value(&full_report("site-1"));
     if let Value::Map(entries) = slot(&mut v, "custom") {
         entries.push((Value::from("response_ms"), Value::F64(7.0)));
     }
-    let r = judge(&to_bytes(&v), "site-1").unwrap();
-    assert_eq!(r.custom.len(), 2);
-    assert_eq!(r.custom["response_ms"], 7.0);
+    assert_eq!(
+        judge(&to_bytes(&v), "site-1").map(|_| ()),
+        Err("duplicate_name")
+    );
 
-    // Repeated node or connection names are refused.
     for list in ["nodes", "connections"] {
         let mut v = to_value(&full_report("site-1"));
         let Value::Array(items) = slot(&mut v, list) else {

@@ -1,0 +1,187 @@
+//! One pass over a MessagePack payload's markers, before any decoding.
+//!
+//! It checks what serde cannot cheaply check while decoding from a slice:
+//! that the payload is exactly one value (trailing bytes mean a broken
+//! framing upstream) and that maps and arrays nest at most
+//! [`crate::codec::MAX_DEPTH`] deep — the decoder recurses once per level,
+//! and a deep enough payload of nested arrays would overflow a tokio
+//! worker's stack. It reads lengths and skips; it allocates nothing, and a
+//! declared length larger than the payload fails at the first missing byte.
+
+use rmp::Marker;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameError {
+    /// The payload ends inside a value.
+    Truncated,
+    /// Bytes follow the first complete value.
+    Trailing(usize),
+    /// Maps and arrays nest deeper than allowed.
+    TooDeep,
+    /// 0xc1, which MessagePack never uses.
+    Reserved,
+}
+
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FrameError::Truncated => f.write_str("payload ends inside a value"),
+            FrameError::Trailing(n) => write!(f, "{n} bytes after the end of the message"),
+            FrameError::TooDeep => write!(
+                f,
+                "maps and arrays nested beyond the depth limit of {}",
+                crate::codec::MAX_DEPTH
+            ),
+            FrameError::Reserved => f.write_str("reserved marker 0xc1"),
+        }
+    }
+}
+
+/// Checks that `payload` is exactly one value nested at most `max_depth` deep.
+pub fn check(payload: &[u8], max_depth: usize) -> Result<(), FrameError> {
+    let mut rest = payload;
+    skip_value(&mut rest, 0, max_depth)?;
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err(FrameError::Trailing(rest.len()))
+    }
+}
+
+fn take<'a>(rest: &mut &'a [u8], n: usize) -> Result<&'a [u8], FrameError> {
+    if rest.len() < n {
+        return Err(FrameError::Truncated);
+    }
+    let (head, tail) = rest.split_at(n);
+    *rest = tail;
+    Ok(head)
+}
+
+/// Reads a big-endian length of `width` bytes (1, 2 or 4).
+fn length(rest: &mut &[u8], width: usize) -> Result<usize, FrameError> {
+    let bytes = take(rest, width)?;
+    Ok(bytes.iter().fold(0usize, |n, b| (n << 8) | usize::from(*b)))
+}
+
+fn skip_value(rest: &mut &[u8], depth: usize, max_depth: usize) -> Result<(), FrameError> {
+    let [first, ..] = **rest else {
+        return Err(FrameError::Truncated);
+    };
+    *rest = &rest[1..];
+    let (items, width) = match Marker::from_u8(first) {
+        Marker::FixPos(_) | Marker::FixNeg(_) | Marker::Null | Marker::True | Marker::False => {
+            return Ok(());
+        }
+        Marker::Reserved => return Err(FrameError::Reserved),
+        Marker::U8 | Marker::I8 => return take(rest, 1).map(drop),
+        Marker::U16 | Marker::I16 => return take(rest, 2).map(drop),
+        Marker::U32 | Marker::I32 | Marker::F32 => return take(rest, 4).map(drop),
+        Marker::U64 | Marker::I64 | Marker::F64 => return take(rest, 8).map(drop),
+        Marker::FixStr(n) => return take(rest, usize::from(n)).map(drop),
+        Marker::Str8 | Marker::Bin8 => return skip_sized(rest, 1, 0),
+        Marker::Str16 | Marker::Bin16 => return skip_sized(rest, 2, 0),
+        Marker::Str32 | Marker::Bin32 => return skip_sized(rest, 4, 0),
+        // Extension values: a type byte, then the data.
+        Marker::FixExt1 => return take(rest, 2).map(drop),
+        Marker::FixExt2 => return take(rest, 3).map(drop),
+        Marker::FixExt4 => return take(rest, 5).map(drop),
+        Marker::FixExt8 => return take(rest, 9).map(drop),
+        Marker::FixExt16 => return take(rest, 17).map(drop),
+        Marker::Ext8 => return skip_sized(rest, 1, 1),
+        Marker::Ext16 => return skip_sized(rest, 2, 1),
+        Marker::Ext32 => return skip_sized(rest, 4, 1),
+        Marker::FixArray(n) => (usize::from(n), 1),
+        Marker::Array16 => (length(rest, 2)?, 1),
+        Marker::Array32 => (length(rest, 4)?, 1),
+        Marker::FixMap(n) => (usize::from(n), 2),
+        Marker::Map16 => (length(rest, 2)?, 2),
+        Marker::Map32 => (length(rest, 4)?, 2),
+    };
+    if depth + 1 > max_depth {
+        return Err(FrameError::TooDeep);
+    }
+    // Each element needs at least one byte, so a lying length runs out of
+    // payload after at most `payload.len()` iterations.
+    for _ in 0..items.saturating_mul(width) {
+        skip_value(rest, depth + 1, max_depth)?;
+    }
+    Ok(())
+}
+
+fn skip_sized(rest: &mut &[u8], width: usize, extra: usize) -> Result<(), FrameError> {
+    let n = length(rest, width)?;
+    take(rest, n.saturating_add(extra)).map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nested_arrays(levels: usize) -> Vec<u8> {
+        let mut bytes = vec![0x91; levels - 1];
+        bytes.push(0x90);
+        bytes
+    }
+
+    #[test]
+    fn accepts_exactly_one_value() {
+        assert_eq!(check(&[0x80], 4), Ok(()));
+        assert_eq!(check(&[0x92, 0x01, 0xa1, b'x'], 4), Ok(()));
+        assert_eq!(check(&[0x80, 0x00], 4), Err(FrameError::Trailing(1)));
+        assert_eq!(check(&[], 4), Err(FrameError::Truncated));
+        assert_eq!(check(&[0xc1], 4), Err(FrameError::Reserved));
+    }
+
+    #[test]
+    fn counts_depth_from_the_outermost_container() {
+        assert_eq!(check(&nested_arrays(4), 4), Ok(()));
+        assert_eq!(check(&nested_arrays(5), 4), Err(FrameError::TooDeep));
+        // Scalars do not nest.
+        assert_eq!(check(&[0x91, 0x05], 1), Ok(()));
+    }
+
+    #[test]
+    fn lying_lengths_fail_fast() {
+        // Array32 of 4 G elements, then nothing.
+        assert_eq!(
+            check(&[0xdd, 0xff, 0xff, 0xff, 0xff], 4),
+            Err(FrameError::Truncated)
+        );
+        // Str32 of 4 GB.
+        assert_eq!(
+            check(&[0xdb, 0xff, 0xff, 0xff, 0xff, b'a'], 4),
+            Err(FrameError::Truncated)
+        );
+        // Ext8 of 2 bytes has a type byte too.
+        assert_eq!(check(&[0xc7, 0x02, 0x01, 0xaa, 0xbb], 4), Ok(()));
+        assert_eq!(
+            check(&[0xc7, 0x02, 0x01, 0xaa], 4),
+            Err(FrameError::Truncated)
+        );
+    }
+
+    #[test]
+    fn skips_every_scalar_width() {
+        for bytes in [
+            &[0xcc, 1][..],
+            &[0xcd, 0, 1],
+            &[0xce, 0, 0, 0, 1],
+            &[0xcf, 0, 0, 0, 0, 0, 0, 0, 1],
+            &[0xca, 0, 0, 0, 0],
+            &[0xcb, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[0xd9, 1, b'a'],
+            &[0xda, 0, 1, b'a'],
+            &[0xc4, 1, 0],
+            &[0xd4, 1, 0],
+            &[0xd8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[0xde, 0, 1, 0xa1, b'k', 0x01],
+        ] {
+            assert_eq!(check(bytes, 4), Ok(()), "{bytes:x?}");
+            assert_eq!(
+                check(&bytes[..bytes.len() - 1], 4),
+                Err(FrameError::Truncated),
+                "{bytes:x?}"
+            );
+        }
+    }
+}

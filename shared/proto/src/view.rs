@@ -1,0 +1,205 @@
+//! `ReportView`: a `HealthReport` borrowed from the bytes it was decoded from.
+//!
+//! The hot path of the central services (tens of thousands of reports a
+//! second) decodes every report only to validate it and read a few fields.
+//! Decoding into the owned [`HealthReport`] allocates every string (14 for a
+//! typical report) and frees them again; the view borrows names straight
+//! from the payload, so a decode costs three small vectors at most.
+//!
+//! The view has the same fields, in the same order, with the same defaults
+//! as `HealthReport`, so it also serves as the aggregator's compact storage
+//! form: [`ReportView::to_compact`] writes MessagePack arrays without field
+//! names (about 40 % of the named wire form), and
+//! [`ReportView::from_compact`] reads them back, borrowing again.
+
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::codec::{self, DecodeError};
+use crate::report::{
+    ConnectionStatus, ErrorCounter, HealthReport, Node, NodeRole, Resources, SfBuffer,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportView<'a> {
+    pub v: u32,
+    pub site_id: &'a str,
+    pub instance: &'a str,
+    pub seq: u64,
+    pub sent_at_ms: u64,
+    pub interval_ms: u64,
+    #[serde(default, borrow)]
+    pub nodes: Vec<NodeView<'a>>,
+    #[serde(default, borrow)]
+    pub connections: Vec<ConnectionView<'a>>,
+    #[serde(default)]
+    pub script_errors: ErrorCounter,
+    #[serde(default)]
+    pub alarm_errors: ErrorCounter,
+    #[serde(default)]
+    pub sf_buffer: SfBuffer,
+    #[serde(default)]
+    pub resources: Option<Resources>,
+    /// In wire order; the validator refuses duplicate keys.
+    #[serde(default, borrow, with = "pairs")]
+    pub custom: Vec<(&'a str, f64)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeView<'a> {
+    pub name: &'a str,
+    #[serde(default)]
+    pub role: NodeRole,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionView<'a> {
+    pub name: &'a str,
+    pub connected: bool,
+}
+
+impl<'a> ReportView<'a> {
+    /// Decodes a named (wire) or compact payload, borrowing its strings; the
+    /// same limits as [`codec::decode`] apply. Not validated.
+    pub fn decode(payload: &'a [u8]) -> Result<Self, DecodeError> {
+        codec::decode_borrowed(payload)
+    }
+
+    /// Reads back what [`ReportView::to_compact`] wrote.
+    pub fn from_compact(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+        codec::decode_borrowed(bytes)
+    }
+
+    /// MessagePack with structs as arrays: the smallest faithful form, for
+    /// keeping a report in memory. Not for the wire (field names are gone).
+    pub fn to_compact(&self) -> Box<[u8]> {
+        // Plain data into a Vec: encoding cannot fail.
+        let bytes = rmp_serde::to_vec(self).expect("views always encode");
+        bytes.into_boxed_slice()
+    }
+
+    /// The first node reporting itself active, if any.
+    pub fn active_node(&self) -> Option<&'a str> {
+        self.nodes
+            .iter()
+            .find(|n| n.role == NodeRole::Active)
+            .map(|n| n.name)
+    }
+
+    pub fn connections_up(&self) -> usize {
+        self.connections.iter().filter(|c| c.connected).count()
+    }
+
+    pub fn to_report(&self) -> HealthReport {
+        HealthReport {
+            v: self.v,
+            site_id: self.site_id.to_owned(),
+            instance: self.instance.to_owned(),
+            seq: self.seq,
+            sent_at_ms: self.sent_at_ms,
+            interval_ms: self.interval_ms,
+            nodes: self
+                .nodes
+                .iter()
+                .map(|n| Node {
+                    name: n.name.to_owned(),
+                    role: n.role,
+                })
+                .collect(),
+            connections: self
+                .connections
+                .iter()
+                .map(|c| ConnectionStatus {
+                    name: c.name.to_owned(),
+                    connected: c.connected,
+                })
+                .collect(),
+            script_errors: self.script_errors,
+            alarm_errors: self.alarm_errors,
+            sf_buffer: self.sf_buffer,
+            resources: self.resources,
+            // Duplicate keys never get this far (validation refuses them).
+            custom: self.custom.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+        }
+    }
+}
+
+impl HealthReport {
+    /// The borrowed view of this report (for code written against views).
+    pub fn view(&self) -> ReportView<'_> {
+        ReportView {
+            v: self.v,
+            site_id: &self.site_id,
+            instance: &self.instance,
+            seq: self.seq,
+            sent_at_ms: self.sent_at_ms,
+            interval_ms: self.interval_ms,
+            nodes: self
+                .nodes
+                .iter()
+                .map(|n| NodeView {
+                    name: &n.name,
+                    role: n.role,
+                })
+                .collect(),
+            connections: self
+                .connections
+                .iter()
+                .map(|c| ConnectionView {
+                    name: &c.name,
+                    connected: c.connected,
+                })
+                .collect(),
+            script_errors: self.script_errors,
+            alarm_errors: self.alarm_errors,
+            sf_buffer: self.sf_buffer,
+            resources: self.resources,
+            custom: self.custom.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
+        }
+    }
+}
+
+/// `custom` is a map on the wire; the view keeps its entries as pairs so that
+/// reading it borrows the keys and builds no tree.
+mod pairs {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(pairs: &[(&str, f64)], s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(pairs.len()))?;
+        for (k, v) in pairs {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(&'de str, f64)>, D::Error> {
+        d.deserialize_map(Pairs)
+    }
+
+    struct Pairs;
+
+    impl<'de> Visitor<'de> for Pairs {
+        type Value = Vec<(&'de str, f64)>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a map of names to numbers")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            // Never trust a declared length for allocation: a payload cannot
+            // hold more than one entry per 2 bytes anyway, and the validator
+            // caps the count far lower.
+            let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(16));
+            while let Some(entry) = map.next_entry()? {
+                pairs.push(entry);
+            }
+            Ok(pairs)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,181 @@
+use super::*;
+use crate::validate::{decode_view, validate_view};
+use crate::{encode, validate_report};
+use proptest::prelude::*;
+use rmpv::Value;
+
+fn full() -> HealthReport {
+    let mut r = HealthReport::new("site-1", "0123456789abcdef0123456789abcdef", 42);
+    r.sent_at_ms = 1_700_000_000_000;
+    r.interval_ms = 10_000;
+    r.nodes = vec![
+        Node {
+            name: "node-a".into(),
+            role: NodeRole::Active,
+        },
+        Node {
+            name: "node-b".into(),
+            role: NodeRole::Standby,
+        },
+    ];
+    r.connections = (1..=8)
+        .map(|i| ConnectionStatus {
+            name: format!("plc-{i:02}"),
+            connected: i != 3,
+        })
+        .collect();
+    r.script_errors = ErrorCounter {
+        total: 12,
+        per_min: 0.5,
+    };
+    r.sf_buffer.db_write = 4;
+    r.resources = Some(Resources {
+        cpu_pct: 12.5,
+        mem_used_bytes: 5,
+        mem_total_bytes: 10,
+        disk_used_pct: 40.0,
+        load1: 0.7,
+    });
+    r.custom.insert("response_ms".into(), 42.0);
+    r.custom.insert("queue".into(), 3.0);
+    r
+}
+
+#[test]
+fn a_view_of_the_wire_form_is_the_report() {
+    let r = full();
+    let bytes = encode(&r);
+    let view = ReportView::decode(&bytes).unwrap();
+    assert_eq!(view, r.view());
+    assert_eq!(view.to_report(), r);
+    assert_eq!(view.active_node(), Some("node-a"));
+    assert_eq!(view.connections_up(), 7);
+}
+
+#[test]
+fn compact_form_round_trips_and_is_smaller() {
+    let r = full();
+    let wire = encode(&r);
+    let compact = r.view().to_compact();
+    let back = ReportView::from_compact(&compact).unwrap();
+    assert_eq!(back.to_report(), r);
+    assert!(
+        compact.len() * 10 < wire.len() * 6,
+        "compact {} vs wire {} bytes",
+        compact.len(),
+        wire.len()
+    );
+    // A report without resources or custom values survives too.
+    let bare = HealthReport::new("s", "i", 1);
+    let compact = bare.view().to_compact();
+    assert_eq!(ReportView::from_compact(&compact).unwrap().to_report(), bare);
+}
+
+#[test]
+fn duplicate_custom_keys_on_the_wire_are_refused() {
+    let v = Value::Map(vec![
+        (Value::from("v"), Value::from(1)),
+        (Value::from("site_id"), Value::from("s")),
+        (Value::from("instance"), Value::from("i")),
+        (Value::from("seq"), Value::from(1)),
+        (Value::from("sent_at_ms"), Value::from(5)),
+        (Value::from("interval_ms"), Value::from(30000)),
+        (
+            Value::from("custom"),
+            Value::Map(vec![
+                (Value::from("x"), Value::from(1.0)),
+                (Value::from("x"), Value::from(2.0)),
+            ]),
+        ),
+    ]);
+    let mut buf = Vec::new();
+    rmpv::encode::write_value(&mut buf, &v).unwrap();
+    assert_eq!(
+        decode_view(&buf, "s").unwrap_err().reason(),
+        "duplicate_name"
+    );
+}
+
+#[test]
+fn roles_and_names_must_be_strings() {
+    let v = Value::Map(vec![
+        (Value::from("v"), Value::from(1)),
+        (Value::from("site_id"), Value::from("s")),
+        (Value::from("instance"), Value::from("i")),
+        (Value::from("seq"), Value::from(1)),
+        (Value::from("sent_at_ms"), Value::from(5)),
+        (Value::from("interval_ms"), Value::from(30000)),
+        (
+            Value::from("nodes"),
+            Value::Array(vec![Value::Map(vec![
+                (Value::from("name"), Value::from("a")),
+                (Value::from("role"), Value::from(0)),
+            ])]),
+        ),
+    ]);
+    let mut buf = Vec::new();
+    rmpv::encode::write_value(&mut buf, &v).unwrap();
+    assert_eq!(decode_view(&buf, "s").unwrap_err().reason(), "malformed");
+}
+
+fn arb_report() -> impl Strategy<Value = HealthReport> {
+    (
+        "[a-z0-9_-]{1,64}",
+        "[a-f0-9]{1,16}",
+        1..u64::MAX,
+        proptest::collection::btree_set("[a-z0-9-]{1,20}", 0..40),
+        proptest::collection::btree_map("[a-z_]{1,10}", -1e9f64..1e9, 0..5),
+        proptest::option::of((0.0..=100f64, 0.0..=100f64)),
+        any::<(bool, bool)>(),
+    )
+        .prop_map(|(site, inst, seq, conns, custom, res, (a, b))| {
+            let mut r = HealthReport::new(site, inst, seq);
+            r.connections = conns
+                .into_iter()
+                .enumerate()
+                .map(|(i, name)| ConnectionStatus {
+                    name,
+                    connected: i % 2 == 0,
+                })
+                .collect();
+            r.nodes = [("n1", a), ("n2", b)]
+                .into_iter()
+                .map(|(name, active)| Node {
+                    name: name.into(),
+                    role: if active {
+                        NodeRole::Active
+                    } else {
+                        NodeRole::Standby
+                    },
+                })
+                .collect();
+            r.custom = custom;
+            r.resources = res.map(|(cpu, disk)| Resources {
+                cpu_pct: cpu,
+                disk_used_pct: disk,
+                ..Default::default()
+            });
+            r
+        })
+}
+
+proptest! {
+    #[test]
+    fn view_and_owned_decoding_agree(r in arb_report()) {
+        let bytes = encode(&r);
+        let view = ReportView::decode(&bytes).unwrap();
+        prop_assert_eq!(view.to_report(), r.clone());
+        let compact = view.to_compact();
+        prop_assert_eq!(ReportView::from_compact(&compact).unwrap().to_report(), r.clone());
+        prop_assert_eq!(
+            validate_view(&view, &r.site_id).map_err(|e| e.reason()),
+            validate_report(&r, &r.site_id).map_err(|e| e.reason())
+        );
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_view(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = ReportView::decode(&bytes);
+        let _ = ReportView::from_compact(&bytes);
+    }
+}
