@@ -6,6 +6,8 @@
 //! - [`pull_statuses`] pages through the assessor's `statuses` endpoint, so
 //!   sites that are offline (and thus send nothing) show up with their current
 //!   status. The assessor may not be running; then live events will do.
+//!   A partition's aggregator asks the same partition's assessor
+//!   (`<prefix>.assessor.<i>.statuses`), which judges exactly its sites.
 //! - [`resend_after_reconnect`] repeats the resend request whenever the
 //!   aggregator's own NATS link comes back, since reports sent meanwhile
 //!   never reached it.

@@ -15,6 +15,8 @@
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
+use compact_str::CompactString;
+
 use healthmon_common::metrics_http::ExtraRenderer;
 use healthmon_proto::{Connectivity, Health, NodeRole};
 
@@ -189,16 +191,16 @@ impl Exposition {
         }
         self.put(LOST, &s, Num::Int(entry.lost_reports));
         self.put(MAINTENANCE, &s, entry.maintenance.into());
-        let Some(r) = &entry.report else { return };
+        let Some(r) = entry.report() else { return };
         self.put(INTERVAL, &s, Num::Float(r.interval_ms as f64 / 1000.0));
         self.put(CONNECTIONS, &s, Num::Int(r.connections.len() as u64));
         for c in &r.connections {
-            let labels = [("site", site), ("connection", c.name.as_str())];
+            let labels = [("site", site), ("connection", c.name)];
             self.put(CONNECTION_UP, &labels, c.connected.into());
         }
         self.put(NODES, &s, Num::Int(r.nodes.len() as u64));
         for n in &r.nodes {
-            let labels = [("site", site), ("node", n.name.as_str())];
+            let labels = [("site", site), ("node", n.name)];
             self.put(NODE_ACTIVE, &labels, (n.role == NodeRole::Active).into());
         }
         self.put(SCRIPT_RATE, &s, Num::Float(r.script_errors.per_min));
@@ -221,7 +223,7 @@ impl Exposition {
             self.put(LOAD1, &s, Num::Float(res.load1));
         }
         for (name, value) in &r.custom {
-            let labels = [("site", site), ("name", name.as_str())];
+            let labels = [("site", site), ("name", *name)];
             self.put(CUSTOM, &labels, Num::Float(*value));
         }
     }
@@ -278,15 +280,50 @@ pub fn escape_label_value(value: &str, out: &mut String) {
 /// Sites rendered per lock acquisition: keeps each hold short at 100k+ sites.
 const SITES_PER_LOCK: usize = 512;
 
-/// The scrape-time renderer handed to `healthmon_common::metrics_http::serve`.
-pub fn renderer(table: Shared) -> ExtraRenderer {
-    Arc::new(move |out: &mut String| render_table(&table, out))
+/// Which sites get per-site series (`--site-series`). Per-site series are
+/// about 40 per site: at 100,000 sites a scrape is ~240 MB, more than most
+/// Prometheus servers should ingest every 15 s. `unhealthy` keeps the series
+/// of sites that are not online and healthy (what alerts and drill-downs
+/// need; a site that recovers drops out and its series go stale); `none`
+/// keeps only the fleet counts. The fleet counts are always there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SiteSeries {
+    #[default]
+    All,
+    Unhealthy,
+    None,
 }
 
-/// Renders every site, sorted by id, taking the lock once per chunk of sites.
-pub fn render_table(table: &Mutex<SiteTable>, out: &mut String) {
-    let mut ids = lock(table).site_ids();
-    ids.sort_unstable();
+impl SiteSeries {
+    fn includes(self, connectivity: Connectivity, health: Health) -> bool {
+        match self {
+            SiteSeries::All => true,
+            SiteSeries::Unhealthy => {
+                connectivity != Connectivity::Online || health != Health::Healthy
+            }
+            SiteSeries::None => false,
+        }
+    }
+}
+
+/// The scrape-time renderer handed to `healthmon_common::metrics_http::serve`.
+pub fn renderer(table: Shared, series: SiteSeries) -> ExtraRenderer {
+    Arc::new(move |out: &mut String| render_table(&table, series, out))
+}
+
+/// Renders the fleet counts, then every included site sorted by id, taking
+/// the lock once per chunk of sites.
+pub fn render_table(table: &Mutex<SiteTable>, series: SiteSeries, out: &mut String) {
+    let ids: Vec<CompactString> = {
+        let table = lock(table);
+        render_fleet(&table, out);
+        table
+            .order()
+            .by_id()
+            .filter(|(_, c, h)| series.includes(*c, *h))
+            .map(|(id, _, _)| CompactString::from(id))
+            .collect()
+    };
     let mut exposition = Exposition::new();
     for chunk in ids.chunks(SITES_PER_LOCK) {
         let table = lock(table);
@@ -297,6 +334,26 @@ pub fn render_table(table: &Mutex<SiteTable>, out: &mut String) {
         }
     }
     exposition.finish(out);
+}
+
+/// `healthmon_fleet_sites`: sites per status, from the index's tallies — 32
+/// series whatever the fleet size, so dashboards and alerts on fleet counts
+/// work with any `--site-series`.
+fn render_fleet(table: &SiteTable, out: &mut String) {
+    out.push_str("# HELP healthmon_fleet_sites Sites held by the aggregator, by connectivity, health and maintenance.\n");
+    out.push_str("# TYPE healthmon_fleet_sites gauge\n");
+    let order = table.order();
+    for c in Connectivity::ALL {
+        for h in Health::ALL {
+            for m in [false, true] {
+                let _ = writeln!(
+                    out,
+                    "healthmon_fleet_sites{{connectivity=\"{c}\",health=\"{h}\",maintenance=\"{m}\"}} {}",
+                    order.count(c, h, m)
+                );
+            }
+        }
+    }
 }
 
 #[cfg(test)]

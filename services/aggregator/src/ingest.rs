@@ -131,7 +131,7 @@ impl Ingest {
         let outcome = intake::report(&self.subjects, subject, payload).and_then(|report| {
             let received_ms = now_ms();
             let mut table = lock(&self.table);
-            let applied = table.apply_report(report, received_ms)?;
+            let applied = table.apply_report(&report, received_ms)?;
             Ok((applied, table.len()))
         });
         match outcome {

@@ -5,20 +5,20 @@
 //! counters; status events reuse the report vocabulary (`too_large`,
 //! `malformed`, `bad_site_id`, `subject_mismatch`) so dashboards need one set.
 
-use healthmon_proto::validate::decode_report;
-use healthmon_proto::{HealthReport, Rejection, StatusEvent, Subjects, decode, validate_site_id};
+use healthmon_proto::validate::decode_view;
+use healthmon_proto::{Rejection, ReportView, StatusEvent, Subjects, decode, validate_site_id};
 
 /// Reasons a status event can be refused for, pre-registered at zero.
 pub const STATUS_REASONS: [&str; 4] = ["too_large", "malformed", "bad_site_id", "subject_mismatch"];
 
-/// Decodes and validates a report that arrived on `subject`.
-pub fn report(
+/// Decodes and validates a report that arrived on `subject`, borrowing from `payload`.
+pub fn report<'a>(
     subjects: &Subjects,
     subject: &str,
-    payload: &[u8],
-) -> Result<HealthReport, Rejection> {
+    payload: &'a [u8],
+) -> Result<ReportView<'a>, Rejection> {
     let site = subject_site(subjects, "report", subject)?;
-    decode_report(payload, site)
+    decode_view(payload, site)
 }
 
 /// Decodes a status event and checks it names the site of its subject.
@@ -57,7 +57,7 @@ fn subject_site<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use healthmon_proto::{Connectivity, Health, encode};
+    use healthmon_proto::{Connectivity, Health, HealthReport, encode};
 
     fn event(site: &str) -> StatusEvent {
         StatusEvent {

@@ -12,6 +12,13 @@
 //! statuses from the assessor ([`bootstrap`]), so a restart shows the whole
 //! fleet within seconds rather than one report interval.
 //!
+//! Started for one partition of a partitioned fleet (subjects built with
+//! `Subjects::partitioned`, the `--partition i/N` flag), it hears only the
+//! reports the NATS server maps to that partition, serves its endpoints
+//! under `<prefix>.agg.<i>`, bootstraps from the same partition's assessor,
+//! and ignores status events of sites another partition holds, so the
+//! partitions stay disjoint (docs/SCALING.md).
+//!
 //! Pure logic ([`state`], [`views`], [`intake`], [`exposition`]) is separate
 //! from the thin I/O modules ([`ingest`], [`queries`], [`bootstrap`]).
 #![forbid(unsafe_code)]
@@ -35,10 +42,14 @@ use healthmon_proto::subjects::AGGREGATOR_SERVICE;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::exposition::SiteSeries;
 use crate::ingest::{Ingest, IngestMetrics};
 use crate::state::SiteTable;
 
 pub const DEFAULT_ASSESSOR_BOOTSTRAP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Counter of status events a partition's aggregator does not apply, by reason.
+pub const STATUS_IGNORED: &str = "healthmon_aggregator_status_ignored_total";
 
 /// Longest wait for the NATS connection to close after draining at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -50,6 +61,8 @@ pub struct Config {
     pub metrics_addr: SocketAddr,
     /// How long to wait for each page of the assessor's `statuses` at start-up.
     pub assessor_bootstrap_timeout: Duration,
+    /// Which sites get per-site series on /metrics.
+    pub site_series: SiteSeries,
 }
 
 impl Config {
@@ -59,6 +72,7 @@ impl Config {
             nats,
             metrics_addr,
             assessor_bootstrap_timeout: DEFAULT_ASSESSOR_BOOTSTRAP_TIMEOUT,
+            site_series: SiteSeries::All,
         }
     }
 
@@ -109,6 +123,9 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Serv
 async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service, ServiceError> {
     // The recorder must exist before counter handles are taken, or they record nowhere.
     telemetry::metrics_handle();
+    if config.nats.subjects.partition().is_some() {
+        register_partition_metrics();
+    }
     let table = SiteTable::shared();
     let ingest = Arc::new(Ingest::new(
         table.clone(),
@@ -116,7 +133,7 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
         IngestMetrics::register(),
     ));
     // Bind first: a taken port fails at once rather than after NATS retries.
-    let renderer = exposition::renderer(table.clone());
+    let renderer = exposition::renderer(table.clone(), config.site_series);
     let metrics_addr =
         metrics_http::serve(config.metrics_addr, Some(renderer), stop.clone()).await?;
 
@@ -157,9 +174,21 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
             }
         }
     });
-    tracing::info!(%metrics_addr, "aggregator running");
+    let partition = subjects.partition().map(|p| p.to_string());
+    tracing::info!(%metrics_addr, partition = partition.as_deref().unwrap_or("none"), "aggregator running");
     let task = tokio::spawn(supervise(client, link, tasks, pull, micro, stop));
     Ok(Service { metrics_addr, task })
+}
+
+/// A partition's aggregator hears every status event (status subjects are
+/// not partitioned) and ignores those of sites another partition holds;
+/// the series exists at zero from the start so a dashboard sees a line.
+fn register_partition_metrics() {
+    metrics::describe_counter!(
+        STATUS_IGNORED,
+        "Status events not applied, by reason (other_partition: a site another partition holds)."
+    );
+    metrics::counter!(STATUS_IGNORED, "reason" => "other_partition").increment(0);
 }
 
 /// Runs until shutdown (or until a loop ends on its own, which means the

@@ -5,10 +5,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use healthmon_aggregator::exposition::SiteSeries;
 use healthmon_aggregator::{Config, run};
-use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration};
+use healthmon_common::cli::{
+    LogArgs, NatsArgs, exit_usage, parse_duration, parse_partition, partition_subjects,
+};
 use healthmon_common::shutdown::on_signal;
 use healthmon_common::telemetry::init_tracing;
+use healthmon_proto::Partition;
 
 /// Keeps the latest health of every site in memory and serves it over NATS and /metrics.
 #[derive(Debug, Parser)]
@@ -24,14 +28,29 @@ struct Cli {
     /// How long to wait for each page of the assessor's statuses at start-up.
     #[arg(long, env = "ASSESSOR_BOOTSTRAP_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
     assessor_bootstrap_timeout: Duration,
+    /// Which sites get per-site series on /metrics (about 40 each): `all`,
+    /// `unhealthy` (not online and healthy) or `none`. Fleet counts
+    /// (`healthmon_fleet_sites`) are always there. See docs/PERFORMANCE.md.
+    #[arg(long, env = "SITE_SERIES", value_enum, default_value_t = SiteSeries::All)]
+    site_series: SiteSeries,
+    /// Serve one partition of a partitioned fleet, as i/N (e.g. 0/4): hear
+    /// only the reports the NATS server's subject mapping puts in partition
+    /// i (`<prefix>.report.<i>.*`) and answer on `<prefix>.agg.<i>.*`. N must
+    /// match the server's mapping and every other service; 0/1 (or unset)
+    /// is the whole fleet. See docs/SCALING.md.
+    #[arg(long, env = "HEALTHMON_PARTITION", value_name = "I/N", value_parser = parse_partition)]
+    partition: Option<Partition>,
 }
 
 impl Cli {
     fn config(self) -> Result<(Config, LogArgs), String> {
+        let mut nats = self.nats.into_config()?;
+        nats.subjects = partition_subjects(&nats.subjects, self.partition);
         let config = Config {
-            nats: self.nats.into_config()?,
+            nats,
             metrics_addr: self.metrics_addr,
             assessor_bootstrap_timeout: self.assessor_bootstrap_timeout,
+            site_series: self.site_series,
         };
         config.validate()?;
         Ok((config, self.log))

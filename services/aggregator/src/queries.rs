@@ -1,5 +1,6 @@
 //! The aggregator's NATS micro service (`healthmon-aggregator`): endpoints
-//! `summary`, `list` and `get` under `<prefix>.agg`, answering JSON per
+//! `summary`, `list` and `get` under `<prefix>.agg` (`<prefix>.agg.<i>` for
+//! partition `i`, with `partition: i/N` in the service metadata), answering JSON per
 //! `healthmon_proto::query`, and the admin actions `forget` and
 //! `maintenance` (only the dashboard API's NATS user may call them; it
 //! authorizes and audits each one).
@@ -31,9 +32,18 @@ pub async fn start(
     stop: &CancellationToken,
     tasks: &mut JoinSet<()>,
 ) -> Result<MicroService, ServiceError> {
-    let service = client
-        .service_builder()
-        .description("healthmon: latest health of every site (summary, list, get; admin: forget, maintenance)")
+    let mut builder = client.service_builder().description(
+        "healthmon: latest health of every site (summary, list, get; admin: forget, maintenance)",
+    );
+    if let Some(partition) = subjects.partition() {
+        // `nats micro info healthmon-aggregator` tells the partitions apart.
+        builder = builder.metadata(
+            [("partition".to_owned(), partition.to_string())]
+                .into_iter()
+                .collect(),
+        );
+    }
+    let service = builder
         .start(AGGREGATOR_SERVICE, env!("CARGO_PKG_VERSION"))
         .await
         .map_err(|e| ServiceError::nats("start micro service", e))?;

@@ -2,7 +2,7 @@
 //!
 //! Pure data and rules, no I/O, so it is tested exhaustively in isolation.
 //! Callers keep one [`SiteTable`] behind a single mutex ([`Shared`]) and hold
-//! it only for these O(1) updates (or one pass for a query): decoding and
+//! it only for these O(1) updates (or one page of a query): decoding and
 //! validation happen before the lock is taken.
 //!
 //! Two sources feed an entry:
@@ -17,12 +17,28 @@
 //! [`SiteTable::forget`] drops a decommissioned site. A forgotten site leaves
 //! a tombstone so that the assessor's later status events (it still tracks
 //! the site) do not bring it back; its next report does.
+//!
+//! Memory is the design constraint (a million sites on one machine): entries
+//! live densely in an [`IndexMap`] keyed by inline [`CompactString`] ids, and
+//! the report is kept in its compact form ([`StoredReport`]), a third of a
+//! decoded `HealthReport` and one allocation instead of about fourteen.
+//! Every status change also goes through [`Order`], the severity index that
+//! makes summaries O(1) and list pages O(page) (see `state/order.rs`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use compact_str::CompactString;
+use foldhash::fast::RandomState;
 use healthmon_proto::query::StatusRow;
-use healthmon_proto::{Connectivity, Health, HealthReport, Rejection, StatusEvent};
+use healthmon_proto::{Connectivity, Health, Rejection, ReportView, StatusEvent};
+use indexmap::IndexMap;
+
+mod order;
+mod stored;
+
+pub use order::{Order, OrderKey};
+pub use stored::StoredReport;
 
 /// The table as the service's tasks share it.
 pub type Shared = Arc<Mutex<SiteTable>>;
@@ -38,7 +54,7 @@ pub fn lock(table: &Mutex<SiteTable>) -> MutexGuard<'_, SiteTable> {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SiteEntry {
     /// The latest accepted report; `None` for a site known only from the assessor.
-    pub report: Option<HealthReport>,
+    report: Option<StoredReport>,
     /// Central receive time of the latest report, unix ms.
     pub last_report_ms: Option<u64>,
     pub connectivity: Connectivity,
@@ -55,6 +71,17 @@ pub struct SiteEntry {
     pub maintenance: bool,
 }
 
+impl SiteEntry {
+    /// The latest report, read back from its compact form without copying.
+    pub fn report(&self) -> Option<ReportView<'_>> {
+        self.report.as_ref().map(StoredReport::view)
+    }
+
+    fn order_key(&self) -> OrderKey {
+        OrderKey::new(self.connectivity, self.health, self.maintenance)
+    }
+}
+
 /// What accepting a report did, for the service's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Applied {
@@ -68,7 +95,11 @@ pub struct Applied {
 
 #[derive(Debug, Default)]
 pub struct SiteTable {
-    sites: HashMap<String, SiteEntry>,
+    // foldhash rather than SipHash: ids are validated subject tokens a site
+    // cannot choose freely (it may publish only on its own subject), and
+    // hashing them was a visible share of ingest CPU.
+    sites: IndexMap<CompactString, SiteEntry, RandomState>,
+    order: Order,
     /// Forgotten sites whose status events are ignored until they report again.
     forgotten: HashSet<String>,
 }
@@ -98,9 +129,9 @@ impl SiteTable {
         self.sites.iter().map(|(id, e)| (id.as_str(), e))
     }
 
-    /// Every site id, for work done in chunks outside one long lock.
-    pub fn site_ids(&self) -> Vec<String> {
-        self.sites.keys().cloned().collect()
+    /// The severity index: counts and ordered ids.
+    pub fn order(&self) -> &Order {
+        &self.order
     }
 
     /// Accepts an already validated report received at `received_ms`.
@@ -110,19 +141,20 @@ impl SiteTable {
     /// instance means the collector restarted, so its `seq` starts afresh.
     pub fn apply_report(
         &mut self,
-        report: HealthReport,
+        report: &ReportView<'_>,
         received_ms: u64,
     ) -> Result<Applied, Rejection> {
         // get_mut first so that the steady state (a known site) allocates no key.
-        let Some(entry) = self.sites.get_mut(report.site_id.as_str()) else {
-            let site_id = report.site_id.clone();
-            self.forgotten.remove(&site_id);
+        let Some(entry) = self.sites.get_mut(report.site_id) else {
+            self.forgotten.remove(report.site_id);
             let entry = SiteEntry {
-                report: Some(report),
+                report: Some(StoredReport::new(report)),
                 last_report_ms: Some(received_ms),
                 ..SiteEntry::default()
             };
-            self.sites.insert(site_id, entry);
+            let id = CompactString::from(report.site_id);
+            self.order.insert(entry.order_key(), &id);
+            self.sites.insert(id, entry);
             return Ok(Applied {
                 new_site: true,
                 ..Applied::default()
@@ -130,21 +162,21 @@ impl SiteTable {
         };
         let mut applied = Applied::default();
         match &entry.report {
-            Some(last) if last.instance == report.instance => {
-                if report.seq <= last.seq {
+            Some(last) if last.same_instance(report) => {
+                if report.seq <= last.seq() {
                     return Err(Rejection::StaleSeq {
                         seq: report.seq,
-                        last: last.seq,
+                        last: last.seq(),
                     });
                 }
-                applied.lost = report.seq - last.seq - 1;
+                applied.lost = report.seq - last.seq() - 1;
             }
             Some(_) => applied.restarted = true,
             None => {}
         }
         entry.lost_reports = entry.lost_reports.saturating_add(applied.lost);
         entry.last_report_ms = Some(received_ms);
-        entry.report = Some(report);
+        entry.report = Some(StoredReport::new(report));
         Ok(applied)
     }
 
@@ -156,19 +188,20 @@ impl SiteTable {
         }
         let changed_per_assessor = event.connectivity != event.previous_connectivity
             || event.health != event.previous_health;
-        let (entry, new_site) = self.entry(event.site_id);
-        let changed_here = entry.connectivity != event.connectivity || entry.health != event.health;
-        if changed_per_assessor || changed_here || entry.status_since_ms.is_none() {
-            entry.status_since_ms = Some(event.at_ms);
-        }
-        entry.connectivity = event.connectivity;
-        entry.health = event.health;
-        entry.reasons = event.reasons;
-        entry.status_at_ms = Some(event.at_ms);
-        if entry.last_report_ms.is_none() {
-            entry.last_report_ms = event.last_report_ms;
-        }
-        new_site
+        self.restatus(&event.site_id, |entry| {
+            let changed_here =
+                entry.connectivity != event.connectivity || entry.health != event.health;
+            if changed_per_assessor || changed_here || entry.status_since_ms.is_none() {
+                entry.status_since_ms = Some(event.at_ms);
+            }
+            entry.connectivity = event.connectivity;
+            entry.health = event.health;
+            entry.reasons = event.reasons;
+            entry.status_at_ms = Some(event.at_ms);
+            if entry.last_report_ms.is_none() {
+                entry.last_report_ms = event.last_report_ms;
+            }
+        })
     }
 
     /// Applies a row pulled from the assessor at start-up, unless a status at
@@ -182,46 +215,59 @@ impl SiteTable {
         {
             return None;
         }
-        let (entry, new_site) = self.entry(row.site_id);
-        entry.connectivity = row.connectivity;
-        entry.health = row.health;
-        entry.reasons = row.reasons;
-        entry.status_since_ms = Some(row.since_ms);
-        entry.status_at_ms = Some(row.since_ms);
-        if entry.last_report_ms.is_none() {
-            entry.last_report_ms = row.last_report_ms;
-        }
-        Some(new_site)
+        Some(self.restatus(&row.site_id, |entry| {
+            entry.connectivity = row.connectivity;
+            entry.health = row.health;
+            entry.reasons = row.reasons;
+            entry.status_since_ms = Some(row.since_ms);
+            entry.status_at_ms = Some(row.since_ms);
+            if entry.last_report_ms.is_none() {
+                entry.last_report_ms = row.last_report_ms;
+            }
+        }))
     }
 
     /// Drops a site (an admin decommissioned it); false if it was unknown.
     /// Its status events are ignored from now on, until it reports again.
     pub fn forget(&mut self, site_id: &str) -> bool {
-        let known = self.sites.remove(site_id).is_some();
-        if known {
-            self.forgotten.insert(site_id.to_owned());
-        }
-        known
+        let Some((id, entry)) = self.sites.swap_remove_entry(site_id) else {
+            return false;
+        };
+        self.order.remove(entry.order_key(), &id);
+        self.forgotten.insert(site_id.to_owned());
+        true
     }
 
     /// Sets or clears a site's maintenance flag; false if the site is unknown.
     pub fn set_maintenance(&mut self, site_id: &str, maintenance: bool) -> bool {
-        match self.sites.get_mut(site_id) {
-            Some(entry) => {
-                entry.maintenance = maintenance;
-                true
-            }
-            None => false,
+        if !self.sites.contains_key(site_id) {
+            return false;
         }
+        self.restatus(site_id, |entry| entry.maintenance = maintenance);
+        true
     }
 
-    fn entry(&mut self, site_id: String) -> (&mut SiteEntry, bool) {
-        let mut new_site = false;
-        let entry = self.sites.entry(site_id).or_insert_with(|| {
-            new_site = true;
-            SiteEntry::default()
-        });
-        (entry, new_site)
+    /// Changes a site's status fields through `change`, creating the site if
+    /// needed, and keeps the severity index in step. Returns whether it was new.
+    fn restatus(&mut self, site_id: &str, change: impl FnOnce(&mut SiteEntry)) -> bool {
+        let (entry, before) = match self.sites.get_mut(site_id) {
+            Some(entry) => {
+                let before = entry.order_key();
+                (entry, Some(before))
+            }
+            None => {
+                let entry = self.sites.entry(CompactString::from(site_id)).or_default();
+                (entry, None)
+            }
+        };
+        change(entry);
+        let after = entry.order_key();
+        match before {
+            Some(before) if before == after => {}
+            Some(before) => self.order.change(before, after, site_id),
+            None => self.order.insert(after, site_id),
+        }
+        before.is_none()
     }
 }
 

@@ -2,23 +2,21 @@
 //! (`healthmon_proto::query`): the fleet summary, one filtered and sorted page
 //! of sites, and one site's detail.
 //!
-//! Each runs in one pass under the table lock, so the work per call is bounded
-//! by the fleet size plus the page size: a page is selected in O(n) and only
-//! its own rows are sorted and cloned.
+//! All of them read the severity index ([`crate::state::Order`]) under the
+//! table lock: a summary sums its tallies; a page walks the index in the
+//! requested order and decodes only its own rows' reports. Without a search
+//! term the total comes from the tallies too, so the work per page is
+//! O(offset + limit); a search must test every site id once.
 
-use std::cmp::Ordering;
-
-use healthmon_proto::query::{
-    ListQuery, SiteDetail, SitePage, SiteSummary, SortOrder, Summary, row_reasons,
-};
-use healthmon_proto::status::severity_rank;
+use healthmon_proto::query::{ListQuery, SiteDetail, SitePage, SiteSummary, Summary, row_reasons};
+use healthmon_proto::{Connectivity, Health};
 
 use crate::state::{SiteEntry, SiteTable};
 
 impl SiteEntry {
-    /// The site's row in a list.
     pub fn summary_row(&self, site_id: &str) -> SiteSummary {
-        let report = self.report.as_ref();
+        let report = self.report();
+        let report = report.as_ref();
         SiteSummary {
             site_id: site_id.to_owned(),
             connectivity: self.connectivity,
@@ -47,7 +45,7 @@ impl SiteEntry {
             last_report_ms: self.last_report_ms,
             status_since_ms: self.status_since_ms,
             lost_reports: self.lost_reports,
-            report: self.report.clone(),
+            report: self.report().map(|r| r.to_report()),
             maintenance: self.maintenance,
         }
     }
@@ -59,12 +57,12 @@ fn saturate_u32(n: usize) -> u32 {
 
 impl SiteTable {
     pub fn summary(&self) -> Summary {
+        let order = self.order();
         let mut summary = Summary::default();
-        for (_, entry) in self.iter() {
-            if entry.maintenance {
-                summary.count_maintenance();
-            } else {
-                summary.count(entry.connectivity, entry.health);
+        for c in Connectivity::ALL {
+            for h in Health::ALL {
+                summary.count_many(c, h, order.count(c, h, false));
+                summary.count_maintenance_many(order.count(c, h, true));
             }
         }
         summary
@@ -74,33 +72,32 @@ impl SiteTable {
         self.get(site_id).map(|entry| entry.detail(site_id))
     }
 
-    /// One page of the sites matching `query`; `total` counts all matches.
     pub fn list(&self, query: &ListQuery) -> SitePage {
         let limit = query.effective_limit();
-        let mut rows: Vec<(u8, &str, &SiteEntry)> = self
-            .iter()
-            .filter(|(id, e)| query.matches(id, e.connectivity, e.health))
-            .map(|(id, e)| (rank(query.sort, e), id, e))
-            .collect();
-        let total = rows.len();
-        let end = query.offset.saturating_add(limit).min(total);
-        let sites = if query.offset >= end {
-            Vec::new()
+        let order = self.order();
+        let mut matching = order
+            .sorted(query.sort)
+            .filter(|(id, c, h)| query.matches(id, *c, *h));
+        let mut page = Vec::with_capacity(limit.min(order.len()));
+        let total = if query.search.is_none() {
+            let total = self.count_matching(query);
+            page.extend(matching.by_ref().skip(query.offset).take(limit));
+            total
         } else {
-            let order = |a: &(u8, &str, &SiteEntry), b: &(u8, &str, &SiteEntry)| -> Ordering {
-                (a.0, a.1).cmp(&(b.0, b.1))
-            };
-            if end < total {
-                // Only the first `end` rows in order matter: partition, then sort those.
-                rows.select_nth_unstable_by(end, order);
-                rows.truncate(end);
+            // A search term has no tally: count every match, keep the page.
+            let mut total = 0;
+            for site in matching {
+                if total >= query.offset && page.len() < limit {
+                    page.push(site);
+                }
+                total += 1;
             }
-            rows.sort_unstable_by(order);
-            rows[query.offset..]
-                .iter()
-                .map(|(_, id, e)| e.summary_row(id))
-                .collect()
+            total
         };
+        let sites = page
+            .into_iter()
+            .filter_map(|(id, _, _)| self.get(id).map(|entry| entry.summary_row(id)))
+            .collect();
         SitePage {
             total,
             offset: query.offset,
@@ -108,14 +105,18 @@ impl SiteTable {
             sites,
         }
     }
-}
 
-/// The primary sort key; site ids break ties (and are unique). A site under
-/// maintenance is not failing: it sorts after every other site.
-fn rank(sort: SortOrder, entry: &SiteEntry) -> u8 {
-    match sort {
-        SortOrder::Severity if entry.maintenance => u8::MAX,
-        SortOrder::Severity => severity_rank(entry.connectivity, entry.health),
-        SortOrder::SiteId => 0,
+    /// Sites matching the query's status filters, from the tallies.
+    fn count_matching(&self, query: &ListQuery) -> usize {
+        let order = self.order();
+        let mut total = 0;
+        for c in Connectivity::ALL {
+            for h in Health::ALL {
+                if query.matches("", c, h) {
+                    total += order.count(c, h, false) + order.count(c, h, true);
+                }
+            }
+        }
+        total
     }
 }

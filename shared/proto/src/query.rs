@@ -23,10 +23,12 @@
 //! Errors are NATS micro error replies: header `Nats-Service-Error-Code`
 //! (400 bad request, 404 unknown site, 500 internal) and `Nats-Service-Error`.
 
+use std::cmp::Ordering;
+
 use serde::{Deserialize, Serialize};
 
 use crate::report::HealthReport;
-use crate::status::{Connectivity, Health};
+use crate::status::{Connectivity, Health, severity_rank};
 
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
@@ -53,6 +55,27 @@ pub enum SortOrder {
     #[default]
     Severity,
     SiteId,
+}
+
+impl SortOrder {
+    /// The primary sort key of a site in a list. A site under maintenance is
+    /// not failing: by severity it sorts after every other site. Site ids
+    /// break ties (they are unique), see [`SortOrder::compare`].
+    pub fn rank(self, connectivity: Connectivity, health: Health, maintenance: bool) -> u8 {
+        match self {
+            SortOrder::Severity if maintenance => u8::MAX,
+            SortOrder::Severity => severity_rank(connectivity, health),
+            SortOrder::SiteId => 0,
+        }
+    }
+
+    /// The order of `list` rows: the aggregator sorts its page with it, and
+    /// whoever merges the pages of several partitions' aggregators must use
+    /// it too, or a merged page differs from one aggregator's.
+    pub fn compare(self, a: &SiteSummary, b: &SiteSummary) -> Ordering {
+        let key = |row: &SiteSummary| self.rank(row.connectivity, row.health, row.maintenance);
+        (key(a), a.site_id.as_str()).cmp(&(key(b), b.site_id.as_str()))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,22 +219,32 @@ pub struct Summary {
 impl Summary {
     /// Counts a site under maintenance.
     pub fn count_maintenance(&mut self) {
-        self.total += 1;
-        self.maintenance += 1;
+        self.count_maintenance_many(1);
     }
 
     pub fn count(&mut self, connectivity: Connectivity, health: Health) {
-        self.total += 1;
+        self.count_many(connectivity, health, 1);
+    }
+
+    /// Counts `n` sites under maintenance at once.
+    pub fn count_maintenance_many(&mut self, n: usize) {
+        self.total += n;
+        self.maintenance += n;
+    }
+
+    /// Counts `n` sites of the same status at once.
+    pub fn count_many(&mut self, connectivity: Connectivity, health: Health, n: usize) {
+        self.total += n;
         match connectivity {
-            Connectivity::Online => self.online += 1,
-            Connectivity::Late => self.late += 1,
-            Connectivity::Offline => self.offline += 1,
-            Connectivity::Unknown => self.unknown += 1,
+            Connectivity::Online => self.online += n,
+            Connectivity::Late => self.late += n,
+            Connectivity::Offline => self.offline += n,
+            Connectivity::Unknown => self.unknown += n,
         }
         match health {
-            Health::Healthy => self.healthy += 1,
-            Health::Degraded => self.degraded += 1,
-            Health::Critical => self.critical += 1,
+            Health::Healthy => self.healthy += n,
+            Health::Degraded => self.degraded += n,
+            Health::Critical => self.critical += n,
             Health::Unknown => {}
         }
     }
@@ -298,6 +331,45 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(q.effective_limit(), MAX_LIMIT);
+    }
+
+    fn row(site_id: &str, connectivity: Connectivity, health: Health) -> SiteSummary {
+        SiteSummary {
+            site_id: site_id.into(),
+            connectivity,
+            health,
+            reasons: vec![],
+            last_report_ms: None,
+            status_since_ms: None,
+            interval_ms: None,
+            active_node: None,
+            connections_up: 0,
+            connections_total: 0,
+            script_errors_per_min: 0.0,
+            alarm_errors_per_min: 0.0,
+            sf_buffer_total: 0,
+            lost_reports: 0,
+            maintenance: false,
+        }
+    }
+
+    #[test]
+    fn rows_sort_worst_first_then_by_id_and_maintenance_last() {
+        let mut quiet = row("a-quiet", Connectivity::Offline, Health::Critical);
+        quiet.maintenance = true;
+        let mut rows = vec![
+            row("c", Connectivity::Online, Health::Healthy),
+            quiet,
+            row("b", Connectivity::Online, Health::Degraded),
+            row("z", Connectivity::Offline, Health::Healthy),
+            row("a", Connectivity::Online, Health::Degraded),
+        ];
+        rows.sort_by(|a, b| SortOrder::Severity.compare(a, b));
+        let ids: Vec<&str> = rows.iter().map(|r| r.site_id.as_str()).collect();
+        assert_eq!(ids, ["z", "a", "b", "c", "a-quiet"]);
+        rows.sort_by(|a, b| SortOrder::SiteId.compare(a, b));
+        let ids: Vec<&str> = rows.iter().map(|r| r.site_id.as_str()).collect();
+        assert_eq!(ids, ["a", "a-quiet", "b", "c", "z"]);
     }
 
     #[test]

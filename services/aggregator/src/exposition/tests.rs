@@ -60,7 +60,7 @@ fn render(table: &SiteTable) -> String {
 fn renders_every_series_of_a_reporting_site() {
     let mut table = SiteTable::new();
     table
-        .apply_report(rich_report("s1"), 1_700_000_000_123)
+        .apply_report(&rich_report("s1").view(), 1_700_000_000_123)
         .unwrap();
     let text = render(&table);
     let scrape = prom_text::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
@@ -177,11 +177,11 @@ fn render_table_matches_unchunked_rendering_in_site_order() {
     for i in 0..(SITES_PER_LOCK * 2 + 3) {
         let site = format!("s{i:04}");
         lock(&table)
-            .apply_report(HealthReport::new(site, "i", 1), 1)
+            .apply_report(&HealthReport::new(site, "i", 1).view(), 1)
             .unwrap();
     }
     let mut out = String::new();
-    render_table(&table, &mut out);
+    render_table(&table, SiteSeries::All, &mut out);
     let scrape = prom_text::parse(&out).unwrap();
     let up: Vec<_> = scrape
         .samples
@@ -191,6 +191,59 @@ fn render_table_matches_unchunked_rendering_in_site_order() {
         .collect();
     assert_eq!(up.len(), SITES_PER_LOCK * 2 + 3);
     assert!(up.windows(2).all(|w| w[0] < w[1]), "sorted by site");
+}
+
+#[test]
+fn site_series_switch_bounds_the_per_site_series_and_fleet_counts_stay() {
+    let table = SiteTable::shared();
+    for site in ["fine", "down"] {
+        lock(&table)
+            .apply_report(&HealthReport::new(site, "i", 1).view(), 1)
+            .unwrap();
+    }
+    for (site, c) in [
+        ("fine", Connectivity::Online),
+        ("down", Connectivity::Offline),
+    ] {
+        lock(&table).apply_status(healthmon_proto::StatusEvent {
+            v: 1,
+            site_id: site.into(),
+            at_ms: 5,
+            connectivity: c,
+            previous_connectivity: Connectivity::Unknown,
+            health: Health::Healthy,
+            previous_health: Health::Unknown,
+            reasons: vec![],
+            last_report_ms: None,
+        });
+    }
+    let sites_with_up = |series| {
+        let mut out = String::new();
+        render_table(&table, series, &mut out);
+        let scrape = prom_text::parse(&out).unwrap();
+        let fleet = |c: &str| {
+            scrape
+                .samples
+                .iter()
+                .find(|s| {
+                    s.name == "healthmon_fleet_sites"
+                        && s.label("connectivity") == Some(c)
+                        && s.label("health") == Some("healthy")
+                        && s.label("maintenance") == Some("false")
+                })
+                .map(|s| s.value)
+        };
+        assert_eq!((fleet("online"), fleet("offline")), (Some(1.0), Some(1.0)));
+        scrape
+            .samples
+            .iter()
+            .filter(|s| s.name == "healthmon_site_up")
+            .map(|s| s.label("site").unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sites_with_up(SiteSeries::All), ["down", "fine"]);
+    assert_eq!(sites_with_up(SiteSeries::Unhealthy), ["down"]);
+    assert!(sites_with_up(SiteSeries::None).is_empty());
 }
 
 #[test]
@@ -217,7 +270,7 @@ proptest! {
         r.nodes = vec![Node { name: newline_name.clone(), role: NodeRole::Active }];
         r.custom.insert(custom.clone(), 1.0);
         let mut table = SiteTable::new();
-        table.apply_report(r, 5).unwrap();
+        table.apply_report(&r.view(), 5).unwrap();
         let text = render(&table);
         let scrape = prom_text::parse(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
         prop_assert_eq!(scrape.value("healthmon_site_connection_up", &[("connection", connection.as_str())]), Some(1.0));
@@ -250,7 +303,7 @@ proptest! {
 #[test]
 fn maintenance_is_exported_so_alert_rules_can_skip_the_site() {
     let mut table = SiteTable::new();
-    table.apply_report(rich_report("s1"), 5).unwrap();
+    table.apply_report(&rich_report("s1").view(), 5).unwrap();
     let flag = |table: &SiteTable| {
         let text = render(table);
         let scrape = prom_text::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));

@@ -1,6 +1,7 @@
 //! The admin actions on the table: maintenance and forget.
 
 use super::*;
+use healthmon_proto::HealthReport;
 
 fn event(site: &str, at_ms: u64, c: Connectivity, h: Health) -> StatusEvent {
     StatusEvent {
@@ -18,7 +19,8 @@ fn event(site: &str, at_ms: u64, c: Connectivity, h: Health) -> StatusEvent {
 
 fn table_with(site: &str, c: Connectivity, h: Health) -> SiteTable {
     let mut t = SiteTable::new();
-    t.apply_report(HealthReport::new(site, "i", 1), 10).unwrap();
+    t.apply_report(&HealthReport::new(site, "i", 1).view(), 10)
+        .unwrap();
     t.apply_status(event(site, 20, c, h));
     t
 }
@@ -26,7 +28,7 @@ fn table_with(site: &str, c: Connectivity, h: Health) -> SiteTable {
 #[test]
 fn maintenance_is_shown_and_not_counted_as_failing() {
     let mut t = table_with("down", Connectivity::Offline, Health::Critical);
-    t.apply_report(HealthReport::new("fine", "i", 1), 10)
+    t.apply_report(&HealthReport::new("fine", "i", 1).view(), 10)
         .unwrap();
     t.apply_status(event("fine", 20, Connectivity::Online, Health::Healthy));
     assert_eq!(t.summary().offline, 1);
@@ -72,7 +74,7 @@ fn a_forgotten_site_stays_gone_until_it_reports_again() {
 
     // A report brings it back, fresh, and its status events count again.
     let applied = t
-        .apply_report(HealthReport::new("old", "j", 1), 50)
+        .apply_report(&HealthReport::new("old", "j", 1).view(), 50)
         .unwrap();
     assert!(applied.new_site);
     t.apply_status(event("old", 60, Connectivity::Online, Health::Healthy));

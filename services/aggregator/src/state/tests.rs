@@ -5,6 +5,7 @@ use healthmon_proto::status::severity_rank;
 use proptest::prelude::*;
 
 use super::*;
+use healthmon_proto::HealthReport;
 
 fn report(site: &str, instance: &str, seq: u64) -> HealthReport {
     HealthReport::new(site, instance, seq)
@@ -38,7 +39,7 @@ fn row(site: &str, since_ms: u64, c: Connectivity, h: Health) -> StatusRow {
 #[test]
 fn first_report_creates_an_unknown_site() {
     let mut t = SiteTable::new();
-    let applied = t.apply_report(report("a", "i", 3), 100).unwrap();
+    let applied = t.apply_report(&report("a", "i", 3).view(), 100).unwrap();
     assert_eq!(
         applied,
         Applied {
@@ -62,21 +63,26 @@ fn first_report_creates_an_unknown_site() {
 #[test]
 fn stale_seq_is_refused_and_changes_nothing() {
     let mut t = SiteTable::new();
-    t.apply_report(report("a", "i", 5), 100).unwrap();
+    t.apply_report(&report("a", "i", 5).view(), 100).unwrap();
     for seq in [5, 4, 1] {
-        let err = t.apply_report(report("a", "i", seq), 200).unwrap_err();
+        let err = t
+            .apply_report(&report("a", "i", seq).view(), 200)
+            .unwrap_err();
         assert_eq!(err.reason(), "stale_seq");
     }
     assert_eq!(t.get("a").unwrap().last_report_ms, Some(100));
-    assert_eq!(t.get("a").unwrap().report.as_ref().unwrap().seq, 5);
+    assert_eq!(t.get("a").unwrap().report().unwrap().seq, 5);
 }
 
 #[test]
 fn gaps_count_as_lost_and_a_new_instance_restarts_seq() {
     let mut t = SiteTable::new();
-    t.apply_report(report("a", "i", 1), 1).unwrap();
-    assert_eq!(t.apply_report(report("a", "i", 4), 2).unwrap().lost, 2);
-    let restart = t.apply_report(report("a", "j", 1), 3).unwrap();
+    t.apply_report(&report("a", "i", 1).view(), 1).unwrap();
+    assert_eq!(
+        t.apply_report(&report("a", "i", 4).view(), 2).unwrap().lost,
+        2
+    );
+    let restart = t.apply_report(&report("a", "j", 1).view(), 3).unwrap();
     assert_eq!(
         restart,
         Applied {
@@ -85,7 +91,10 @@ fn gaps_count_as_lost_and_a_new_instance_restarts_seq() {
             lost: 0
         }
     );
-    assert_eq!(t.apply_report(report("a", "j", 3), 4).unwrap().lost, 1);
+    assert_eq!(
+        t.apply_report(&report("a", "j", 3).view(), 4).unwrap().lost,
+        1
+    );
     assert_eq!(t.get("a").unwrap().lost_reports, 3);
 }
 
@@ -150,19 +159,20 @@ fn bootstrap_never_overrides_a_newer_live_status() {
 #[test]
 fn reports_keep_status_and_statuses_keep_reports() {
     let mut t = SiteTable::new();
-    t.apply_report(report("a", "i", 1), 10).unwrap();
+    t.apply_report(&report("a", "i", 1).view(), 10).unwrap();
     t.apply_status(event("a", 20, Connectivity::Online, Health::Healthy));
-    t.apply_report(report("a", "i", 2), 30).unwrap();
+    t.apply_report(&report("a", "i", 2).view(), 30).unwrap();
     let e = t.get("a").unwrap();
     assert_eq!(e.connectivity, Connectivity::Online);
-    assert_eq!(e.report.as_ref().unwrap().seq, 2);
+    assert_eq!(e.report().unwrap().seq, 2);
     assert_eq!(e.last_report_ms, Some(30));
 }
 
 #[test]
 fn get_list_and_summary_views() {
     let mut t = SiteTable::new();
-    t.apply_report(report("b-site", "i", 1), 10).unwrap();
+    t.apply_report(&report("b-site", "i", 1).view(), 10)
+        .unwrap();
     t.apply_status(event("a-site", 20, Connectivity::Online, Health::Healthy));
     t.apply_status(event("c-site", 20, Connectivity::Offline, Health::Healthy));
     let s = t.summary();
@@ -219,7 +229,7 @@ fn arb_table() -> impl Strategy<Value = SiteTable> {
         let mut t = SiteTable::new();
         for (i, (site, c, h, reported, flag)) in rows.into_iter().enumerate() {
             if reported {
-                let _ = t.apply_report(report(&site, "i", i as u64 + 1), i as u64);
+                let _ = t.apply_report(&report(&site, "i", i as u64 + 1).view(), i as u64);
             } else {
                 t.apply_status(event(&site, i as u64, Connectivity::ALL[c], Health::ALL[h]));
             }
@@ -298,7 +308,7 @@ proptest! {
         let mut lost = 0;
         for (seq, second) in seqs {
             let instance = if second { "b" } else { "a" };
-            match t.apply_report(report("s", instance, seq), 0) {
+            match t.apply_report(&report("s", instance, seq).view(), 0) {
                 Ok(applied) => {
                     if let Some((prev_inst, prev_seq)) = last && prev_inst == second {
                         prop_assert!(seq > prev_seq);
