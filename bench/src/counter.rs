@@ -21,6 +21,9 @@ pub struct CountResult {
     pub last_unix_ns: u64,
     /// Slow-consumer events of the client (its buffer overflowed and dropped messages).
     pub slow_consumer_events: u64,
+    /// CPU seconds this process spent from `ready` to the last message.
+    #[serde(default)]
+    pub cpu_seconds: f64,
 }
 
 pub fn unix_ns() -> u64 {
@@ -49,6 +52,7 @@ pub async fn run(url: &str, subject: &str, expect: u64, idle: Duration) -> Resul
         .with_context(|| format!("connect to {url}"))?;
     let mut sub = client.subscribe(subject.to_owned()).await?;
     round_trip(&client).await?;
+    let cpu_at_ready = crate::procs::own_cpu_seconds();
     println!("ready");
 
     let mut result = CountResult {
@@ -56,6 +60,7 @@ pub async fn run(url: &str, subject: &str, expect: u64, idle: Duration) -> Resul
         first_unix_ns: 0,
         last_unix_ns: 0,
         slow_consumer_events: 0,
+        cpu_seconds: 0.0,
     };
     // Before the first message the publisher may still be encoding: wait longer.
     let mut wait = idle * 10;
@@ -74,5 +79,6 @@ pub async fn run(url: &str, subject: &str, expect: u64, idle: Duration) -> Resul
         }
     }
     result.slow_consumer_events = slow.load(Ordering::Relaxed);
+    result.cpu_seconds = crate::procs::own_cpu_seconds() - cpu_at_ready;
     Ok(result)
 }

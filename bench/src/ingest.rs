@@ -51,6 +51,9 @@ pub struct Consumer {
     pub lost: u64,
     pub client_slow_consumer_events: u64,
     pub server_slow_consumers: u64,
+    /// CPU time of the consumer process per message it processed, µs: what
+    /// it costs, whatever else the machine is doing.
+    pub cpu_us_per_msg: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -110,12 +113,16 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
         Kind::Assessor => Target::Service(services::assessor(ctx, &nats, &query, &label).await?),
     };
 
+    let cpu_before = match &target {
+        Target::Service(svc) => svc.proc.cpu_seconds()?,
+        Target::Bare(_) => 0.0,
+    };
     let (started, started_ns) = (Instant::now(), unix_ns());
     publish_all(&publisher, batch.iter()).await?;
     let published = started.elapsed();
 
     let patience = ctx.scale.patience();
-    let (seconds, processed, rejected, client_slow) = match &mut target {
+    let (seconds, processed, rejected, client_slow, cpu_seconds) = match &mut target {
         Target::Bare((proc, lines)) => {
             let line = tokio::time::timeout(patience, lines.next_line())
                 .await
@@ -124,7 +131,7 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
             proc.wait_exit(Duration::from_secs(5)).await?;
             let r: CountResult = serde_json::from_str(&line).context("bare subscriber result")?;
             let secs = r.last_unix_ns.saturating_sub(started_ns) as f64 / 1e9;
-            (secs, r.received, 0, r.slow_consumer_events)
+            (secs, r.received, 0, r.slow_consumer_events, r.cpu_seconds)
         }
         Target::Service(svc) => {
             let done = match kind {
@@ -135,6 +142,8 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
                 _ => assessor_done(svc, &http, sent, patience).await?,
             };
             let seconds = done.duration_since(started).as_secs_f64();
+            // Before the scrape: rendering per-site series is not ingest work.
+            let cpu_seconds = svc.proc.cpu_seconds()? - cpu_before;
             let text = svc.scrape(&http).await?;
             let (accepted, rejected) = match kind {
                 Kind::Aggregator => (
@@ -150,7 +159,7 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
             let rejected = promtext::sum_or_zero(&text, rejected, &[]) as u64;
             let slow = [("event", "slow_consumer")];
             let slow = promtext::sum_or_zero(&text, "healthmon_nats_events_total", &slow) as u64;
-            (seconds, accepted + rejected, rejected, slow)
+            (seconds, accepted + rejected, rejected, slow, cpu_seconds)
         }
     };
     let server_slow = nats.slow_consumers(&http).await?;
@@ -163,6 +172,7 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
         lost: sent.saturating_sub(processed),
         client_slow_consumer_events: client_slow,
         server_slow_consumers: server_slow,
+        cpu_us_per_msg: round3(cpu_seconds * 1e6 / processed.max(1) as f64),
     })
 }
 

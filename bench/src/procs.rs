@@ -149,6 +149,11 @@ impl Proc {
     }
 }
 
+/// [`Proc::cpu_seconds`] of this very process (0 where schedstat is missing).
+pub fn own_cpu_seconds() -> f64 {
+    schedstat_seconds(std::process::id()).unwrap_or(0.0)
+}
+
 fn schedstat_seconds(pid: u32) -> Option<f64> {
     let mut ns: u64 = 0;
     for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {

@@ -39,8 +39,9 @@ pub fn render(r: &Report) -> String {
             let ratio = ratio.map_or(String::new(), |(k, v)| format!("  {k} {v:.2}"));
             let _ = writeln!(
                 o,
-                "    {name:<26}{:>10} msg/s  lost {}  (slow consumer: client {}, server {}){ratio}",
+                "    {name:<26}{:>10} msg/s  {:>5.2} µs CPU/msg  lost {}  (slow consumer: client {}, server {}){ratio}",
                 n(c.msgs_per_s as u64),
+                c.cpu_us_per_msg,
                 n(c.lost),
                 c.client_slow_consumer_events,
                 c.server_slow_consumers
