@@ -49,9 +49,8 @@ pub fn decode_borrowed<'a, T: Deserialize<'a>>(payload: &'a [u8]) -> Result<T, D
     if payload.len() > MAX_PAYLOAD_BYTES {
         return Err(DecodeError::TooLarge(payload.len()));
     }
-    crate::frame::check(payload, MAX_DEPTH).map_err(|e| {
-        DecodeError::Malformed(rmp_serde::decode::Error::Syntax(e.to_string()))
-    })?;
+    crate::frame::check(payload, MAX_DEPTH)
+        .map_err(|e| DecodeError::Malformed(rmp_serde::decode::Error::Syntax(e.to_string())))?;
     Ok(rmp_serde::from_slice(payload)?)
 }
 

@@ -357,7 +357,7 @@ mod tests {
     fn rows_sort_worst_first_then_by_id_and_maintenance_last() {
         let mut quiet = row("a-quiet", Connectivity::Offline, Health::Critical);
         quiet.maintenance = true;
-        let mut rows = vec![
+        let mut rows = [
             row("c", Connectivity::Online, Health::Healthy),
             quiet,
             row("b", Connectivity::Online, Health::Degraded),

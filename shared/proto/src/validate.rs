@@ -123,10 +123,7 @@ pub fn decode_report(payload: &[u8], subject_site: &str) -> Result<HealthReport,
 }
 
 /// [`decode_report`] without copying: the services' hot path.
-pub fn decode_view<'a>(
-    payload: &'a [u8],
-    subject_site: &str,
-) -> Result<ReportView<'a>, Rejection> {
+pub fn decode_view<'a>(payload: &'a [u8], subject_site: &str) -> Result<ReportView<'a>, Rejection> {
     let view = ReportView::decode(payload)?;
     validate_view(&view, subject_site)?;
     Ok(view)

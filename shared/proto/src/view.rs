@@ -122,7 +122,11 @@ impl<'a> ReportView<'a> {
             sf_buffer: self.sf_buffer,
             resources: self.resources,
             // Duplicate keys never get this far (validation refuses them).
-            custom: self.custom.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            custom: self
+                .custom
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), *v))
+                .collect(),
         }
     }
 }

@@ -68,7 +68,10 @@ fn compact_form_round_trips_and_is_smaller() {
     // A report without resources or custom values survives too.
     let bare = HealthReport::new("s", "i", 1);
     let compact = bare.view().to_compact();
-    assert_eq!(ReportView::from_compact(&compact).unwrap().to_report(), bare);
+    assert_eq!(
+        ReportView::from_compact(&compact).unwrap().to_report(),
+        bare
+    );
 }
 
 #[test]
