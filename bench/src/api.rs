@@ -1,7 +1,10 @@
 //! Sections 6 and 7 on one fleet of `sites` sites held by the real
 //! aggregator (judged by the real assessor): `wrk` against the real
 //! dashboard API's `/api/v1/summary` and `/api/v1/sites?limit=100`, then
-//! timed scrapes of the aggregator's `/metrics` with every per-site series.
+//! timed scrapes of the aggregator's `/metrics` with every per-site series,
+//! and of a second aggregator holding the same fleet with
+//! `--site-series unhealthy`, where 1 site in [`UNHEALTHY_EVERY`] reports a
+//! connection down (degraded).
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +21,8 @@ use crate::{Ctx, promtext};
 const WINDOW: u64 = 40_000;
 const SCRAPES: usize = 3;
 const PATHS: [&str; 2] = ["/api/v1/summary", "/api/v1/sites?limit=100"];
+/// One site in this many is degraded: what `--site-series unhealthy` keeps.
+const UNHEALTHY_EVERY: usize = 100;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiResult {
@@ -39,6 +44,17 @@ pub struct ScrapeResult {
     /// Sample lines of the `healthmon_site_*` families.
     pub site_series: usize,
     pub series_per_site: f64,
+    /// The same fleet on an aggregator with `--site-series unhealthy`.
+    pub unhealthy_only: BoundedScrape,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BoundedScrape {
+    /// Sites not online and healthy (what this mode keeps).
+    pub unhealthy_sites: usize,
+    pub scrape_seconds: f64,
+    pub body_bytes: usize,
+    pub site_series: usize,
 }
 
 pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
@@ -48,6 +64,14 @@ pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
     let publisher = async_nats::connect(nats.url()).await?;
     let http = reqwest::Client::new();
     let aggregator = services::aggregator(ctx, &nats, &query, "api").await?;
+    let bounded = services::aggregator_with(
+        ctx,
+        &nats,
+        &query,
+        "api-unhealthy",
+        &["--site-series", "unhealthy"],
+    )
+    .await?;
     let assessor = services::assessor(ctx, &nats, &query, "api").await?;
     let dashboard = services::dashboard(ctx, &nats, &http, "api").await?;
 
@@ -55,7 +79,7 @@ pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
     let subjects = ctx.subjects.clone();
     let items = (0..sites).map(move |i| {
         let id = site_id("api", i);
-        let payload = maker.encode(&id, 1, false);
+        let payload = maker.encode(&id, 1, i % UNHEALTHY_EVERY == 0);
         (subjects.report(&id).into(), payload.into())
     });
     let patience = ctx.scale.patience();
@@ -118,6 +142,22 @@ pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
         bail!("the aggregator's /metrics has healthmon_site_up for {up} sites, expected {sites}");
     }
     let site_series = promtext::count_series(&body, "healthmon_site_");
+
+    let started = Instant::now();
+    let small = bounded.scrape(&http).await?;
+    let unhealthy_only = BoundedScrape {
+        unhealthy_sites: promtext::count_series(&small, "healthmon_site_up{"),
+        scrape_seconds: round3(started.elapsed().as_secs_f64()),
+        body_bytes: small.len(),
+        site_series: promtext::count_series(&small, "healthmon_site_"),
+    };
+    let expected = sites.div_ceil(UNHEALTHY_EVERY);
+    if unhealthy_only.unhealthy_sites != expected {
+        bail!(
+            "--site-series unhealthy exported {} sites, expected the {expected} degraded ones",
+            unhealthy_only.unhealthy_sites
+        );
+    }
     let scrape = ScrapeResult {
         sites,
         scrape_seconds: round3(times[times.len() / 2]),
@@ -126,6 +166,7 @@ pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
         bytes_per_site: (body.len() as f64 / sites as f64).round(),
         site_series,
         series_per_site: round3(site_series as f64 / sites as f64),
+        unhealthy_only,
     };
     Ok((api, scrape))
 }

@@ -79,8 +79,20 @@ where
 }
 
 pub async fn aggregator(ctx: &Ctx, nats: &Nats, client: &Client, label: &str) -> Result<Svc> {
+    aggregator_with(ctx, nats, client, label, &[]).await
+}
+
+/// [`aggregator`] with extra flags (e.g. `--site-series unhealthy`).
+pub async fn aggregator_with(
+    ctx: &Ctx,
+    nats: &Nats,
+    client: &Client,
+    label: &str,
+    extra: &[&str],
+) -> Result<Svc> {
     let port = free_port()?;
-    let args = common_args(nats, "--metrics-addr", port);
+    let mut args = common_args(nats, "--metrics-addr", port);
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
     let mut proc = spawn(ctx, label, "healthmon-aggregator", &args)?;
     let subject = ctx.subjects.aggregator("summary");
     wait_ready(&mut proc, "aggregator", || async {

@@ -166,6 +166,15 @@ pub fn render(r: &Report) -> String {
             p.series_per_site,
             p.bytes_per_site
         );
+        let b = &p.unhealthy_only;
+        let _ = writeln!(
+            o,
+            "  --site-series unhealthy ({} degraded): scrape {:.3} s, {} KiB, {} per-site series",
+            n(b.unhealthy_sites as u64),
+            b.scrape_seconds,
+            n((b.body_bytes / 1024) as u64),
+            n(b.site_series as u64)
+        );
     });
     let _ = writeln!(out, "targets");
     for t in &r.targets {
