@@ -158,9 +158,21 @@ impl Ingest {
     pub fn status(&self, subject: &str, payload: &[u8]) {
         match intake::status(&self.subjects, subject, payload) {
             Ok(event) => {
-                let (new_site, sites) = {
+                let applied = {
                     let mut table = lock(&self.table);
-                    (table.apply_status(event), table.len())
+                    // A partition hears every site's status events (status subjects
+                    // are not mapped); it applies only its own sites' (held, or mapped
+                    // here by the server: a status may overtake a site's first report)
+                    // so partitions stay disjoint.
+                    let ours = self.subjects.partition().is_none_or(|p| {
+                        p.holds(&event.site_id) || table.get(&event.site_id).is_some()
+                    });
+                    ours.then(|| (table.apply_status(event), table.len()))
+                };
+                let Some((new_site, sites)) = applied else {
+                    metrics::counter!(crate::STATUS_IGNORED, "reason" => "other_partition")
+                        .increment(1);
+                    return;
                 };
                 self.metrics.status_applied.increment(1);
                 if new_site {

@@ -5,7 +5,9 @@
 //! the aggregator's `list` endpoint by site id and handing each page to the
 //! engine, which adopts rows only for sites no live report has claimed yet.
 //! An aggregator that does not answer is logged and the assessor carries on
-//! with what reports tell it.
+//! with what reports tell it. A partition's assessor asks the same
+//! partition's aggregator (`<prefix>.agg.<i>.list`): the sites it holds are
+//! exactly the ones this assessor judges.
 
 use std::time::Duration;
 

@@ -1,5 +1,6 @@
 //! Leader election between assessor replicas: a lease in a JetStream KV
-//! bucket (`healthmon_assessor_leader`, key `leader`).
+//! bucket (`healthmon_assessor_leader`, key `leader`; for partition `i` of
+//! `N`, key `leader-i-of-N`, see [`key`]).
 //!
 //! Every replica tracks every site; only the holder of the lease publishes
 //! status events, so two replicas never announce the same change. Why a KV
@@ -23,6 +24,7 @@ use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
 use healthmon_common::CancellationToken;
 use healthmon_common::log_limit::LogLimiter;
+use healthmon_proto::Partition;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout};
@@ -30,6 +32,7 @@ use tokio::time::{Instant, timeout};
 use crate::stats;
 
 pub const BUCKET: &str = "healthmon_assessor_leader";
+/// The lease key of an unpartitioned fleet.
 pub const KEY: &str = "leader";
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(3);
 pub const MIN_LEASE: Duration = Duration::from_secs(1);
@@ -49,6 +52,18 @@ pub fn instance_id() -> String {
     )
 }
 
+/// The lease key of the replicas serving `partition`: one lease per
+/// partition, so replicas of the same partition elect one publisher among
+/// themselves and different partitions never compete. The count is part of
+/// the key: while a fleet is re-partitioned (N changes), the old and the new
+/// partition `i` judge different sites and must not take each other's lease.
+pub fn key(partition: Option<Partition>) -> String {
+    match partition {
+        Some(p) => format!("{KEY}-{}-of-{}", p.index(), p.count()),
+        None => KEY.to_owned(),
+    }
+}
+
 /// A constant "leader" for a single assessor without election.
 pub fn always() -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(true);
@@ -64,11 +79,12 @@ pub fn spawn(
     client: Client,
     ttl: Duration,
     instance: String,
+    key: String,
     shutdown: CancellationToken,
 ) -> (watch::Receiver<bool>, JoinHandle<()>) {
     let (tx, rx) = watch::channel(false);
     stats::leader(false);
-    let task = tokio::spawn(Lease::new(client, ttl, instance, tx).run(shutdown));
+    let task = tokio::spawn(Lease::new(client, ttl, instance, key, tx).run(shutdown));
     (rx, task)
 }
 
@@ -77,6 +93,8 @@ struct Lease {
     store: Option<kv::Store>,
     ttl: Duration,
     instance: String,
+    /// The lease key ([`key`]).
+    key: String,
     /// The revision of our lease entry while we lead.
     revision: Option<u64>,
     /// When the request that last wrote our lease was sent: the entry
@@ -87,12 +105,19 @@ struct Lease {
 }
 
 impl Lease {
-    fn new(client: Client, ttl: Duration, instance: String, tx: watch::Sender<bool>) -> Self {
+    fn new(
+        client: Client,
+        ttl: Duration,
+        instance: String,
+        key: String,
+        tx: watch::Sender<bool>,
+    ) -> Self {
         Lease {
             js: jetstream::new(client),
             store: None,
             ttl,
             instance,
+            key,
             revision: None,
             written_at: Instant::now(),
             tx,
@@ -105,7 +130,7 @@ impl Lease {
     }
 
     async fn run(mut self, shutdown: CancellationToken) {
-        tracing::info!(instance = %self.instance, lease = ?self.ttl, bucket = BUCKET, "leader election on");
+        tracing::info!(instance = %self.instance, lease = ?self.ttl, bucket = BUCKET, key = %self.key, "leader election on");
         // A follower watches the key so that a released lease is taken at
         // once; an expired one is found by the next periodic try.
         let mut released: Option<kv::Watch> = None;
@@ -115,7 +140,7 @@ impl Lease {
                 && self.revision.is_none()
                 && let Some(store) = &self.store
             {
-                released = timeout(self.tick(), store.watch(KEY))
+                released = timeout(self.tick(), store.watch(&self.key))
                     .await
                     .ok()
                     .and_then(Result::ok);
@@ -147,7 +172,7 @@ impl Lease {
         let value = bytes::Bytes::from(self.instance.clone());
         let sent = Instant::now();
         match self.revision {
-            None => match timeout(self.tick(), store.create(KEY, value)).await {
+            None => match timeout(self.tick(), store.create(&self.key, value)).await {
                 Ok(Ok(revision)) => {
                     self.revision = Some(revision);
                     self.written_at = sent;
@@ -158,7 +183,7 @@ impl Lease {
                 Err(_) => self.unreachable("lease request timed out"),
             },
             Some(revision) => {
-                match timeout(self.tick(), store.update(KEY, value, revision)).await {
+                match timeout(self.tick(), store.update(&self.key, value, revision)).await {
                     Ok(Ok(revision)) => {
                         self.revision = Some(revision);
                         self.written_at = sent;
@@ -225,7 +250,7 @@ impl Lease {
             // Lets a follower take over now rather than after the lease expires.
             let deleted = timeout(
                 self.tick(),
-                store.delete_expect_revision(KEY, Some(revision)),
+                store.delete_expect_revision(&self.key, Some(revision)),
             )
             .await;
             if !matches!(deleted, Ok(Ok(()))) {
@@ -263,5 +288,20 @@ async fn next_entry(watch: &mut Option<kv::Watch>) -> Option<Result<kv::Entry, k
     match watch {
         Some(watch) => watch.next().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_lease_key_per_partition() {
+        assert_eq!(key(None), "leader");
+        let p = |s: &str| Some(s.parse::<Partition>().unwrap());
+        assert_eq!(key(p("0/2")), "leader-0-of-2");
+        assert_eq!(key(p("1/2")), "leader-1-of-2");
+        // Re-partitioning: partition 0 of 3 is another set of sites.
+        assert_ne!(key(p("0/2")), key(p("0/3")));
     }
 }

@@ -18,6 +18,13 @@
 //!
 //! Several replicas may run with `leader_lease` set: all judge every site,
 //! and only the holder of a JetStream KV lease publishes ([`leader`]).
+//!
+//! Started for one partition of a partitioned fleet (subjects built with
+//! `Subjects::partitioned`, the `--partition i/N` flag), it judges only the
+//! reports the NATS server maps to that partition (`<prefix>.report.<i>.*`),
+//! serves `<prefix>.assessor.<i>.statuses`, bootstraps from the same
+//! partition's aggregator, and with election holds the partition's own
+//! lease key; status events keep their unpartitioned subject.
 #![forbid(unsafe_code)]
 
 pub mod bootstrap;
@@ -134,9 +141,18 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         .subscribe(subjects.reports())
         .await
         .map_err(|e| ServiceError::nats("subscribe to reports", e))?;
-    let micro = client
+    let mut builder = client
         .service_builder()
-        .description("healthmon assessor: current connectivity and health of every site")
+        .description("healthmon assessor: current connectivity and health of every site");
+    if let Some(partition) = subjects.partition() {
+        // `nats micro info healthmon-assessor` tells the partitions apart.
+        builder = builder.metadata(
+            [("partition".to_owned(), partition.to_string())]
+                .into_iter()
+                .collect(),
+        );
+    }
+    let micro = builder
         .start(ASSESSOR_SERVICE, env!("CARGO_PKG_VERSION"))
         .await
         .map_err(|e| ServiceError::nats("start micro service", e))?;
@@ -155,7 +171,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
                 .await
                 .map_err(|e| ServiceError::nats("subscribe to status events", e))?;
             let instance = leader::instance_id();
-            let (rx, task) = leader::spawn(client.clone(), lease, instance, shutdown.clone());
+            let key = leader::key(subjects.partition());
+            let (rx, task) = leader::spawn(client.clone(), lease, instance, key, shutdown.clone());
             (rx, Some(observed), Some(task))
         }
         None => (leader::always(), None, None),
@@ -174,6 +191,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     ));
     let tracker = Tracker::new(Instant::now(), config.missed_heartbeats, config.rules);
     let mass = mass_silence::MassSilence::new(config.mass_silence);
+    let partition = subjects.partition().map(|p| p.to_string());
     let engine = Engine::new(conn, subjects, tracker, mass, leader);
     let inputs = Inputs {
         reports,
@@ -188,6 +206,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         mass_silence_fraction = config.mass_silence.fraction,
         mass_silence_min_sites = config.mass_silence.min_sites,
         leader_lease = ?config.leader_lease,
+        partition = partition.as_deref().unwrap_or("none"),
         %metrics_addr,
         "assessor started"
     );

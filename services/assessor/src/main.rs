@@ -10,7 +10,13 @@ use healthmon_assessor::mass_silence::{DEFAULT_FRACTION, DEFAULT_MIN_SITES};
 use healthmon_assessor::{
     Config, MAX_MISSED_HEARTBEATS, MIN_MISSED_HEARTBEATS, MassSilenceRule, Rules,
 };
-use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration};
+use healthmon_common::cli::{
+    LogArgs, NatsArgs, exit_usage, parse_duration, parse_partition, partition_subjects,
+};
+use healthmon_proto::Partition;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Marks sites late/offline when their heartbeats stop, applies health rules,
 /// and publishes status events.
@@ -52,11 +58,20 @@ struct Cli {
     /// about this plus a third of it (a stopped one at once). At least 1s.
     #[arg(long, env = "LEADER_LEASE", default_value = "3s", value_parser = parse_duration)]
     leader_lease: Duration,
+    /// Judge one partition of a partitioned fleet, as i/N (e.g. 0/4): hear
+    /// only the reports the NATS server's subject mapping puts in partition
+    /// i and serve `<prefix>.assessor.<i>.statuses`; with --leader-election,
+    /// replicas of the same partition share one lease (key leader-i-of-N).
+    /// N must match the server's mapping and every other service; 0/1 (or
+    /// unset) is the whole fleet. See docs/SCALING.md.
+    #[arg(long, env = "HEALTHMON_PARTITION", value_name = "I/N", value_parser = parse_partition)]
+    partition: Option<Partition>,
 }
 
 impl Cli {
     fn into_config(self) -> Result<(Config, LogArgs), String> {
-        let nats = self.nats.into_config()?;
+        let mut nats = self.nats.into_config()?;
+        nats.subjects = partition_subjects(&nats.subjects, self.partition);
         if !(MIN_MISSED_HEARTBEATS..=MAX_MISSED_HEARTBEATS).contains(&self.missed_heartbeats) {
             return Err(format!(
                 "invalid value for --missed-heartbeats: must be within {MIN_MISSED_HEARTBEATS}..={MAX_MISSED_HEARTBEATS}, got {}",

@@ -70,15 +70,17 @@ impl ApiError {
         }
     }
 
-    /// An aggregator query failure, as the HTTP client should see it.
+    /// An aggregator query failure, as the HTTP client should see it. The
+    /// message names the subject that failed, and so, in a partitioned
+    /// fleet, the partition (`health.agg.1.list (partition 1/2)`).
     pub fn from_query(err: QueryError) -> Self {
         match err {
-            QueryError::NoResponders(_) => ApiError::UpstreamUnavailable(
-                "the aggregator is not available (no service answers on NATS)".into(),
-            ),
-            QueryError::TimedOut(_) => {
-                ApiError::UpstreamTimeout("the aggregator did not answer in time".into())
-            }
+            QueryError::NoResponders(subject) => ApiError::UpstreamUnavailable(format!(
+                "the aggregator is not available (no service answers on NATS: {subject})"
+            )),
+            QueryError::TimedOut(subject) => ApiError::UpstreamTimeout(format!(
+                "the aggregator did not answer in time ({subject})"
+            )),
             QueryError::Service {
                 code: 404, message, ..
             } => ApiError::NotFound(message),
@@ -199,6 +201,23 @@ mod tests {
             assert_eq!(api.status().as_u16(), status);
             assert_eq!(api.code(), code);
         }
+    }
+
+    #[test]
+    fn a_missing_partition_is_named() {
+        let api = ApiError::from(QueryError::NoResponders(
+            "health.agg.1.list (partition 1/2)".into(),
+        ));
+        assert_eq!(api.status().as_u16(), 503);
+        assert_eq!(
+            api.to_string(),
+            "the aggregator is not available (no service answers on NATS: health.agg.1.list (partition 1/2))"
+        );
+        let api = ApiError::from(QueryError::TimedOut(
+            "health.agg.0.summary (partition 0/3)".into(),
+        ));
+        assert_eq!(api.status().as_u16(), 504);
+        assert!(api.to_string().contains("partition 0/3"), "{api}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `healthmon-dashboard-api`: the HTTP face of healthmon.
 //!
 //! A stateless service: every data request is answered by querying the
-//! aggregator's NATS micro service (`<prefix>.agg.{summary,list,get}`), and
+//! aggregator's NATS micro service (`<prefix>.agg.{summary,list,get}`; with
+//! `--partitions N`, every partition's and merged, see [`upstream`]), and
 //! status events published by the assessor on `<prefix>.status.*` are relayed
 //! live to browsers as Server-Sent Events. Any number of replicas can run side
 //! by side. One listener serves:
@@ -64,6 +65,10 @@ pub struct Config {
     pub aggregator_timeout: Duration,
     /// Who may use the API ([`auth::AuthMode::Disabled`] only for a local demo).
     pub auth: auth::AuthMode,
+    /// How many partitions the fleet is split into (`--partitions`): 1 for
+    /// an unpartitioned deployment (`<prefix>.agg.*`); N asks every
+    /// partition's aggregator (`<prefix>.agg.<i>.*`) and merges.
+    pub partitions: u16,
 }
 
 impl Config {
@@ -75,6 +80,8 @@ impl Config {
                 MAX_AGGREGATOR_TIMEOUT.as_secs()
             ));
         }
+        healthmon_proto::subjects::checked_count(u32::from(self.partitions))
+            .map_err(|e| format!("invalid value for --partitions: {e}"))?;
         Ok(())
     }
 }
@@ -130,6 +137,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
             client.clone(),
             config.nats.subjects.clone(),
             config.aggregator_timeout,
+            config.partitions,
         ),
         link: connection.link,
         events,
@@ -153,7 +161,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
             source,
         })
     });
-    tracing::info!(%http_addr, "dashboard API listening");
+    tracing::info!(%http_addr, partitions = config.partitions, "dashboard API listening");
     Ok(Service {
         http_addr,
         metrics_addr: http_addr,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration};
+use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration, parse_partitions};
 use healthmon_common::telemetry::init_tracing;
 use healthmon_dashboard_api::auth::AuthMode;
 use healthmon_dashboard_api::{Config, run};
@@ -37,6 +37,12 @@ struct Cli {
     /// Serve without authentication, everyone an admin: for a local demo only.
     #[arg(long, env = "INSECURE_NO_AUTH")]
     insecure_no_auth: bool,
+    /// How many partitions the fleet is split into (the N of the NATS
+    /// server's mapping and of every aggregator's --partition i/N). With more
+    /// than 1, every request asks all partitions' aggregators and merges the
+    /// answers; one that does not answer fails the request. 1: unpartitioned.
+    #[arg(long, env = "HEALTHMON_PARTITIONS", default_value = "1", value_parser = parse_partitions)]
+    partitions: u16,
 }
 
 fn config(cli: Cli) -> Result<Config, String> {
@@ -50,6 +56,7 @@ fn config(cli: Cli) -> Result<Config, String> {
             &cli.proxy_role_header,
             cli.insecure_no_auth,
         )?,
+        partitions: cli.partitions,
     };
     config.validate()?;
     Ok(config)

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use healthmon_proto::Subjects;
+use healthmon_proto::subjects::checked_count;
+use healthmon_proto::{Partition, Subjects};
 
 use crate::nats::{NatsAuth, NatsConfig, TlsFiles};
 
@@ -116,6 +117,34 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 30s, 500ms, 2m)"))
 }
 
+/// `--partition i/N` (aggregator, assessor): which part of a partitioned
+/// fleet a service serves. As a clap `value_parser`, a bad value exits 2
+/// naming the flag, whether it came from the command line or the environment.
+pub fn parse_partition(s: &str) -> Result<Partition, String> {
+    s.trim()
+        .parse()
+        .map_err(|e: healthmon_proto::PartitionError| e.to_string())
+}
+
+/// `--partitions N` (dashboard API, CLI): how many partitions to ask.
+pub fn parse_partitions(s: &str) -> Result<u16, String> {
+    let n: u32 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of partitions, got {s:?}"))?;
+    checked_count(n).map_err(|e| e.to_string())
+}
+
+/// The subjects of a service started with `--partition`: one partition of
+/// one is the whole fleet, so `0/1` keeps today's unpartitioned subjects
+/// (as `--partitions 1` does on the dashboard API and the CLI).
+pub fn partition_subjects(subjects: &Subjects, partition: Option<Partition>) -> Subjects {
+    match partition {
+        Some(p) if p.count() > 1 => subjects.partitioned(p),
+        _ => subjects.unpartitioned(),
+    }
+}
+
 /// Reports an invalid flag or config value the way clap does: one line, exit code 2.
 pub fn exit_usage(message: impl std::fmt::Display) -> ! {
     clap::Error::raw(
@@ -175,5 +204,57 @@ mod tests {
                 .unwrap_err()
                 .contains("--nats-connect-timeout")
         );
+    }
+
+    #[derive(Parser)]
+    struct P {
+        #[arg(long, value_parser = parse_partition)]
+        partition: Option<Partition>,
+        #[arg(long, default_value = "1", value_parser = parse_partitions)]
+        partitions: u16,
+    }
+
+    #[test]
+    fn partition_flags_parse_and_bad_values_exit_2_naming_the_flag() {
+        let p = P::try_parse_from(["t", "--partition", "1/3", "--partitions", "3"]).unwrap();
+        assert_eq!(p.partition.map(|p| p.to_string()).as_deref(), Some("1/3"));
+        assert_eq!(p.partitions, 3);
+        assert_eq!(P::try_parse_from(["t"]).unwrap().partitions, 1);
+        for (args, flag, why) in [
+            (
+                ["t", "--partition", "3/3"],
+                "--partition",
+                "below the count",
+            ),
+            (["t", "--partition", "1-3"], "--partition", "i/N"),
+            (["t", "--partition", "0/0"], "--partition", "1..=1024"),
+            (["t", "--partitions", "0"], "--partitions", "1..=1024"),
+            (["t", "--partitions", "1025"], "--partitions", "1..=1024"),
+            (["t", "--partitions", "two"], "--partitions", "number"),
+        ] {
+            let err = P::try_parse_from(args).err().expect("refused");
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            let text = err.to_string();
+            assert!(
+                text.contains(flag) && text.contains(why),
+                "{args:?}: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_partition_of_one_is_the_whole_fleet() {
+        let s = Subjects::default();
+        let one = Partition::new(0, 1).unwrap();
+        assert_eq!(
+            partition_subjects(&s, Some(one)).aggregator("list"),
+            "health.agg.list"
+        );
+        let two = Partition::new(1, 2).unwrap();
+        assert_eq!(
+            partition_subjects(&s, Some(two)).aggregator("list"),
+            "health.agg.1.list"
+        );
+        assert_eq!(partition_subjects(&s, None), s);
     }
 }

@@ -7,6 +7,7 @@
 //! - [`shutdown`]: SIGTERM/Ctrl-C as a `CancellationToken`;
 //! - [`log_limit`]: one log line per period for repeating complaints;
 //! - [`query`]: JSON request/reply against the services' NATS micro endpoints;
+//! - [`partitions`]: the aggregators of a partitioned fleet asked as one (scatter-gather);
 //! - [`clock`]: unix milliseconds on the central clock.
 #![forbid(unsafe_code)]
 
@@ -16,6 +17,7 @@ pub mod error;
 pub mod log_limit;
 pub mod metrics_http;
 pub mod nats;
+pub mod partitions;
 pub mod query;
 pub mod shutdown;
 pub mod telemetry;

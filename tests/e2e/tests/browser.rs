@@ -250,6 +250,7 @@ async fn the_page_reconnects_when_the_dashboard_api_comes_back() {
         http_addr: addr,
         aggregator_timeout: Duration::from_secs(2),
         auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
+        partitions: 1,
     };
     let dashboard = healthmon_test_support::eventually(
         &format!("a new dashboard API bound to {addr}"),

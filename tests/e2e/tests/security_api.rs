@@ -74,6 +74,7 @@ impl Api {
             http_addr: any_port(),
             aggregator_timeout: Duration::from_secs(2),
             auth: AuthMode::Tokens(table),
+            partitions: 1,
         };
         let stop = healthmon_common::CancellationToken::new();
         let service = healthmon_dashboard_api::start(config, stop.clone())

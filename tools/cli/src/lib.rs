@@ -3,12 +3,16 @@
 //! - `healthmon watch [SUBJECT]` prints reports, status events and anything
 //!   else under the prefix decoded, one JSON object per line — what `nats sub`
 //!   cannot show for MessagePack ([`decode`], [`watch`]);
+//! - `healthmon partition ID --partitions N` prints the partition a site is
+//!   mapped to (no NATS needed);
 //! - `healthmon sites`, `site ID` and `summary` ask the aggregator's NATS
 //!   micro service, as the dashboard API does, and print a table
 //!   ([`render`], [`table`]) or, with `--json`, the answer as is ([`query`]).
 //!
 //! It takes the same NATS flags as every healthmon service (`--nats-url`,
-//! credentials, TLS, `--subject-prefix`, and their environment variables).
+//! credentials, TLS, `--subject-prefix`, and their environment variables),
+//! and `--partitions N` for a partitioned fleet (every partition's
+//! aggregator is asked and the answers merged, as the dashboard API does).
 //! Exit codes: 0 done, 1 runtime error (one `error: ...` line on stderr),
 //! 2 usage error.
 #![forbid(unsafe_code)]
@@ -25,7 +29,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use healthmon_common::CancellationToken;
-use healthmon_common::cli::{NatsArgs, parse_duration};
+use healthmon_common::cli::{NatsArgs, parse_duration, parse_partitions};
 use healthmon_common::clock::now_ms;
 use healthmon_common::nats::{self, NatsConfig};
 use healthmon_proto::query::{ListQuery, MAX_LIMIT, SortOrder};
@@ -54,6 +58,11 @@ pub struct Cli {
     /// How long to wait for the aggregator's answer.
     #[arg(long, env = "HEALTHMON_TIMEOUT", default_value = "5s", value_parser = parse_duration, global = true)]
     pub timeout: Duration,
+    /// How many partitions the fleet is split into (as the dashboard API's
+    /// --partitions): `summary`, `sites` and `site` ask every partition's
+    /// aggregator and merge. 1: an unpartitioned deployment.
+    #[arg(long, env = "HEALTHMON_PARTITIONS", default_value = "1", value_parser = parse_partitions, global = true)]
+    pub partitions: u16,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -84,6 +93,13 @@ pub enum Command {
         /// Print the aggregator's JSON answer.
         #[arg(long)]
         json: bool,
+    },
+    /// Print the partition (0..N-1) the NATS server's mapping puts a site in,
+    /// for --partitions N; e.g. for the exact publish permission of a site
+    /// connected straight to a partitioned hub. Needs no NATS connection.
+    Partition {
+        #[arg(value_parser = parse_site_id)]
+        site_id: String,
     },
 }
 
@@ -174,14 +190,25 @@ pub async fn run(
     timeout: Duration,
     shutdown: CancellationToken,
 ) -> Result<(), CliError> {
+    run_partitioned(command, nats_config, timeout, 1, shutdown).await
+}
+
+/// [`run`] against a fleet split into `partitions` (`--partitions`).
+pub async fn run_partitioned(
+    command: Command,
+    nats_config: NatsConfig,
+    timeout: Duration,
+    partitions: u16,
+    shutdown: CancellationToken,
+) -> Result<(), CliError> {
+    if let Command::Partition { site_id } = &command {
+        let index = healthmon_proto::Partition::of_site(site_id, partitions);
+        return print(false, &index, || format!("{index}\n"));
+    }
     let connection = nats::connect(&nats_config, NATS_NAME).await?;
     let client = connection.client;
     let subjects = &nats_config.subjects;
-    let aggregator = query::Aggregator {
-        client: &client,
-        subjects,
-        timeout,
-    };
+    let aggregator = query::Aggregator::new(client.clone(), subjects, partitions, timeout);
     let now = now_ms();
     match command {
         Command::Watch { subject, count } => {
@@ -200,6 +227,7 @@ pub async fn run(
             let detail = aggregator.get(&site_id).await?;
             print(json, &detail, || render::site(&detail, now))
         }
+        Command::Partition { .. } => Ok(()),
     }
 }
 
@@ -306,6 +334,26 @@ mod tests {
         assert_eq!(cli.nats.nats_url, "nats://h:1");
         let cli = parse(&["--subject-prefix", "acme.health", "watch"]).unwrap();
         assert_eq!(cli.nats.subject_prefix, "acme.health");
+    }
+
+    #[test]
+    fn partitions_is_a_global_flag_checked_before_connecting() {
+        assert_eq!(parse(&["summary"]).unwrap().partitions, 1);
+        assert_eq!(
+            parse(&["sites", "--partitions", "4"]).unwrap().partitions,
+            4
+        );
+        assert_eq!(
+            parse(&["--partitions", "2", "site", "a"])
+                .unwrap()
+                .partitions,
+            2
+        );
+        for bad in ["0", "1025", "x"] {
+            let err = parse(&["summary", "--partitions", bad]).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad}: {err}");
+            assert!(err.to_string().contains("--partitions"), "{err}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use healthmon_cli::{Cli, run};
+use healthmon_cli::{Cli, run_partitioned};
 use healthmon_common::cli::exit_usage;
 
 fn main() -> ExitCode {
@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     };
     let outcome = runtime.block_on(async {
         let shutdown = healthmon_common::shutdown::on_signal();
-        run(cli.command, nats, cli.timeout, shutdown).await
+        run_partitioned(cli.command, nats, cli.timeout, cli.partitions, shutdown).await
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -46,6 +46,7 @@ impl Harness {
             http_addr: "127.0.0.1:0".parse().unwrap(),
             aggregator_timeout: Duration::from_millis(300),
             auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
+            partitions: 1,
         };
         let service = start(config, shutdown.clone())
             .await

@@ -246,6 +246,7 @@ async fn start_dashboard(
         http_addr,
         aggregator_timeout: Duration::from_secs(2),
         auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
+        partitions: 1,
     };
     let service = healthmon_dashboard_api::start(config, token.clone())
         .await

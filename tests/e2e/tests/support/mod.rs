@@ -45,6 +45,7 @@ impl Central {
             http_addr: any_port(),
             aggregator_timeout: Duration::from_secs(2),
             auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
+            partitions: 1,
         };
         let service = healthmon_dashboard_api::start(config, token.clone())
             .await

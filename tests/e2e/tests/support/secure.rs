@@ -72,6 +72,41 @@ pub fn enable_tls(conf: &str, dir: &Path) -> String {
     out.replace("/etc/nats/tls/", &dir)
 }
 
+/// Switches on a commented block of a deployment file, `# <name>-on` ...
+/// `# <name>-off` (e.g. `partitions`, `leader-election` in hub.conf), the
+/// way the file tells an operator to: every line in it uncommented.
+pub fn enable_block(conf: &str, name: &str) -> String {
+    let (on, off) = (format!("# {name}-on"), format!("# {name}-off"));
+    let mut inside = false;
+    let mut blocks = 0;
+    let mut out = String::new();
+    for line in conf.lines() {
+        let trimmed = line.trim_start();
+        if trimmed == on {
+            inside = true;
+            blocks += 1;
+            continue;
+        }
+        if trimmed == off {
+            inside = false;
+            continue;
+        }
+        if inside {
+            let indent = &line[..line.len() - trimmed.len()];
+            let code = trimmed
+                .strip_prefix('#')
+                .unwrap_or_else(|| panic!("line {line:?} in a {name}-on block is not commented"));
+            out.push_str(indent);
+            out.push_str(code);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    assert!(blocks > 0, "no `{on}` block in the config");
+    out
+}
+
 /// A `nats-server` with a config file and environment, killed on drop; its
 /// log is kept for the failure message.
 pub struct ConfServer {
@@ -206,6 +241,8 @@ pub struct Hub {
     pub leaf_port: u16,
     pub tls: bool,
     env: Vec<(String, String)>,
+    /// JetStream's store directory, when the leader-election block is on.
+    _store: Option<TempDir>,
 }
 
 /// The password variable of a user, as hub.conf names it.
@@ -220,7 +257,35 @@ impl Hub {
     /// Starts the hub with one site user per `(site_id, login)`; with `pki`,
     /// TLS (mutual, on the client and leafnode ports) is on.
     pub fn start(sites: &[(&str, SiteLogin)], pki: Option<&Pki>) -> Hub {
-        let mut conf = repo_file("nats/hub.conf");
+        Self::start_conf(repo_file("nats/hub.conf"), sites, pki, None)
+    }
+
+    /// The hub with its `partitions` block on for `partitions` partitions
+    /// (the mapping the file documents, with that N) and its
+    /// `leader-election` block on (JetStream, in a temporary store).
+    pub fn start_partitioned(sites: &[(&str, SiteLogin)], partitions: u16) -> Hub {
+        let mut conf = enable_block(&repo_file("nats/hub.conf"), "partitions");
+        conf = replace_once(
+            &conf,
+            "{{partition(2,1)}}",
+            &format!("{{{{partition({partitions},1)}}}}"),
+        );
+        conf = enable_block(&conf, "leader-election");
+        let store = TempDir::new("hub-js").expect("temp dir");
+        conf = replace_once(
+            &conf,
+            "store_dir: \"/data/jetstream\"",
+            &format!("store_dir: \"{}\"", store.path.display()),
+        );
+        Self::start_conf(conf, sites, None, Some(store))
+    }
+
+    fn start_conf(
+        mut conf: String,
+        sites: &[(&str, SiteLogin)],
+        pki: Option<&Pki>,
+        store: Option<TempDir>,
+    ) -> Hub {
         if let Some(pki) = pki {
             conf = enable_tls(&conf, &pki.dir.path);
         }
@@ -283,6 +348,7 @@ impl Hub {
             leaf_port,
             tls: pki.is_some(),
             env,
+            _store: store,
         }
     }
 
@@ -382,6 +448,7 @@ impl SecureCentral {
             http_addr: any,
             aggregator_timeout: Duration::from_secs(2),
             auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
+            partitions: 1,
         };
         let dashboard = healthmon_dashboard_api::start(config, token.clone())
             .await

@@ -1,0 +1,539 @@
+//! Asking the aggregators of a partitioned fleet as if they were one.
+//!
+//! With `N` partitions (docs/SCALING.md) every partition `i` has its own
+//! aggregator micro service on `<prefix>.agg.<i>.*`, holding a disjoint part
+//! of the fleet. [`Aggregators`] scatters each query to every partition
+//! concurrently and gathers the answers into the one a single aggregator
+//! holding the whole fleet would give:
+//! - `summary`: the counts add up;
+//! - `list`: each partition is asked for its first `offset + limit` rows with
+//!   the same filter and order, the rows are merged in the aggregator's own
+//!   order ([`SortOrder::compare`]) and cut to `offset..offset + limit`;
+//!   `total` is the sum;
+//! - `get`, `forget`, `maintenance`: every partition is asked and the one
+//!   that has the site answers (404 only when every partition said 404).
+//!
+//! A partition that does not answer fails the whole request, naming the
+//! partition in the error: a fleet silently missing a partition's sites
+//! would look healthier than it is. With one partition (the default) the
+//! requests are exactly those of an unpartitioned deployment
+//! (`<prefix>.agg.<endpoint>`), and pages are passed through untouched.
+//!
+//! The dashboard API and the `healthmon` CLI both use this, so the merge is
+//! written once; the pure parts ([`sum_summaries`], [`merge_pages`],
+//! [`pick_holder`]) are unit-tested without NATS.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_nats::Client;
+use bytes::Bytes;
+use futures::future::join_all;
+use healthmon_proto::query::{
+    Forgotten, GetQuery, ListQuery, MAX_LIMIT, MaintenanceQuery, SiteDetail, SitePage, SiteSummary,
+    Summary,
+};
+use healthmon_proto::{Partition, Subjects};
+
+use crate::query::{QueryError, request, request_json};
+
+/// Pause before the second try of a read after `NoResponders`: time for a
+/// replica's subscription (or this connection) to come back.
+pub const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+/// One partition's aggregator: its subjects and, when partitioned, which one.
+#[derive(Debug, Clone)]
+struct Part {
+    partition: Option<Partition>,
+    subjects: Subjects,
+}
+
+/// The aggregators of every partition (or the one of an unpartitioned fleet).
+#[derive(Debug, Clone)]
+pub struct Aggregators {
+    client: Client,
+    parts: Vec<Part>,
+    timeout: Duration,
+    retry_reads: bool,
+}
+
+impl Aggregators {
+    /// The aggregators of a fleet split into `partitions` (1 = unpartitioned,
+    /// today's subjects). Each request waits `timeout` per partition and
+    /// try. With `retry_reads`, a read (`summary`, `list`, `get`) that no
+    /// replica answered is tried once more (see [`retry_once`]).
+    pub fn new(
+        client: Client,
+        subjects: &Subjects,
+        partitions: u16,
+        timeout: Duration,
+        retry_reads: bool,
+    ) -> Self {
+        let base = subjects.unpartitioned();
+        let parts = match Partition::all(u32::from(partitions)) {
+            Ok(all) if all.len() > 1 => all
+                .into_iter()
+                .map(|p| Part {
+                    partition: Some(p),
+                    subjects: base.partitioned(p),
+                })
+                .collect(),
+            // One partition, or a count the flags would have refused.
+            _ => vec![Part {
+                partition: None,
+                subjects: base,
+            }],
+        };
+        Aggregators {
+            client,
+            parts,
+            timeout,
+            retry_reads,
+        }
+    }
+
+    /// How many partitions are asked.
+    pub fn partitions(&self) -> usize {
+        self.parts.len()
+    }
+
+    pub async fn summary(&self) -> Result<Summary, QueryError> {
+        let answers = self
+            .scatter(true, |part| async move {
+                // The contract's summary request is an empty payload.
+                let subject = part.subjects.aggregator("summary");
+                request::<Summary>(&self.client, &subject, Bytes::new(), self.timeout).await
+            })
+            .await;
+        Ok(sum_summaries(&all_or_first_error(answers)?))
+    }
+
+    pub async fn list(&self, query: &ListQuery) -> Result<SitePage, QueryError> {
+        if let [part] = self.parts.as_slice() {
+            let subject = part.subjects.aggregator("list");
+            return self
+                .read(true, || {
+                    request_json(&self.client, &subject, query, self.timeout)
+                })
+                .await;
+        }
+        let want = query.offset.saturating_add(query.effective_limit());
+        let answers = join_all(self.parts.iter().map(|part| async move {
+            self.first_rows(part, query, want)
+                .await
+                .map_err(|e| tag(e, part.partition))
+        }))
+        .await;
+        Ok(merge_pages(query, all_or_first_error(answers)?))
+    }
+
+    pub async fn get(&self, site_id: &str) -> Result<SiteDetail, QueryError> {
+        let query = GetQuery {
+            site_id: site_id.to_owned(),
+        };
+        let query = &query;
+        let answers = self
+            .scatter(true, |part| async move {
+                let subject = part.subjects.aggregator("get");
+                request_json(&self.client, &subject, query, self.timeout).await
+            })
+            .await;
+        pick_holder(answers)
+    }
+
+    /// Admin: forget a site (404 if no partition knows it). Not retried.
+    pub async fn forget(&self, site_id: &str) -> Result<Forgotten, QueryError> {
+        let query = GetQuery {
+            site_id: site_id.to_owned(),
+        };
+        let query = &query;
+        let answers = self
+            .scatter(false, |part| async move {
+                let subject = part.subjects.aggregator("forget");
+                request_json(&self.client, &subject, query, self.timeout).await
+            })
+            .await;
+        pick_holder(answers)
+    }
+
+    /// Admin: set or clear a site's maintenance flag (404 if no partition
+    /// knows it). Not retried.
+    pub async fn maintenance(&self, site_id: &str, on: bool) -> Result<SiteDetail, QueryError> {
+        let query = MaintenanceQuery {
+            site_id: site_id.to_owned(),
+            maintenance: on,
+        };
+        let query = &query;
+        let answers = self
+            .scatter(false, |part| async move {
+                let subject = part.subjects.aggregator("maintenance");
+                request_json(&self.client, &subject, query, self.timeout).await
+            })
+            .await;
+        pick_holder(answers)
+    }
+
+    /// Sends one request per partition, all at once; answers in partition
+    /// order, errors naming their partition.
+    async fn scatter<'a, T, F, Fut>(&'a self, is_read: bool, ask: F) -> Vec<Result<T, QueryError>>
+    where
+        F: Fn(&'a Part) -> Fut,
+        Fut: Future<Output = Result<T, QueryError>>,
+    {
+        let ask = &ask;
+        join_all(self.parts.iter().map(|part| async move {
+            self.read(is_read, || ask(part))
+                .await
+                .map_err(|e| tag(e, part.partition))
+        }))
+        .await
+    }
+
+    async fn read<T, F, Fut>(&self, is_read: bool, attempt: F) -> Result<T, QueryError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, QueryError>>,
+    {
+        if is_read && self.retry_reads {
+            retry_once(attempt).await
+        } else {
+            let mut attempt = attempt;
+            attempt().await
+        }
+    }
+
+    /// The first `want` rows of one partition in the query's order, and its
+    /// total; in pages of at most [`MAX_LIMIT`] rows (the aggregator's cap).
+    async fn first_rows(
+        &self,
+        part: &Part,
+        query: &ListQuery,
+        want: usize,
+    ) -> Result<PartPage, QueryError> {
+        let subject = part.subjects.aggregator("list");
+        let mut rows: Vec<SiteSummary> = Vec::new();
+        loop {
+            let page_query = ListQuery {
+                offset: rows.len(),
+                limit: (want - rows.len()).min(MAX_LIMIT),
+                ..query.clone()
+            };
+            let page: SitePage = self
+                .read(true, || {
+                    request_json(&self.client, &subject, &page_query, self.timeout)
+                })
+                .await?;
+            let got = page.sites.len();
+            rows.extend(page.sites);
+            // `total` bounds the paging even if the fleet changes meanwhile.
+            if got == 0 || rows.len() >= want || rows.len() >= page.total {
+                return Ok(PartPage {
+                    total: page.total,
+                    rows,
+                });
+            }
+        }
+    }
+}
+
+/// What one partition contributed to a merged page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartPage {
+    /// The partition's matches (before offset/limit).
+    pub total: usize,
+    /// Its first rows, in the query's order.
+    pub rows: Vec<SiteSummary>,
+}
+
+/// The fleet's summary: every partition's counts added up.
+pub fn sum_summaries(parts: &[Summary]) -> Summary {
+    parts.iter().fold(Summary::default(), |mut sum, part| {
+        sum.total += part.total;
+        sum.online += part.online;
+        sum.late += part.late;
+        sum.offline += part.offline;
+        sum.unknown += part.unknown;
+        sum.healthy += part.healthy;
+        sum.degraded += part.degraded;
+        sum.critical += part.critical;
+        sum.maintenance += part.maintenance;
+        sum
+    })
+}
+
+/// One page of the whole fleet from each partition's first
+/// `offset + limit` rows: merged in the aggregator's order, then cut.
+pub fn merge_pages(query: &ListQuery, parts: Vec<PartPage>) -> SitePage {
+    let limit = query.effective_limit();
+    let total = parts.iter().map(|p| p.total).sum();
+    let mut rows: Vec<SiteSummary> = parts.into_iter().flat_map(|p| p.rows).collect();
+    // Each part is sorted already; a stable sort of the concatenation is
+    // simple and, at the sizes a page reaches, as fast as a k-way merge.
+    rows.sort_by(|a, b| query.sort.compare(a, b));
+    let sites = rows.into_iter().skip(query.offset).take(limit).collect();
+    SitePage {
+        total,
+        offset: query.offset,
+        limit,
+        sites,
+    }
+}
+
+/// The answer of the partition that holds the site: the first success;
+/// otherwise a 404 when every partition said 404; otherwise the first
+/// other failure (a partition that did not answer may hold the site, so
+/// the answer is not a 404).
+pub fn pick_holder<T>(answers: Vec<Result<T, QueryError>>) -> Result<T, QueryError> {
+    let mut not_found = None;
+    let mut failed = None;
+    for answer in answers {
+        match answer {
+            Ok(found) => return Ok(found),
+            Err(e @ QueryError::Service { code: 404, .. }) => {
+                not_found.get_or_insert(e);
+            }
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        }
+    }
+    match (failed, not_found) {
+        (Some(e), _) | (None, Some(e)) => Err(e),
+        // No partitions at all: cannot happen (there is always one).
+        (None, None) => Err(QueryError::NoResponders("no partition".into())),
+    }
+}
+
+/// Every answer, or the first failure in partition order.
+fn all_or_first_error<T>(answers: Vec<Result<T, QueryError>>) -> Result<Vec<T>, QueryError> {
+    answers.into_iter().collect()
+}
+
+/// Names the partition in an error's subject, e.g.
+/// `health.agg.1.list (partition 1/2)`, so the HTTP error or CLI line says
+/// which part of the fleet is missing.
+fn tag(error: QueryError, partition: Option<Partition>) -> QueryError {
+    let Some(p) = partition else {
+        return error;
+    };
+    let named = |subject: String| format!("{subject} (partition {p})");
+    match error {
+        QueryError::NoResponders(subject) => QueryError::NoResponders(named(subject)),
+        QueryError::TimedOut(subject) => QueryError::TimedOut(named(subject)),
+        QueryError::Service {
+            subject,
+            code,
+            message,
+        } => QueryError::Service {
+            subject: named(subject),
+            code,
+            message,
+        },
+        QueryError::Decode { subject, reason } => QueryError::Decode {
+            subject: named(subject),
+            reason,
+        },
+        QueryError::Request { subject, reason } => QueryError::Request {
+            subject: named(subject),
+            reason,
+        },
+    }
+}
+
+/// Tries once more when no replica answered: with several aggregator
+/// replicas in one queue group, a request in flight to a replica that just
+/// died (or a moment with none reachable while this connection moves to
+/// another server) is lost, and the next try reaches a live one. After
+/// `NoResponders` it waits [`RETRY_PAUSE`] first. Worst case is twice the
+/// timeout. Only for reads: an admin action is not repeated.
+pub async fn retry_once<T, F, Fut>(mut attempt: F) -> Result<T, QueryError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, QueryError>>,
+{
+    match attempt().await {
+        Err(QueryError::NoResponders(_)) => {
+            tokio::time::sleep(RETRY_PAUSE).await;
+            attempt().await
+        }
+        Err(QueryError::TimedOut(_)) => attempt().await,
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use healthmon_proto::query::SortOrder;
+    use healthmon_proto::{Connectivity, Health};
+    use proptest::prelude::*;
+
+    fn row(site_id: &str, connectivity: Connectivity, health: Health) -> SiteSummary {
+        SiteSummary {
+            site_id: site_id.into(),
+            connectivity,
+            health,
+            reasons: vec![],
+            last_report_ms: None,
+            status_since_ms: None,
+            interval_ms: None,
+            active_node: None,
+            connections_up: 0,
+            connections_total: 0,
+            script_errors_per_min: 0.0,
+            alarm_errors_per_min: 0.0,
+            sf_buffer_total: 0,
+            lost_reports: 0,
+            maintenance: false,
+        }
+    }
+
+    /// What one aggregator holding `rows` answers: filter, sort, cut.
+    fn one_aggregator(rows: &[SiteSummary], query: &ListQuery) -> SitePage {
+        let mut matching: Vec<SiteSummary> = rows
+            .iter()
+            .filter(|r| query.matches(&r.site_id, r.connectivity, r.health))
+            .cloned()
+            .collect();
+        matching.sort_by(|a, b| query.sort.compare(a, b));
+        let total = matching.len();
+        let sites = matching
+            .into_iter()
+            .skip(query.offset)
+            .take(query.effective_limit())
+            .collect();
+        SitePage {
+            total,
+            offset: query.offset,
+            limit: query.effective_limit(),
+            sites,
+        }
+    }
+
+    const CONNECTIVITY: [Connectivity; 4] = [
+        Connectivity::Online,
+        Connectivity::Late,
+        Connectivity::Offline,
+        Connectivity::Unknown,
+    ];
+    const HEALTH: [Health; 4] = [
+        Health::Healthy,
+        Health::Degraded,
+        Health::Critical,
+        Health::Unknown,
+    ];
+
+    proptest! {
+        /// A merged page of N partitions is exactly the page one aggregator
+        /// holding the whole fleet would give, for any split, filter, order
+        /// and window.
+        #[test]
+        fn merged_pages_equal_one_aggregators_page(
+            sites in proptest::collection::vec((0usize..4, 0usize..4, any::<bool>()), 0..60),
+            partitions in 1u16..5,
+            offset in 0usize..70,
+            limit in 0usize..30,
+            by_id in any::<bool>(),
+            only_offline in any::<bool>(),
+        ) {
+            let fleet: Vec<SiteSummary> = sites
+                .iter()
+                .enumerate()
+                .map(|(i, (c, h, maintenance))| {
+                    let mut r = row(&format!("site-{i:03}"), CONNECTIVITY[*c], HEALTH[*h]);
+                    r.maintenance = *maintenance;
+                    r
+                })
+                .collect();
+            let query = ListQuery {
+                connectivity: if only_offline { vec![Connectivity::Offline] } else { vec![] },
+                sort: if by_id { SortOrder::SiteId } else { SortOrder::Severity },
+                offset,
+                limit,
+                ..ListQuery::default()
+            };
+            let want = offset + query.effective_limit();
+            let parts: Vec<PartPage> = (0..partitions)
+                .map(|p| {
+                    let mine: Vec<SiteSummary> = fleet
+                        .iter()
+                        .filter(|r| Partition::of_site(&r.site_id, partitions) == p)
+                        .cloned()
+                        .collect();
+                    let page = one_aggregator(&mine, &ListQuery { offset: 0, limit: want, ..query.clone() });
+                    PartPage { total: page.total, rows: page.sites }
+                })
+                .collect();
+            prop_assert_eq!(merge_pages(&query, parts), one_aggregator(&fleet, &query));
+        }
+    }
+
+    #[test]
+    fn summaries_add_up() {
+        let mut a = Summary::default();
+        a.count(Connectivity::Online, Health::Healthy);
+        a.count_maintenance();
+        let mut b = Summary::default();
+        b.count(Connectivity::Offline, Health::Critical);
+        b.count(Connectivity::Late, Health::Degraded);
+        let sum = sum_summaries(&[a, b]);
+        assert_eq!((sum.total, sum.maintenance), (4, 1));
+        assert_eq!((sum.online, sum.offline, sum.late), (1, 1, 1));
+        assert_eq!((sum.healthy, sum.critical, sum.degraded), (1, 1, 1));
+        assert_eq!(sum_summaries(&[]), Summary::default());
+    }
+
+    fn not_found(subject: &str) -> QueryError {
+        QueryError::Service {
+            subject: subject.into(),
+            code: 404,
+            message: "unknown site".into(),
+        }
+    }
+
+    #[test]
+    fn the_partition_holding_the_site_answers() {
+        let found = pick_holder(vec![Err(not_found("p0")), Ok(7), Err(not_found("p2"))]);
+        assert_eq!(found.unwrap(), 7);
+        // A site found wins over a partition that did not answer: partitions
+        // are disjoint, so no other answer could change it.
+        let found = pick_holder(vec![Err(QueryError::TimedOut("p0".into())), Ok(7)]);
+        assert_eq!(found.unwrap(), 7);
+        let missing = pick_holder::<u8>(vec![Err(not_found("p0")), Err(not_found("p1"))]);
+        assert!(matches!(
+            missing,
+            Err(QueryError::Service { code: 404, .. })
+        ));
+        // Not a 404 while a partition that may hold it did not answer.
+        let unsure = pick_holder::<u8>(vec![
+            Err(not_found("p0")),
+            Err(QueryError::NoResponders("p1".into())),
+        ]);
+        assert!(matches!(unsure, Err(QueryError::NoResponders(s)) if s == "p1"));
+    }
+
+    #[test]
+    fn errors_name_their_partition() {
+        let p = Partition::new(1, 2).unwrap();
+        let e = tag(
+            QueryError::NoResponders("health.agg.1.list".into()),
+            Some(p),
+        );
+        assert_eq!(
+            e.to_string(),
+            "no service answers on health.agg.1.list (partition 1/2)"
+        );
+        let e = tag(QueryError::TimedOut("health.agg.summary".into()), None);
+        assert_eq!(e.to_string(), "health.agg.summary did not answer in time");
+    }
+
+    #[test]
+    fn any_failing_partition_fails_the_whole() {
+        let all: Result<Vec<u8>, _> = all_or_first_error(vec![
+            Ok(1),
+            Err(QueryError::TimedOut("a".into())),
+            Err(QueryError::NoResponders("b".into())),
+        ]);
+        assert!(matches!(all, Err(QueryError::TimedOut(s)) if s == "a"));
+    }
+}
