@@ -125,6 +125,7 @@ pub fn command(url: &str, args: &[&str]) -> Command {
         "NATS_TLS_KEY",
         "NATS_CONNECT_TIMEOUT",
         "HEALTHMON_TIMEOUT",
+        "HEALTHMON_PARTITIONS",
     ] {
         cmd.env_remove(var);
     }
