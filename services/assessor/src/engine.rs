@@ -1,8 +1,13 @@
 //! The assessor's I/O loop: one task owning the [`Tracker`] and the single
-//! deadline queue, selecting over reports, expired deadlines, NATS link
-//! changes, `statuses` queries, bootstrap pages and shutdown. Owning all
-//! state in one task keeps the state machine lock-free and its order of
-//! events simple: whatever the loop handles first happened first.
+//! timing wheel ([`Timers`]), selecting over batches of reports, expired
+//! deadlines, NATS link changes, `statuses` queries, bootstrap pages and
+//! shutdown. Owning all state in one task keeps the state machine lock-free
+//! and its order of events simple: whatever the loop handles first happened
+//! first.
+//!
+//! Reports reach the loop already decoded, validated and assessed, in
+//! batches, from the [`intake`] task: the loop only applies them to the
+//! tracker (see `intake.rs` for why and for backpressure).
 //!
 //! Blind rule: while the NATS link is down the assessor cannot tell a silent
 //! site from its own outage, so expired deadlines are dropped unjudged; when
@@ -24,7 +29,6 @@ use futures::StreamExt;
 use healthmon_common::nats::{Connection, LinkState};
 use healthmon_common::{CancellationToken, ServiceError, clock::now_ms};
 use healthmon_proto::query::SiteSummary;
-use healthmon_proto::validate::decode_report;
 use healthmon_proto::{Connectivity, StatusEvent, Subjects};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -36,6 +40,14 @@ use crate::timers::Timers;
 use crate::tracker::{Outcome, SiteIdx, Tracker};
 use crate::{events, stats, statuses};
 use healthmon_common::log_limit::LogLimiter;
+
+mod intake;
+
+use intake::Parsed;
+
+/// Most expired deadlines handled in one pass of the loop (a busy tick of the
+/// wheel can hold thousands); the rest are taken on the next passes.
+const EXPIRED_PER_PASS: usize = 1024;
 
 /// Everything the loop reads from, set up by `start` before the loop runs.
 pub struct Inputs {
@@ -65,6 +77,9 @@ pub struct Engine {
     leader: watch::Receiver<bool>,
     /// With leader election only (else it would cost memory per site).
     followed: Option<Followed>,
+    /// The site gauges are behind: updated once per pass of the loop, since
+    /// a gauge update is a registry lookup and a batch may change thousands.
+    counts_changed: bool,
 }
 
 impl Engine {
@@ -90,29 +105,51 @@ impl Engine {
             publish_log: LogLimiter::default(),
             leader,
             followed: None,
+            counts_changed: false,
         }
     }
 
     pub async fn run(
         mut self,
-        mut inputs: Inputs,
+        inputs: Inputs,
         shutdown: CancellationToken,
     ) -> Result<(), ServiceError> {
         let (mut link_open, mut statuses_open, mut bootstrap_open) = (true, true, true);
         let mut leader_open = true;
-        let mut observed = inputs.observed.take();
+        let Inputs {
+            reports,
+            mut statuses,
+            mut bootstrap,
+            micro,
+            mut observed,
+            lease,
+        } = inputs;
         if observed.is_some() {
             self.followed = Some(Followed::default());
         }
+        let assessor = intake::Assessor {
+            subjects: self.subjects.clone(),
+            rules: self.tracker.rules().clone(),
+        };
+        let (mut batches, intake) = intake::spawn(reports, assessor, shutdown.clone());
         loop {
             let (holding, hold_until) = (self.mass.holding(), self.hold_until());
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                msg = inputs.reports.next() => match msg {
-                    Some(msg) => self.on_report(msg).await,
+                batch = batches.recv() => match batch {
+                    Some(batch) => self.on_reports(batch).await,
+                    // The intake also ends at shutdown.
+                    None if shutdown.is_cancelled() => break,
                     None => return Err(ServiceError::nats("receive reports", "subscription closed")),
                 },
-                site = self.timers.expired() => self.on_deadline(site).await,
+                site = self.timers.expired() => {
+                    self.on_deadline(site).await;
+                    for _ in 1..EXPIRED_PER_PASS {
+                        let Some(site) = self.timers.try_expired() else { break };
+                        self.on_deadline(site).await;
+                    }
+                    self.update_counts();
+                }
                 () = tokio::time::sleep_until(hold_until), if holding => {
                     if let Some(change) = self.mass.expire(Instant::now()) {
                         self.on_mass_change(change).await;
@@ -122,7 +159,7 @@ impl Engine {
                     Ok(()) => self.on_link_change(),
                     Err(_) => link_open = false,
                 },
-                request = inputs.statuses.next(), if statuses_open => match request {
+                request = statuses.next(), if statuses_open => match request {
                     Some(request) => {
                         let answer = statuses::answer(&mut self.tracker, &request.message.payload, now_ms());
                         statuses::respond(request, answer);
@@ -137,36 +174,57 @@ impl Engine {
                     Some(msg) => self.on_observed(&msg),
                     None => observed = None,
                 },
-                rows = inputs.bootstrap.recv(), if bootstrap_open => match rows {
+                rows = bootstrap.recv(), if bootstrap_open => match rows {
                     Some(rows) => self.adopt(&rows),
                     None => bootstrap_open = false,
                 },
             }
         }
         tracing::info!(sites = self.tracker.len(), "assessor stopping");
-        if let Some(lease) = inputs.lease.take() {
+        if let Some(lease) = lease {
             let _ = lease.await;
         }
-        drop(inputs);
+        // The intake ends on the same shutdown; awaited so that the report
+        // subscription is gone before the connection drains.
+        drop(batches);
+        let _ = intake.await;
+        drop((statuses, bootstrap, micro, observed));
         healthmon_common::nats::drain(&self.client).await;
         Ok(())
     }
 
-    async fn on_report(&mut self, msg: Message) {
-        let site = self.subjects.site_of("report", &msg.subject).unwrap_or("");
-        let result = decode_report(&msg.payload, site)
-            .and_then(|report| self.tracker.on_report(&report, Instant::now(), now_ms()));
-        match result {
-            Ok(outcome) => {
-                stats::accepted();
-                self.apply(outcome).await;
-            }
-            Err(rejection) => {
-                stats::rejected(&rejection);
-                if let Some(suppressed) = self.reject_log.allow() {
-                    tracing::warn!(subject = %msg.subject, reason = rejection.reason(), error = %rejection, suppressed, "report rejected");
+    /// One batch from the intake: all received "now" (they were waiting
+    /// together in the subscription buffer).
+    async fn on_reports(&mut self, batch: Vec<Parsed>) {
+        let (now, now_ms) = (Instant::now(), now_ms());
+        let mut accepted = 0;
+        for Parsed {
+            subject,
+            site_at,
+            result,
+        } in batch
+        {
+            let site = &subject[site_at..];
+            match result.and_then(|report| self.tracker.on_report(site, report, now, now_ms)) {
+                Ok(outcome) => {
+                    accepted += 1;
+                    self.apply(outcome).await;
+                }
+                Err(rejection) => {
+                    stats::rejected(&rejection);
+                    if let Some(suppressed) = self.reject_log.allow() {
+                        tracing::warn!(subject = %subject, reason = rejection.reason(), error = %rejection, suppressed, "report rejected");
+                    }
                 }
             }
+        }
+        stats::accepted(accepted);
+        self.update_counts();
+    }
+
+    fn update_counts(&mut self) {
+        if std::mem::take(&mut self.counts_changed) {
+            stats::sites(self.tracker.counts());
         }
     }
 
@@ -259,7 +317,7 @@ impl Engine {
         }
         if let Some(event) = outcome.event {
             self.announce(&event).await;
-            stats::sites(self.tracker.counts());
+            self.counts_changed = true;
             if event.connectivity != event.previous_connectivity {
                 let (online, late) = self.watched();
                 if let Some(change) = self.mass.observe(online, late, Instant::now()) {

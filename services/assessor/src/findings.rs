@@ -4,8 +4,17 @@
 //! `key` (so the assessor can tell "the same problems as before" from "a new
 //! problem") and a human-readable `reason` carrying the value and the
 //! threshold. A site's health is the worst finding, healthy when none fire.
+//!
+//! It reads a [`ReportView`], borrowed from the received payload: the
+//! assessor never needs an owned report. [`Assessed`] is all that the
+//! tracker needs of one report, so that decoding, validation and the rules
+//! run off the engine loop and only this small value crosses to it (a
+//! healthy report's findings allocate nothing).
 
-use healthmon_proto::{Health, HealthReport, NodeRole};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use healthmon_proto::view::ReportView;
+use healthmon_proto::{Health, NodeRole};
 
 use crate::rules::{ResourceRules, Rules, fmt_num};
 
@@ -18,8 +27,42 @@ pub struct Finding {
     pub severity: Health,
 }
 
+/// What the tracker needs of one validated report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessed {
+    /// Hash of the collector instance, to tell a restart from a replay.
+    pub instance: u64,
+    pub seq: u64,
+    /// Validation caps intervals at one day, far below `u32::MAX` ms.
+    pub interval_ms: u32,
+    pub findings: Vec<Finding>,
+    /// The worst of `findings`.
+    pub health: Health,
+}
+
+impl Assessed {
+    pub fn new(rules: &Rules, report: &ReportView<'_>) -> Self {
+        let findings = evaluate(rules, report);
+        Assessed {
+            instance: hash_instance(report.instance),
+            seq: report.seq,
+            interval_ms: u32::try_from(report.interval_ms).unwrap_or(u32::MAX),
+            health: health_of(findings.iter().map(|f| &f.severity)),
+            findings,
+        }
+    }
+}
+
+/// SipHash with fixed keys: the same instance hashes the same in every
+/// process, and a restart colliding with the previous instance is a 2^-64 event.
+fn hash_instance(instance: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    instance.hash(&mut h);
+    h.finish()
+}
+
 /// Every finding for `report`, critical ones first, otherwise in report order.
-pub fn evaluate(rules: &Rules, report: &HealthReport) -> Vec<Finding> {
+pub fn evaluate(rules: &Rules, report: &ReportView<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for c in report.connections.iter().filter(|c| !c.connected) {
         out.push(Finding {
@@ -30,18 +73,23 @@ pub fn evaluate(rules: &Rules, report: &HealthReport) -> Vec<Finding> {
     }
     // An empty node list means the site does not report cluster roles.
     if !report.nodes.is_empty() {
-        let active: Vec<&str> = report
-            .nodes
-            .iter()
-            .filter(|n| n.role == NodeRole::Active)
-            .map(|n| n.name.as_str())
-            .collect();
-        match active.len() {
+        // Counted first: the usual single active node allocates nothing.
+        let active = || {
+            report
+                .nodes
+                .iter()
+                .filter(|n| n.role == NodeRole::Active)
+                .map(|n| n.name)
+        };
+        match active().count() {
             0 => out.push(critical("nodes:none", "no active node".to_owned())),
             1 => {}
             n => out.push(critical(
                 "nodes:multiple",
-                format!("{n} active nodes: {}", active.join(", ")),
+                format!(
+                    "{n} active nodes: {}",
+                    active().collect::<Vec<_>>().join(", ")
+                ),
             )),
         }
     }

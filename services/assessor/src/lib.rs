@@ -13,8 +13,9 @@
 //! `<prefix>.centre.status` ([`centre`]).
 //!
 //! Pure logic lives in [`rules`], [`findings`], [`timeouts`], [`mass_silence`]
-//! and [`tracker`]; [`engine`] is the single I/O loop around them, with one
-//! `DelayQueue` ([`timers`]) for all sites' deadlines.
+//! and [`tracker`]; [`engine`] is the single I/O loop around them, fed
+//! decoded and assessed reports in batches by its intake task, with one
+//! timing wheel ([`timers`]) for all sites' deadlines.
 //!
 //! Several replicas may run with `leader_lease` set: all judge every site,
 //! and only the holder of a JetStream KV lease publishes ([`leader`]).

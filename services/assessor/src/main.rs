@@ -15,6 +15,11 @@ use healthmon_common::cli::{
 };
 use healthmon_proto::Partition;
 
+/// mimalloc (without transparent huge pages) instead of glibc's malloc: the
+/// NATS client's read buffers are large and short-lived, and glibc kept them
+/// resident after use: 134-176 resident bytes per site at 1,000,000 sites in
+/// the memory benchmark against 98-101 with mimalloc, which also took ~5 %
+/// less CPU per report at ingest.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

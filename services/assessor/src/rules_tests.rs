@@ -31,12 +31,16 @@ fn keys(findings: &[Finding]) -> Vec<&str> {
 }
 
 fn health(r: &HealthReport) -> Health {
-    health_of(evaluate(&Rules::default(), r).iter().map(|f| &f.severity))
+    health_of(
+        evaluate(&Rules::default(), &r.view())
+            .iter()
+            .map(|f| &f.severity),
+    )
 }
 
 #[test]
 fn a_normal_report_is_healthy() {
-    assert!(evaluate(&Rules::default(), &report()).is_empty());
+    assert!(evaluate(&Rules::default(), &report().view()).is_empty());
     assert_eq!(health(&report()), Health::Healthy);
 }
 
@@ -44,7 +48,7 @@ fn a_normal_report_is_healthy() {
 fn disconnected_connection_degrades() {
     let mut r = report();
     r.connections[1].connected = false;
-    let f = evaluate(&Rules::default(), &r);
+    let f = evaluate(&Rules::default(), &r.view());
     assert_eq!(keys(&f), ["connection:plc-2"]);
     assert_eq!(f[0].reason, "connection plc-2 disconnected");
     assert_eq!(f[0].severity, Health::Degraded);
@@ -54,38 +58,38 @@ fn disconnected_connection_degrades() {
 fn node_roles() {
     let mut r = report();
     r.nodes[0].role = NodeRole::Standby;
-    let f = evaluate(&Rules::default(), &r);
+    let f = evaluate(&Rules::default(), &r.view());
     assert_eq!(keys(&f), ["nodes:none"]);
     assert_eq!(f[0].reason, "no active node");
     assert_eq!(health(&r), Health::Critical);
 
     r.nodes = vec![node("a", NodeRole::Active), node("b", NodeRole::Active)];
-    let f = evaluate(&Rules::default(), &r);
+    let f = evaluate(&Rules::default(), &r.view());
     assert_eq!(keys(&f), ["nodes:multiple"]);
     assert_eq!(f[0].reason, "2 active nodes: a, b");
 
     // No node list: the site does not report roles, so nothing to judge.
     r.nodes.clear();
-    assert!(evaluate(&Rules::default(), &r).is_empty());
+    assert!(evaluate(&Rules::default(), &r.view()).is_empty());
 }
 
 #[test]
 fn error_rates_over_thresholds() {
     let mut r = report();
     r.script_errors.per_min = 12.0;
-    let f = evaluate(&Rules::default(), &r);
+    let f = evaluate(&Rules::default(), &r.view());
     assert_eq!(f[0].key, "script_errors");
     assert_eq!(f[0].reason, "script errors 12.0/min over 10/min");
     assert_eq!(f[0].severity, Health::Degraded);
 
     r.script_errors.per_min = 10.0;
     assert!(
-        evaluate(&Rules::default(), &r).is_empty(),
+        evaluate(&Rules::default(), &r.view()).is_empty(),
         "at the threshold is not over"
     );
 
     r.alarm_errors.per_min = 61.5;
-    let f = evaluate(&Rules::default(), &r);
+    let f = evaluate(&Rules::default(), &r.view());
     assert_eq!(f[0].reason, "alarm errors 61.5/min over 60/min");
     assert_eq!(f[0].severity, Health::Critical);
 }
@@ -95,7 +99,7 @@ fn buffer_depth_per_category() {
     let mut r = report();
     r.sf_buffer.db_write = 1_200;
     r.sf_buffer.external = 20_000;
-    let f = evaluate(&Rules::default(), &r);
+    let f = evaluate(&Rules::default(), &r.view());
     assert_eq!(keys(&f), ["sf_buffer:external", "sf_buffer:db_write"]);
     assert_eq!(f[0].severity, Health::Critical);
     assert_eq!(
@@ -110,7 +114,7 @@ fn critical_findings_come_first() {
     r.connections[0].connected = false;
     r.nodes.clear();
     r.nodes.push(node("x", NodeRole::Standby));
-    let f = evaluate(&Rules::default(), &r);
+    let f = evaluate(&Rules::default(), &r.view());
     assert_eq!(keys(&f), ["nodes:none", "connection:plc-1"]);
 }
 
@@ -124,20 +128,23 @@ fn resources_only_when_configured_and_present() {
         mem_total_bytes: 100,
         load1: 0.0,
     });
-    assert!(evaluate(&Rules::default(), &r).is_empty(), "off by default");
+    assert!(
+        evaluate(&Rules::default(), &r.view()).is_empty(),
+        "off by default"
+    );
 
     let rules = Rules::from_toml_str(
         "[resources]\ndisk_warn_pct = 85\ndisk_critical_pct = 95\nmemory_warn_pct = 90\ncpu_warn_pct = 99.5\n",
     )
     .unwrap();
-    let f = evaluate(&rules, &r);
+    let f = evaluate(&rules, &r.view());
     assert_eq!(keys(&f), ["resources:disk", "resources:memory"]);
     assert_eq!(f[0].reason, "disk 96.0% used over 95%");
     assert_eq!(f[0].severity, Health::Critical);
     assert_eq!(f[1].reason, "memory 95.0% used over 90%");
 
     r.resources = None;
-    assert!(evaluate(&rules, &r).is_empty());
+    assert!(evaluate(&rules, &r.view()).is_empty());
 }
 
 #[test]
@@ -246,7 +253,7 @@ fn arb_report() -> impl Strategy<Value = HealthReport> {
 proptest! {
     #[test]
     fn keys_are_unique_and_health_is_the_worst(r in arb_report()) {
-        let f = evaluate(&Rules::default(), &r);
+        let f = evaluate(&Rules::default(), &r.view());
         let mut k = keys(&f);
         k.sort_unstable();
         k.dedup();
@@ -258,7 +265,7 @@ proptest! {
 
     #[test]
     fn each_disconnected_connection_is_one_finding(r in arb_report()) {
-        let f = evaluate(&Rules::default(), &r);
+        let f = evaluate(&Rules::default(), &r.view());
         let down = r.connections.iter().filter(|c| !c.connected).count();
         prop_assert_eq!(f.iter().filter(|f| f.key.starts_with("connection:")).count(), down);
     }
@@ -266,7 +273,7 @@ proptest! {
     #[test]
     fn exactly_one_active_node_never_fires_a_node_finding(r in arb_report()) {
         let active = r.nodes.iter().filter(|n| n.role == NodeRole::Active).count();
-        let f = evaluate(&Rules::default(), &r);
+        let f = evaluate(&Rules::default(), &r.view());
         let node_findings = f.iter().filter(|f| f.key.starts_with("nodes:")).count();
         prop_assert_eq!(node_findings, usize::from(!r.nodes.is_empty() && active != 1));
     }
@@ -279,6 +286,6 @@ proptest! {
         higher.script_errors.critical_per_min *= factor;
         higher.sf_buffer.warn = (higher.sf_buffer.warn as f64 * factor) as u64;
         higher.sf_buffer.critical = (higher.sf_buffer.critical as f64 * factor) as u64;
-        prop_assert!(evaluate(&higher, &r).len() <= evaluate(&base, &r).len());
+        prop_assert!(evaluate(&higher, &r.view()).len() <= evaluate(&base, &r.view()).len());
     }
 }

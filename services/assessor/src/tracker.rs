@@ -3,7 +3,7 @@
 //!
 //! Pure: time comes in as arguments (`now` monotonic, `now_ms` unix), and the
 //! tracker answers with the site's next deadline instead of arming a timer,
-//! so the I/O loop owns the single `DelayQueue` (see `timers.rs`) and tests
+//! so the I/O loop owns the single timing wheel (see `timers.rs`) and tests
 //! drive the machine with synthetic instants.
 //!
 //! Deadlines are counted from each site's *window start*: the central receive
@@ -11,17 +11,24 @@
 //! a fresh window after being blind (see [`Tracker::on_link_restored`]).
 //! Monotonic times are kept as whole milliseconds since the tracker's epoch,
 //! which also represents bootstrap receive times from before the process
-//! started, and keeps [`Site`] compact (many thousands of sites per process).
+//! started.
+//!
+//! Memory (the assessor must hold a million sites in ~150 bytes each): a
+//! [`Site`] is 56 bytes with no heap allocation while the site is healthy;
+//! its id lives once, in one arena string shared by all sites, and the index
+//! from id to site is a `hashbrown::HashTable` of bare `u32` site indices
+//! (5 bytes a bucket) that hashes ids out of the arena.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
 use std::time::Duration;
 
-use healthmon_proto::{Connectivity, Health, HealthReport, Rejection, StatusEvent, WIRE_VERSION};
+use foldhash::fast::RandomState;
+use hashbrown::HashTable;
+use healthmon_proto::view::ReportView;
+use healthmon_proto::{Connectivity, Health, Rejection, StatusEvent, WIRE_VERSION};
+use std::hash::BuildHasher;
 use tokio::time::Instant;
 
-use crate::findings::{self, Finding};
+use crate::findings::{Assessed, Finding};
 use crate::rules::Rules;
 use crate::timeouts::Thresholds;
 
@@ -42,25 +49,93 @@ struct Kept {
     reason: Box<str>,
 }
 
+/// A site's findings: `None` (one word, no allocation) while it has none,
+/// which is the usual case.
+type KeptFindings = Option<Box<Box<[Kept]>>>;
+
+fn kept(findings: impl IntoIterator<Item = Kept>) -> KeptFindings {
+    let all: Box<[Kept]> = findings.into_iter().collect();
+    (!all.is_empty()).then(|| Box::new(all))
+}
+
+fn kept_slice(findings: &KeptFindings) -> &[Kept] {
+    findings.as_deref().map_or(&[], |all| all)
+}
+
+/// A millisecond time in 6 bytes (alignment 2, so three pack into 18): a
+/// signed 48-bit count spans ±4,462 years, which covers unix ms and ms since
+/// the tracker epoch alike; values beyond saturate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ms48([u16; 3]);
+
+impl Ms48 {
+    const MAX: i64 = (1 << 47) - 1;
+    const MIN: i64 = -(1 << 47);
+
+    fn new(ms: i64) -> Self {
+        let v = ms.clamp(Self::MIN, Self::MAX) as u64;
+        Ms48([v as u16, (v >> 16) as u16, (v >> 32) as u16])
+    }
+
+    fn get(self) -> i64 {
+        let [a, b, c] = self.0.map(u64::from);
+        // Shifted up and back down to extend the sign of bit 47.
+        (((a | b << 16 | c << 32) << 16) as i64) >> 16
+    }
+
+    fn unix(ms: u64) -> Self {
+        Ms48::new(i64::try_from(ms).unwrap_or(i64::MAX))
+    }
+
+    fn get_unix(self) -> u64 {
+        u64::try_from(self.get()).unwrap_or(0)
+    }
+}
+
+/// 56 bytes (checked by a test): times in 48 bits ([`Ms48`]); seq and the
+/// instance hash stay 64-bit; the interval is `u32` ms (validation caps it
+/// at one day, 86.4 M ms).
 #[derive(Debug)]
 struct Site {
-    id: Arc<str>,
-    findings: Box<[Kept]>,
     /// Deadlines count from here: ms since the tracker epoch (may be negative).
-    window_start: i64,
+    window_start: Ms48,
     /// Central receive time of the last report, unix ms.
-    last_report_ms: u64,
+    last_report_ms: Ms48,
     /// When connectivity or health last changed, unix ms.
-    since_ms: u64,
+    since_ms: Ms48,
     /// Last accepted seq of `instance`; 0 when unknown (adopted sites).
     seq: u64,
     /// Hash of the collector instance, to tell a restart from a replay.
     instance: u64,
+    findings: KeptFindings,
+    /// The id is `ids[id_start..id_start + id_len]` in [`Tracker::ids`].
+    id_start: u32,
     interval_ms: u32,
+    /// Site ids are at most 64 bytes (`MAX_SITE_ID_LEN`).
+    id_len: u8,
     connectivity: Connectivity,
     health: Health,
     /// Adopted from the aggregator: finding keys unknown until the next report.
     adopted: bool,
+}
+
+impl Site {
+    fn id<'a>(&self, ids: &'a str) -> &'a str {
+        let start = self.id_start as usize;
+        &ids[start..start + usize::from(self.id_len)]
+    }
+
+    fn window_start(&self) -> i64 {
+        self.window_start.get()
+    }
+
+    fn last_report_ms(&self) -> u64 {
+        self.last_report_ms.get_unix()
+    }
+
+    fn since_ms(&self) -> u64 {
+        self.since_ms.get_unix()
+    }
 }
 
 /// What the I/O loop must do after the tracker handled something.
@@ -81,7 +156,11 @@ pub struct Tracker {
     missed_heartbeats: u32,
     rules: Rules,
     sites: Vec<Site>,
-    index: HashMap<Arc<str>, SiteIdx>,
+    /// Every site id once, back to back (sites are never removed).
+    ids: String,
+    /// Site indices, found by the hash of their id.
+    index: HashTable<SiteIdx>,
+    hasher: RandomState,
     /// Site indices sorted by id, for paging; extended lazily as sites appear.
     by_id: Vec<SiteIdx>,
     /// Sites per connectivity, in `Connectivity::ALL` order.
@@ -97,11 +176,18 @@ impl Tracker {
             missed_heartbeats,
             rules,
             sites: Vec::new(),
-            index: HashMap::new(),
+            ids: String::new(),
+            index: HashTable::new(),
+            hasher: RandomState::default(),
             by_id: Vec::new(),
             counts: [0; 4],
             hold_offline: false,
         }
+    }
+
+    /// The rules reports are judged by (to evaluate them off the engine loop).
+    pub fn rules(&self) -> &Rules {
+        &self.rules
     }
 
     pub fn len(&self) -> usize {
@@ -113,7 +199,15 @@ impl Tracker {
     }
 
     pub fn site_index(&self, site_id: &str) -> Option<SiteIdx> {
-        self.index.get(site_id).copied()
+        let hash = self.hasher.hash_one(site_id);
+        let (sites, ids) = (&self.sites, &self.ids);
+        self.index
+            .find(hash, |&idx| sites[idx as usize].id(ids) == site_id)
+            .copied()
+    }
+
+    pub fn site_id(&self, site: SiteIdx) -> &str {
+        self.sites[site as usize].id(&self.ids)
     }
 
     pub fn state(&self, site: SiteIdx) -> (Connectivity, Health) {
@@ -126,18 +220,30 @@ impl Tracker {
         Connectivity::ALL.into_iter().zip(self.counts)
     }
 
-    /// A validated report arrived now. Stale seqs of the same instance are rejected.
-    pub fn on_report(
+    /// [`Tracker::on_report`] for a whole validated report (tests, tools).
+    pub fn on_view(
         &mut self,
-        report: &HealthReport,
+        report: &ReportView<'_>,
         now: Instant,
         now_ms: u64,
     ) -> Result<Outcome, Rejection> {
-        let instance = hash_instance(&report.instance);
-        let idx = match self.index.get(report.site_id.as_str()) {
-            Some(&idx) => {
+        let assessed = Assessed::new(&self.rules, report);
+        self.on_report(report.site_id, assessed, now, now_ms)
+    }
+
+    /// A validated report of `site_id`, assessed already, arrived now.
+    /// Stale seqs of the same instance are rejected.
+    pub fn on_report(
+        &mut self,
+        site_id: &str,
+        report: Assessed,
+        now: Instant,
+        now_ms: u64,
+    ) -> Result<Outcome, Rejection> {
+        let idx = match self.site_index(site_id) {
+            Some(idx) => {
                 let s = &self.sites[idx as usize];
-                if s.seq != 0 && s.instance == instance && report.seq <= s.seq {
+                if s.seq != 0 && s.instance == report.instance && report.seq <= s.seq {
                     return Err(Rejection::StaleSeq {
                         seq: report.seq,
                         last: s.seq,
@@ -145,23 +251,25 @@ impl Tracker {
                 }
                 idx
             }
-            None => self.insert(&report.site_id, now_ms),
+            None => self.insert(site_id, now_ms),
         };
-        let found = findings::evaluate(&self.rules, report);
-        let health = findings::health_of(found.iter().map(|f| &f.severity));
         let window_start = self.mono_ceil(now);
+        let health = report.health;
 
         let s = &mut self.sites[idx as usize];
-        let keys_changed = !s.adopted && !same_keys(&s.findings, &found);
+        let keys_changed = !s.adopted && !same_keys(kept_slice(&s.findings), &report.findings);
         let previous = (s.connectivity, s.health);
         s.adopted = false;
-        s.findings = found.into_iter().map(Kept::from).collect();
+        // Unchanged findings (the usual case: none before, none now) keep
+        // their allocation, if any, untouched.
+        if keys_changed || !same_reasons(kept_slice(&s.findings), &report.findings) {
+            s.findings = kept(report.findings.into_iter().map(Kept::from));
+        }
         s.seq = report.seq;
-        s.instance = instance;
-        // Validation caps intervals at one day, far below u32::MAX ms.
-        s.interval_ms = u32::try_from(report.interval_ms).unwrap_or(u32::MAX);
-        s.window_start = window_start;
-        s.last_report_ms = now_ms;
+        s.instance = report.instance;
+        s.interval_ms = report.interval_ms;
+        s.window_start = Ms48::new(window_start);
+        s.last_report_ms = Ms48::unix(now_ms);
         let changed = previous != (Connectivity::Online, health);
         let event = (changed || keys_changed)
             .then(|| self.change(idx, Connectivity::Online, health, now_ms));
@@ -180,7 +288,7 @@ impl Tracker {
     pub fn on_deadline(&mut self, site: SiteIdx, now: Instant, now_ms: u64) -> Outcome {
         let s = &self.sites[site as usize];
         let th = self.thresholds(s);
-        let elapsed = u64::try_from(self.mono_floor(now) - s.window_start).unwrap_or(0);
+        let elapsed = u64::try_from(self.mono_floor(now) - s.window_start()).unwrap_or(0);
         let mut judged = th.judge(elapsed);
         let held = self.hold_offline && judged == Connectivity::Offline;
         if held {
@@ -202,7 +310,8 @@ impl Tracker {
         if worse {
             let health = s.health;
             if judged == Connectivity::Offline {
-                let deadline = self.instant(s.window_start.saturating_add_unsigned(th.offline_ms));
+                let deadline =
+                    self.instant(s.window_start().saturating_add_unsigned(th.offline_ms));
                 outcome.detection_lag = Some(now.saturating_duration_since(deadline));
             }
             outcome.event = Some(self.change(site, judged, health, now_ms));
@@ -222,7 +331,7 @@ impl Tracker {
             if s.connectivity == Connectivity::Offline {
                 continue;
             }
-            s.window_start = s.window_start.max(start);
+            s.window_start = Ms48::new(s.window_start().max(start));
             if let Some(at) = self.deadline(idx) {
                 deadlines.push((idx, at));
             }
@@ -231,23 +340,30 @@ impl Tracker {
     }
 
     fn insert(&mut self, site_id: &str, since_ms: u64) -> SiteIdx {
-        let id: Arc<str> = Arc::from(site_id);
-        // Memory bounds the site count far below u32::MAX.
+        // Memory bounds the site count far below u32::MAX; the arena holds
+        // at most 64 bytes a site, so u32 offsets last past 60 M sites.
         let idx = self.sites.len() as SiteIdx;
+        let id_start = u32::try_from(self.ids.len()).expect("site id arena within 4 GiB");
+        let id_len = u8::try_from(site_id.len()).expect("site ids are validated to 64 bytes");
+        self.ids.push_str(site_id);
         self.sites.push(Site {
-            id: id.clone(),
-            findings: Box::default(),
-            window_start: 0,
-            last_report_ms: 0,
-            since_ms,
+            window_start: Ms48::new(0),
+            last_report_ms: Ms48::new(0),
+            since_ms: Ms48::unix(since_ms),
             seq: 0,
             instance: 0,
+            findings: None,
+            id_start,
             interval_ms: 0,
+            id_len,
             connectivity: Connectivity::Unknown,
             health: Health::Unknown,
             adopted: false,
         });
-        self.index.insert(id, idx);
+        let (sites, ids, hasher) = (&self.sites, &self.ids, &self.hasher);
+        let hash = hasher.hash_one(site_id);
+        self.index
+            .insert_unique(hash, idx, |&i| hasher.hash_one(sites[i as usize].id(ids)));
         self.counts[slot(Connectivity::Unknown)] += 1;
         idx
     }
@@ -266,18 +382,18 @@ impl Tracker {
         let s = &mut self.sites[site as usize];
         s.health = health;
         if (previous_connectivity, previous_health) != (connectivity, health) {
-            s.since_ms = now_ms;
+            s.since_ms = Ms48::unix(now_ms);
         }
         StatusEvent {
             v: WIRE_VERSION,
-            site_id: s.id.to_string(),
+            site_id: s.id(&self.ids).to_owned(),
             at_ms: now_ms,
             connectivity,
             previous_connectivity,
             health,
             previous_health,
             reasons: self.reasons(site, now_ms),
-            last_report_ms: Some(self.sites[site as usize].last_report_ms),
+            last_report_ms: Some(self.sites[site as usize].last_report_ms()),
         }
     }
 
@@ -291,18 +407,18 @@ impl Tracker {
     /// Connectivity reason first (when late/offline), then health reasons.
     fn reasons(&self, site: SiteIdx, now_ms: u64) -> Vec<String> {
         let s = &self.sites[site as usize];
-        let elapsed = now_ms.saturating_sub(s.last_report_ms);
+        let elapsed = now_ms.saturating_sub(s.last_report_ms());
         self.thresholds(s)
             .reason(s.connectivity, elapsed)
             .into_iter()
-            .chain(s.findings.iter().map(|f| f.reason.to_string()))
+            .chain(kept_slice(&s.findings).iter().map(|f| f.reason.to_string()))
             .collect()
     }
 
     fn deadline(&self, site: SiteIdx) -> Option<Instant> {
         let s = &self.sites[site as usize];
         let after = self.thresholds(s).next_deadline_ms(s.connectivity)?;
-        Some(self.instant(s.window_start.saturating_add_unsigned(after)))
+        Some(self.instant(s.window_start().saturating_add_unsigned(after)))
     }
 
     fn thresholds(&self, s: &Site) -> Thresholds {
@@ -312,12 +428,14 @@ impl Tracker {
     /// `now` in whole ms since the epoch, rounded up so that a deadline
     /// counted from it never comes before the full threshold has passed.
     fn mono_ceil(&self, now: Instant) -> i64 {
-        let ns = now.saturating_duration_since(self.epoch).as_nanos();
+        // u64 nanoseconds (584 years) keep this off 128-bit division.
+        let ns = nanos(now.saturating_duration_since(self.epoch));
         i64::try_from(ns.div_ceil(1_000_000)).unwrap_or(i64::MAX)
     }
 
     fn mono_floor(&self, now: Instant) -> i64 {
-        i64::try_from(now.saturating_duration_since(self.epoch).as_millis()).unwrap_or(i64::MAX)
+        i64::try_from(nanos(now.saturating_duration_since(self.epoch)) / 1_000_000)
+            .unwrap_or(i64::MAX)
     }
 
     fn instant(&self, mono_ms: i64) -> Instant {
@@ -339,11 +457,30 @@ fn same_keys(kept: &[Kept], findings: &[Finding]) -> bool {
     if kept.len() != findings.len() {
         return false;
     }
+    if kept.iter().zip(findings).all(|(k, f)| *k.key == f.key) {
+        return true;
+    }
     let mut a: Vec<&str> = kept.iter().map(|k| &*k.key).collect();
     let mut b: Vec<&str> = findings.iter().map(|f| f.key.as_str()).collect();
     a.sort_unstable();
     b.sort_unstable();
     a == b
+}
+
+/// The same findings in the same order, reasons included (values unchanged).
+fn same_reasons(kept: &[Kept], findings: &[Finding]) -> bool {
+    kept.len() == findings.len()
+        && kept
+            .iter()
+            .zip(findings)
+            .all(|(k, f)| *k.key == f.key && *k.reason == f.reason)
+}
+
+/// Whole nanoseconds, saturating (a `u64` spans 584 years).
+pub(crate) fn nanos(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1_000_000_000)
+        .saturating_add(u64::from(d.subsec_nanos()))
 }
 
 fn slot(c: Connectivity) -> usize {
@@ -353,12 +490,6 @@ fn slot(c: Connectivity) -> usize {
         Connectivity::Offline => 2,
         Connectivity::Unknown => 3,
     }
-}
-
-fn hash_instance(instance: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    instance.hash(&mut h);
-    h.finish()
 }
 
 #[cfg(test)]

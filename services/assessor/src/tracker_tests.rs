@@ -1,8 +1,8 @@
 //! Unit and property tests of the site state machine, on synthetic instants.
 
 use super::*;
-use healthmon_proto::ConnectionStatus;
 use healthmon_proto::query::{PageQuery, SiteSummary};
+use healthmon_proto::{ConnectionStatus, HealthReport};
 use proptest::prelude::*;
 
 const INTERVAL: u64 = 200;
@@ -47,7 +47,7 @@ fn first_report_announces_online() {
     let clock = Clock::new();
     let mut t = tracker(&clock);
     let (now, now_ms) = clock.now();
-    let o = t.on_report(&report("s1", 1), now, now_ms).unwrap();
+    let o = t.on_view(&report("s1", 1).view(), now, now_ms).unwrap();
     let e = o.event.unwrap();
     assert_eq!(
         (e.previous_connectivity, e.connectivity),
@@ -61,7 +61,7 @@ fn first_report_announces_online() {
     assert!(e.reasons.is_empty());
     assert_eq!(o.deadline, Some(clock.after(300)));
     // The same state again is not news.
-    let o = t.on_report(&report("s1", 2), now, now_ms).unwrap();
+    let o = t.on_view(&report("s1", 2).view(), now, now_ms).unwrap();
     assert_eq!(o.event, None);
 }
 
@@ -70,7 +70,10 @@ fn silence_makes_late_then_offline_then_a_report_brings_it_back() {
     let mut clock = Clock::new();
     let mut t = tracker(&clock);
     let (now, now_ms) = clock.now();
-    let site = t.on_report(&report("s1", 1), now, now_ms).unwrap().site;
+    let site = t
+        .on_view(&report("s1", 1).view(), now, now_ms)
+        .unwrap()
+        .site;
 
     let (now, now_ms) = clock.advance(299);
     let o = t.on_deadline(site, now, now_ms);
@@ -98,7 +101,7 @@ fn silence_makes_late_then_offline_then_a_report_brings_it_back() {
 
     let (now, now_ms) = clock.advance(5_000);
     let e = t
-        .on_report(&report("s1", 2), now, now_ms)
+        .on_view(&report("s1", 2).view(), now, now_ms)
         .unwrap()
         .event
         .unwrap();
@@ -114,13 +117,13 @@ fn stale_seq_of_the_same_instance_is_rejected() {
     let clock = Clock::new();
     let mut t = tracker(&clock);
     let (now, now_ms) = clock.now();
-    t.on_report(&report("s1", 5), now, now_ms).unwrap();
-    let e = t.on_report(&report("s1", 5), now, now_ms).unwrap_err();
+    t.on_view(&report("s1", 5).view(), now, now_ms).unwrap();
+    let e = t.on_view(&report("s1", 5).view(), now, now_ms).unwrap_err();
     assert_eq!(e.reason(), "stale_seq");
-    assert!(t.on_report(&report("s1", 4), now, now_ms).is_err());
+    assert!(t.on_view(&report("s1", 4).view(), now, now_ms).is_err());
     let mut restarted = report("s1", 1);
     restarted.instance = "inst-b".into();
-    assert!(t.on_report(&restarted, now, now_ms).is_ok());
+    assert!(t.on_view(&restarted.view(), now, now_ms).is_ok());
 }
 
 #[test]
@@ -133,13 +136,13 @@ fn finding_keys_changes_are_announced_value_changes_are_not() {
         name: "plc-2".into(),
         connected: false,
     }];
-    let e = t.on_report(&r, now, now_ms).unwrap().event.unwrap();
+    let e = t.on_view(&r.view(), now, now_ms).unwrap().event.unwrap();
     assert_eq!(e.health, Health::Degraded);
     assert_eq!(e.reasons, ["connection plc-2 disconnected"]);
 
     r.seq = 2;
     r.script_errors.per_min = 12.0;
-    let e = t.on_report(&r, now, now_ms).unwrap().event.unwrap();
+    let e = t.on_view(&r.view(), now, now_ms).unwrap().event.unwrap();
     assert_eq!(
         (e.previous_health, e.health),
         (Health::Degraded, Health::Degraded)
@@ -154,7 +157,7 @@ fn finding_keys_changes_are_announced_value_changes_are_not() {
 
     r.seq = 3;
     r.script_errors.per_min = 15.0;
-    assert_eq!(t.on_report(&r, now, now_ms).unwrap().event, None);
+    assert_eq!(t.on_view(&r.view(), now, now_ms).unwrap().event, None);
 }
 
 #[test]
@@ -164,7 +167,7 @@ fn health_is_kept_while_late_and_follows_the_connectivity_reason() {
     let (now, now_ms) = clock.now();
     let mut r = report("s1", 1);
     r.sf_buffer.db_write = 2_000;
-    let site = t.on_report(&r, now, now_ms).unwrap().site;
+    let site = t.on_view(&r.view(), now, now_ms).unwrap().site;
     let (now, now_ms) = clock.advance(300);
     let e = t.on_deadline(site, now, now_ms).event.unwrap();
     assert_eq!(
@@ -251,7 +254,7 @@ fn adopted_sites_keep_their_state_and_deadlines_count_from_the_aggregators_recei
         name: "plc-1".into(),
         connected: false,
     }];
-    assert_eq!(t.on_report(&r, now, now_ms).unwrap().event, None);
+    assert_eq!(t.on_view(&r.view(), now, now_ms).unwrap().event, None);
 }
 
 #[test]
@@ -259,7 +262,7 @@ fn a_live_report_wins_over_a_bootstrap_row() {
     let clock = Clock::new();
     let mut t = tracker(&clock);
     let (now, now_ms) = clock.now();
-    t.on_report(&report("s1", 1), now, now_ms).unwrap();
+    t.on_view(&report("s1", 1).view(), now, now_ms).unwrap();
     assert!(
         t.adopt(&row("s1", Connectivity::Offline, 0, now_ms), now, now_ms)
             .is_none()
@@ -273,8 +276,8 @@ fn restored_link_gives_a_fresh_window() {
     let mut clock = Clock::new();
     let mut t = tracker(&clock);
     let (now, now_ms) = clock.now();
-    let a = t.on_report(&report("a", 1), now, now_ms).unwrap().site;
-    let b = t.on_report(&report("b", 1), now, now_ms).unwrap().site;
+    let a = t.on_view(&report("a", 1).view(), now, now_ms).unwrap().site;
+    let b = t.on_view(&report("b", 1).view(), now, now_ms).unwrap().site;
     let (now, now_ms) = clock.advance(300);
     t.on_deadline(b, now, now_ms);
     let (now, now_ms) = clock.advance(600);
@@ -303,7 +306,7 @@ fn statuses_are_paged_by_site_id() {
     let mut t = tracker(&clock);
     let (now, now_ms) = clock.now();
     for s in ["c", "a", "b"] {
-        t.on_report(&report(s, 1), now, now_ms).unwrap();
+        t.on_view(&report(s, 1).view(), now, now_ms).unwrap();
     }
     let page = t.statuses(
         PageQuery {
@@ -315,7 +318,7 @@ fn statuses_are_paged_by_site_id() {
     assert_eq!(page.total, 3);
     let ids: Vec<_> = page.items.iter().map(|r| r.site_id.as_str()).collect();
     assert_eq!(ids, ["a", "b"]);
-    t.on_report(&report("aa", 1), now, now_ms).unwrap();
+    t.on_view(&report("aa", 1).view(), now, now_ms).unwrap();
     let page = t.statuses(
         PageQuery {
             offset: 1,
@@ -331,11 +334,90 @@ fn statuses_are_paged_by_site_id() {
 
 #[test]
 fn site_state_stays_compact() {
+    // The per-site budget at a million sites is ~150 bytes in all.
     assert!(
-        std::mem::size_of::<Site>() <= 80,
+        std::mem::size_of::<Site>() <= 56,
         "{}",
         std::mem::size_of::<Site>()
     );
+}
+
+#[test]
+fn ids_are_stored_once_and_found_again_as_the_index_grows() {
+    let clock = Clock::new();
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    let ids: Vec<String> = (0..5_000).map(|i| format!("site-{i:05}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        let o = t.on_view(&report(id, 1).view(), now, now_ms).unwrap();
+        assert_eq!(o.site as usize, i);
+    }
+    assert_eq!(t.len(), ids.len());
+    assert_eq!(t.ids.len(), ids.iter().map(String::len).sum::<usize>());
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(t.site_index(id), Some(i as SiteIdx));
+        assert_eq!(t.site_id(i as SiteIdx), id);
+    }
+    assert_eq!(t.site_index("site-5"), None);
+    assert_eq!(t.site_index("site-050000"), None);
+    // A second report finds the site, it does not add one.
+    t.on_view(&report(&ids[42], 2).view(), now, now_ms).unwrap();
+    assert_eq!(t.len(), ids.len());
+}
+
+#[test]
+fn healthy_sites_hold_no_findings_and_unhealthy_ones_keep_their_reasons() {
+    let clock = Clock::new();
+    let mut t = tracker(&clock);
+    let (now, now_ms) = clock.now();
+    let site = t
+        .on_view(&report("s1", 1).view(), now, now_ms)
+        .unwrap()
+        .site;
+    assert!(t.sites[site as usize].findings.is_none());
+    let mut r = report("s1", 2);
+    r.sf_buffer.db_write = 2_000;
+    t.on_view(&r.view(), now, now_ms).unwrap();
+    let kept: Vec<_> = kept_slice(&t.sites[site as usize].findings)
+        .iter()
+        .map(|k| &*k.reason)
+        .collect();
+    assert_eq!(kept, ["store-and-forward db_write 2000 pending over 1000"]);
+    // A new value of the same finding is kept (queries show it), unannounced.
+    r.seq = 3;
+    r.sf_buffer.db_write = 3_000;
+    assert_eq!(t.on_view(&r.view(), now, now_ms).unwrap().event, None);
+    let kept = &kept_slice(&t.sites[site as usize].findings)[0];
+    assert_eq!(
+        &*kept.reason,
+        "store-and-forward db_write 3000 pending over 1000"
+    );
+    let e = t
+        .on_view(&report("s1", 4).view(), now, now_ms)
+        .unwrap()
+        .event
+        .unwrap();
+    assert_eq!(e.health, Health::Healthy);
+    assert!(t.sites[site as usize].findings.is_none());
+}
+
+#[test]
+fn times_in_48_bits_round_trip_and_saturate() {
+    for ms in [0, 1, -1, T0_MS as i64, -86_400_000, Ms48::MAX, Ms48::MIN] {
+        assert_eq!(Ms48::new(ms).get(), ms);
+    }
+    assert_eq!(Ms48::new(i64::MAX).get(), Ms48::MAX);
+    assert_eq!(Ms48::new(i64::MIN).get(), Ms48::MIN);
+    assert_eq!(Ms48::unix(T0_MS).get_unix(), T0_MS);
+    assert_eq!(Ms48::unix(u64::MAX).get_unix(), Ms48::MAX as u64);
+    assert_eq!(Ms48::new(-5).get_unix(), 0);
+}
+
+proptest! {
+    #[test]
+    fn any_time_in_range_round_trips(ms in Ms48::MIN..=Ms48::MAX) {
+        prop_assert_eq!(Ms48::new(ms).get(), ms);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -384,7 +466,7 @@ proptest! {
                     seq[site] += 1;
                     let mut r = report(NAMES[site], seq[site]);
                     r.script_errors.per_min = if healthy { 0.0 } else { 20.0 };
-                    let o = t.on_report(&r, now, now_ms).unwrap();
+                    let o = t.on_view(&r.view(), now, now_ms).unwrap();
                     last_report[site] = Some(clock.at);
                     if let Some(e) = &o.event {
                         check_event(e, clock.at, &last_report, th)?;

@@ -5,7 +5,7 @@ use healthmon_proto::validate::{MAX_INTERVAL_MS, MIN_INTERVAL_MS};
 use healthmon_proto::validate_site_id;
 use tokio::time::Instant;
 
-use super::{CONNECTIVITY_REASON_PREFIX, Kept, Outcome, Tracker};
+use super::{CONNECTIVITY_REASON_PREFIX, Kept, Ms48, Outcome, Tracker, kept};
 
 impl Tracker {
     /// Takes over a site the aggregator knows (start-up bootstrap) without
@@ -15,7 +15,7 @@ impl Tracker {
         let (Some(last_ms), Some(interval_ms)) = (row.last_report_ms, row.interval_ms) else {
             return None;
         };
-        if self.index.contains_key(row.site_id.as_str())
+        if self.site_index(&row.site_id).is_some()
             || validate_site_id(&row.site_id).is_err()
             || !(MIN_INTERVAL_MS..=MAX_INTERVAL_MS).contains(&interval_ms)
         {
@@ -28,18 +28,18 @@ impl Tracker {
         let s = &mut self.sites[idx as usize];
         s.adopted = true;
         s.health = row.health;
-        s.findings = row
-            .reasons
-            .iter()
-            .filter(|r| !r.starts_with(CONNECTIVITY_REASON_PREFIX))
-            .map(|r| Kept {
-                key: Box::from(""),
-                reason: r.as_str().into(),
-            })
-            .collect();
+        s.findings = kept(
+            row.reasons
+                .iter()
+                .filter(|r| !r.starts_with(CONNECTIVITY_REASON_PREFIX))
+                .map(|r| Kept {
+                    key: Box::from(""),
+                    reason: r.as_str().into(),
+                }),
+        );
         s.interval_ms = u32::try_from(interval_ms).unwrap_or(u32::MAX);
-        s.window_start = window_start;
-        s.last_report_ms = last_ms;
+        s.window_start = Ms48::new(window_start);
+        s.last_report_ms = Ms48::unix(last_ms);
         Some(Outcome {
             site: idx,
             event: None,

@@ -4,7 +4,7 @@
 use healthmon_proto::Connectivity;
 use tokio::time::Instant;
 
-use super::{SiteIdx, Tracker, slot};
+use super::{Ms48, SiteIdx, Tracker, slot};
 
 impl Tracker {
     /// While on, a site due offline is held at late (the centre is suspected).
@@ -37,7 +37,7 @@ impl Tracker {
         let mut deadlines = Vec::with_capacity(late.len());
         for idx in late {
             let s = &mut self.sites[idx as usize];
-            s.window_start = s.window_start.max(start);
+            s.window_start = Ms48::new(s.window_start().max(start));
             if let Some(at) = self.deadline(idx) {
                 deadlines.push((idx, at));
             }
@@ -69,8 +69,8 @@ mod tests {
         let at = |ms: u64| (epoch + Duration::from_millis(ms), T0_MS + ms);
         let mut t = Tracker::new(epoch, 3, Rules::default());
         let (now, now_ms) = at(0);
-        let a = t.on_report(&report("a"), now, now_ms).unwrap().site;
-        let b = t.on_report(&report("b"), now, now_ms).unwrap().site;
+        let a = t.on_view(&report("a").view(), now, now_ms).unwrap().site;
+        let b = t.on_view(&report("b").view(), now, now_ms).unwrap().site;
 
         let (now, now_ms) = at(300);
         assert_eq!(

@@ -10,10 +10,10 @@ impl Tracker {
         if self.by_id.len() < self.sites.len() {
             self.by_id
                 .extend(self.by_id.len() as SiteIdx..self.sites.len() as SiteIdx);
-            let sites = &self.sites;
+            let (sites, ids) = (&self.sites, &self.ids);
             // Stable sort: cheap on an already sorted prefix plus a few new sites.
             self.by_id
-                .sort_by(|&a, &b| sites[a as usize].id.cmp(&sites[b as usize].id));
+                .sort_by(|&a, &b| sites[a as usize].id(ids).cmp(sites[b as usize].id(ids)));
         }
         let items = self
             .by_id
@@ -23,12 +23,12 @@ impl Tracker {
             .map(|&idx| {
                 let s = &self.sites[idx as usize];
                 StatusRow {
-                    site_id: s.id.to_string(),
+                    site_id: s.id(&self.ids).to_owned(),
                     connectivity: s.connectivity,
                     health: s.health,
                     reasons: self.reasons(idx, now_ms),
-                    last_report_ms: Some(s.last_report_ms),
-                    since_ms: s.since_ms,
+                    last_report_ms: Some(s.last_report_ms()),
+                    since_ms: s.since_ms(),
                 }
             })
             .collect();
