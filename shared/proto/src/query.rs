@@ -167,6 +167,30 @@ pub struct GetQuery {
 }
 
 /// Everything central knows about one site.
+impl SiteSummary {
+    /// A row with only its identity and status set, the rest empty: where
+    /// merging and ordering rows is what matters (tests of both, above all).
+    pub fn new(site_id: impl Into<String>, connectivity: Connectivity, health: Health) -> Self {
+        SiteSummary {
+            site_id: site_id.into(),
+            connectivity,
+            health,
+            reasons: Vec::new(),
+            last_report_ms: None,
+            status_since_ms: None,
+            interval_ms: None,
+            active_node: None,
+            connections_up: 0,
+            connections_total: 0,
+            script_errors_per_min: 0.0,
+            alarm_errors_per_min: 0.0,
+            sf_buffer_total: 0,
+            lost_reports: 0,
+            maintenance: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SiteDetail {
@@ -334,23 +358,7 @@ mod tests {
     }
 
     fn row(site_id: &str, connectivity: Connectivity, health: Health) -> SiteSummary {
-        SiteSummary {
-            site_id: site_id.into(),
-            connectivity,
-            health,
-            reasons: vec![],
-            last_report_ms: None,
-            status_since_ms: None,
-            interval_ms: None,
-            active_node: None,
-            connections_up: 0,
-            connections_total: 0,
-            script_errors_per_min: 0.0,
-            alarm_errors_per_min: 0.0,
-            sf_buffer_total: 0,
-            lost_reports: 0,
-            maintenance: false,
-        }
+        SiteSummary::new(site_id, connectivity, health)
     }
 
     #[test]
