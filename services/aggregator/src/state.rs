@@ -74,7 +74,7 @@ pub struct SiteEntry {
 impl SiteEntry {
     /// The latest report, read back from its compact form without copying.
     pub fn report(&self) -> Option<ReportView<'_>> {
-        self.report.as_ref().map(StoredReport::view)
+        self.report.as_ref().and_then(StoredReport::view)
     }
 
     fn order_key(&self) -> OrderKey {
