@@ -285,10 +285,16 @@ impl Engine {
     }
 
     fn on_observed(&mut self, msg: &Message) {
-        if let (Ok(event), Some(followed)) = (
-            healthmon_proto::decode::<StatusEvent>(&msg.payload),
-            self.followed.as_mut(),
-        ) {
+        let Ok(event) = healthmon_proto::decode::<StatusEvent>(&msg.payload) else {
+            return;
+        };
+        // Status subjects are not partitioned: a follower hears every
+        // partition's leader, and keeps only what its own partition published.
+        let ours = self
+            .subjects
+            .partition()
+            .is_none_or(|p| p.holds(&event.site_id));
+        if let (true, Some(followed)) = (ours, self.followed.as_mut()) {
             followed.published(&event);
         }
     }
