@@ -138,13 +138,7 @@ mod tests {
     #[test]
     fn missing_optional_keys_take_defaults() {
         // What a minimal third-party publisher might send, integers for floats included.
-        let v = Value::Map(vec![
-            (Value::from("v"), Value::from(1)),
-            (Value::from("site_id"), Value::from("s")),
-            (Value::from("instance"), Value::from("i")),
-            (Value::from("seq"), Value::from(1)),
-            (Value::from("sent_at_ms"), Value::from(5)),
-            (Value::from("interval_ms"), Value::from(30000)),
+        let buf = crate::test_wire::minimal_report(vec![
             (
                 Value::from("script_errors"),
                 Value::Map(vec![(Value::from("per_min"), Value::from(3))]),
@@ -157,8 +151,6 @@ mod tests {
                 ])]),
             ),
         ]);
-        let mut buf = Vec::new();
-        rmpv::encode::write_value(&mut buf, &v).unwrap();
         let r: HealthReport = decode(&buf).unwrap();
         assert_eq!(r.script_errors.per_min, 3.0);
         assert_eq!(r.nodes[0].role, NodeRole::Unknown);

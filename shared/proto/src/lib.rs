@@ -23,6 +23,8 @@ pub mod query;
 pub mod report;
 pub mod status;
 pub mod subjects;
+#[cfg(test)]
+mod test_wire;
 pub mod validate;
 pub mod view;
 

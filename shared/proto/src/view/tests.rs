@@ -76,23 +76,13 @@ fn compact_form_round_trips_and_is_smaller() {
 
 #[test]
 fn duplicate_custom_keys_on_the_wire_are_refused() {
-    let v = Value::Map(vec![
-        (Value::from("v"), Value::from(1)),
-        (Value::from("site_id"), Value::from("s")),
-        (Value::from("instance"), Value::from("i")),
-        (Value::from("seq"), Value::from(1)),
-        (Value::from("sent_at_ms"), Value::from(5)),
-        (Value::from("interval_ms"), Value::from(30000)),
-        (
-            Value::from("custom"),
-            Value::Map(vec![
-                (Value::from("x"), Value::from(1.0)),
-                (Value::from("x"), Value::from(2.0)),
-            ]),
-        ),
-    ]);
-    let mut buf = Vec::new();
-    rmpv::encode::write_value(&mut buf, &v).unwrap();
+    let buf = crate::test_wire::minimal_report(vec![(
+        Value::from("custom"),
+        Value::Map(vec![
+            (Value::from("x"), Value::from(1.0)),
+            (Value::from("x"), Value::from(2.0)),
+        ]),
+    )]);
     assert_eq!(
         decode_view(&buf, "s").unwrap_err().reason(),
         "duplicate_name"
@@ -101,23 +91,13 @@ fn duplicate_custom_keys_on_the_wire_are_refused() {
 
 #[test]
 fn roles_and_names_must_be_strings() {
-    let v = Value::Map(vec![
-        (Value::from("v"), Value::from(1)),
-        (Value::from("site_id"), Value::from("s")),
-        (Value::from("instance"), Value::from("i")),
-        (Value::from("seq"), Value::from(1)),
-        (Value::from("sent_at_ms"), Value::from(5)),
-        (Value::from("interval_ms"), Value::from(30000)),
-        (
-            Value::from("nodes"),
-            Value::Array(vec![Value::Map(vec![
-                (Value::from("name"), Value::from("a")),
-                (Value::from("role"), Value::from(0)),
-            ])]),
-        ),
-    ]);
-    let mut buf = Vec::new();
-    rmpv::encode::write_value(&mut buf, &v).unwrap();
+    let buf = crate::test_wire::minimal_report(vec![(
+        Value::from("nodes"),
+        Value::Array(vec![Value::Map(vec![
+            (Value::from("name"), Value::from("a")),
+            (Value::from("role"), Value::from(0)),
+        ])]),
+    )]);
     assert_eq!(decode_view(&buf, "s").unwrap_err().reason(), "malformed");
 }
 
