@@ -273,6 +273,3 @@ impl SiteTable {
 
 #[cfg(test)]
 mod tests;
-
-#[cfg(test)]
-mod admin_tests;

@@ -245,5 +245,4 @@ pub(crate) fn fmt_num(v: f64) -> String {
 }
 
 #[cfg(test)]
-#[path = "rules_tests.rs"]
 mod tests;

@@ -340,5 +340,4 @@ impl Timers {
 }
 
 #[cfg(test)]
-#[path = "timers_tests.rs"]
 mod tests;

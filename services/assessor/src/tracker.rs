@@ -493,5 +493,4 @@ fn slot(c: Connectivity) -> usize {
 }
 
 #[cfg(test)]
-#[path = "tracker_tests.rs"]
 mod tests;

@@ -213,7 +213,7 @@ fn load_names_the_file() {
 
 #[test]
 fn example_file_is_the_defaults() {
-    let text = include_str!("../rules.example.toml");
+    let text = include_str!("../../rules.example.toml");
     assert_eq!(Rules::from_toml_str(text).unwrap(), Rules::default());
 }
 
