@@ -11,12 +11,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
+use crate::Ctx;
 use crate::fleet::{ReportMaker, publish_windowed, site_id, wait_for};
-use crate::procs::Nats;
 use crate::services;
 use crate::stats::round3;
 use crate::wrk::{self, WrkResult};
-use crate::{Ctx, promtext};
+use healthmon_test_support::promtext;
 
 const WINDOW: u64 = 40_000;
 const SCRAPES: usize = 3;
@@ -59,7 +59,7 @@ pub struct BoundedScrape {
 
 pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
     let sites = ctx.scale.sites;
-    let nats = Nats::start(&ctx.log_dir, "api").await?;
+    let nats = crate::nats::start(&ctx.log_dir, "api")?;
     let query = async_nats::connect(nats.url()).await?;
     let publisher = async_nats::connect(nats.url()).await?;
     let http = reqwest::Client::new();

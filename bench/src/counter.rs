@@ -52,7 +52,7 @@ pub async fn run(url: &str, subject: &str, expect: u64, idle: Duration) -> Resul
         .with_context(|| format!("connect to {url}"))?;
     let mut sub = client.subscribe(subject.to_owned()).await?;
     round_trip(&client).await?;
-    let cpu_at_ready = crate::procs::own_cpu_seconds();
+    let cpu_at_ready = healthmon_test_support::own_cpu_seconds();
     println!("ready");
 
     let mut result = CountResult {
@@ -79,6 +79,6 @@ pub async fn run(url: &str, subject: &str, expect: u64, idle: Duration) -> Resul
         }
     }
     result.slow_consumer_events = slow.load(Ordering::Relaxed);
-    result.cpu_seconds = crate::procs::own_cpu_seconds() - cpu_at_ready;
+    result.cpu_seconds = healthmon_test_support::own_cpu_seconds() - cpu_at_ready;
     Ok(result)
 }

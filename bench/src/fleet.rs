@@ -5,7 +5,6 @@
 //! Every report of a run shares one `instance` and carries a `seq` that grows
 //! per site, so nothing is refused as stale and no gap counts as lost.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
@@ -13,22 +12,21 @@ use anyhow::{Result, bail};
 use async_nats::{Client, Subject};
 use bytes::Bytes;
 use healthmon_common::clock::now_ms;
-use healthmon_proto::report::{
-    ConnectionStatus, ErrorCounter, Node, NodeRole, Resources, SfBuffer,
-};
 use healthmon_proto::{HealthReport, Subjects};
+use healthmon_test_support::fixtures;
 
 /// Data connections in the typical report.
-pub const CONNECTIONS: usize = 8;
+pub const CONNECTIONS: usize = fixtures::CONNECTIONS.len();
 
 pub fn site_id(prefix: &str, i: usize) -> String {
     format!("{prefix}-{i:07}")
 }
 
-/// Builds the typical report of a site: two cluster nodes, eight data
-/// connections, error counters, store-and-forward depths, host resources and
-/// two custom gauges — what a real collector sends. `degraded` disconnects one
-/// connection (which makes the assessor judge the site degraded).
+/// Builds the typical report of a site ([`fixtures::healthy`]: two cluster
+/// nodes, eight data connections, error counters, store-and-forward depths,
+/// host resources and two custom gauges — what a real collector sends).
+/// `degraded` disconnects one connection (which makes the assessor judge
+/// the site degraded).
 #[derive(Debug, Clone)]
 pub struct ReportMaker {
     template: HealthReport,
@@ -36,60 +34,10 @@ pub struct ReportMaker {
 
 impl ReportMaker {
     pub fn new(instance: &str, interval: Duration) -> Self {
-        let mut r = HealthReport::new("x", instance, 1);
-        r.interval_ms = interval.as_millis() as u64;
-        r.nodes = vec![
-            Node {
-                name: "node-a".into(),
-                role: NodeRole::Active,
-            },
-            Node {
-                name: "node-b".into(),
-                role: NodeRole::Standby,
-            },
-        ];
-        let names = [
-            "plc-1",
-            "plc-2",
-            "plc-3",
-            "plc-4",
-            "plc-5",
-            "plc-6",
-            "historian",
-            "erp",
-        ];
-        r.connections = names
-            .iter()
-            .map(|n| ConnectionStatus {
-                name: (*n).into(),
-                connected: true,
-            })
-            .collect();
-        r.script_errors = ErrorCounter {
-            total: 1234,
-            per_min: 0.5,
-        };
-        r.alarm_errors = ErrorCounter {
-            total: 56,
-            per_min: 0.0,
-        };
-        r.sf_buffer = SfBuffer {
-            external: 3,
-            notification: 0,
-            db_write: 12,
-        };
-        r.resources = Some(Resources {
-            cpu_pct: 23.5,
-            mem_used_bytes: 3_221_225_472,
-            mem_total_bytes: 8_589_934_592,
-            disk_used_pct: 41.2,
-            load1: 0.42,
-        });
-        r.custom = BTreeMap::from([
-            ("api_latency_ms".into(), 12.5),
-            ("open_batches".into(), 3.0),
-        ]);
-        ReportMaker { template: r }
+        let mut template = fixtures::healthy("x");
+        template.instance = instance.to_owned();
+        template.interval_ms = interval.as_millis() as u64;
+        ReportMaker { template }
     }
 
     pub fn encode(&mut self, site: &str, seq: u64, degraded: bool) -> Vec<u8> {

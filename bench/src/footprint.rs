@@ -16,8 +16,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::Ctx;
-use crate::procs::{Nats, Proc, free_port, wait_port};
 use crate::stats::round3;
+use healthmon_test_support::{Proc, free_port, wait_listening};
 
 const SITE: &str = "bench-collector";
 const WARMUP_CYCLES: u32 = 3;
@@ -79,7 +79,7 @@ async fn collector(
     endpoint: u16,
     probes: &[u16],
 ) -> Result<Footprint> {
-    let nats = Nats::start(&ctx.log_dir, "footprint").await?;
+    let nats = crate::nats::start(&ctx.log_dir, "footprint")?;
     let client = async_nats::connect(nats.url()).await?;
     let mut reports = client.subscribe(ctx.subjects.report(SITE)).await?;
     healthmon_common::nats::round_trip(&client).await?;
@@ -169,7 +169,7 @@ async fn node_exporter(ctx: &Ctx, interval: Duration) -> Result<(Footprint, usiz
         &args,
         &ctx.log_dir,
     )?;
-    wait_port(port, &mut proc, Duration::from_secs(10)).await?;
+    wait_listening(&mut proc, port, Duration::from_secs(10))?;
     let http = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{port}/metrics");
     let mut body_bytes = 0;

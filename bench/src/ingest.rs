@@ -18,12 +18,13 @@ use healthmon_proto::query::{GetQuery, SiteDetail};
 use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use crate::Ctx;
 use crate::counter::{CountResult, unix_ns};
 use crate::fleet::{Batch, ReportMaker, publish_all};
-use crate::procs::{Nats, Proc};
 use crate::services::{self, Svc};
 use crate::stats::round3;
-use crate::{Ctx, promtext};
+use healthmon_test_support::promtext;
+use healthmon_test_support::{NatsServer, Proc};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IngestResult {
@@ -99,7 +100,7 @@ pub async fn run(ctx: &Ctx) -> Result<IngestResult> {
 
 async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
     let label = format!("ingest-{kind:?}").to_lowercase();
-    let nats = Nats::start(&ctx.log_dir, &label).await?;
+    let nats = crate::nats::start(&ctx.log_dir, &label)?;
     let http = reqwest::Client::new();
     let query = async_nats::connect(nats.url()).await?;
     let publisher = async_nats::connect(nats.url()).await?;
@@ -155,14 +156,15 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
                     "healthmon_assessor_reports_rejected_total",
                 ),
             };
-            let accepted = promtext::sum_or_zero(&text, accepted, &[]) as u64;
-            let rejected = promtext::sum_or_zero(&text, rejected, &[]) as u64;
+            let accepted = promtext::sum(&text, accepted, &[]).unwrap_or(0.0) as u64;
+            let rejected = promtext::sum(&text, rejected, &[]).unwrap_or(0.0) as u64;
             let slow = [("event", "slow_consumer")];
-            let slow = promtext::sum_or_zero(&text, "healthmon_nats_events_total", &slow) as u64;
+            let slow =
+                promtext::sum(&text, "healthmon_nats_events_total", &slow).unwrap_or(0.0) as u64;
             (seconds, accepted + rejected, rejected, slow, cpu_seconds)
         }
     };
-    let server_slow = nats.slow_consumers(&http).await?;
+    let server_slow = crate::nats::slow_consumers(&nats, &http).await?;
     Ok(Consumer {
         msgs_per_s: (processed as f64 / seconds.max(1e-9)).round(),
         seconds: round3(seconds),
@@ -189,7 +191,7 @@ enum Target {
 /// Starts `healthmon-bench count` and waits for its `ready`.
 async fn start_counter(
     ctx: &Ctx,
-    nats: &Nats,
+    nats: &NatsServer,
     label: &str,
     expect: u64,
 ) -> Result<(

@@ -11,9 +11,9 @@
 //! [`footprint`] (5 collector vs node-exporter), [`api`] (6 dashboard API
 //! and 7 Prometheus scrape). [`results`] holds what they measure, the targets
 //! of the issue and the JSON file; [`table`] prints it. The plumbing is in
-//! [`procs`] (processes, nats-server, `/proc`), [`services`] (healthmon
+//! [`nats`] (each section's nats-server; processes come from `healthmon-test-support`), [`services`] (healthmon
 //! processes and readiness), [`fleet`] (reports and publishing), [`probes`],
-//! [`counter`] (the bare subscriber), [`wrk`], [`promtext`] and [`stats`].
+//! [`counter`] (the bare subscriber), [`wrk`] and [`stats`].
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -22,9 +22,8 @@ pub mod fleet;
 pub mod footprint;
 pub mod ingest;
 pub mod memory;
+pub mod nats;
 pub mod probes;
-pub mod procs;
-pub mod promtext;
 pub mod results;
 pub mod run;
 pub mod scale;

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
-use healthmon_bench::procs::find_on_path;
 use healthmon_bench::{Ctx, Scale, counter, run, table};
 use healthmon_proto::Subjects;
+use healthmon_test_support::find_on_path;
 
 /// Benchmarks healthmon with real processes on this machine.
 #[derive(Debug, Parser)]

@@ -12,7 +12,6 @@ use serde::Serialize;
 
 use crate::Ctx;
 use crate::fleet::{ReportMaker, publish_windowed, site_id, wait_for};
-use crate::procs::Nats;
 use crate::services::{self, Svc};
 
 /// Longest interval a report may declare: nothing goes late during the section.
@@ -41,7 +40,7 @@ pub struct MemoryPoint {
 }
 
 pub async fn run(ctx: &Ctx) -> Result<MemoryResult> {
-    let nats = Nats::start(&ctx.log_dir, "memory").await?;
+    let nats = crate::nats::start(&ctx.log_dir, "memory")?;
     let query = async_nats::connect(nats.url()).await?;
     let publisher = async_nats::connect(nats.url()).await?;
     let http = reqwest::Client::new();

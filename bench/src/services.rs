@@ -11,7 +11,7 @@ use healthmon_common::query;
 use healthmon_proto::query::{PageQuery, StatusPage, Summary};
 
 use crate::Ctx;
-use crate::procs::{Nats, Proc, free_port, wait_port};
+use healthmon_test_support::{NatsServer, Proc, free_port, wait_listening};
 
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -31,7 +31,7 @@ impl Svc {
     }
 }
 
-fn common_args(nats: &Nats, metrics_flag: &str, port: u16) -> Vec<String> {
+fn common_args(nats: &NatsServer, metrics_flag: &str, port: u16) -> Vec<String> {
     vec![
         "--nats-url".into(),
         nats.url(),
@@ -78,14 +78,14 @@ where
     bail!("{what} not ready after {READY_TIMEOUT:?}")
 }
 
-pub async fn aggregator(ctx: &Ctx, nats: &Nats, client: &Client, label: &str) -> Result<Svc> {
+pub async fn aggregator(ctx: &Ctx, nats: &NatsServer, client: &Client, label: &str) -> Result<Svc> {
     aggregator_with(ctx, nats, client, label, &[]).await
 }
 
 /// [`aggregator`] with extra flags (e.g. `--site-series unhealthy`).
 pub async fn aggregator_with(
     ctx: &Ctx,
-    nats: &Nats,
+    nats: &NatsServer,
     client: &Client,
     label: &str,
     extra: &[&str],
@@ -108,7 +108,7 @@ pub async fn aggregator_with(
     })
 }
 
-pub async fn assessor(ctx: &Ctx, nats: &Nats, client: &Client, label: &str) -> Result<Svc> {
+pub async fn assessor(ctx: &Ctx, nats: &NatsServer, client: &Client, label: &str) -> Result<Svc> {
     let port = free_port()?;
     let args = common_args(nats, "--metrics-addr", port);
     let mut proc = spawn(ctx, label, "healthmon-assessor", &args)?;
@@ -136,7 +136,12 @@ pub fn api_token(ctx: &Ctx) -> String {
     format!("{}-{}", ctx.instance, "0123456789abcdef0123456789abcdef")
 }
 
-pub async fn dashboard(ctx: &Ctx, nats: &Nats, http: &reqwest::Client, label: &str) -> Result<Svc> {
+pub async fn dashboard(
+    ctx: &Ctx,
+    nats: &NatsServer,
+    http: &reqwest::Client,
+    label: &str,
+) -> Result<Svc> {
     let port = free_port()?;
     let mut args = common_args(nats, "--http-addr", port);
     std::fs::create_dir_all(&ctx.log_dir)?;
@@ -144,7 +149,7 @@ pub async fn dashboard(ctx: &Ctx, nats: &Nats, http: &reqwest::Client, label: &s
     std::fs::write(&tokens, format!("viewer bench {}\n", api_token(ctx)))?;
     args.extend(["--auth-tokens".into(), tokens.display().to_string()]);
     let mut proc = spawn(ctx, label, "healthmon-dashboard-api", &args)?;
-    wait_port(port, &mut proc, READY_TIMEOUT).await?;
+    wait_listening(&mut proc, port, READY_TIMEOUT)?;
     let base = format!("http://127.0.0.1:{port}");
     let readyz = format!("{base}/readyz");
     wait_ready(&mut proc, "dashboard API", || async {
@@ -170,8 +175,14 @@ pub async fn summary(ctx: &Ctx, client: &Client) -> Result<Summary> {
 /// The assessor's `reports_total` and `reports_rejected_total` (its `/metrics` is small).
 pub async fn assessor_counts(svc: &Svc, http: &reqwest::Client) -> Result<(u64, u64)> {
     let text = svc.scrape(http).await?;
-    let accepted = crate::promtext::sum_or_zero(&text, "healthmon_assessor_reports_total", &[]);
-    let rejected =
-        crate::promtext::sum_or_zero(&text, "healthmon_assessor_reports_rejected_total", &[]);
+    let accepted =
+        healthmon_test_support::promtext::sum(&text, "healthmon_assessor_reports_total", &[])
+            .unwrap_or(0.0);
+    let rejected = healthmon_test_support::promtext::sum(
+        &text,
+        "healthmon_assessor_reports_rejected_total",
+        &[],
+    )
+    .unwrap_or(0.0);
     Ok((accepted as u64, rejected as u64))
 }

@@ -22,10 +22,11 @@ use healthmon_common::nats::DEFAULT_SUBSCRIPTION_CAPACITY;
 use healthmon_proto::{Connectivity, StatusEvent};
 use serde::Serialize;
 
+use healthmon_test_support::NatsServer;
+
 use crate::Ctx;
 use crate::fleet::{ReportMaker, site_id};
 use crate::probes::{self, Waiters};
-use crate::procs::Nats;
 use crate::services;
 use crate::stats::{Percentiles, round3};
 
@@ -85,7 +86,7 @@ pub async fn run(ctx: &Ctx) -> Result<(LatencyResult, DetectionResult)> {
         .map(|i| i % stride == 0 && i / stride < scale.silence)
         .collect();
 
-    let nats = Nats::start(&ctx.log_dir, "steady").await?;
+    let nats = crate::nats::start(&ctx.log_dir, "steady")?;
     let connect = || async_nats::connect(nats.url());
     let query = connect().await?;
     let _aggregator = services::aggregator(ctx, &nats, &query, "steady").await?;
@@ -189,7 +190,7 @@ fn lock(watch: &Mutex<Watch>) -> std::sync::MutexGuard<'_, Watch> {
 /// Subscribes to every status event and sorts them into `watch` and `waiters`.
 async fn listen(
     ctx: &Ctx,
-    nats: &Nats,
+    nats: &NatsServer,
     watch: Arc<Mutex<Watch>>,
     waiters: Waiters,
 ) -> Result<tokio::task::JoinHandle<()>> {

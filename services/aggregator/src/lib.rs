@@ -37,7 +37,9 @@ use std::time::Duration;
 
 use async_nats::Client;
 use healthmon_common::nats::{self, LinkState, NatsConfig};
-use healthmon_common::{CancellationToken, ServiceError, metrics_http, telemetry};
+use healthmon_common::{
+    CancellationToken, ServiceError, ServiceHandle, ServiceTask, metrics_http, telemetry,
+};
 use healthmon_proto::subjects::AGGREGATOR_SERVICE;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
@@ -90,15 +92,13 @@ impl Config {
 pub struct Service {
     /// Where `/metrics` is served (the bound port when 0 was asked for).
     pub metrics_addr: SocketAddr,
-    task: JoinHandle<Result<(), ServiceError>>,
+    task: ServiceTask,
 }
 
-impl Service {
+impl ServiceHandle for Service {
     /// Waits until the service stops; `Ok` after a clean shutdown.
-    pub async fn wait(self) -> Result<(), ServiceError> {
-        self.task
-            .await
-            .map_err(|e| ServiceError::Config(format!("aggregator task failed: {e}")))?
+    async fn wait(self) -> Result<(), ServiceError> {
+        self.task.wait().await
     }
 }
 
@@ -176,7 +176,10 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
     });
     let partition = subjects.partition().map(|p| p.to_string());
     tracing::info!(%metrics_addr, partition = partition.as_deref().unwrap_or("none"), "aggregator running");
-    let task = tokio::spawn(supervise(client, link, tasks, pull, micro, stop));
+    let task = ServiceTask::spawn(
+        "aggregator",
+        supervise(client, link, tasks, pull, micro, stop),
+    );
     Ok(Service { metrics_addr, task })
 }
 

@@ -10,8 +10,8 @@ use healthmon_aggregator::{Config, run};
 use healthmon_common::cli::{
     LogArgs, NatsArgs, exit_usage, parse_duration, parse_partition, partition_subjects,
 };
-use healthmon_common::shutdown::on_signal;
-use healthmon_common::telemetry::init_tracing;
+use healthmon_common::runtime::{Threads, run_to_exit};
+use healthmon_proto::Partition;
 
 // As in the assessor: mimalloc (without transparent huge pages) returns the
 // NATS client's short-lived read buffers to the system, so RSS follows the
@@ -19,7 +19,6 @@ use healthmon_common::telemetry::init_tracing;
 // page faults.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use healthmon_proto::Partition;
 
 /// Keeps the latest health of every site in memory and serves it over NATS and /metrics.
 #[derive(Debug, Parser)]
@@ -66,22 +65,6 @@ impl Cli {
 
 fn main() -> ExitCode {
     let (config, log) = Cli::parse().config().unwrap_or_else(|e| exit_usage(e));
-    init_tracing(&log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(async { run(config, on_signal()).await }) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    log.init();
+    run_to_exit(Threads::PerCore, |shutdown| run(config, shutdown))
 }

@@ -48,7 +48,9 @@ use std::time::Duration;
 
 use async_nats::service::ServiceExt;
 use healthmon_common::nats::{self, NatsConfig};
-use healthmon_common::{CancellationToken, ServiceError, metrics_http, telemetry};
+use healthmon_common::{
+    CancellationToken, ServiceError, ServiceHandle, ServiceTask, metrics_http, telemetry,
+};
 use healthmon_proto::subjects::ASSESSOR_SERVICE;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -123,7 +125,7 @@ impl Config {
 #[derive(Debug)]
 pub struct Service {
     pub metrics_addr: SocketAddr,
-    task: tokio::task::JoinHandle<Result<(), ServiceError>>,
+    task: ServiceTask,
 }
 
 /// Connects, subscribes, starts the micro service and the metrics endpoint;
@@ -211,16 +213,14 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         %metrics_addr,
         "assessor started"
     );
-    let task = tokio::spawn(engine.run(inputs, shutdown));
+    let task = ServiceTask::spawn("assessor", engine.run(inputs, shutdown));
     Ok(Service { metrics_addr, task })
 }
 
-impl Service {
+impl ServiceHandle for Service {
     /// Waits until the service stops (after shutdown, or on a fatal error).
-    pub async fn wait(self) -> Result<(), ServiceError> {
-        self.task
-            .await
-            .map_err(|e| ServiceError::Config(format!("assessor task failed: {e}")))?
+    async fn wait(self) -> Result<(), ServiceError> {
+        self.task.wait().await
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -13,6 +14,7 @@ use healthmon_assessor::{
 use healthmon_common::cli::{
     LogArgs, NatsArgs, exit_usage, parse_duration, parse_partition, partition_subjects,
 };
+use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_proto::Partition;
 
 /// mimalloc (without transparent huge pages) instead of glibc's malloc: the
@@ -116,21 +118,10 @@ impl Cli {
     }
 }
 
-fn main() {
+fn main() -> ExitCode {
     let (config, log) = Cli::parse().into_config().unwrap_or_else(|e| exit_usage(e));
-    healthmon_common::telemetry::init_tracing(&log);
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            std::process::exit(1);
-        }
-    };
-    let result = runtime.block_on(async {
-        healthmon_assessor::run(config, healthmon_common::shutdown::on_signal()).await
-    });
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+    log.init();
+    run_to_exit(Threads::PerCore, |shutdown| {
+        healthmon_assessor::run(config, shutdown)
+    })
 }

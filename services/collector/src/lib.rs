@@ -34,8 +34,9 @@ mod scrape;
 
 use std::net::SocketAddr;
 
-use healthmon_common::{CancellationToken, ServiceError, metrics_http, nats};
-use tokio::task::JoinHandle;
+use healthmon_common::{
+    CancellationToken, ServiceError, ServiceHandle, ServiceTask, metrics_http, nats,
+};
 
 pub use config::{Config, ConfigError, Simulate, Sources};
 
@@ -46,7 +47,7 @@ use crate::simulate::Simulator;
 /// A running collector.
 pub struct Service {
     pub metrics_addr: SocketAddr,
-    task: JoinHandle<Result<(), ServiceError>>,
+    task: ServiceTask,
 }
 
 impl std::fmt::Debug for Service {
@@ -113,16 +114,14 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         config.interval,
         config.resend_jitter,
     );
-    let task = tokio::spawn(lp.run(shutdown));
+    let task = ServiceTask::spawn("collector", lp.run(shutdown));
     Ok(Service { metrics_addr, task })
 }
 
-impl Service {
+impl ServiceHandle for Service {
     /// Waits until the collector has stopped (after `shutdown`) and drained.
-    pub async fn wait(self) -> Result<(), ServiceError> {
-        self.task
-            .await
-            .map_err(|e| ServiceError::Config(format!("collector task failed: {e}")))?
+    async fn wait(self) -> Result<(), ServiceError> {
+        self.task.wait().await
     }
 }
 

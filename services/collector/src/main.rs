@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
@@ -11,6 +12,7 @@ use healthmon_collector::config::DEFAULT_FAULT_RATE;
 use healthmon_collector::config_file::{self, Overrides};
 use healthmon_collector::{Config, run};
 use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration};
+use healthmon_common::runtime::{Threads, run_to_exit};
 
 /// Publishes this site's health report to central over NATS every interval.
 #[derive(Debug, Parser)]
@@ -63,26 +65,11 @@ fn config_from(cli: Cli) -> Config {
     config_file::assemble(nats, cli.metrics_addr, flags, file).unwrap_or_else(|e| exit_usage(e))
 }
 
-fn main() {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    healthmon_common::telemetry::init_tracing(&cli.log);
+    cli.log.init();
     let config = config_from(cli);
     // One thread is plenty for one report loop, and it keeps the footprint
     // next to the site's own software small.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            std::process::exit(1);
-        }
-    };
-    let result =
-        runtime.block_on(async { run(config, healthmon_common::shutdown::on_signal()).await });
-    if let Err(e) = result {
-        eprintln!("error: {e}");
-        std::process::exit(1);
-    }
+    run_to_exit(Threads::One, |shutdown| run(config, shutdown))
 }

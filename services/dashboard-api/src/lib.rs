@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use healthmon_common::nats::{self, NatsConfig};
 use healthmon_common::telemetry::metrics_handle;
-use healthmon_common::{CancellationToken, ServiceError};
+use healthmon_common::{CancellationToken, ServiceError, ServiceHandle, ServiceTask};
 use tokio::net::TcpListener;
 
 use crate::app::AppState;
@@ -91,7 +91,7 @@ pub struct Service {
     pub http_addr: SocketAddr,
     /// The same as `http_addr`: `/metrics` is served on the HTTP listener.
     pub metrics_addr: SocketAddr,
-    task: tokio::task::JoinHandle<Result<(), ServiceError>>,
+    task: ServiceTask,
 }
 
 impl std::fmt::Debug for Service {
@@ -145,7 +145,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     };
     let app = app::router(state, config.aggregator_timeout + REQUEST_TIMEOUT_MARGIN);
 
-    let task = tokio::spawn(async move {
+    let task = ServiceTask::spawn("dashboard API", async move {
         // Peer addresses, for the audit's `from`.
         let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, app)
@@ -169,12 +169,10 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     })
 }
 
-impl Service {
+impl ServiceHandle for Service {
     /// Waits until shutdown has completed: HTTP connections closed, NATS drained.
-    pub async fn wait(self) -> Result<(), ServiceError> {
-        self.task
-            .await
-            .map_err(|e| ServiceError::Config(format!("dashboard API task failed: {e}")))?
+    async fn wait(self) -> Result<(), ServiceError> {
+        self.task.wait().await
     }
 }
 

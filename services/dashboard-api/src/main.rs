@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration, parse_partitions};
-use healthmon_common::telemetry::init_tracing;
+use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_dashboard_api::auth::AuthMode;
 use healthmon_dashboard_api::{Config, run};
 
@@ -66,21 +66,6 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let log = cli.log.clone();
     let config = config(cli).unwrap_or_else(|e| exit_usage(e));
-    init_tracing(&log);
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let result =
-        runtime.block_on(async { run(config, healthmon_common::shutdown::on_signal()).await });
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    log.init();
+    run_to_exit(Threads::PerCore, |shutdown| run(config, shutdown))
 }

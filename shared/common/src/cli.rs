@@ -4,11 +4,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use healthmon_proto::subjects::checked_count;
 use healthmon_proto::{Partition, Subjects};
 
 use crate::nats::{NatsAuth, NatsConfig, TlsFiles};
+pub use crate::telemetry::LogFormat;
 
 #[derive(Debug, Clone, Args)]
 pub struct NatsArgs {
@@ -96,12 +97,6 @@ impl NatsArgs {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
 #[derive(Debug, Clone, Args)]
 pub struct LogArgs {
     /// Log line format.
@@ -110,6 +105,13 @@ pub struct LogArgs {
     /// Log filter (`info`, `debug`, `healthmon_aggregator=debug`, ...); RUST_LOG wins when set.
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+}
+
+impl LogArgs {
+    /// Installs logging as these flags ask ([`crate::telemetry::init_tracing`]).
+    pub fn init(&self) {
+        crate::telemetry::init_tracing(self.log_format, &self.log_level);
+    }
 }
 
 /// `humantime` durations for flags: `30s`, `500ms`, `2m`.

@@ -24,6 +24,12 @@ pub enum ServiceError {
     },
     #[error("{0}")]
     Config(String),
+    /// The service's task panicked or was aborted: a bug, never bad input.
+    #[error("the {service} task crashed: {reason}")]
+    Crashed {
+        service: &'static str,
+        reason: String,
+    },
 }
 
 impl ServiceError {

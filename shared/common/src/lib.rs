@@ -4,6 +4,8 @@
 //! - [`nats`]: connecting with retries, reconnecting forever, connection events as metrics;
 //! - [`telemetry`]: tracing (text or JSON) and the process-wide Prometheus recorder;
 //! - [`metrics_http`]: a small `/metrics` HTTP endpoint;
+//! - [`runtime`]: the tail of every `main`: runtime, signals, exit code;
+//! - [`service`]: the task a started service runs on, and waiting for it to stop;
 //! - [`shutdown`]: SIGTERM/Ctrl-C as a `CancellationToken`;
 //! - [`log_limit`]: one log line per period for repeating complaints;
 //! - [`query`]: JSON request/reply against the services' NATS micro endpoints;
@@ -19,10 +21,13 @@ pub mod metrics_http;
 pub mod nats;
 pub mod partitions;
 pub mod query;
+pub mod runtime;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 
 pub use error::ServiceError;
+pub use service::{ServiceHandle, ServiceTask};
 pub use tokio_util::sync::CancellationToken;
 #[doc(hidden)]
 pub use tracing as __tracing;

@@ -10,13 +10,16 @@
 //! - [`view`]: a report borrowed from its payload, for the services' hot paths
 //!   and the aggregator's compact in-memory form;
 //! - [`query`]: the JSON request/reply protocol of the aggregator and assessor micro services;
-//! - [`audit`]: the audit event the dashboard API publishes on `<prefix>.audit`.
+//! - [`audit`]: the audit event the dashboard API publishes on `<prefix>.audit`;
+//! - `fixtures` (feature `fixtures`): reports for tests, the bench and the soak.
 //!
 //! The crate does no I/O, so all of it is unit- and property-tested in isolation.
 #![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod codec;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod frame;
 mod names;
 pub mod query;

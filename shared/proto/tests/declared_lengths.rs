@@ -6,14 +6,13 @@
 //! allocate for the declared length aborts the process, failing the test.
 //! One test only, since the limit is process-wide.
 
-mod support;
-
 use std::alloc::System;
 
 use cap::Cap;
 use healthmon_proto::validate::decode_report;
+use healthmon_test_support::fixtures::full;
+use healthmon_test_support::wire::{remove_key, set_key, to_bytes, to_value};
 use rmpv::Value;
-use support::{full_report, remove_key, set_key, to_bytes, to_value};
 
 #[global_allocator]
 static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
@@ -37,7 +36,7 @@ const HUGE: [(&str, &[u8]); 7] = [
 /// `raw`, followed by a little filler: the payload ends long before the
 /// declared length does.
 fn report_with(path: &str, raw: &[u8]) -> Vec<u8> {
-    let mut v = to_value(&full_report("site-1"));
+    let mut v = to_value(&full("site-1"));
     let top = path.split('.').next().unwrap();
     remove_key(&mut v, top);
     let placeholder = if path == "nodes.0.name" {

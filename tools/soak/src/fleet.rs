@@ -9,7 +9,8 @@
 
 use std::time::Duration;
 
-use healthmon_proto::{ConnectionStatus, HealthReport, Node, NodeRole, Resources};
+use healthmon_proto::HealthReport;
+use healthmon_test_support::fixtures;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Schedule {
@@ -49,38 +50,12 @@ pub fn site_id(i: usize) -> String {
     format!("soak-{i:06}")
 }
 
-/// A report the assessor's default rules find healthy: one active and one
-/// standby node, every connection up, no errors, empty buffers, moderate load.
+/// A report the assessor's default rules find healthy ([`fixtures::healthy`],
+/// what a real collector sends), for site number `site`.
 pub fn report(site: usize, instance: &str, interval: Duration) -> HealthReport {
-    let mut r = HealthReport::new(site_id(site), instance, 1);
+    let mut r = fixtures::healthy(&site_id(site));
+    r.instance = instance.to_owned();
     r.interval_ms = interval.as_millis() as u64;
-    r.nodes = vec![
-        Node {
-            name: "node-a".into(),
-            role: NodeRole::Active,
-        },
-        Node {
-            name: "node-b".into(),
-            role: NodeRole::Standby,
-        },
-    ];
-    r.connections = ["plc-1", "opcua-2", "historian-3"]
-        .into_iter()
-        .map(|name| ConnectionStatus {
-            name: name.into(),
-            connected: true,
-        })
-        .collect();
-    r.script_errors.total = site as u64 % 100;
-    r.alarm_errors.total = site as u64 % 7;
-    r.resources = Some(Resources {
-        cpu_pct: 10.0 + (site % 30) as f64,
-        mem_used_bytes: 3 << 30,
-        mem_total_bytes: 8 << 30,
-        disk_used_pct: 40.0,
-        load1: 0.5,
-    });
-    r.custom.insert("response_ms".into(), 12.0);
     r
 }
 

@@ -9,7 +9,8 @@
 //! - [`fleet`]: the reports and their schedule (pure);
 //! - [`publisher`]: sends them on time over one NATS connection;
 //! - [`watch`]: counts status events;
-//! - [`procs`], [`probe`]: the processes under test and their counters;
+//! - [`probe`]: the counters of the processes under test (which are
+//!   `healthmon-test-support` `Proc`s);
 //! - [`figures`]: the table, the figures and the verdict (pure);
 //! - [`run`]: one run, start to verdict.
 #![forbid(unsafe_code)]
@@ -17,7 +18,6 @@
 pub mod figures;
 pub mod fleet;
 pub mod probe;
-pub mod procs;
 pub mod publisher;
 pub mod run;
 pub mod settings;

@@ -9,6 +9,7 @@ use async_nats::Client;
 use healthmon_common::CancellationToken;
 use healthmon_proto::Subjects;
 use healthmon_proto::query::Summary;
+use healthmon_test_support::promtext;
 
 #[derive(Clone)]
 pub struct Http {
@@ -103,27 +104,12 @@ pub async fn summary(client: &Client, subjects: &Subjects) -> Option<Summary> {
 
 /// The sum of every sample of metric `name` (all label sets) in exposition text.
 pub fn sum(text: &str, name: &str) -> f64 {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| {
-            let rest = line.strip_prefix(name)?;
-            // `name{...} v` or `name v`, but not `name_longer ...`.
-            let value = match rest.chars().next()? {
-                '{' => rest.rsplit_once('}')?.1,
-                ' ' => rest,
-                _ => return None,
-            };
-            value.trim().parse::<f64>().ok()
-        })
-        .sum()
+    promtext::sum(text, name, &[]).unwrap_or(0.0)
 }
 
 /// The value of one labelled sample, `name{label="value"}`.
 pub fn labelled(text: &str, name: &str, label: &str, value: &str) -> f64 {
-    let series = format!("{name}{{{label}=\"{value}\"}}");
-    text.lines()
-        .find_map(|line| line.strip_prefix(series.as_str())?.trim().parse().ok())
-        .unwrap_or(0.0)
+    promtext::sum(text, name, &[(label, value)]).unwrap_or(0.0)
 }
 
 #[cfg(test)]

@@ -20,10 +20,10 @@ use tokio::time::Instant;
 
 use crate::figures::{self, Figures, Memory, Row};
 use crate::probe::{self, Http};
-use crate::procs::{self, Proc, Usage};
 use crate::publisher::{self, Progress};
 use crate::settings::Settings;
 use crate::watch::Watch;
+use healthmon_test_support::{Proc, Usage, free_port, wait_listening};
 
 struct Central {
     nats_port: u16,
@@ -36,7 +36,7 @@ struct Central {
 
 impl Central {
     async fn start(s: &Settings) -> anyhow::Result<Central> {
-        let (nats_port, monitor_port) = (procs::free_port()?, procs::free_port()?);
+        let (nats_port, monitor_port) = (free_port()?, free_port()?);
         let conf = s.run_dir.join("nats.conf");
         std::fs::write(
             &conf,
@@ -51,15 +51,17 @@ impl Central {
             &["-c".into(), conf.display().to_string()],
             &s.run_dir,
         )?;
-        procs::wait_listening(&mut nats, nats_port, Duration::from_secs(10)).await?;
+        wait_listening(&mut nats, nats_port, Duration::from_secs(10))?;
         let url = format!("nats://127.0.0.1:{nats_port}");
         let service = |name: &'static str| -> anyhow::Result<(Proc, u16)> {
-            let port = procs::free_port()?;
+            let port = free_port()?;
             let args = [
                 "--nats-url".into(),
                 url.clone(),
                 "--metrics-addr".into(),
                 format!("127.0.0.1:{port}"),
+                "--log-level".into(),
+                "warn".into(),
             ];
             let bin = s.bin_dir.join(format!("healthmon-{name}"));
             Ok((Proc::spawn(name, &bin, &args, &s.run_dir)?, port))
@@ -67,8 +69,8 @@ impl Central {
         let (mut aggregator, aggregator_metrics) = service("aggregator")?;
         let (mut assessor, assessor_metrics) = service("assessor")?;
         let patience = Duration::from_secs(30);
-        procs::wait_listening(&mut aggregator, aggregator_metrics, patience).await?;
-        procs::wait_listening(&mut assessor, assessor_metrics, patience).await?;
+        wait_listening(&mut aggregator, aggregator_metrics, patience)?;
+        wait_listening(&mut assessor, assessor_metrics, patience)?;
         Ok(Central {
             nats_port,
             monitor_port,
@@ -79,17 +81,17 @@ impl Central {
     }
 
     fn check_alive(&mut self) -> anyhow::Result<()> {
-        self.procs.iter_mut().try_for_each(Proc::check_alive)
+        self.procs.iter_mut().try_for_each(Proc::alive)
     }
 
     /// Usage of aggregator, assessor, nats-server and this process.
     fn usage(&self) -> anyhow::Result<[Usage; 4]> {
         let [a, b, c] = &self.procs;
         Ok([
-            procs::usage(a.pid())?,
-            procs::usage(b.pid())?,
-            procs::usage(c.pid())?,
-            procs::usage(std::process::id())?,
+            a.usage()?,
+            b.usage()?,
+            c.usage()?,
+            Usage::of(std::process::id())?,
         ])
     }
 }

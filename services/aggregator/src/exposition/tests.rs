@@ -5,8 +5,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::state::SiteTable;
 
-#[path = "../../tests/support/prom_text.rs"]
-mod prom_text;
+use healthmon_test_support::promtext as prom_text;
 
 fn rich_report(site: &str) -> HealthReport {
     let mut r = HealthReport::new(site, "i1", 1);

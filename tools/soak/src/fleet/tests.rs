@@ -32,9 +32,9 @@ fn a_hundred_thousand_sites_at_5s_is_20k_per_second() {
 }
 
 #[test]
-fn reports_are_valid_and_small() {
+fn reports_are_valid_and_the_size_of_a_real_one() {
     let r = report(99_999, "soak-1", Duration::from_secs(5));
     let bytes = encode(&r);
     assert_eq!(decode_report(&bytes, "soak-099999"), Ok(r));
-    assert!(bytes.len() < 512, "{} bytes", bytes.len());
+    assert!(bytes.len() < 800, "{} bytes", bytes.len());
 }

@@ -1,0 +1,109 @@
+//! Per-site Prometheus series on /metrics, read as a scraper would.
+
+use crate::support::{Harness, report, status};
+use healthmon_proto::{Connectivity, Health, Resources};
+
+#[tokio::test]
+async fn per_site_series_appear_on_metrics_in_valid_format() {
+    let mut h = Harness::started().await;
+    let mut r = report("plant-7", "i", 1);
+    r.resources = Some(Resources {
+        cpu_pct: 33.5,
+        mem_used_bytes: 1_000,
+        mem_total_bytes: 4_000,
+        disk_used_pct: 71.25,
+        load1: 1.5,
+    });
+    r.custom.insert("queue \"depth\"".into(), 12.0);
+    h.publish_report(&r).await;
+    h.publish_status(&status(
+        "plant-7",
+        5_000,
+        Connectivity::Online,
+        Health::Degraded,
+        &["x"],
+    ))
+    .await;
+    h.publish_report(&report("plant-8", "i", 1)).await;
+    h.wait_metric("healthmon_site_up", &[("site", "plant-7")], 1.0)
+        .await;
+    h.wait_metric("healthmon_aggregator_sites", &[], 2.0).await;
+
+    let scrape = h.scrape().await;
+    let v = |name: &str, extra: &[(&str, &str)]| {
+        let mut labels = vec![("site", "plant-7")];
+        labels.extend_from_slice(extra);
+        scrape
+            .value(name, &labels)
+            .unwrap_or_else(|| panic!("missing {name}{extra:?}"))
+    };
+    assert_eq!(
+        v("healthmon_site_connectivity", &[("state", "online")]),
+        1.0
+    );
+    assert_eq!(
+        v("healthmon_site_connectivity", &[("state", "offline")]),
+        0.0
+    );
+    assert_eq!(v("healthmon_site_health", &[("state", "degraded")]), 1.0);
+    assert_eq!(
+        v("healthmon_site_connection_up", &[("connection", "plc-1")]),
+        1.0
+    );
+    assert_eq!(
+        v(
+            "healthmon_site_connection_up",
+            &[("connection", "historian")]
+        ),
+        0.0
+    );
+    assert_eq!(v("healthmon_site_node_active", &[("node", "node-a")]), 1.0);
+    assert_eq!(v("healthmon_site_node_active", &[("node", "node-b")]), 0.0);
+    assert_eq!(v("healthmon_site_script_errors_per_minute", &[]), 0.5);
+    assert_eq!(v("healthmon_site_script_errors", &[]), 9.0);
+    assert_eq!(v("healthmon_site_alarm_errors_per_minute", &[]), 0.0);
+    assert_eq!(
+        v(
+            "healthmon_site_sf_buffer_depth",
+            &[("category", "external")]
+        ),
+        3.0
+    );
+    assert_eq!(
+        v(
+            "healthmon_site_sf_buffer_depth",
+            &[("category", "notification")]
+        ),
+        0.0
+    );
+    assert_eq!(v("healthmon_site_cpu_percent", &[]), 33.5);
+    assert_eq!(v("healthmon_site_memory_used_bytes", &[]), 1_000.0);
+    assert_eq!(v("healthmon_site_disk_used_percent", &[]), 71.25);
+    assert_eq!(v("healthmon_site_load1", &[]), 1.5);
+    assert_eq!(
+        v("healthmon_site_custom", &[("name", "queue \"depth\"")]),
+        12.0
+    );
+    assert_eq!(v("healthmon_site_status_since_timestamp_seconds", &[]), 5.0);
+    let last = v("healthmon_site_last_report_timestamp_seconds", &[]);
+    let now_s = healthmon_common::clock::now_ms() as f64 / 1000.0;
+    assert!(
+        (now_s - last).abs() < 60.0,
+        "receive time is central now: {last} vs {now_s}"
+    );
+    // plant-8 sent no resources: no resource series rather than zeros.
+    assert_eq!(
+        scrape.value("healthmon_site_cpu_percent", &[("site", "plant-8")]),
+        None
+    );
+    assert_eq!(
+        scrape.value("healthmon_site_up", &[("site", "plant-8")]),
+        Some(0.0)
+    );
+    assert_eq!(
+        scrape.types.get("healthmon_site_up").map(String::as_str),
+        Some("gauge")
+    );
+    assert!(scrape.helps.contains_key("healthmon_site_connectivity"));
+    h.stop().await;
+}

@@ -1,0 +1,128 @@
+//! Shared by the integration tests: a real nats-server, the collector
+//! started through its public `start`, and a plain NATS client on the other
+//! side recording every report that arrives.
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::StreamExt;
+use healthmon_collector::{Config, Service};
+use healthmon_common::nats::NatsConfig;
+use healthmon_proto::{HealthReport, validate::decode_report};
+use tokio::time::Instant;
+
+pub use healthmon_test_support::{NatsServer, Running, eventually};
+
+/// One report as the central side received it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub subject: String,
+    pub report: HealthReport,
+    pub at: Instant,
+}
+
+/// Every report published on `health.report.>`, decoded and checked with the
+/// same validation central applies; a report that fails it fails the test.
+#[derive(Clone, Default)]
+pub struct Inbox {
+    reports: Arc<Mutex<Vec<Received>>>,
+    rejected: Arc<Mutex<Vec<String>>>,
+}
+
+impl Inbox {
+    pub async fn listen(client: &async_nats::Client) -> Inbox {
+        let inbox = Inbox::default();
+        let mut sub = client.subscribe("health.report.>").await.unwrap();
+        client.flush().await.unwrap();
+        let (reports, rejected) = (inbox.reports.clone(), inbox.rejected.clone());
+        tokio::spawn(async move {
+            while let Some(msg) = sub.next().await {
+                let subject = msg.subject.to_string();
+                let site = subject.rsplit('.').next().unwrap_or_default().to_owned();
+                match decode_report(&msg.payload, &site) {
+                    Ok(report) => reports.lock().unwrap().push(Received {
+                        subject,
+                        report,
+                        at: Instant::now(),
+                    }),
+                    Err(e) => rejected.lock().unwrap().push(format!("{subject}: {e}")),
+                }
+            }
+        });
+        inbox
+    }
+
+    /// Every report so far; fails the test if central would have rejected any.
+    pub fn all(&self) -> Vec<Received> {
+        let rejected = self.rejected.lock().unwrap();
+        assert!(rejected.is_empty(), "central would reject: {rejected:?}");
+        self.reports.lock().unwrap().clone()
+    }
+
+    pub fn len(&self) -> usize {
+        self.all().len()
+    }
+
+    /// Waits until at least `n` reports have arrived and returns them all.
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Received> {
+        eventually(&format!("{n} reports"), timeout, || async {
+            let all = self.all();
+            (all.len() >= n).then_some(all)
+        })
+        .await
+    }
+
+    /// Waits for the first report that satisfies `pred` among those after index `from`.
+    pub async fn wait_match(
+        &self,
+        what: &str,
+        from: usize,
+        timeout: Duration,
+        pred: impl Fn(&Received) -> bool,
+    ) -> Received {
+        eventually(what, timeout, || async {
+            self.all().into_iter().skip(from).find(|r| pred(r))
+        })
+        .await
+    }
+}
+
+/// A test client that reconnects within ~20 ms, faster than the collector.
+pub async fn fast_client(server: &NatsServer) -> async_nats::Client {
+    async_nats::ConnectOptions::new()
+        .reconnect_delay_callback(|_| Duration::from_millis(20))
+        .connect(server.url())
+        .await
+        .unwrap()
+}
+
+pub fn config(server: &NatsServer, site_id: &str, interval: Duration) -> Config {
+    let mut config = Config::new(NatsConfig::local(server.url()), site_id);
+    config.interval = interval;
+    // Host resources are exercised by their own test; most tests don't need the 200 ms first read.
+    config.sources.host.enabled = false;
+    config
+}
+
+/// A collector started in-process.
+pub struct Collector(Running<Service>);
+
+pub async fn start(config: Config) -> Collector {
+    Collector(Running::start(|token| healthmon_collector::start(config, token)).await)
+}
+
+impl Collector {
+    pub async fn stop(mut self) {
+        self.0.stop().await;
+    }
+
+    /// The value of a metric series on the collector's `/metrics`, if present.
+    pub async fn metric(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        let url = format!("http://{}/metrics", self.0.service().metrics_addr);
+        let body = reqwest::get(url).await.ok()?.text().await.ok()?;
+        healthmon_collector::exposition::parse(&body)
+            .samples
+            .into_iter()
+            .find(|s| s.name == name && labels.iter().all(|(k, v)| s.label(k) == Some(v)))
+            .map(|s| s.value)
+    }
+}

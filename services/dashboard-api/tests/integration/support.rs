@@ -1,0 +1,232 @@
+//! What the integration tests share: a real nats-server, the dashboard API
+//! started through its public `start`, and a small but real aggregator peer —
+//! a NATS micro service answering `health.agg.{summary,list,get}` with the
+//! `healthmon_proto` types — so these tests need no other healthmon crate.
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_nats::service::ServiceExt;
+use futures::StreamExt;
+use healthmon_common::nats::NatsConfig;
+use healthmon_common::query::{ReplyError, parse_request, reply_json};
+use healthmon_dashboard_api::{Config, Service, start};
+use healthmon_proto::query::{
+    GetQuery, ListQuery, SiteDetail, SitePage, SiteSummary, SortOrder, Summary,
+};
+use healthmon_proto::status::severity_rank;
+use healthmon_proto::{Connectivity, Health, HealthReport};
+use healthmon_test_support::{NatsServer, Running};
+use serde_json::Value;
+
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Harness {
+    /// Kept for the test's life: the broker everything talks through.
+    _server: NatsServer,
+    pub nats: async_nats::Client,
+    pub api: Running<Service>,
+    pub http: reqwest::Client,
+}
+
+impl Harness {
+    /// A nats-server and the dashboard API (no aggregator yet).
+    pub async fn start() -> Self {
+        healthmon_common::telemetry::init_tracing(
+            healthmon_common::telemetry::LogFormat::Text,
+            "info",
+        );
+        let server = NatsServer::start();
+        let nats = server.client().await;
+        let config = Config {
+            nats: NatsConfig::local(server.url()),
+            http_addr: "127.0.0.1:0".parse().unwrap(),
+            aggregator_timeout: Duration::from_millis(300),
+            auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
+            partitions: 1,
+        };
+        let api = Running::start(|token| start(config, token)).await;
+        Harness {
+            _server: server,
+            nats,
+            api,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.api.service().http_addr)
+    }
+
+    /// GET `path`, returning the status and the body as JSON.
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let response = self.http.get(self.url(path)).send().await.unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let body = response.text().await.unwrap();
+        assert!(
+            content_type.starts_with("application/json"),
+            "GET {path}: {status} with content-type {content_type:?}: {body}"
+        );
+        (status, serde_json::from_str(&body).unwrap())
+    }
+
+    pub async fn metrics(&self) -> String {
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
+/// Returns once the server has processed everything `client` sent before
+/// (its subscriptions included): `flush` alone only empties the socket.
+pub async fn server_round_trip(client: &async_nats::Client) {
+    let outcome = client.request(client.new_inbox(), "".into()).await;
+    assert!(
+        matches!(&outcome, Err(e) if e.kind() == async_nats::client::RequestErrorKind::NoResponders),
+        "expected the server's no-responders answer, got {outcome:?}"
+    );
+}
+
+/// Asserts the API's error shape and returns the message.
+pub fn error_message(body: &Value, code: &str) -> String {
+    assert_eq!(body["error"]["code"], code, "{body}");
+    body["error"]["message"].as_str().unwrap().to_owned()
+}
+
+pub fn site(id: &str, connectivity: Connectivity, health: Health) -> SiteSummary {
+    SiteSummary {
+        site_id: id.into(),
+        connectivity,
+        health,
+        reasons: vec![],
+        last_report_ms: Some(1_700_000_000_000),
+        status_since_ms: Some(1_700_000_000_000),
+        interval_ms: Some(30_000),
+        active_node: Some("node-a".into()),
+        connections_up: 1,
+        connections_total: 2,
+        script_errors_per_min: 0.5,
+        alarm_errors_per_min: 0.0,
+        sf_buffer_total: 3,
+        lost_reports: 0,
+        maintenance: false,
+    }
+}
+
+/// The test's aggregator: fixed sites, and every `ListQuery` it received.
+pub struct FakeAggregator {
+    pub lists: Arc<Mutex<Vec<ListQuery>>>,
+    _service: async_nats::service::Service,
+}
+
+pub fn fixture() -> Vec<SiteSummary> {
+    vec![
+        site("north-1", Connectivity::Online, Health::Healthy),
+        site("north-2", Connectivity::Offline, Health::Healthy),
+        site("south-1", Connectivity::Online, Health::Degraded),
+        site("south-2", Connectivity::Late, Health::Healthy),
+    ]
+}
+
+impl FakeAggregator {
+    pub async fn start(client: &async_nats::Client) -> Self {
+        let service = client
+            .service_builder()
+            .description("test aggregator")
+            .start("healthmon-aggregator", "0.0.1")
+            .await
+            .unwrap();
+        let group = service.group("health.agg");
+        let mut summary = group.endpoint("summary").await.unwrap();
+        let mut list = group.endpoint("list").await.unwrap();
+        let mut get = group.endpoint("get").await.unwrap();
+        server_round_trip(client).await;
+        let lists = Arc::new(Mutex::new(Vec::new()));
+
+        tokio::spawn(async move {
+            while let Some(request) = summary.next().await {
+                let mut s = Summary::default();
+                for site in fixture() {
+                    s.count(site.connectivity, site.health);
+                }
+                reply_json(&request, Ok(s)).await;
+            }
+        });
+        let seen = lists.clone();
+        tokio::spawn(async move {
+            while let Some(request) = list.next().await {
+                let answer = parse_request::<ListQuery>(&request.message.payload).map(|q| {
+                    seen.lock().unwrap().push(q.clone());
+                    page(&q)
+                });
+                reply_json(&request, answer).await;
+            }
+        });
+        tokio::spawn(async move {
+            while let Some(request) = get.next().await {
+                let answer = serde_json::from_slice::<GetQuery>(&request.message.payload)
+                    .map_err(|e| ReplyError::bad_request(e.to_string()))
+                    .and_then(|q| detail(&q.site_id));
+                reply_json(&request, answer).await;
+            }
+        });
+        FakeAggregator {
+            lists,
+            _service: service,
+        }
+    }
+}
+
+fn page(q: &ListQuery) -> SitePage {
+    let mut sites: Vec<SiteSummary> = fixture()
+        .into_iter()
+        .filter(|s| q.matches(&s.site_id, s.connectivity, s.health))
+        .collect();
+    match q.sort {
+        SortOrder::Severity => sites.sort_by(|a, b| {
+            severity_rank(a.connectivity, a.health)
+                .cmp(&severity_rank(b.connectivity, b.health))
+                .then_with(|| a.site_id.cmp(&b.site_id))
+        }),
+        SortOrder::SiteId => sites.sort_by(|a, b| a.site_id.cmp(&b.site_id)),
+    }
+    let total = sites.len();
+    let limit = q.effective_limit();
+    SitePage {
+        total,
+        offset: q.offset,
+        limit,
+        sites: sites.into_iter().skip(q.offset).take(limit).collect(),
+    }
+}
+
+fn detail(site_id: &str) -> Result<SiteDetail, ReplyError> {
+    let row = fixture()
+        .into_iter()
+        .find(|s| s.site_id == site_id)
+        .ok_or_else(|| ReplyError::not_found(format!("no site {site_id}")))?;
+    let mut report = HealthReport::new(site_id, "inst-1", 7);
+    report.sent_at_ms = 1_700_000_000_000;
+    report.interval_ms = 30_000;
+    report.sf_buffer.db_write = 3;
+    Ok(SiteDetail {
+        site_id: row.site_id,
+        connectivity: row.connectivity,
+        health: row.health,
+        reasons: vec!["connection plc-2 disconnected".into()],
+        last_report_ms: row.last_report_ms,
+        status_since_ms: row.status_since_ms,
+        lost_reports: 2,
+        report: Some(report),
+        maintenance: false,
+    })
+}

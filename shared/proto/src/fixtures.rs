@@ -1,0 +1,118 @@
+//! Reports to start from, for every test, the bench and the soak (feature
+//! `fixtures`; `healthmon-test-support` re-exports this module). Each is a
+//! valid report of the given site; tests change the fields they are about.
+//!
+//! | fixture | what it is | the assessor's default rules say |
+//! |---|---|---|
+//! | [`minimal`] | only the six required keys | healthy (no findings) |
+//! | [`healthy`] | what a real collector sends: 2 nodes, 8 connections, counters, buffers, host resources, 2 custom gauges (~640 B) | healthy |
+//! | [`full`] | every part present with a value worth showing, one connection down | degraded |
+//! | [`faulty`] | no active node, a connection down, error rates and a buffer past critical | critical |
+
+use std::collections::BTreeMap;
+
+use crate::report::{
+    ConnectionStatus, ErrorCounter, HealthReport, Node, NodeRole, Resources, SfBuffer,
+};
+
+/// Sent-at time of every fixture: 2023-11-14, a fixed moment on the site's clock.
+pub const SENT_AT_MS: u64 = 1_700_000_000_000;
+
+/// The collector instance of every fixture.
+pub const INSTANCE: &str = "inst-1";
+
+/// The connections of [`healthy`]: six PLCs, a historian and an ERP link.
+pub const CONNECTIONS: [&str; 8] = [
+    "plc-1",
+    "plc-2",
+    "plc-3",
+    "plc-4",
+    "plc-5",
+    "plc-6",
+    "historian",
+    "erp",
+];
+
+/// Only the required keys: seq 1 of [`INSTANCE`], a 30 s interval.
+pub fn minimal(site: &str) -> HealthReport {
+    let mut r = HealthReport::new(site, INSTANCE, 1);
+    r.sent_at_ms = SENT_AT_MS;
+    r
+}
+
+/// A typical healthy site, as a real collector reports it.
+pub fn healthy(site: &str) -> HealthReport {
+    let mut r = minimal(site);
+    r.nodes = vec![
+        node("node-a", NodeRole::Active),
+        node("node-b", NodeRole::Standby),
+    ];
+    r.connections = CONNECTIONS
+        .iter()
+        .map(|name| connection(name, true))
+        .collect();
+    r.script_errors = ErrorCounter {
+        total: 1234,
+        per_min: 0.5,
+    };
+    r.alarm_errors = ErrorCounter {
+        total: 56,
+        per_min: 0.0,
+    };
+    r.sf_buffer = SfBuffer {
+        external: 3,
+        notification: 0,
+        db_write: 12,
+    };
+    r.resources = Some(Resources {
+        cpu_pct: 23.5,
+        mem_used_bytes: 3 << 30,
+        mem_total_bytes: 8 << 30,
+        disk_used_pct: 41.2,
+        load1: 0.42,
+    });
+    r.custom = BTreeMap::from([
+        ("api_latency_ms".into(), 12.5),
+        ("open_batches".into(), 3.0),
+    ]);
+    r
+}
+
+/// Every part of a report present with a value worth showing; `historian`
+/// is disconnected, so the site is degraded.
+pub fn full(site: &str) -> HealthReport {
+    let mut r = healthy(site);
+    r.connections[6].connected = false;
+    r.script_errors.per_min = 2.5;
+    r.alarm_errors.per_min = 0.25;
+    r.sf_buffer.notification = 7;
+    r
+}
+
+/// A site in trouble: both nodes standby, `plc-2` disconnected, script
+/// errors at 120/min and 20,000 external messages pending — critical.
+pub fn faulty(site: &str) -> HealthReport {
+    let mut r = healthy(site);
+    r.nodes[0].role = NodeRole::Standby;
+    r.connections[1].connected = false;
+    r.script_errors.per_min = 120.0;
+    r.sf_buffer.external = 20_000;
+    r
+}
+
+pub fn node(name: &str, role: NodeRole) -> Node {
+    Node {
+        name: name.into(),
+        role,
+    }
+}
+
+pub fn connection(name: &str, connected: bool) -> ConnectionStatus {
+    ConnectionStatus {
+        name: name.into(),
+        connected,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,105 @@
+//! The dashboard API as a test reads it: GETs answered as JSON, and waits
+//! for what an operator would see.
+
+use std::time::Duration;
+
+use healthmon_test_support::eventually;
+use serde_json::Value;
+
+/// GET `url`: (status, JSON body, or Null if none).
+pub async fn get_json(http: &reqwest::Client, url: &str) -> (u16, Value) {
+    let response = http.get(url).send().await.expect("dashboard API answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// One dashboard API (or a load balancer over several), by base URL.
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(base: impl Into<String>) -> Self {
+        Api {
+            base: base.into(),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("http client"),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GET a path: (status, JSON body or Null).
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        get_json(&self.http, &self.url(path)).await
+    }
+
+    /// The site as `GET /api/v1/sites/{id}` shows it, if known.
+    pub async fn site(&self, id: &str) -> Option<Value> {
+        let (status, body) = self.get(&format!("/api/v1/sites/{id}")).await;
+        (status == 200).then_some(body)
+    }
+
+    /// Every site, by id (at most 1000).
+    pub async fn sites(&self) -> Vec<Value> {
+        let (status, body) = self.get("/api/v1/sites?sort=site_id&limit=1000").await;
+        assert_eq!(status, 200, "{body}");
+        body["sites"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn summary(&self) -> Value {
+        let (status, body) = self.get("/api/v1/summary").await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Waits until the API shows the site with this connectivity.
+    pub async fn wait_connectivity(&self, id: &str, want: &str, timeout: Duration) -> Value {
+        eventually(
+            &format!("{id} to be {want} in the API"),
+            timeout,
+            || async {
+                self.site(id)
+                    .await
+                    .filter(|site| site["connectivity"] == want)
+            },
+        )
+        .await
+    }
+
+    /// Waits until the summary counts `n` sites `connectivity` (e.g. "online").
+    pub async fn wait_summary(&self, connectivity: &str, n: u64, timeout: Duration) -> Value {
+        eventually(
+            &format!("{n} sites {connectivity} in the summary"),
+            timeout,
+            || async {
+                let (status, s) = self.get("/api/v1/summary").await;
+                (status == 200 && s[connectivity] == n).then_some(s)
+            },
+        )
+        .await
+    }
+}
+
+/// The base URL, so `format!("{api}/api/v1/summary")` reads as it looks.
+impl std::fmt::Display for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.base)
+    }
+}
+
+/// The Prometheus text at `http://<addr>/metrics`.
+pub async fn scrape(http: &reqwest::Client, addr: std::net::SocketAddr) -> Option<String> {
+    let response = http
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .ok()?;
+    response.text().await.ok()
+}

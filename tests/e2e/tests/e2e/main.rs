@@ -1,0 +1,16 @@
+//! End-to-end tests: every healthmon service running in-process against
+//! real nats-servers (and, where a test says so, real leaf nodes, clusters,
+//! Prometheus and Chromium), checked the way an operator would. One binary,
+//! a module per concern; the harness is the `healthmon-e2e` library.
+
+mod browser;
+mod discovery;
+mod faults;
+mod ha;
+mod hostile;
+mod partition;
+mod pipeline;
+mod prometheus;
+mod security_api;
+mod security_nats;
+mod shutdown;

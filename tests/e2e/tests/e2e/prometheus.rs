@@ -1,0 +1,533 @@
+//! The deployment files against the running system, with the real tools:
+//! `promtool check metrics` on every service's live `/metrics`, a real
+//! Prometheus server running `deploy/prometheus/prometheus.yml` and its rules
+//! against the services, every Grafana dashboard query answered by it, the
+//! Dockerfile's HEALTHCHECK against the live endpoints, and the config files
+//! shipped in `k8s/` loaded by the services' own parsers.
+//!
+//! Needs Debian's `prometheus` package (`promtool`, `prometheus`):
+//! `scripts/install-deps.sh --deploy-tools` installs it (scripts/test.sh does).
+//! `PROMTOOL_BIN` / `PROMETHEUS_BIN` override the binaries.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use healthmon_e2e::{Central, INTERVAL};
+use healthmon_test_support::eventually;
+use serde_json::Value;
+
+const PATIENCE: Duration = Duration::from_secs(30);
+const SITE: &str = "sim-00001";
+const INSTALL_HINT: &str =
+    "install Debian's prometheus package: scripts/install-deps.sh --deploy-tools";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A tool of the Prometheus package, or a panic naming how to install it.
+fn tool(name: &str, env: &str) -> PathBuf {
+    let bin = std::env::var_os(env).map_or_else(|| PathBuf::from(name), PathBuf::from);
+    match Command::new(&bin).arg("--version").output() {
+        Ok(out) if out.status.success() => bin,
+        Ok(out) => panic!(
+            "{} --version failed ({}): {INSTALL_HINT}",
+            bin.display(),
+            out.status
+        ),
+        Err(e) => panic!("{} not runnable ({e}): {INSTALL_HINT}", bin.display()),
+    }
+}
+
+/// Every service of the central side plus a 3-site simulator, all online.
+struct System {
+    central: Central,
+    _simulator: healthmon_e2e::services::Collector,
+    collector_metrics: SocketAddr,
+}
+
+impl System {
+    async fn start() -> Self {
+        let central = Central::start().await;
+        let simulator = central.simulator(3, INTERVAL).await;
+        let collector_metrics = simulator.service().metrics_addr;
+        central
+            .api
+            .wait_connectivity(SITE, "online", PATIENCE)
+            .await;
+        System {
+            central,
+            _simulator: simulator,
+            collector_metrics,
+        }
+    }
+
+    /// (service, address of its /metrics) for every service.
+    fn metrics_endpoints(&self) -> [(&'static str, SocketAddr); 4] {
+        [
+            ("aggregator", self.central.aggregator.service().metrics_addr),
+            ("assessor", self.central.assessor.service().metrics_addr),
+            ("collector", self.collector_metrics),
+            (
+                "dashboard-api",
+                self.central.dashboard.service().metrics_addr,
+            ),
+        ]
+    }
+}
+
+async fn get_text(url: &str) -> String {
+    reqwest::get(url)
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"))
+        .text()
+        .await
+        .expect("body")
+}
+
+fn run_with_stdin(mut cmd: Command, input: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+#[tokio::test]
+async fn every_service_metrics_pass_promtool_check_metrics() {
+    let promtool = tool("promtool", "PROMTOOL_BIN");
+    let system = System::start().await;
+
+    for (service, addr) in system.metrics_endpoints() {
+        let body = get_text(&format!("http://{addr}/metrics")).await;
+        let mut cmd = Command::new(&promtool);
+        cmd.args(["check", "metrics"]);
+        let out = run_with_stdin(cmd, body.as_bytes());
+        let complaints = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success() && complaints.trim().is_empty(),
+            "promtool check metrics finds problems in the {service}'s /metrics ({}):\n{complaints}",
+            out.status
+        );
+    }
+    // The per-site series were part of what was checked.
+    let aggregator = system.central.aggregator_metrics().await;
+    assert!(
+        aggregator.contains(&format!("healthmon_site_up{{site=\"{SITE}\"}} 1")),
+        "aggregator /metrics lacks {SITE}'s up series:\n{aggregator}"
+    );
+}
+
+/// A scratch directory, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("healthmon-{tag}-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A real Prometheus server, killed on drop.
+struct Prometheus {
+    child: Child,
+    url: String,
+    log: PathBuf,
+    _dir: Scratch,
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+/// `text` with `from` replaced by `to`; panics if `from` is not there, so a
+/// changed deploy file fails loudly instead of being silently not adapted.
+fn swap(text: String, from: &str, to: &str, file: &str) -> String {
+    assert!(
+        text.contains(from),
+        "{file} no longer contains {from:?}; update tests/e2e/tests/prometheus.rs"
+    );
+    text.replace(from, to)
+}
+
+impl Prometheus {
+    /// `deploy/prometheus/prometheus.yml` and its rules, with the compose
+    /// service names swapped for the test's addresses and every interval 1 s.
+    fn start(system: &System) -> Self {
+        let bin = tool("prometheus", "PROMETHEUS_BIN");
+        let dir = Scratch::new("prometheus");
+        let port = free_port();
+        let deploy = repo_root().join("deploy/prometheus");
+        let name = "deploy/prometheus/prometheus.yml";
+        let mut config =
+            std::fs::read_to_string(deploy.join("prometheus.yml")).expect("read prometheus.yml");
+        config = swap(config, "scrape_interval: 15s", "scrape_interval: 1s", name);
+        config = swap(
+            config,
+            "evaluation_interval: 15s",
+            "evaluation_interval: 1s",
+            name,
+        );
+        config = swap(config, "localhost:9090", &format!("127.0.0.1:{port}"), name);
+        let [aggregator, assessor, collector, dashboard] =
+            system.metrics_endpoints().map(|(_, addr)| addr.to_string());
+        config = swap(config, "aggregator:9101", &aggregator, name);
+        config = swap(config, "assessor:9102", &assessor, name);
+        config = swap(config, "dashboard-api:8080", &dashboard, name);
+        config = swap(config, "collector:9103", &collector, name);
+        config = swap(config, "site-leaf:9103", &collector, name);
+        std::fs::write(dir.0.join("prometheus.yml"), config).expect("write config");
+
+        let rules = dir.0.join("rules");
+        std::fs::create_dir_all(&rules).expect("rules dir");
+        for entry in std::fs::read_dir(deploy.join("rules")).expect("read rules dir") {
+            let path = entry.expect("dir entry").path();
+            let text = std::fs::read_to_string(&path).expect("read rules");
+            // Recording rules run every 30 s in the deploy file; every second here.
+            let text = text.replace("interval: 30s", "interval: 1s");
+            std::fs::write(rules.join(path.file_name().expect("name")), text).expect("write rules");
+        }
+
+        let log = dir.0.join("prometheus.log");
+        let log_file = std::fs::File::create(&log).expect("log file");
+        let child = Command::new(&bin)
+            .arg(format!(
+                "--config.file={}",
+                dir.0.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.0.join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {}: {e} ({INSTALL_HINT})", bin.display()));
+        Prometheus {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// `/api/v1/query`: `Ok(result vector)` or `Err(the API's error)`;
+    /// `None` while the server does not answer yet.
+    async fn query(&self, promql: &str) -> Option<Result<Vec<Value>, String>> {
+        let response = reqwest::Client::new()
+            .get(format!("{}/api/v1/query", self.url))
+            .query(&[("query", promql)])
+            .send()
+            .await
+            .ok()?;
+        let body: Value = response.json().await.ok()?;
+        Some(if body["status"] == "success" {
+            Ok(body["data"]["result"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default())
+        } else {
+            Err(format!("{}: {}", body["errorType"], body["error"]))
+        })
+    }
+
+    /// (rules loaded, [(rule, health, last error)] of those not "ok").
+    async fn rule_health(&self) -> (usize, Vec<(String, String, String)>) {
+        let body: Value = match reqwest::get(format!("{}/api/v1/rules", self.url)).await {
+            Ok(response) => response.json().await.unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        };
+        let rules: Vec<Value> = body["data"]["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default())
+            .collect();
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        let bad = rules
+            .iter()
+            .filter(|r| r["health"] != "ok")
+            .map(|r| (text(&r["name"]), text(&r["health"]), text(&r["lastError"])))
+            .collect();
+        (rules.len(), bad)
+    }
+
+    /// Waits until `promql` returns a sample whose value passes `want`.
+    async fn wait_value(&self, promql: &str, want: impl Fn(f64) -> bool) -> f64 {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut last = None;
+        loop {
+            if let Some(answer) = self.query(promql).await {
+                let value = answer
+                    .as_ref()
+                    .ok()
+                    .and_then(|samples| samples.first()?["value"][1].as_str()?.parse::<f64>().ok());
+                if let Some(value) = value.filter(|v| want(*v)) {
+                    return value;
+                }
+                last = Some(answer);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                panic!(
+                    "Prometheus never answered {promql} as expected (last answer: {last:?}); its log:\n{}",
+                    self.log_tail()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn prometheus_scrapes_every_service_and_serves_the_per_site_series() {
+    let system = System::start().await;
+    let prometheus = Prometheus::start(&system);
+
+    // What a user checks first: the simulated site is up, as Prometheus sees it.
+    let up = prometheus
+        .wait_value(&format!("healthmon_site_up{{site=\"{SITE}\"}}"), |v| {
+            v == 1.0
+        })
+        .await;
+    assert_eq!(up, 1.0);
+
+    // Every job of the deploy config is scraped successfully.
+    for job in [
+        "healthmon-aggregator",
+        "healthmon-assessor",
+        "healthmon-collector",
+        "healthmon-dashboard-api",
+        "prometheus",
+    ] {
+        prometheus
+            .wait_value(&format!("min(up{{job=\"{job}\"}})"), |v| v == 1.0)
+            .await;
+    }
+
+    // The recording rules produce the fleet counts.
+    prometheus
+        .wait_value("healthmon:sites:count", |v| v == 3.0)
+        .await;
+    prometheus
+        .wait_value("healthmon:sites_online:sum", |v| v == 3.0)
+        .await;
+
+    // Every rule (recording and alerting) evaluates without error against
+    // the live series, over several evaluations (1 s apart).
+    let mut healthy_in_a_row = 0;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    let rules = loop {
+        let (total, bad) = prometheus.rule_health().await;
+        if bad.iter().any(|(_, health, _)| health == "err") {
+            panic!("rules failing to evaluate: {bad:?}");
+        }
+        healthy_in_a_row = if bad.is_empty() && total > 0 {
+            healthy_in_a_row + 1
+        } else {
+            0
+        };
+        if healthy_in_a_row == 4 {
+            break total;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "rules never all healthy: {bad:?}"
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    };
+    assert!(rules >= 10, "only {rules} rules loaded");
+}
+
+#[tokio::test]
+async fn every_grafana_dashboard_query_is_answered_by_prometheus() {
+    let system = System::start().await;
+    let prometheus = Prometheus::start(&system);
+    prometheus
+        .wait_value(&format!("healthmon_site_up{{site=\"{SITE}\"}}"), |v| {
+            v == 1.0
+        })
+        .await;
+    // rate() needs two scrapes in its window.
+    prometheus
+        .wait_value(
+            "count_over_time(up{job=\"healthmon-aggregator\"}[1m])",
+            |v| v >= 3.0,
+        )
+        .await;
+
+    let path = repo_root().join("deploy/grafana/healthmon-fleet.json");
+    let dashboard: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("read dashboard"))
+            .expect("dashboard JSON");
+    // Panels that are rightly empty for a healthy simulated fleet.
+    let may_be_empty = [
+        "Sites needing attention (now)",
+        "Reports rejected per second",
+        "Custom gauges",
+    ];
+    let mut checked = 0;
+    for panel in dashboard["panels"].as_array().expect("panels") {
+        let title = panel["title"].as_str().unwrap_or_default();
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().expect("expr");
+            let promql = expr
+                .replace("$site", SITE)
+                .replace("$__rate_interval", "1m");
+            let result = eventually(&format!("panel {title:?}: {promql}"), PATIENCE, || async {
+                match prometheus.query(&promql).await? {
+                    Ok(samples) if samples.is_empty() && !may_be_empty.contains(&title) => None,
+                    answer => Some(answer),
+                }
+            })
+            .await;
+            if let Err(e) = result {
+                panic!("panel {title:?}: Prometheus rejects {promql}: {e}");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "only {checked} dashboard queries found");
+}
+
+/// The HEALTHCHECK command and each target's HEALTHCHECK_PORT/PATH, from the Dockerfile.
+fn dockerfile_healthchecks() -> (Vec<String>, Vec<(String, u16, String)>) {
+    let dockerfile =
+        std::fs::read_to_string(repo_root().join("Dockerfile")).expect("read Dockerfile");
+    let start = dockerfile.find("HEALTHCHECK ").expect("a HEALTHCHECK");
+    let cmd_at = start
+        + dockerfile[start..]
+            .find("CMD [")
+            .expect("HEALTHCHECK CMD [...]")
+        + 4;
+    let line_end = cmd_at + dockerfile[cmd_at..].find('\n').expect("line end");
+    let command: Vec<String> = serde_json::from_str(&dockerfile[cmd_at..line_end])
+        .expect("HEALTHCHECK CMD is a JSON array");
+
+    let mut targets = Vec::new();
+    for stage in dockerfile.split("\nFROM ").skip(1) {
+        let name = stage.lines().next().unwrap_or_default();
+        let Some(target) = name.strip_prefix("runtime AS ") else {
+            continue;
+        };
+        let env = |key: &str| {
+            stage
+                .split_whitespace()
+                .find_map(|word| word.strip_prefix(&format!("{key}=")))
+                .map(str::to_owned)
+        };
+        let port: u16 = env("HEALTHCHECK_PORT")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("stage {target}: no HEALTHCHECK_PORT"));
+        let path = env("HEALTHCHECK_PATH")
+            .unwrap_or_else(|| panic!("stage {target}: no HEALTHCHECK_PATH"));
+        // The health check must look where the service listens by default.
+        let listen = env("METRICS_ADDR")
+            .or_else(|| env("HTTP_ADDR"))
+            .expect("listen address");
+        assert!(
+            listen.ends_with(&format!(":{port}")),
+            "stage {target}: HEALTHCHECK_PORT {port} but the service listens on {listen}"
+        );
+        targets.push((target.trim().to_owned(), port, path));
+    }
+    (command, targets)
+}
+
+fn healthcheck(command: &[String], port: u16, path: &str) -> bool {
+    Command::new(&command[0])
+        .args(&command[1..])
+        .env("HEALTHCHECK_PORT", port.to_string())
+        .env("HEALTHCHECK_PATH", path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("run the HEALTHCHECK command")
+        .success()
+}
+
+#[tokio::test]
+async fn the_dockerfile_healthcheck_passes_against_the_live_services() {
+    let (command, targets) = dockerfile_healthchecks();
+    let system = System::start().await;
+    let live: std::collections::HashMap<&str, SocketAddr> =
+        system.metrics_endpoints().into_iter().collect();
+
+    for service in ["aggregator", "assessor", "collector", "dashboard-api"] {
+        let (_, _, path) = targets
+            .iter()
+            .find(|(t, _, _)| t == service)
+            .unwrap_or_else(|| panic!("Dockerfile has no target {service}"));
+        let port = live[service].port();
+        let command = command.clone();
+        let path = path.clone();
+        let healthy = tokio::task::spawn_blocking(move || healthcheck(&command, port, &path))
+            .await
+            .expect("join");
+        assert!(
+            healthy,
+            "HEALTHCHECK fails for the live {service} on :{port}"
+        );
+    }
+    // And it can fail: nothing listens on a fresh port.
+    let closed = free_port();
+    let healthy = tokio::task::spawn_blocking(move || healthcheck(&command, closed, "/metrics"))
+        .await
+        .expect("join");
+    assert!(!healthy, "HEALTHCHECK passes with nothing listening");
+}
+
+#[test]
+fn the_config_files_shipped_in_k8s_load_with_the_services_parsers() {
+    let root = repo_root();
+    let rules = root.join("k8s/assessor/rules.toml");
+    if let Err(e) = healthmon_assessor::Rules::load(&rules) {
+        panic!("{}: {e}", rules.display());
+    }
+    let collector = root.join("k8s/examples/site-daemonset/collector.toml");
+    if let Err(e) = healthmon_collector::config_file::load(&collector) {
+        panic!("{}: {e}", collector.display());
+    }
+}

@@ -1,0 +1,489 @@
+//! NATS security, end to end, on the real deployment configs: the hub runs
+//! `nats/hub.conf` (its users and permissions; its TLS blocks switched on
+//! for the TLS test), a site's leaf node runs `nats/leaf.conf`, and every
+//! central service logs in as its own hub user.
+//!
+//! - A site's credentials (password or NKey) let it publish its own reports
+//!   and hear commands, nothing else: a report claiming another site is
+//!   refused by the server and never reaches the aggregator.
+//! - Central users and `ops` have only what they need.
+//! - TLS (mutual) on the client and leafnode ports: services and a site's
+//!   leaf node get through with the test CA; a client without it cannot.
+//! - `max_payload`: the hub and the leaf refuse oversized publishes; a report
+//!   just over 64 KiB passes the server and is rejected by the aggregator.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use healthmon_common::nats::NatsAuth;
+use healthmon_e2e::Centre;
+use healthmon_e2e::secure::{
+    Hub, Pki, SiteLogin, client_as, expect_server_error, secure_centre, start_leaf,
+};
+use healthmon_proto::{HealthReport, encode};
+use healthmon_test_support::eventually;
+use healthmon_test_support::promtext::value as metric_value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+const PATIENCE: Duration = Duration::from_secs(15);
+
+fn report(site: &str, instance: &str, seq: u64) -> Vec<u8> {
+    let mut r = HealthReport::new(site, instance, seq);
+    r.sent_at_ms = healthmon_common::clock::now_ms();
+    r.interval_ms = 60_000;
+    encode(&r)
+}
+
+/// A collector for `site` logged in with `auth`, reporting once an hour: it
+/// reports at start and then only when asked to resend.
+async fn collector(
+    url: String,
+    site: &str,
+    auth: NatsAuth,
+) -> (
+    healthmon_collector::Service,
+    healthmon_common::CancellationToken,
+) {
+    let mut nats = healthmon_common::nats::NatsConfig::local(url);
+    nats.auth = auth;
+    let mut config = healthmon_collector::Config::new(nats, site);
+    config.interval = Duration::from_secs(3600);
+    config.resend_jitter = Duration::from_millis(50);
+    let token = healthmon_common::CancellationToken::new();
+    let service = healthmon_collector::start(config, token.clone())
+        .await
+        .expect("collector starts with its site's credentials");
+    (service, token)
+}
+
+/// The instance and seq of the report the API shows for `site`.
+async fn shown(central: &Centre, site: &str) -> Option<(String, u64)> {
+    let site = central.api.site(site).await?;
+    Some((
+        site["report"]["instance"].as_str()?.to_owned(),
+        site["report"]["seq"].as_u64()?,
+    ))
+}
+
+#[tokio::test]
+async fn a_site_may_publish_only_its_own_reports_and_hear_only_commands() {
+    let hub = Hub::start(
+        &[
+            ("plant-a", SiteLogin::Password),
+            ("plant-b", SiteLogin::Password),
+        ],
+        None,
+    );
+    let central = secure_centre(&hub, None).await;
+    let auth = NatsAuth::UserPassword {
+        user: "site-plant-a".into(),
+        password: hub.password("site-plant-a"),
+    };
+    let (_collector, _stop) = collector(hub.url(), "plant-a", auth).await;
+    let (instance, _) = eventually("plant-a's collector report in the API", PATIENCE, || {
+        shown(&central, "plant-a")
+    })
+    .await;
+
+    // Site A's credentials: subscribing to other sites' traffic is refused...
+    let (site_a, mut errors) = client_as(
+        &hub.url(),
+        "site-plant-a",
+        &hub.password("site-plant-a"),
+        None,
+    )
+    .await;
+    let mut reports = site_a.subscribe("health.report.>").await.unwrap();
+    expect_server_error(
+        &mut errors,
+        "Permissions Violation for Subscription to \"health.report.>\"",
+    )
+    .await;
+    let mut statuses = site_a.subscribe("health.status.>").await.unwrap();
+    expect_server_error(
+        &mut errors,
+        "Permissions Violation for Subscription to \"health.status.>\"",
+    )
+    .await;
+
+    // ...and so is a report claiming to be site B.
+    site_a
+        .publish(
+            "health.report.plant-b",
+            report("plant-b", "forged", 1).into(),
+        )
+        .await
+        .unwrap();
+    expect_server_error(
+        &mut errors,
+        "Permissions Violation for Publish to \"health.report.plant-b\"",
+    )
+    .await;
+
+    // Its own subject is fine. The server handles one connection's messages
+    // in order, so once this marker is shown, the forged report (sent
+    // before it) had its chance to arrive.
+    site_a
+        .publish(
+            "health.report.plant-a",
+            report("plant-a", "marker", 1).into(),
+        )
+        .await
+        .unwrap();
+    eventually("the marker report in the API", PATIENCE, || async {
+        shown(&central, "plant-a")
+            .await
+            .filter(|(i, _)| i == "marker")
+    })
+    .await;
+    assert_eq!(
+        central.api.site("plant-b").await,
+        None,
+        "forged site is shown"
+    );
+    let metrics = central.aggregator_metrics().await;
+    assert_eq!(
+        metric_value(
+            &metrics,
+            "healthmon_aggregator_reports_rejected_total{reason=\"subject_mismatch\"}"
+        ),
+        Some(0.0),
+        "the forged report reached the aggregator"
+    );
+    // Had the subscriptions been allowed, the marker would have echoed back.
+    for sub in [&mut reports, &mut statuses] {
+        let got = tokio::time::timeout(Duration::from_millis(300), sub.next()).await;
+        assert!(
+            !matches!(got, Ok(Some(_))),
+            "site A received others' traffic"
+        );
+    }
+
+    // Commands reach the site: a resend from ops makes the collector report again.
+    let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
+    ops.publish("health.cmd.resend", "".into()).await.unwrap();
+    ops.flush().await.unwrap();
+    eventually("the collector's answer to a resend", PATIENCE, || async {
+        shown(&central, "plant-a")
+            .await
+            .filter(|(i, seq)| *i == instance && *seq == 2)
+    })
+    .await;
+
+    // The dashboard's NATS user may carry out admin actions (the API
+    // authorizes them; here it runs without auth)...
+    let response = reqwest::Client::new()
+        .put(format!("{}/api/v1/sites/plant-a/maintenance", central.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        central.api.site("plant-a").await.unwrap()["maintenance"],
+        true
+    );
+    // ...which the operators' user may not call directly.
+    let (ops_client, mut ops_errors) =
+        client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
+    ops_client
+        .publish("health.agg.forget", r#"{"site_id":"plant-a"}"#.into())
+        .await
+        .unwrap();
+    expect_server_error(
+        &mut ops_errors,
+        "Permissions Violation for Publish to \"health.agg.forget\"",
+    )
+    .await;
+
+    // A wrong password gets nowhere.
+    let refused = async_nats::ConnectOptions::with_user_and_password(
+        "site-plant-a".into(),
+        "not-the-password".into(),
+    )
+    .connect(hub.url())
+    .await;
+    assert!(refused.is_err(), "a wrong password was accepted");
+}
+
+#[tokio::test]
+async fn an_nkey_site_reports_with_its_seed_file_and_is_confined_likewise() {
+    let key = nkeys::KeyPair::new_user();
+    let hub = Hub::start(&[("plant-n", SiteLogin::NKey(key.public_key()))], None);
+    let central = secure_centre(&hub, None).await;
+    let seed_dir = healthmon_test_support::TempDir::new("nkey").unwrap();
+    let seed_file = seed_dir.path.join("plant-n.nk");
+    std::fs::write(&seed_file, key.seed().unwrap()).unwrap();
+
+    // The collector as `--nats-nkey plant-n.nk` would run it.
+    let (_collector, _stop) = collector(hub.url(), "plant-n", NatsAuth::NKeyFile(seed_file)).await;
+    eventually("plant-n's report in the API", PATIENCE, || {
+        shown(&central, "plant-n")
+    })
+    .await;
+
+    let (tx, mut errors) = tokio::sync::mpsc::unbounded_channel();
+    let site = async_nats::ConnectOptions::with_nkey(key.seed().unwrap())
+        .event_callback(move |event| {
+            let tx = tx.clone();
+            async move {
+                if let async_nats::Event::ServerError(e) = event {
+                    let _ = tx.send(e.to_string());
+                }
+            }
+        })
+        .connect(hub.url())
+        .await
+        .unwrap();
+    site.publish("health.report.other", report("other", "forged", 1).into())
+        .await
+        .unwrap();
+    expect_server_error(
+        &mut errors,
+        "Permissions Violation for Publish to \"health.report.other\"",
+    )
+    .await;
+
+    // Another key pair is not a user at all.
+    let stranger = nkeys::KeyPair::new_user().seed().unwrap();
+    let refused = async_nats::ConnectOptions::with_nkey(stranger)
+        .connect(hub.url())
+        .await;
+    assert!(refused.is_err(), "an unknown NKey was accepted");
+}
+
+#[tokio::test]
+async fn central_users_and_ops_have_least_privilege() {
+    let hub = Hub::start(&[], None);
+    // (user, subject it must not publish on)
+    let forbidden_publish = [
+        ("aggregator", "health.status.x"),
+        ("aggregator", "health.report.x"),
+        ("assessor", "health.report.x"),
+        ("assessor", "health.cmd.resend"),
+        ("dashboard", "health.report.x"),
+        ("dashboard", "health.status.x"),
+        ("dashboard", "health.cmd.resend"),
+        ("ops", "health.report.x"),
+        ("ops", "health.status.x"),
+        ("ops", "health.agg.forget"),
+        ("ops", "health.agg.maintenance"),
+        ("sim", "health.status.x"),
+        ("sim", "health.agg.list"),
+    ];
+    for (user, subject) in forbidden_publish {
+        let (client, mut errors) = client_as(&hub.url(), user, &hub.password(user), None).await;
+        client.publish(subject, "x".into()).await.unwrap();
+        expect_server_error(
+            &mut errors,
+            &format!("Permissions Violation for Publish to \"{subject}\""),
+        )
+        .await;
+    }
+    let forbidden_subscribe = [
+        ("dashboard", "health.report.*"),
+        ("assessor", "health.agg.>"),
+        ("sim", "health.report.*"),
+        ("sim", "_INBOX.>"),
+    ];
+    for (user, subject) in forbidden_subscribe {
+        let (client, mut errors) = client_as(&hub.url(), user, &hub.password(user), None).await;
+        let _sub = client.subscribe(subject).await.unwrap();
+        expect_server_error(
+            &mut errors,
+            &format!("Permissions Violation for Subscription to \"{subject}\""),
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn tls_carries_services_and_a_sites_leaf_link_and_refuses_strangers() {
+    let pki = Pki::generate();
+    let hub = Hub::start(&[("plant-l", SiteLogin::Password)], Some(&pki));
+    let central = secure_centre(&hub, Some(&pki)).await;
+    let leaf = start_leaf(&hub, "plant-l", Some(&pki));
+    let leaf_url = format!("nats://127.0.0.1:{}", leaf.port());
+    let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), Some(&pki)).await;
+    wait_leaf_link(leaf.port(), &ops, "plant-l").await;
+
+    // The site's collector talks plain NATS to its local leaf node, which
+    // carries the report to the hub over mutual TLS.
+    let (_collector, _stop) = collector(leaf_url.clone(), "plant-l", NatsAuth::None).await;
+    eventually(
+        "plant-l's report through the TLS leaf link",
+        PATIENCE,
+        || shown(&central, "plant-l"),
+    )
+    .await;
+
+    // What crosses the leaf link is bounded by the site's hub user.
+    let local = async_nats::connect(&leaf_url).await.unwrap();
+    local
+        .publish(
+            "health.report.plant-x",
+            report("plant-x", "forged", 1).into(),
+        )
+        .await
+        .unwrap();
+    local
+        .publish(
+            "health.report.plant-l",
+            report("plant-l", "marker", 1).into(),
+        )
+        .await
+        .unwrap();
+    eventually("the marker through the leaf", PATIENCE, || async {
+        shown(&central, "plant-l")
+            .await
+            .filter(|(i, _)| i == "marker")
+    })
+    .await;
+    assert_eq!(
+        central.api.site("plant-x").await,
+        None,
+        "forged site is shown"
+    );
+
+    // Without the CA the hub's certificate is not trusted...
+    let password = hub.password("ops");
+    let no_ca = async_nats::ConnectOptions::with_user_and_password("ops".into(), password.clone())
+        .require_tls(true)
+        .connect(hub.url());
+    let no_ca = tokio::time::timeout(Duration::from_secs(10), no_ca).await;
+    assert!(
+        matches!(no_ca, Ok(Err(_))),
+        "connected without trusting the CA"
+    );
+    // ...and without a client certificate the hub refuses the client,
+    // even with valid credentials.
+    let no_cert =
+        async_nats::ConnectOptions::with_user_and_password("ops".into(), password.clone())
+            .require_tls(true)
+            .add_root_certificates(pki.path("ca.pem"))
+            .connect(hub.url());
+    let no_cert = tokio::time::timeout(Duration::from_secs(10), no_cert).await;
+    assert!(
+        matches!(no_cert, Ok(Err(_))),
+        "connected without a client certificate"
+    );
+    // The full set gets in (the same files the services use).
+    assert!(ops.server_info().tls_required);
+    ops.flush()
+        .await
+        .expect("a client with CA and certificate is connected");
+}
+
+/// Waits until the leaf node on `leaf_port` forwards `site`'s reports to the
+/// hub (the link is up and the hub's interest has reached the leaf): probes
+/// published on the leaf arrive at `hub_client`. Probes are not reports
+/// (counted `malformed`), so no site state comes of them.
+async fn wait_leaf_link(leaf_port: u16, hub_client: &async_nats::Client, site: &str) {
+    let subject = format!("health.report.{site}");
+    let mut arrived = hub_client.subscribe(subject.clone()).await.unwrap();
+    hub_client.flush().await.unwrap();
+    let local = async_nats::connect(format!("nats://127.0.0.1:{leaf_port}"))
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        local
+            .publish(subject.clone(), "probe".into())
+            .await
+            .unwrap();
+        local.flush().await.unwrap();
+        let wait = tokio::time::timeout(Duration::from_millis(100), arrived.next());
+        if let Ok(Some(_)) = wait.await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the leaf link did not carry a probe within {PATIENCE:?}"
+        );
+    }
+}
+
+/// Publishes `size` bytes on `subject` over a raw NATS connection (no client
+/// library, so nothing is checked before the server sees it) and returns
+/// the server's answer line after the PUB: `+OK` or `-ERR '...'`.
+async fn raw_publish(port: u16, login: Option<(&str, &str)>, subject: &str, size: usize) -> String {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    let info = lines.next_line().await.unwrap().unwrap();
+    assert!(info.starts_with("INFO "), "{info}");
+    let connect = match login {
+        Some((user, pass)) => serde_json::json!({"verbose": true, "user": user, "pass": pass}),
+        None => serde_json::json!({"verbose": true}),
+    };
+    write
+        .write_all(format!("CONNECT {connect}\r\n").as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(lines.next_line().await.unwrap().unwrap(), "+OK");
+    let mut command = format!("PUB {subject} {size}\r\n").into_bytes();
+    command.extend(std::iter::repeat_n(b'x', size));
+    command.extend_from_slice(b"\r\n");
+    // The server may answer and close before reading everything.
+    let _ = write.write_all(&command).await;
+    lines.next_line().await.ok().flatten().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn oversized_payloads_stop_at_the_server_or_at_the_services() {
+    let hub = Hub::start(&[("plant-p", SiteLogin::Password)], None);
+    let central = secure_centre(&hub, None).await;
+    let leaf = start_leaf(&hub, "plant-p", None);
+    let site_login = ("site-plant-p", hub.password("site-plant-p"));
+    let too_large = "healthmon_aggregator_reports_rejected_total{reason=\"too_large\"}";
+
+    // The hub refuses anything over its max_payload (1 MB) outright...
+    let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
+    assert_eq!(ops.server_info().max_payload, 1024 * 1024);
+    let answer = raw_publish(
+        hub.port(),
+        Some((site_login.0, &site_login.1)),
+        "health.report.plant-p",
+        1024 * 1024 + 1,
+    )
+    .await;
+    assert!(answer.contains("Maximum Payload Violation"), "{answer}");
+    // ...and a site's leaf node anything over 128 KB.
+    let answer = raw_publish(leaf.port(), None, "health.report.plant-p", 128 * 1024 + 1).await;
+    assert!(answer.contains("Maximum Payload Violation"), "{answer}");
+
+    // A report of 64 KiB + 1 passes both servers, and the aggregator rejects
+    // it as too_large without decoding it; once directly, once via the leaf.
+    let mut seen = ops.subscribe("health.report.plant-p").await.unwrap();
+    ops.flush().await.unwrap();
+    let size = healthmon_proto::codec::MAX_PAYLOAD_BYTES + 1;
+    let answer = raw_publish(
+        hub.port(),
+        Some((site_login.0, &site_login.1)),
+        "health.report.plant-p",
+        size,
+    )
+    .await;
+    assert_eq!(answer, "+OK");
+    let message = tokio::time::timeout(PATIENCE, seen.next()).await.unwrap();
+    assert_eq!(message.unwrap().payload.len(), size);
+    eventually("too_large counted once", PATIENCE, || async {
+        let metrics = central.aggregator_metrics().await;
+        (metric_value(&metrics, too_large) == Some(1.0)).then_some(())
+    })
+    .await;
+    wait_leaf_link(leaf.port(), &ops, "plant-p").await;
+    let answer = raw_publish(leaf.port(), None, "health.report.plant-p", size).await;
+    assert_eq!(answer, "+OK");
+    eventually(
+        "too_large counted for the leaf's report",
+        PATIENCE,
+        || async {
+            let metrics = central.aggregator_metrics().await;
+            (metric_value(&metrics, too_large) == Some(2.0)).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(central.api.site("plant-p").await, None);
+}

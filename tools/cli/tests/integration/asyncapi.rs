@@ -1,0 +1,381 @@
+//! `docs/asyncapi.yaml`: parsed and validated by the official AsyncAPI parser
+//! (`@asyncapi/parser`, run by node from `tools/asyncapi-check`, installed by
+//! `scripts/install-deps.sh --doc-tools`), then compared with the contract:
+//! every documented subject is one the code uses and the other way round,
+//! and every documented payload has exactly the keys the Rust types (and
+//! the real micro services) put on the wire.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use healthmon_assessor::centre::{CentreEvent, HEADER_CENTRE};
+use healthmon_assessor::mass_silence::Change;
+use healthmon_common::query::{ERROR_CODE_HEADER, ERROR_HEADER};
+use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
+use healthmon_proto::query::{
+    Forgotten, GetQuery, ListQuery, MaintenanceQuery, PageQuery, SiteDetail, SitePage, SiteSummary,
+    StatusPage, StatusRow, Summary,
+};
+use healthmon_proto::subjects::{
+    HEADER_CONNECTIVITY, HEADER_CONTENT_TYPE, HEADER_HEALTH, HEADER_SITE,
+};
+use healthmon_proto::{
+    ConnectionStatus, Connectivity, Health, HealthReport, Node, NodeRole, Resources, StatusEvent,
+    Subjects,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs the checker on `file`: Ok(summary JSON) or Err(stderr).
+fn check(file: &Path) -> Result<Value, String> {
+    let tool = repo().join("tools/asyncapi-check");
+    assert!(
+        tool.join("node_modules/@asyncapi/parser").is_dir(),
+        "@asyncapi/parser is not installed: run scripts/install-deps.sh --doc-tools"
+    );
+    let output = Command::new("node")
+        .arg(tool.join("check.mjs"))
+        .arg(file)
+        .output()
+        .expect("node runs (scripts/install-deps.sh --doc-tools installs it)");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    if !output.status.success() {
+        return Err(stderr);
+    }
+    Ok(serde_json::from_slice(&output.stdout).expect("the checker prints JSON"))
+}
+
+fn document() -> Value {
+    check(&repo().join("docs/asyncapi.yaml"))
+        .unwrap_or_else(|stderr| panic!("docs/asyncapi.yaml is not valid AsyncAPI:\n{stderr}"))
+}
+
+#[test]
+fn the_document_parses_with_the_asyncapi_parser() {
+    let doc = document();
+    assert_eq!(doc["asyncapi"], "3.0.0");
+    assert!(doc["operations"].as_object().unwrap().len() >= 10);
+}
+
+#[test]
+fn a_broken_document_is_refused() {
+    let text = std::fs::read_to_string(repo().join("docs/asyncapi.yaml")).unwrap();
+    let dir = std::env::temp_dir().join(format!("healthmon-asyncapi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (what, broken) in [
+        (
+            "an operation on a channel that does not exist",
+            text.replacen("$ref: '#/channels/report'", "$ref: '#/channels/nowhere'", 1),
+        ),
+        (
+            "an action AsyncAPI 3 does not know",
+            text.replacen("action: send", "action: publish", 1),
+        ),
+    ] {
+        assert_ne!(broken, text, "the mutation applies");
+        let file = dir.join("broken.yaml");
+        std::fs::write(&file, broken).unwrap();
+        let stderr = check(&file).expect_err(what);
+        assert!(stderr.contains("error"), "{what}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn every_subject_in_use_is_documented_and_nothing_else() {
+    let doc = document();
+    let s = Subjects::default();
+    let expected: BTreeSet<String> = [
+        s.report("SITE"),
+        s.status("SITE"),
+        s.centre_status(),
+        s.resend(),
+        s.aggregator("summary"),
+        s.aggregator("list"),
+        s.aggregator("get"),
+        s.aggregator("forget"),
+        s.aggregator("maintenance"),
+        s.audit(),
+        s.assessor("statuses"),
+        "$SRV.PING".to_owned(),
+        "$SRV.INFO.{service}".to_owned(),
+        "$SRV.STATS.{service}".to_owned(),
+    ]
+    .into_iter()
+    .collect();
+    let documented: BTreeSet<String> = doc["channels"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|c| c["address"].as_str())
+        .map(|a| a.replace("{prefix}", "health").replace("{site_id}", "SITE"))
+        .collect();
+    assert_eq!(documented, expected);
+
+    for (message, content_type) in [
+        ("HealthReport", "application/msgpack"),
+        ("StatusEvent", "application/msgpack"),
+        ("CentreEvent", "application/msgpack"),
+        ("Summary", "application/json"),
+        ("ListQuery", "application/json"),
+    ] {
+        assert_eq!(
+            doc["messages"][message]["contentType"], content_type,
+            "{message}"
+        );
+    }
+}
+
+/// Every property path of a JSON value (`a`, `a.b`, `list[].c`); the keys of
+/// maps (site-defined `custom` gauges, `metadata`) are data, not schema.
+fn paths(value: &Value) -> BTreeSet<String> {
+    fn walk(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, sub) in map {
+                    let path = format!("{prefix}{key}");
+                    out.insert(path.clone());
+                    if key != "custom" && key != "metadata" {
+                        walk(sub, &format!("{path}."), out);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                let list = format!("{}[].", prefix.trim_end_matches('.'));
+                for item in items {
+                    walk(item, &list, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(value, "", &mut out);
+    out
+}
+
+fn documented(doc: &Value, schema: &str) -> BTreeSet<String> {
+    doc["schemas"][schema]
+        .as_array()
+        .unwrap_or_else(|| panic!("schema {schema} is documented"))
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn json(value: &impl Serialize) -> Value {
+    serde_json::to_value(value).unwrap()
+}
+
+/// A report with every optional part present, so every key is serialized.
+fn full_report() -> HealthReport {
+    let mut r = HealthReport::new("plant-7", "i1", 1);
+    r.nodes = vec![Node {
+        name: "a".into(),
+        role: NodeRole::Active,
+    }];
+    r.connections = vec![ConnectionStatus {
+        name: "plc-1".into(),
+        connected: true,
+    }];
+    r.resources = Some(Resources::default());
+    r.custom.insert("response_ms".into(), 1.0);
+    r
+}
+
+fn row() -> SiteSummary {
+    SiteSummary {
+        site_id: "plant-7".into(),
+        connectivity: Connectivity::Online,
+        health: Health::Healthy,
+        reasons: vec![],
+        last_report_ms: Some(1),
+        status_since_ms: Some(1),
+        interval_ms: Some(1),
+        active_node: Some("a".into()),
+        connections_up: 1,
+        connections_total: 1,
+        script_errors_per_min: 0.0,
+        alarm_errors_per_min: 0.0,
+        sf_buffer_total: 0,
+        lost_reports: 0,
+        maintenance: false,
+    }
+}
+
+#[test]
+fn documented_payloads_have_exactly_the_keys_on_the_wire() {
+    let doc = document();
+    let event = StatusEvent {
+        v: 1,
+        site_id: "plant-7".into(),
+        at_ms: 1,
+        connectivity: Connectivity::Offline,
+        previous_connectivity: Connectivity::Online,
+        health: Health::Healthy,
+        previous_health: Health::Healthy,
+        reasons: vec!["r".into()],
+        last_report_ms: Some(1),
+    };
+    let detail = SiteDetail {
+        site_id: "plant-7".into(),
+        connectivity: Connectivity::Online,
+        health: Health::Healthy,
+        reasons: vec![],
+        last_report_ms: None,
+        status_since_ms: None,
+        lost_reports: 0,
+        report: Some(full_report()),
+        maintenance: false,
+    };
+    let cases: Vec<(&str, Value)> = vec![
+        ("HealthReport", json(&full_report())),
+        ("StatusEvent", json(&event)),
+        (
+            "CentreEvent",
+            json(&CentreEvent::new(Change::Suspected, 1, 2, 3, "r".into())),
+        ),
+        ("Summary", json(&Summary::default())),
+        (
+            "SitePage",
+            json(&SitePage {
+                total: 1,
+                offset: 0,
+                limit: 1,
+                sites: vec![row()],
+            }),
+        ),
+        ("SiteSummary", json(&row())),
+        ("SiteDetail", json(&detail)),
+        (
+            "StatusPage",
+            json(&StatusPage {
+                total: 1,
+                items: vec![StatusRow {
+                    site_id: "plant-7".into(),
+                    connectivity: Connectivity::Online,
+                    health: Health::Healthy,
+                    reasons: vec![],
+                    last_report_ms: None,
+                    since_ms: 1,
+                }],
+            }),
+        ),
+        (
+            "ListQuery",
+            json(&ListQuery {
+                search: Some("x".into()),
+                ..Default::default()
+            }),
+        ),
+        (
+            "GetQuery",
+            json(&GetQuery {
+                site_id: "x".into(),
+            }),
+        ),
+        ("PageQuery", json(&PageQuery::default())),
+        (
+            "MaintenanceQuery",
+            json(&MaintenanceQuery {
+                site_id: "x".into(),
+                maintenance: true,
+            }),
+        ),
+        (
+            "Forgotten",
+            json(&Forgotten {
+                site_id: "x".into(),
+            }),
+        ),
+        (
+            "AuditEvent",
+            json(&AuditEvent {
+                v: 1,
+                at_ms: 1,
+                who: "ops".into(),
+                role: Some("admin".into()),
+                action: AuditAction::ForgetSite,
+                outcome: AuditOutcome::Ok,
+                site_id: Some("x".into()),
+                method: "DELETE".into(),
+                path: "/api/v1/sites/x".into(),
+                from: "127.0.0.1".into(),
+                detail: None,
+            }),
+        ),
+    ];
+    for (schema, value) in cases {
+        assert_eq!(
+            documented(&doc, schema),
+            paths(&value),
+            "docs/asyncapi.yaml schema {schema} vs the Rust type"
+        );
+    }
+
+    let headers =
+        |names: &[&str]| -> BTreeSet<String> { names.iter().map(|n| (*n).to_owned()).collect() };
+    assert_eq!(
+        documented(&doc, "StatusHeaders"),
+        headers(&[
+            HEADER_CONTENT_TYPE,
+            HEADER_SITE,
+            HEADER_CONNECTIVITY,
+            HEADER_HEALTH
+        ])
+    );
+    assert_eq!(
+        documented(&doc, "CentreHeaders"),
+        headers(&[HEADER_CONTENT_TYPE, HEADER_CENTRE])
+    );
+    assert_eq!(
+        documented(&doc, "ServiceErrorHeaders"),
+        headers(&[ERROR_CODE_HEADER, ERROR_HEADER])
+    );
+}
+
+#[tokio::test]
+async fn documented_discovery_answers_match_the_real_services() {
+    let doc = document();
+    let central = healthmon_e2e::Central::start().await;
+    let nats = central.nats.client().await;
+    // One answered request, so that the stats are not all defaults.
+    nats.request("health.agg.summary", "".into()).await.unwrap();
+    for (subject, schema) in [
+        ("$SRV.PING.healthmon-aggregator", "PingResponse"),
+        ("$SRV.INFO.healthmon-aggregator", "InfoResponse"),
+        ("$SRV.STATS.healthmon-aggregator", "StatsResponse"),
+        ("$SRV.INFO.healthmon-assessor", "InfoResponse"),
+    ] {
+        let reply = tokio::time::timeout(
+            Duration::from_secs(5),
+            nats.request(subject.to_owned(), "".into()),
+        )
+        .await
+        .expect("answered in time")
+        .unwrap_or_else(|e| panic!("{subject}: {e}"));
+        let answer: Value = serde_json::from_slice(&reply.payload).unwrap();
+        let real = paths(&answer);
+        let documented = documented(&doc, schema);
+        let undocumented: Vec<_> = real.difference(&documented).collect();
+        assert!(
+            undocumented.is_empty(),
+            "{subject}: undocumented {undocumented:?}"
+        );
+        // `data` only appears when a service adds custom statistics.
+        let missing: Vec<_> = documented
+            .difference(&real)
+            .filter(|p| p.as_str() != "endpoints[].data")
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{subject}: documented but not sent {missing:?}"
+        );
+    }
+}
