@@ -27,7 +27,7 @@ pub struct FileConfig {
     pub resend_jitter: Option<Duration>,
     pub host: crate::config::HostConfig,
     pub scrape: Vec<crate::config::ScrapeTarget>,
-    pub mapping: crate::mapping::Mapping,
+    pub mapping: crate::config::Mapping,
     pub probe: Vec<crate::config::Probe>,
     pub custom: std::collections::BTreeMap<String, crate::config::CustomGauge>,
 }

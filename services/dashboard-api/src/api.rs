@@ -9,10 +9,9 @@ use healthmon_common::query::QueryError;
 use healthmon_proto::query::{SiteDetail, SitePage, SortOrder, Summary};
 use healthmon_proto::{Connectivity, Health};
 
-use crate::app::AppState;
-use crate::error::ApiError;
-use crate::openapi::ErrorBody;
+use crate::error::{ApiError, BadRequest, NotFound, TimedOut, Unauthorized, Unavailable};
 use crate::params;
+use crate::state::AppState;
 
 /// `GET /api/v1/summary`: site counts per connectivity and health.
 #[utoipa::path(
@@ -22,10 +21,7 @@ use crate::params;
     tag = "sites",
     responses(
         (status = 200, description = "Site counts per connectivity and health", body = Summary),
-        (status = 400, description = "A query parameter was given; this route takes none", body = ErrorBody),
-        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
-        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
-        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+        BadRequest, Unauthorized, Unavailable, TimedOut,
     ),
     security(("bearer" = []))
 )]
@@ -59,10 +55,7 @@ pub async fn summary(
     ),
     responses(
         (status = 200, description = "One page of sites, worst first unless sorted by id", body = SitePage),
-        (status = 400, description = "A bad or unknown parameter; the message names it", body = ErrorBody),
-        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
-        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
-        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+        BadRequest, Unauthorized, Unavailable, TimedOut,
     ),
     security(("bearer" = []))
 )]
@@ -85,11 +78,7 @@ pub async fn sites(
     ),
     responses(
         (status = 200, description = "The site's state and its latest report (wire keys)", body = SiteDetail),
-        (status = 400, description = "Not a valid site id, or a query parameter was given", body = ErrorBody),
-        (status = 404, description = "No such site", body = ErrorBody),
-        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
-        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
-        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+        BadRequest, Unauthorized, NotFound, Unavailable, TimedOut,
     ),
     security(("bearer" = []))
 )]

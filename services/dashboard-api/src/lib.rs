@@ -29,10 +29,13 @@ pub mod error;
 pub mod events;
 pub mod guard;
 pub mod http_metrics;
+pub mod metric_names;
 pub mod openapi;
 pub mod params;
 pub mod ready;
+pub mod relay;
 pub mod sse;
+pub mod state;
 mod ui;
 pub mod upstream;
 
@@ -44,7 +47,7 @@ use healthmon_common::telemetry::metrics_handle;
 use healthmon_common::{CancellationToken, ServiceError, ServiceHandle, ServiceTask};
 use tokio::net::TcpListener;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::upstream::Aggregator;
 
 /// The name this service uses on NATS (`nats server report connections`).
@@ -108,6 +111,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     config.validate().map_err(ServiceError::Config)?;
     // Installs the recorder before the first metric is touched.
     metrics_handle();
+    metric_names::describe();
     // Bind first: a taken port should fail at once, not after NATS retries.
     let listener = TcpListener::bind(config.http_addr)
         .await
@@ -124,7 +128,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     let connection = nats::connect(&config.nats, NATS_NAME).await?;
     let client = connection.client.clone();
     let (events, relay) =
-        sse::start_relay(&client, &config.nats.subjects, shutdown.clone()).await?;
+        relay::start_relay(&client, &config.nats.subjects, shutdown.clone()).await?;
     let audit = audit::Auditor::new(client.clone(), &config.nats.subjects);
     let guard = std::sync::Arc::new(guard::Guard {
         mode: config.auth.clone(),

@@ -21,7 +21,7 @@ fn the_example_file_is_valid_and_complete() {
     assert!(!file.scrape.is_empty() && !file.probe.is_empty() && !file.custom.is_empty());
     let config = with_file(text, Overrides::default()).unwrap();
     assert_eq!(config.interval, Duration::from_secs(30));
-    assert_eq!(config.sources.mapping, crate::mapping::Mapping::default());
+    assert_eq!(config.sources.mapping, crate::config::Mapping::default());
 }
 
 #[test]
