@@ -12,7 +12,7 @@
 use async_nats::Client;
 use async_nats::service::{Service as MicroService, ServiceExt, endpoint::Endpoint};
 use futures::StreamExt;
-use healthmon_common::query::{ReplyError, parse_request, reply_json};
+use healthmon_common::micro::{ReplyError, parse_request, reply_json};
 use healthmon_common::{CancellationToken, ServiceError};
 use healthmon_proto::Subjects;
 use healthmon_proto::query::{

@@ -6,7 +6,7 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::{Extension, Json};
-use healthmon_common::query::QueryError;
+use healthmon_client::QueryError;
 use healthmon_proto::audit::{AuditAction, AuditOutcome};
 use healthmon_proto::query::{Forgotten, SiteDetail};
 

@@ -5,7 +5,7 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use healthmon_common::query::QueryError;
+use healthmon_client::QueryError;
 use healthmon_proto::query::{SiteDetail, SitePage, SortOrder, Summary};
 use healthmon_proto::{Connectivity, Health};
 

@@ -14,7 +14,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use healthmon_common::query::QueryError;
+use healthmon_client::QueryError;
 use serde::Serialize;
 use thiserror::Error;
 use utoipa::{IntoResponses, ToSchema};

@@ -2,7 +2,7 @@
 //!
 //! A stateless service: every data request is answered by querying the
 //! aggregator's NATS micro service (`<prefix>.agg.{summary,list,get}`; with
-//! `--partitions N`, every partition's and merged, see [`upstream`]), and
+//! `--partitions N`, every partition's and merged, see `healthmon-client`), and
 //! status events published by the assessor on `<prefix>.status.*` are relayed
 //! live to browsers as Server-Sent Events. Any number of replicas can run side
 //! by side. One listener serves:
@@ -37,7 +37,6 @@ pub mod relay;
 pub mod sse;
 pub mod state;
 mod ui;
-pub mod upstream;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -48,7 +47,7 @@ use healthmon_common::{CancellationToken, ServiceError, ServiceHandle, ServiceTa
 use tokio::net::TcpListener;
 
 use crate::state::AppState;
-use crate::upstream::Aggregator;
+use healthmon_client::{AggregatorClient, Options, Retry};
 
 /// The name this service uses on NATS (`nats server report connections`).
 pub const NATS_NAME: &str = "healthmon-dashboard-api";
@@ -137,11 +136,17 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     let state = AppState {
         audit,
         guard,
-        aggregator: Aggregator::new(
+        // Reads are retried once: with aggregator replicas in one queue group,
+        // a request in flight to a replica that just died is lost, and the
+        // next try reaches a live one (docs/SCALING.md).
+        aggregator: AggregatorClient::new(
             client.clone(),
-            config.nats.subjects.clone(),
-            config.aggregator_timeout,
-            config.partitions,
+            &config.nats.subjects,
+            Options {
+                partitions: config.partitions,
+                timeout: config.aggregator_timeout,
+                retry: Retry::ReadsOnce,
+            },
         ),
         link: connection.link,
         events,

@@ -2,6 +2,7 @@
 //! live event hub, the guard and the auditor. A leaf module, so handlers and
 //! the router both depend on it and never on each other.
 
+use healthmon_client::AggregatorClient;
 use healthmon_common::CancellationToken;
 use healthmon_common::nats::LinkState;
 use tokio::sync::watch;
@@ -9,12 +10,11 @@ use tokio::sync::watch;
 use crate::audit::Auditor;
 use crate::guard::Guard;
 use crate::relay::EventHub;
-use crate::upstream::Aggregator;
 
 /// What every handler may use. Cheap to clone: all handles.
 #[derive(Clone)]
 pub struct AppState {
-    pub aggregator: Aggregator,
+    pub aggregator: AggregatorClient,
     pub link: watch::Receiver<LinkState>,
     pub events: EventHub,
     /// Authentication and roles, applied to every request by [`guard::require`].

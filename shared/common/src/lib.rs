@@ -8,8 +8,7 @@
 //! - [`service`]: the task a started service runs on, and waiting for it to stop;
 //! - [`shutdown`]: SIGTERM/Ctrl-C as a `CancellationToken`;
 //! - [`log_limit`]: one log line per period for repeating complaints;
-//! - [`query`]: JSON request/reply against the services' NATS micro endpoints;
-//! - [`partitions`]: the aggregators of a partitioned fleet asked as one (scatter-gather);
+//! - [`micro`]: answering JSON requests on the services' NATS micro endpoints;
 //! - [`clock`]: unix milliseconds on the central clock.
 #![forbid(unsafe_code)]
 
@@ -18,9 +17,8 @@ pub mod clock;
 pub mod error;
 pub mod log_limit;
 pub mod metrics_http;
+pub mod micro;
 pub mod nats;
-pub mod partitions;
-pub mod query;
 pub mod runtime;
 pub mod service;
 pub mod shutdown;
