@@ -156,7 +156,7 @@ pub fn answer_forget(table: &Shared, payload: &[u8]) -> Result<Forgotten, ReplyE
             query.site_id
         )));
     }
-    metrics::gauge!("healthmon_aggregator_sites").set(sites as f64);
+    metrics::gauge!(crate::metric_names::SITES).set(sites as f64);
     tracing::info!(site = %query.site_id, "site forgotten (admin action)");
     Ok(Forgotten {
         site_id: query.site_id,

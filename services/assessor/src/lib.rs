@@ -108,7 +108,9 @@ impl Config {
                 "bootstrap_timeout must be positive".into(),
             ));
         }
-        self.mass_silence.validate().map_err(ServiceError::Config)?;
+        self.mass_silence
+            .validate()
+            .map_err(|e| ServiceError::Config(e.to_string()))?;
         if self
             .leader_lease
             .is_some_and(|lease| lease < leader::MIN_LEASE)

@@ -11,6 +11,7 @@ use healthmon_assessor::mass_silence::{DEFAULT_FRACTION, DEFAULT_MIN_SITES};
 use healthmon_assessor::{
     Config, MAX_MISSED_HEARTBEATS, MIN_MISSED_HEARTBEATS, MassSilenceRule, Rules,
 };
+use healthmon_common::ConfigError;
 use healthmon_common::cli::{
     LogArgs, NatsArgs, exit_usage, parse_duration, parse_partition, partition_subjects,
 };
@@ -76,22 +77,26 @@ struct Cli {
 }
 
 impl Cli {
-    fn into_config(self) -> Result<(Config, LogArgs), String> {
+    fn into_config(self) -> Result<(Config, LogArgs), ConfigError> {
         let mut nats = self.nats.into_config()?;
         nats.subjects = partition_subjects(&nats.subjects, self.partition);
         if !(MIN_MISSED_HEARTBEATS..=MAX_MISSED_HEARTBEATS).contains(&self.missed_heartbeats) {
-            return Err(format!(
-                "invalid value for --missed-heartbeats: must be within {MIN_MISSED_HEARTBEATS}..={MAX_MISSED_HEARTBEATS}, got {}",
-                self.missed_heartbeats
+            return Err(ConfigError::invalid(
+                "--missed-heartbeats",
+                format!(
+                    "must be within {MIN_MISSED_HEARTBEATS}..={MAX_MISSED_HEARTBEATS}, got {}",
+                    self.missed_heartbeats
+                ),
             ));
         }
         if self.bootstrap_timeout.is_zero() {
-            return Err("invalid value for --bootstrap-timeout: must be more than 0".into());
+            return Err(ConfigError::invalid(
+                "--bootstrap-timeout",
+                "must be more than 0",
+            ));
         }
         let rules = match &self.rules {
-            Some(path) => {
-                Rules::load(path).map_err(|e| format!("invalid value for --rules: {e}"))?
-            }
+            Some(path) => Rules::load(path).map_err(|e| ConfigError::invalid("--rules", e))?,
             None => Rules::default(),
         };
         let mass_silence = MassSilenceRule {
@@ -99,11 +104,12 @@ impl Cli {
             min_sites: self.mass_silence_min_sites,
             hold: self.mass_silence_hold,
         };
-        mass_silence
-            .validate()
-            .map_err(|e| format!("invalid value for {e}"))?;
+        mass_silence.validate()?;
         if self.leader_election && self.leader_lease < healthmon_assessor::leader::MIN_LEASE {
-            return Err("invalid value for --leader-lease: must be at least 1s".into());
+            return Err(ConfigError::invalid(
+                "--leader-lease",
+                "must be at least 1s",
+            ));
         }
         let config = Config {
             nats,

@@ -19,7 +19,7 @@ use serde::Deserialize;
 mod mapping;
 
 pub use mapping::{
-    ConnectionsMapping, CounterMapping, Mapping, NodeRolesMapping, SfBufferMapping,
+    BadName, ConnectionsMapping, CounterMapping, Mapping, NodeRolesMapping, SfBufferMapping,
     check_label_name, check_metric_name,
 };
 
@@ -292,10 +292,10 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(key: impl Into<String>, message: impl std::fmt::Display) -> Self {
         ConfigError {
             key: key.into(),
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 }

@@ -43,7 +43,7 @@ use std::time::Duration;
 
 use healthmon_common::nats::{self, NatsConfig};
 use healthmon_common::telemetry::metrics_handle;
-use healthmon_common::{CancellationToken, ServiceError, ServiceHandle, ServiceTask};
+use healthmon_common::{CancellationToken, ConfigError, ServiceError, ServiceHandle, ServiceTask};
 use tokio::net::TcpListener;
 
 use crate::state::AppState;
@@ -75,15 +75,18 @@ pub struct Config {
 
 impl Config {
     /// The checks `main` reports as a usage error; `start` repeats them.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.aggregator_timeout.is_zero() || self.aggregator_timeout > MAX_AGGREGATOR_TIMEOUT {
-            return Err(format!(
-                "invalid value for --aggregator-timeout: expected a duration above 0 and at most {}s",
-                MAX_AGGREGATOR_TIMEOUT.as_secs()
+            return Err(ConfigError::invalid(
+                "--aggregator-timeout",
+                format!(
+                    "expected a duration above 0 and at most {}s",
+                    MAX_AGGREGATOR_TIMEOUT.as_secs()
+                ),
             ));
         }
         healthmon_proto::subjects::checked_count(u32::from(self.partitions))
-            .map_err(|e| format!("invalid value for --partitions: {e}"))?;
+            .map_err(|e| ConfigError::invalid("--partitions", e))?;
         Ok(())
     }
 }
@@ -107,7 +110,9 @@ impl std::fmt::Debug for Service {
 /// Binds the listener, connects to NATS and subscribes to status events;
 /// returns once requests are served and events are relayed.
 pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Service, ServiceError> {
-    config.validate().map_err(ServiceError::Config)?;
+    config
+        .validate()
+        .map_err(|e| ServiceError::Config(e.to_string()))?;
     // Installs the recorder before the first metric is touched.
     metrics_handle();
     metric_names::describe();

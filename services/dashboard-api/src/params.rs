@@ -201,7 +201,8 @@ fn decode_pairs(raw: &str) -> Result<Vec<(String, String)>, ParamError> {
         .filter(|segment| !segment.is_empty())
         .map(|segment| {
             let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
-            let name = percent_decode(name).map_err(|lossy| {
+            let name = percent_decode(name).map_err(|e| {
+                let lossy = String::from_utf8_lossy(e.as_bytes());
                 ParamError::new(
                     &lossy,
                     format!("parameter name \"{}\" is not valid UTF-8", shorten(&lossy)),
@@ -216,8 +217,8 @@ fn decode_pairs(raw: &str) -> Result<Vec<(String, String)>, ParamError> {
 }
 
 /// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits is
-/// kept as is (browsers do the same). Invalid UTF-8 yields the lossy text as error.
-fn percent_decode(s: &str) -> Result<String, String> {
+/// kept as is (browsers do the same). Invalid UTF-8 is an error.
+fn percent_decode(s: &str) -> Result<String, std::string::FromUtf8Error> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -241,7 +242,7 @@ fn percent_decode(s: &str) -> Result<String, String> {
             }
         }
     }
-    String::from_utf8(out).map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    String::from_utf8(out)
 }
 
 fn hex_pair(high: u8, low: u8) -> Option<u8> {

@@ -1,6 +1,7 @@
 //! Plumbing every healthmon service shares, so that each service crate holds
 //! only its own logic:
-//! - [`cli`]: the flags every binary takes (NATS, subject prefix, logs, metrics);
+//! - [`cli`]: the flags every binary takes (NATS, subject prefix, logs, metrics),
+//!   validated into typed settings or a [`ConfigError`] naming the flag;
 //! - [`nats`]: connecting with retries, reconnecting forever, connection events as metrics;
 //! - [`telemetry`]: tracing (text or JSON) and the process-wide Prometheus recorder;
 //! - [`metrics_http`]: a small `/metrics` HTTP endpoint;
@@ -14,6 +15,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod config_error;
 pub mod error;
 pub mod log_limit;
 pub mod metrics_http;
@@ -24,6 +26,7 @@ pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 
+pub use config_error::ConfigError;
 pub use error::ServiceError;
 pub use service::{ServiceHandle, ServiceTask};
 pub use tokio_util::sync::CancellationToken;

@@ -32,6 +32,7 @@ use healthmon_client::{AggregatorClient, Options, QueryError, Retry};
 use healthmon_common::CancellationToken;
 use healthmon_common::cli::{NatsArgs, parse_duration, parse_partitions};
 use healthmon_common::clock::now_ms;
+use healthmon_common::config_error::BadValue;
 use healthmon_common::nats::{self, NatsConfig};
 use healthmon_proto::query::{ListQuery, MAX_LIMIT, SortOrder};
 use healthmon_proto::{Connectivity, Health, validate_site_id};
@@ -153,24 +154,22 @@ impl SitesArgs {
     }
 }
 
-fn parse_connectivity(s: &str) -> Result<Connectivity, String> {
+fn parse_connectivity(s: &str) -> Result<Connectivity, BadValue> {
     Connectivity::parse(&s.trim().to_ascii_lowercase())
-        .ok_or_else(|| "expected online, late, offline or unknown".to_owned())
+        .ok_or_else(|| BadValue("expected online, late, offline or unknown".to_owned()))
 }
 
-fn parse_health(s: &str) -> Result<Health, String> {
+fn parse_health(s: &str) -> Result<Health, BadValue> {
     Health::parse(&s.trim().to_ascii_lowercase())
-        .ok_or_else(|| "expected healthy, degraded, critical or unknown".to_owned())
+        .ok_or_else(|| BadValue("expected healthy, degraded, critical or unknown".to_owned()))
 }
 
-fn parse_site_id(s: &str) -> Result<String, String> {
-    validate_site_id(s)
-        .map(|()| s.to_owned())
-        .map_err(|e| e.to_string())
+fn parse_site_id(s: &str) -> Result<String, healthmon_proto::SiteIdError> {
+    validate_site_id(s).map(|()| s.to_owned())
 }
 
 /// A NATS subject: dot-separated non-empty tokens without whitespace, `>` only last.
-pub fn parse_subject(s: &str) -> Result<String, String> {
+pub fn parse_subject(s: &str) -> Result<String, BadValue> {
     let tokens: Vec<&str> = s.split('.').collect();
     let bad_token = tokens.iter().enumerate().any(|(i, t)| {
         t.is_empty()
@@ -179,7 +178,9 @@ pub fn parse_subject(s: &str) -> Result<String, String> {
             || (t.contains('*') && *t != "*")
     });
     if bad_token {
-        return Err("expected a NATS subject such as health.> or health.status.*".to_owned());
+        return Err(BadValue(
+            "expected a NATS subject such as health.> or health.status.*".to_owned(),
+        ));
     }
     Ok(s.to_owned())
 }

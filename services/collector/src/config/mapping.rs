@@ -141,12 +141,27 @@ impl Mapping {
     }
 }
 
-pub fn check_metric_name(name: &str) -> Result<(), String> {
-    check_name(name, true).map_err(|()| format!("{name:?} is not a Prometheus metric name"))
+/// A name Prometheus would not accept where one was configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name:?} is not a Prometheus {kind} name")]
+pub struct BadName {
+    pub name: String,
+    /// `metric` or `label`.
+    pub kind: &'static str,
 }
 
-pub fn check_label_name(name: &str) -> Result<(), String> {
-    check_name(name, false).map_err(|()| format!("{name:?} is not a Prometheus label name"))
+pub fn check_metric_name(name: &str) -> Result<(), BadName> {
+    check_name(name, true).map_err(|()| BadName {
+        name: name.to_owned(),
+        kind: "metric",
+    })
+}
+
+pub fn check_label_name(name: &str) -> Result<(), BadName> {
+    check_name(name, false).map_err(|()| BadName {
+        name: name.to_owned(),
+        kind: "label",
+    })
 }
 
 fn check_name(name: &str, colon: bool) -> Result<(), ()> {
