@@ -50,7 +50,7 @@ pub async fn summary(
             description = "`severity` (default): offline, critical, late, degraded, unknown, healthy; or `site_id`"),
         ("limit" = Option<u32>, Query, minimum = 0, maximum = 1000,
             description = "Sites per page (default 100)"),
-        ("offset" = Option<u32>, Query, minimum = 0,
+        ("offset" = Option<u32>, Query, minimum = 0, maximum = 2147483647,
             description = "Sites to skip (default 0)"),
     ),
     responses(

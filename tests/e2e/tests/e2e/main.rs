@@ -3,6 +3,7 @@
 //! Prometheus and Chromium), checked the way an operator would. One binary,
 //! a module per concern; the harness is the `healthmon-e2e` library.
 
+mod api_contract;
 mod browser;
 mod discovery;
 mod faults;
