@@ -16,7 +16,7 @@
 #                               prometheus package on that base
 #   rust:1.95-slim-bookworm     only with --rust: the Dockerfile's build stage,
 #                               from this machine's Rust toolchain (rustc on
-#                               PATH) on that base
+#                               PATH) and its added CA certificates on that base
 #
 # deploy/compose/no-registry.yml (and cluster-no-registry.yml) point compose
 # at the stand-ins; the Dockerfiles are in deploy/compose/images/. Needs root
@@ -173,6 +173,8 @@ if [ -n "$want_rust" ]; then
     mkdir -p "$tmp/rust/toolchain/bin"
     cp "$sysroot/bin/cargo" "$sysroot/bin/rustc" "$tmp/rust/toolchain/bin/"
     cp -a "$sysroot/lib" "$tmp/rust/toolchain/"
+    mkdir -p "$tmp/rust/ca-certificates"
+    find /usr/local/share/ca-certificates -name '*.crt' -exec cp {} "$tmp/rust/ca-certificates/" \; 2>/dev/null || true
     cp deploy/compose/images/rust.Dockerfile "$tmp/rust/Dockerfile"
     started=$SECONDS
     "$DOCKER" build -q --label "healthmon.source=rustc $have of the machine that built it, scripts/local-images.sh" \
