@@ -89,7 +89,7 @@ cleanup() {
     docker-compose -p "$p" ${project_files[$i]} down -v --remove-orphans -t 20 >/dev/null 2>&1
   done
   for pid in "${bg_pids[@]}"; do wait "$pid" 2>/dev/null; done
-  if [ -n "$dockerd_pid" ]; then
+  if [ -n "$dockerd_pid" ] && kill -0 "$dockerd_pid" 2>/dev/null; then
     log "stopping the dockerd this script started (pid $dockerd_pid)"
     kill "$dockerd_pid" 2>/dev/null
     for _ in $(seq 40); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 0.5; done
@@ -249,8 +249,10 @@ fresh_debian_finish() {
     die "scripts/install-deps.sh failed on stock Debian 12 (log above)"
   fi
   fresh_debian_ctr=
-  grep '^fresh-debian: ok' "$work/fresh-debian.log" | sed 's/^fresh-debian: ok: /   ok: /' >&2 \
-    || die "the stock Debian test printed no result"
+  local result
+  result=$(sed -n 's/^fresh-debian: ok: //p' "$work/fresh-debian.log")
+  [ -n "$result" ] || die "the stock Debian test printed no result"
+  ok "$result; python3-venv installed by the script, the system Python untouched"
 }
 
 # ----------------------------------------------------------- helpers ----
@@ -486,16 +488,39 @@ sleep 2
 sleep 8
 docker start "$(cid nats)" >/dev/null
 t_back=$(now_ms)
-wait_for 25 "every site current within one interval (+ the reconnect) of the hub's return" all_current_since "$t_back"
-current_ms=$(( $(now_ms) - t_back ))
-# Interval of the slowest site (10 s) + its leaf node's redial (1 s) + 2 s
-[ "$current_ms" -le 13000 ] || die "the fleet took $current_ms ms to be current again"
+# Each site's first report received after the hub's return, within its own
+# interval plus 3 s (the hub starting, clients and the leaf node redialling).
+current=$(python3 - "http://127.0.0.1:$HEALTHMON_HTTP_PORT/api/v1/sites?limit=1000" "$t_back" "$SITES" <<'PY'
+import json, sys, time, urllib.request
+url, back, want = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+first, interval = {}, {}
+deadline = time.time() + 25
+while len(first) < want and time.time() < deadline:
+    try:
+        rows = json.load(urllib.request.urlopen(url, timeout=5))["sites"]
+    except Exception:
+        rows = []  # the API answers 503 until the aggregator is back on NATS
+    for r in rows:
+        interval[r["site_id"]] = r["interval_ms"]
+        if (r["last_report_ms"] or 0) > back:
+            first.setdefault(r["site_id"], r["last_report_ms"] - back)
+    time.sleep(0.25)
+late = [f"{s}: {first.get(s, 'none')} ms (interval {interval.get(s)} ms)"
+        for s in sorted(interval) if first.get(s, 10**9) > interval[s] + 3000]
+if len(interval) != want or late:
+    sys.exit(f"{len(interval)} sites seen; not current within interval + 3 s: {late}")
+by = {}
+for s, d in first.items():
+    by[interval[s]] = max(by.get(interval[s], 0), d)
+print(", ".join(f"interval {i // 1000} s: at most {d} ms" for i, d in sorted(by.items())))
+PY
+) || die "after the hub's return: $current"
 sleep 3
 no_offline_since "$t_kill" "hub outage"
 late=$(events "$t_kill" | awk '$3 == "late"' | wc -l)
 [ "$late" = 0 ] || die "$late late events during/after the hub outage: $(events "$t_kill" | awk '$3 == "late"' | head -5)"
 wait_healthy 60
-ok "no site late or offline; every site current $current_ms ms after the hub's return"
+ok "no site late or offline; each site's first report after the hub's return: $current"
 
 step "the leaf site's network cut (docker network disconnect), then reconnected"
 net=${P}_default
