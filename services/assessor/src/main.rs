@@ -66,6 +66,11 @@ struct Cli {
     /// about this plus a third of it (a stopped one at once). At least 1s.
     #[arg(long, env = "LEADER_LEASE", default_value = "3s", value_parser = parse_duration)]
     leader_lease: Duration,
+    /// With --leader-election: replicas of the lease bucket's stream when this
+    /// assessor creates it, 1-5; 3 in a 3-server NATS cluster, so the lease
+    /// survives the loss of a server (docs/SCALING.md).
+    #[arg(long, env = "LEADER_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    leader_replicas: u8,
     /// Judge one partition of a partitioned fleet, as i/N (e.g. 0/4): hear
     /// only the reports the NATS server's subject mapping puts in partition
     /// i and serve `<prefix>.assessor.<i>.statuses`; with --leader-election,
@@ -119,6 +124,7 @@ impl Cli {
             bootstrap_timeout: self.bootstrap_timeout,
             mass_silence,
             leader_lease: self.leader_election.then_some(self.leader_lease),
+            leader_replicas: usize::from(self.leader_replicas),
         };
         Ok((config, self.log))
     }
