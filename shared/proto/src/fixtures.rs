@@ -6,7 +6,7 @@
 //! |---|---|---|
 //! | [`minimal`] | only the six required keys | healthy (no findings) |
 //! | [`healthy`] | what a real collector sends: 2 nodes, 8 connections, counters, buffers, host resources, 2 custom gauges (~640 B) | healthy |
-//! | [`full`] | every part present with a value worth showing, one connection down | degraded |
+//! | [`full`] | every part present with a value worth showing, labels too, one connection down | degraded |
 //! | [`faulty`] | no active node, a connection down, error rates and a buffer past critical | critical |
 
 use std::collections::BTreeMap;
@@ -78,10 +78,14 @@ pub fn healthy(site: &str) -> HealthReport {
     r
 }
 
-/// Every part of a report present with a value worth showing; `historian`
-/// is disconnected, so the site is degraded.
+/// Every part of a report present with a value worth showing (labels
+/// included); `historian` is disconnected, so the site is degraded.
 pub fn full(site: &str) -> HealthReport {
     let mut r = healthy(site);
+    r.labels = BTreeMap::from([
+        ("region".into(), "eu-west".into()),
+        ("line".into(), "bottling 2".into()),
+    ]);
     r.connections[6].connected = false;
     r.script_errors.per_min = 2.5;
     r.alarm_errors.per_min = 0.25;

@@ -6,6 +6,7 @@
 //!   and the connectivity/health vocabulary with its worst-first ordering;
 //! - [`subjects`]: subject names under a configurable prefix, and site-id rules;
 //! - [`codec`]: named MessagePack encoding (string keys, unknown keys ignored);
+//! - [`labels`]: the rules of site labels (report `labels`, the fleet registry);
 //! - [`validate`]: the checks a report must pass before central state accepts it;
 //! - [`view`]: a report borrowed from its payload, for the services' hot paths
 //!   and the aggregator's compact in-memory form;
@@ -21,6 +22,7 @@ pub mod codec;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod frame;
+pub mod labels;
 mod names;
 pub mod query;
 pub mod report;

@@ -39,6 +39,10 @@ pub struct HealthReport {
     pub resources: Option<Resources>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub custom: BTreeMap<String, f64>,
+    /// Labels the site gives itself (`region = "eu-west"`); labels declared
+    /// in the fleet registry win over these. Rules: [`crate::labels`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +172,7 @@ impl HealthReport {
             sf_buffer: SfBuffer::default(),
             resources: None,
             custom: BTreeMap::new(),
+            labels: BTreeMap::new(),
         }
     }
 }

@@ -13,6 +13,7 @@
 use thiserror::Error;
 
 use crate::codec::DecodeError;
+use crate::labels::{self, LabelError};
 use crate::report::{HealthReport, WIRE_VERSION};
 use crate::subjects::{SiteIdError, validate_site_id};
 use crate::view::ReportView;
@@ -66,6 +67,12 @@ pub enum Rejection {
     BadNumber { field: String, value: f64 },
     #[error("seq {seq} is not newer than {last} from the same instance")]
     StaleSeq { seq: u64, last: u64 },
+    #[error("bad label: {0}")]
+    BadLabel(LabelError),
+    /// Not a contract violation: the aggregator's `--auto-register=false`
+    /// refuses sites the fleet registry does not list.
+    #[error("site {0:?} is not in the fleet registry (auto-registration is off)")]
+    Unregistered(String),
 }
 
 impl Rejection {
@@ -86,11 +93,13 @@ impl Rejection {
             Rejection::DuplicateName { .. } => "duplicate_name",
             Rejection::BadNumber { .. } => "bad_number",
             Rejection::StaleSeq { .. } => "stale_seq",
+            Rejection::BadLabel(_) => "bad_label",
+            Rejection::Unregistered(_) => "unregistered",
         }
     }
 
     /// Every label `reason()` can return, so counters can be pre-registered at zero.
-    pub const REASONS: [&'static str; 14] = [
+    pub const REASONS: [&'static str; 16] = [
         "too_large",
         "malformed",
         "unsupported_version",
@@ -105,6 +114,8 @@ impl Rejection {
         "duplicate_name",
         "bad_number",
         "stale_seq",
+        "bad_label",
+        "unregistered",
     ];
 }
 
@@ -165,6 +176,12 @@ pub fn validate_view(r: &ReportView<'_>, subject_site: &str) -> Result<(), Rejec
     check_names("node", r.nodes.iter().map(|n| n.name))?;
     check_names("connection", r.connections.iter().map(|c| c.name))?;
     check_names("custom", r.custom.iter().map(|(k, _)| *k))?;
+    check_count("labels", r.labels.len(), labels::MAX_LABELS)?;
+    check_names("label", r.labels.iter().map(|(k, _)| *k))?;
+    for (key, value) in &r.labels {
+        labels::check_key(key).map_err(Rejection::BadLabel)?;
+        labels::check_value(key, value).map_err(Rejection::BadLabel)?;
+    }
 
     check_number("script_errors.per_min", r.script_errors.per_min, f64::MAX)?;
     check_number("alarm_errors.per_min", r.alarm_errors.per_min, f64::MAX)?;

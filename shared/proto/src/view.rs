@@ -46,6 +46,9 @@ pub struct ReportView<'a> {
     /// In wire order; the validator refuses duplicate keys.
     #[serde(default, borrow, with = "pairs")]
     pub custom: Vec<(&'a str, f64)>,
+    /// In wire order; the validator refuses duplicate keys.
+    #[serde(default, borrow, with = "pairs")]
+    pub labels: Vec<(&'a str, &'a str)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,6 +130,11 @@ impl<'a> ReportView<'a> {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), *v))
                 .collect(),
+            labels: self
+                .labels
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         }
     }
 }
@@ -162,16 +170,26 @@ impl HealthReport {
             sf_buffer: self.sf_buffer,
             resources: self.resources,
             custom: self.custom.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
+            labels: self
+                .labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect(),
         }
     }
 }
 
-/// `custom` is a map on the wire; the view keeps its entries as pairs so that
-/// reading it borrows the keys and builds no tree.
+/// `custom` and `labels` are maps on the wire; the view keeps their entries
+/// as pairs so that reading them borrows the keys and builds no tree.
 mod pairs {
+    use std::marker::PhantomData;
+
     use super::*;
 
-    pub fn serialize<S: Serializer>(pairs: &[(&str, f64)], s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, V: Serialize>(
+        pairs: &[(&str, V)],
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(pairs.len()))?;
         for (k, v) in pairs {
             map.serialize_entry(k, v)?;
@@ -179,17 +197,19 @@ mod pairs {
         map.end()
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(&'de str, f64)>, D::Error> {
-        d.deserialize_map(Pairs)
+    pub fn deserialize<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+        d: D,
+    ) -> Result<Vec<(&'de str, V)>, D::Error> {
+        d.deserialize_map(Pairs(PhantomData))
     }
 
-    struct Pairs;
+    struct Pairs<V>(PhantomData<V>);
 
-    impl<'de> Visitor<'de> for Pairs {
-        type Value = Vec<(&'de str, f64)>;
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Pairs<V> {
+        type Value = Vec<(&'de str, V)>;
 
         fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a map of names to numbers")
+            f.write_str("a map of names to values")
         }
 
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {

@@ -17,7 +17,7 @@ use healthmon_proto::{Connectivity, Health, validate_site_id};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::labels::{self, LabelError, Labels};
+use healthmon_proto::labels::{self, LabelError, Labels};
 
 /// Longest maintenance reason or acknowledgement note.
 pub const MAX_TEXT_LEN: usize = 200;

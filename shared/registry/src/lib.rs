@@ -7,7 +7,8 @@
 //! registered and what it last declared about itself — never a report value
 //! or a health state (healthmon keeps no history).
 //!
-//! - [`labels`], [`selector`]: label rules and `key=value,...` selectors;
+//! - [`selector`]: `key=value,...` selectors over labels (whose rules are
+//!   the contract's, `healthmon_proto::labels`);
 //! - [`entry`]: the bucket's keys and values;
 //! - [`roster`]: the declarative roster file and its difference from the registry;
 //! - [`store`]: opening the bucket and writing to it;
@@ -18,7 +19,6 @@
 #![forbid(unsafe_code)]
 
 pub mod entry;
-pub mod labels;
 pub mod metric_names;
 pub mod roster;
 pub mod selector;
@@ -26,7 +26,7 @@ pub mod store;
 pub mod watch;
 
 pub use entry::{Ack, Kind, Maintenance, SiteRecord, Source};
-pub use labels::Labels;
+pub use healthmon_proto::labels::{self, Labels};
 pub use selector::Selector;
 pub use store::{Registry, RegistryConfig, RegistryError};
 pub use watch::{Availability, Change};

@@ -29,7 +29,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::entry::{SiteRecord, Source, check_interval};
-use crate::labels::{self, Labels};
+use healthmon_proto::labels::{self, Labels};
 
 /// A file that is not a valid roster, at `line` (1-based; 0: the whole file).
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

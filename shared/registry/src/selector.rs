@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
-use crate::labels::{self, LabelError, Labels};
+use healthmon_proto::labels::{self, LabelError, Labels};
 
 /// Most pairs a selector may hold: more than any site has labels.
 pub const MAX_PAIRS: usize = labels::MAX_LABELS;

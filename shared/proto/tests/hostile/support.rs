@@ -28,10 +28,22 @@ pub fn arb_valid_report() -> impl Strategy<Value = HealthReport> {
         (any::<u64>(), 0.0f64..1e6, any::<u64>(), 0.0f64..1e6),
         any::<(u64, u64, u64)>(),
         proptest::option::of((0.0f64..=100.0, 0.0f64..=100.0, 0.0f64..64.0, any::<u32>())),
-        proptest::collection::btree_map("[a-z_]{1,10}", -1e12f64..1e12, 0..4),
+        (
+            proptest::collection::btree_map("[a-z_]{1,10}", -1e12f64..1e12, 0..4),
+            proptest::collection::btree_map("[a-r][a-z0-9_]{0,9}", "[ -~]{1,20}", 0..4),
+        ),
     )
         .prop_map(
-            |(site, instance, (seq, sent, interval), (nodes, conns, up), errs, sf, res, custom)| {
+            |(
+                site,
+                instance,
+                (seq, sent, interval),
+                (nodes, conns, up),
+                errs,
+                sf,
+                res,
+                (custom, labels),
+            )| {
                 let mut r = HealthReport::new(site, instance, seq);
                 r.sent_at_ms = sent;
                 r.interval_ms = interval;
@@ -66,6 +78,7 @@ pub fn arb_valid_report() -> impl Strategy<Value = HealthReport> {
                     load1,
                 });
                 r.custom = custom;
+                r.labels = labels;
                 r
             },
         )
@@ -96,6 +109,7 @@ pub const LEAVES: &[(&str, Kind)] = &[
     ("resources.disk_used_pct", Kind::Float),
     ("resources.load1", Kind::Float),
     ("custom.api_latency_ms", Kind::Float),
+    ("labels.region", Kind::Str),
 ];
 
 /// Every container of a full report.
@@ -109,6 +123,7 @@ pub const CONTAINERS: &[&str] = &[
     "sf_buffer",
     "resources",
     "custom",
+    "labels",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +167,7 @@ pub fn invariants(r: &HealthReport, subject_site: &str) -> Result<(), String> {
     };
     let unique = |names: Vec<&str>| names.iter().collect::<HashSet<_>>().len() == names.len();
     let fraction = |x: f64, max: f64| x.is_finite() && (0.0..=max).contains(&x);
-    let rules: [(&str, bool); 15] = [
+    let rules: [(&str, bool); 16] = [
         ("v", r.v == WIRE_VERSION),
         (
             "site_id shape",
@@ -208,6 +223,7 @@ pub fn invariants(r: &HealthReport, subject_site: &str) -> Result<(), String> {
             }),
         ),
         ("custom values", r.custom.values().all(|v| v.is_finite())),
+        ("labels", healthmon_proto::labels::check(&r.labels).is_ok()),
     ];
     match rules.iter().find(|(_, ok)| !ok) {
         Some((rule, _)) => Err((*rule).to_owned()),

@@ -1,4 +1,5 @@
-//! Labels: the key/value pairs operators group sites by (`region=eu-west`).
+//! Labels: the key/value pairs operators group sites by (`region=eu-west`),
+//! declared in the fleet registry or sent by the site in its reports.
 //!
 //! Bounded so that every label can become a Prometheus label of
 //! `healthmon_site_info` and a page filter: keys `[a-z_][a-z0-9_]{0,31}`
