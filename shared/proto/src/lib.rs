@@ -7,6 +7,7 @@
 //! - [`subjects`]: subject names under a configurable prefix, and site-id rules;
 //! - [`codec`]: named MessagePack encoding (string keys, unknown keys ignored);
 //! - [`labels`]: the rules of site labels (report `labels`, the fleet registry);
+//! - [`fleet`]: the fleet registry's data (expected sites, maintenance, acknowledgements);
 //! - [`validate`]: the checks a report must pass before central state accepts it;
 //! - [`view`]: a report borrowed from its payload, for the services' hot paths
 //!   and the aggregator's compact in-memory form;
@@ -21,6 +22,7 @@ pub mod audit;
 pub mod codec;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+pub mod fleet;
 pub mod frame;
 pub mod labels;
 mod names;

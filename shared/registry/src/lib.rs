@@ -25,7 +25,8 @@ pub mod selector;
 pub mod store;
 pub mod watch;
 
-pub use entry::{Ack, Kind, Maintenance, SiteRecord, Source};
+pub use entry::Kind;
+pub use healthmon_proto::fleet::{Ack, FleetError, Maintenance, SiteRecord, Source};
 pub use healthmon_proto::labels::{self, Labels};
 pub use selector::Selector;
 pub use store::{Registry, RegistryConfig, RegistryError};

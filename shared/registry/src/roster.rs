@@ -28,7 +28,7 @@ use healthmon_proto::validate_site_id;
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::entry::{SiteRecord, Source, check_interval};
+use healthmon_proto::fleet::{SiteRecord, Source, check_interval};
 use healthmon_proto::labels::{self, Labels};
 
 /// A file that is not a valid roster, at `line` (1-based; 0: the whole file).

@@ -14,7 +14,8 @@ use async_nats::jetstream::{self, kv};
 use tokio::sync::Mutex;
 use tokio::time::timeout;
 
-use crate::entry::{self, Ack, EntryError, Kind, Maintenance, SiteRecord};
+use crate::entry::{self, Kind};
+use healthmon_proto::fleet::{Ack, FleetError, Maintenance, SiteRecord};
 
 /// The bucket's default name.
 pub const DEFAULT_BUCKET: &str = "healthmon_sites";
@@ -53,7 +54,7 @@ pub enum RegistryError {
     #[error("the fleet registry entry {key} kept changing under the update; try again")]
     Conflict { key: String },
     #[error(transparent)]
-    Invalid(#[from] EntryError),
+    Invalid(#[from] FleetError),
 }
 
 /// A handle on the bucket, opened on first use and reopened after a failure.

@@ -26,9 +26,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
-use crate::entry::{self, Ack, EntryError, Kind, Maintenance, SiteRecord};
+use crate::entry::{self, Kind};
 use crate::metric_names::{AVAILABLE, INVALID, LOADED_SECONDS};
 use crate::store::{OP_TIMEOUT, Registry};
+use healthmon_proto::fleet::{Ack, FleetError, Maintenance, SiteRecord};
 
 /// Pause between attempts while the registry is unavailable.
 const RETRY: Duration = Duration::from_secs(1);
@@ -235,7 +236,7 @@ impl Watcher {
             return removal(&entry.key, None);
         }
         self.keys.insert(entry.key.clone());
-        let decoded: Result<Change, EntryError> = match kind {
+        let decoded: Result<Change, FleetError> = match kind {
             Kind::Site => entry::decode_site(&entry.value).map(|r| Change::Site(site, Some(r))),
             Kind::Maintenance => {
                 entry::decode_maintenance(&entry.value).map(|m| Change::Maintenance(site, Some(m)))
