@@ -23,7 +23,7 @@ use healthmon_proto::{Connectivity, Health, NodeRole};
 use crate::state::{Shared, SiteEntry, SiteTable, lock};
 
 /// Metric families in output order: `(name, help)`.
-const FAMILIES: [(&str, &str); 23] = [
+const FAMILIES: [(&str, &str); 24] = [
     (
         "healthmon_site_up",
         "1 if the assessor considers the site online, else 0.",
@@ -113,6 +113,10 @@ const FAMILIES: [(&str, &str); 23] = [
         "healthmon_site_maintenance",
         "1 while an admin has the site in maintenance (alerts should skip it), else 0.",
     ),
+    (
+        "healthmon_site_info",
+        "1 for every site, labelled with its labels (declared in the fleet registry, else sent by the site): join with `* on(site) group_left(region) healthmon_site_info`.",
+    ),
 ];
 
 const UP: usize = 0;
@@ -138,6 +142,7 @@ const CUSTOM: usize = 19;
 const CONNECTIONS: usize = 20;
 const NODES: usize = 21;
 const MAINTENANCE: usize = 22;
+const INFO: usize = 23;
 
 /// A value as the text format writes it; integers stay exact.
 #[derive(Clone, Copy)]
@@ -191,6 +196,10 @@ impl Exposition {
         }
         self.put(LOST, &s, Num::Int(entry.lost_reports));
         self.put(MAINTENANCE, &s, entry.maintenance.into());
+        let labels = entry.labels();
+        let mut info: Vec<(&str, &str)> = vec![("site", site)];
+        info.extend(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.put(INFO, &info, Num::Int(1));
         let Some(r) = entry.report() else { return };
         self.put(INTERVAL, &s, Num::Float(r.interval_ms as f64 / 1000.0));
         self.put(CONNECTIONS, &s, Num::Int(r.connections.len() as u64));

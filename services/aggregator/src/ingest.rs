@@ -20,6 +20,7 @@ use crate::metric_names::{
     self, COLLECTOR_RESTARTS, LOST_REPORTS, REPORTS_ACCEPTED, REPORTS_REJECTED, SITES,
     STATUS_APPLIED, STATUS_IGNORED, STATUS_REJECTED,
 };
+use crate::registry::Registrar;
 use crate::state::{Shared, lock};
 use healthmon_common::log_limit::LogLimiter;
 
@@ -75,35 +76,56 @@ impl IngestMetrics {
     }
 }
 
+/// How reports meet the fleet registry.
+pub struct Admission {
+    /// Off: a site the registry does not list is refused (`unregistered`).
+    pub auto_register: bool,
+    /// Where what reports teach the registry goes.
+    pub registrar: Registrar,
+}
+
 /// What the loops (and the start-up pull) share.
 pub struct Ingest {
     pub table: Shared,
     pub subjects: Subjects,
     pub metrics: IngestMetrics,
+    admission: Admission,
     // Shared by both subscription loops and the start-up pull.
     warn: std::sync::Mutex<LogLimiter>,
 }
 
 impl Ingest {
-    pub fn new(table: Shared, subjects: Subjects, metrics: IngestMetrics) -> Self {
+    pub fn new(
+        table: Shared,
+        subjects: Subjects,
+        metrics: IngestMetrics,
+        admission: Admission,
+    ) -> Self {
         Ingest {
             table,
             subjects,
             metrics,
+            admission,
             warn: std::sync::Mutex::new(LogLimiter::default()),
         }
     }
 
     /// Handles one message from `<prefix>.report.*`.
     pub fn report(&self, subject: &str, payload: &[u8]) {
+        let auto_register = self.admission.auto_register;
         let outcome = messages::report(&self.subjects, subject, payload).and_then(|report| {
             let received_ms = now_ms();
             let mut table = lock(&self.table);
+            table.admit(&report, auto_register)?;
             let applied = table.apply_report(&report, received_ms)?;
-            Ok((applied, table.len()))
+            let registration = table.registration(&report, received_ms);
+            Ok((applied, table.len(), registration))
         });
         match outcome {
-            Ok((applied, sites)) => {
+            Ok((applied, sites, registration)) => {
+                if let Some(registration) = registration {
+                    self.admission.registrar.offer(registration);
+                }
                 self.metrics.accepted.increment(1);
                 if applied.lost > 0 {
                     self.metrics.lost.increment(applied.lost);

@@ -10,7 +10,11 @@
 //!
 //! On start it asks every collector to report at once and pulls current
 //! statuses from the assessor ([`bootstrap`]), so a restart shows the whole
-//! fleet within seconds rather than one report interval.
+//! fleet within seconds rather than one report interval; and it reads the
+//! fleet registry ([`registry`]), so a site that stays silent is shown (and
+//! exported, `healthmon_site_up` 0) as one the centre expects, not
+//! forgotten. It registers a site on its first report (unless
+//! `--auto-register=false`) and tells the registry what sites declare.
 //!
 //! Started for one partition of a partitioned fleet (subjects built with
 //! `Subjects::partitioned`, the `--partition i/N` flag), it hears only the
@@ -29,6 +33,7 @@ pub mod ingest;
 pub mod messages;
 pub mod metric_names;
 pub mod queries;
+pub mod registry;
 pub mod state;
 pub mod views;
 
@@ -43,11 +48,12 @@ use healthmon_common::{
     telemetry,
 };
 use healthmon_proto::subjects::AGGREGATOR_SERVICE;
+use healthmon_registry::RegistryConfig;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::exposition::SiteSeries;
-use crate::ingest::{Ingest, IngestMetrics};
+use crate::ingest::{Admission, Ingest, IngestMetrics};
 use crate::state::SiteTable;
 
 pub const DEFAULT_ASSESSOR_BOOTSTRAP_TIMEOUT: Duration = Duration::from_secs(2);
@@ -64,6 +70,11 @@ pub struct Config {
     pub assessor_bootstrap_timeout: Duration,
     /// Which sites get per-site series on /metrics.
     pub site_series: SiteSeries,
+    /// The fleet registry's bucket.
+    pub registry: RegistryConfig,
+    /// Register a site on its first valid report; off: refuse reports of
+    /// sites the registry does not list (`unregistered`).
+    pub auto_register: bool,
 }
 
 impl Config {
@@ -74,6 +85,8 @@ impl Config {
             metrics_addr,
             assessor_bootstrap_timeout: DEFAULT_ASSESSOR_BOOTSTRAP_TIMEOUT,
             site_series: SiteSeries::All,
+            registry: RegistryConfig::default(),
+            auto_register: true,
         }
     }
 
@@ -129,17 +142,30 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
         register_partition_metrics();
     }
     let table = SiteTable::shared();
-    let ingest = Arc::new(Ingest::new(
-        table.clone(),
-        config.nats.subjects.clone(),
-        IngestMetrics::register(),
-    ));
     // Bind first: a taken port fails at once rather than after NATS retries.
     let renderer = exposition::renderer(table.clone(), config.site_series);
     let metrics_addr =
         metrics_http::serve(config.metrics_addr, Some(renderer), stop.clone()).await?;
 
     let nats::Connection { client, link } = nats::connect(&config.nats, AGGREGATOR_SERVICE).await?;
+    let mut tasks = JoinSet::new();
+    let registry = registry::start(
+        client.clone(),
+        config.registry.clone(),
+        config.nats.subjects.partition(),
+        table.clone(),
+        &stop,
+        &mut tasks,
+    );
+    let ingest = Arc::new(Ingest::new(
+        table.clone(),
+        config.nats.subjects.clone(),
+        IngestMetrics::register(),
+        Admission {
+            auto_register: config.auto_register,
+            registrar: registry.registrar.clone(),
+        },
+    ));
     let subjects = &ingest.subjects;
     let subscribe = |subject: String| {
         let client = client.clone();
@@ -152,7 +178,6 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
     };
     let reports = subscribe(subjects.reports()).await?;
     let statuses = subscribe(subjects.statuses()).await?;
-    let mut tasks = JoinSet::new();
     tasks.spawn(ingest::run_reports(reports, ingest.clone(), stop.clone()));
     tasks.spawn(ingest::run_statuses(statuses, ingest.clone(), stop.clone()));
     tasks.spawn(bootstrap::resend_after_reconnect(

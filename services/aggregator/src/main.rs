@@ -13,6 +13,7 @@ use healthmon_common::cli::{
 };
 use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_proto::Partition;
+use healthmon_registry::RegistryArgs;
 
 // As in the assessor: mimalloc (without transparent huge pages) returns the
 // NATS client's short-lived read buffers to the system, so RSS follows the
@@ -47,6 +48,13 @@ struct Cli {
     /// is the whole fleet. See docs/SCALING.md.
     #[arg(long, env = "HEALTHMON_PARTITION", value_name = "I/N", value_parser = parse_partition)]
     partition: Option<Partition>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    /// Register a site in the fleet registry on its first valid report. With
+    /// false, reports of sites the registry does not list are refused
+    /// (counted as `unregistered`): for fleets declared in a roster only.
+    #[arg(long, env = "AUTO_REGISTER", default_value_t = true, action = clap::ArgAction::Set)]
+    auto_register: bool,
 }
 
 impl Cli {
@@ -58,6 +66,8 @@ impl Cli {
             metrics_addr: self.metrics_addr,
             assessor_bootstrap_timeout: self.assessor_bootstrap_timeout,
             site_series: self.site_series,
+            registry: self.registry.config()?,
+            auto_register: self.auto_register,
         };
         config.validate()?;
         Ok((config, self.log))

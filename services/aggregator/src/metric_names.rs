@@ -17,6 +17,8 @@ pub const LOST_REPORTS: &str = "healthmon_aggregator_lost_reports_total";
 pub const COLLECTOR_RESTARTS: &str = "healthmon_aggregator_collector_restarts_total";
 /// Sites held in memory.
 pub const SITES: &str = "healthmon_aggregator_sites";
+/// What reports taught the fleet registry, by outcome (written, unchanged, failed).
+pub const REGISTRATIONS: &str = "healthmon_aggregator_registry_writes_total";
 
 /// Describes every metric above.
 pub fn describe() {
@@ -37,4 +39,11 @@ pub fn describe() {
         "Reports from a new collector instance of a known site."
     );
     metrics::describe_gauge!(SITES, "Sites held in memory.");
+    metrics::describe_counter!(
+        REGISTRATIONS,
+        "Writes of what reports teach the fleet registry (a new site, its first report, its declared interval and labels), by outcome."
+    );
+    for outcome in ["written", "unchanged", "failed"] {
+        metrics::counter!(REGISTRATIONS, "outcome" => outcome).increment(0);
+    }
 }

@@ -1,9 +1,9 @@
 //! The aggregator's NATS micro service (`healthmon-aggregator`): endpoints
 //! `summary`, `list` and `get` under `<prefix>.agg` (`<prefix>.agg.<i>` for
-//! partition `i`, with `partition: i/N` in the service metadata), answering JSON per
-//! `healthmon_proto::query`, and the admin actions `forget` and
-//! `maintenance` (only the dashboard API's NATS user may call them; it
-//! authorizes and audits each one).
+//! partition `i`, with `partition: i/N` in the service metadata), answering
+//! JSON per `healthmon_proto::query`. Admin actions (forget, maintenance,
+//! labels, acknowledgements) are not here: they are written to the fleet
+//! registry, which every replica watches (`crate::registry`).
 //!
 //! One task per endpoint, so a large `list` never delays a `summary`. Each
 //! answer is built under the table lock (one pass) and serialized after the
@@ -16,7 +16,7 @@ use healthmon_common::micro::{ReplyError, parse_request, reply_json};
 use healthmon_common::{CancellationToken, ServiceError};
 use healthmon_proto::Subjects;
 use healthmon_proto::query::{
-    Forgotten, GetQuery, ListQuery, MaintenanceQuery, SiteDetail, SitePage, Summary,
+    FleetSummary, GetQuery, ListQuery, SiteDetail, SitePage, SummaryQuery,
 };
 use healthmon_proto::subjects::AGGREGATOR_SERVICE;
 use serde::Serialize;
@@ -32,9 +32,9 @@ pub async fn start(
     stop: &CancellationToken,
     tasks: &mut JoinSet<()>,
 ) -> Result<MicroService, ServiceError> {
-    let mut builder = client.service_builder().description(
-        "healthmon: latest health of every site (summary, list, get; admin: forget, maintenance)",
-    );
+    let mut builder = client
+        .service_builder()
+        .description("healthmon: latest health of every site (summary, list, get)");
     if let Some(partition) = subjects.partition() {
         // `nats micro info healthmon-aggregator` tells the partitions apart.
         builder = builder.metadata(
@@ -64,8 +64,8 @@ pub async fn start(
 
     let summary = endpoint("summary").await?;
     let t = table.clone();
-    tasks.spawn(serve(summary, stop.clone(), move |_| {
-        Ok(answer_summary(&t))
+    tasks.spawn(serve(summary, stop.clone(), move |payload| {
+        answer_summary(&t, payload)
     }));
 
     let list = endpoint("list").await?;
@@ -78,18 +78,6 @@ pub async fn start(
     let t = table.clone();
     tasks.spawn(serve(get, stop.clone(), move |payload| {
         answer_get(&t, payload)
-    }));
-
-    let forget = endpoint("forget").await?;
-    let t = table.clone();
-    tasks.spawn(serve(forget, stop.clone(), move |payload| {
-        answer_forget(&t, payload)
-    }));
-
-    let maintenance = endpoint("maintenance").await?;
-    let t = table.clone();
-    tasks.spawn(serve(maintenance, stop.clone(), move |payload| {
-        answer_maintenance(&t, payload)
     }));
 
     Ok(service)
@@ -114,8 +102,9 @@ async fn serve<T: Serialize>(
     }
 }
 
-pub fn answer_summary(table: &Shared) -> Summary {
-    lock(table).summary()
+pub fn answer_summary(table: &Shared, payload: &[u8]) -> Result<FleetSummary, ReplyError> {
+    let query: SummaryQuery = parse_request(payload)?;
+    Ok(lock(table).fleet_summary(&query))
 }
 
 pub fn answer_list(table: &Shared, payload: &[u8]) -> Result<SitePage, ReplyError> {
@@ -140,43 +129,6 @@ fn parse_required<T: serde::de::DeserializeOwned>(
 pub fn answer_get(table: &Shared, payload: &[u8]) -> Result<SiteDetail, ReplyError> {
     let query: GetQuery = parse_required(payload, "{\"site_id\": \"...\"}")?;
     lock(table)
-        .detail(&query.site_id)
-        .ok_or_else(|| ReplyError::not_found(format!("unknown site {:?}", query.site_id)))
-}
-
-pub fn answer_forget(table: &Shared, payload: &[u8]) -> Result<Forgotten, ReplyError> {
-    let query: GetQuery = parse_required(payload, "{\"site_id\": \"...\"}")?;
-    let (known, sites) = {
-        let mut table = lock(table);
-        (table.forget(&query.site_id), table.len())
-    };
-    if !known {
-        return Err(ReplyError::not_found(format!(
-            "unknown site {:?}",
-            query.site_id
-        )));
-    }
-    metrics::gauge!(crate::metric_names::SITES).set(sites as f64);
-    tracing::info!(site = %query.site_id, "site forgotten (admin action)");
-    Ok(Forgotten {
-        site_id: query.site_id,
-    })
-}
-
-pub fn answer_maintenance(table: &Shared, payload: &[u8]) -> Result<SiteDetail, ReplyError> {
-    let query: MaintenanceQuery = parse_required(
-        payload,
-        "{\"site_id\": \"...\", \"maintenance\": true|false}",
-    )?;
-    let mut table = lock(table);
-    if !table.set_maintenance(&query.site_id, query.maintenance) {
-        return Err(ReplyError::not_found(format!(
-            "unknown site {:?}",
-            query.site_id
-        )));
-    }
-    tracing::info!(site = %query.site_id, maintenance = query.maintenance, "maintenance flag changed (admin action)");
-    table
         .detail(&query.site_id)
         .ok_or_else(|| ReplyError::not_found(format!("unknown site {:?}", query.site_id)))
 }

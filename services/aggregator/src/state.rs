@@ -12,11 +12,11 @@
 //!   [`StatusEvent`]s or rows pulled from the assessor at start-up. A live event
 //!   always wins; a pulled row only fills in what no newer status has set.
 //!
-//! Two admin actions (authorized and audited by the dashboard API) change it:
-//! [`SiteTable::set_maintenance`] flags a site as under maintenance, and
-//! [`SiteTable::forget`] drops a decommissioned site. A forgotten site leaves
-//! a tombstone so that the assessor's later status events (it still tracks
-//! the site) do not bring it back; its next report does.
+//! A third source, the fleet registry ([`registered`]), lists the sites the
+//! centre expects (so a silent one is shown across a restart), their
+//! labels, maintenance windows and acknowledgements. A site forgotten in the
+//! registry leaves a tombstone here so that late status events do not bring
+//! it back; its next report does.
 //!
 //! Memory is the design constraint (a million sites on one machine): entries
 //! live densely in an [`IndexMap`] keyed by inline [`CompactString`] ids, and
@@ -25,7 +25,7 @@
 //! Every status change also goes through [`Order`], the severity index that
 //! makes summaries O(1) and list pages O(page) (see `state/order.rs`).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use compact_str::CompactString;
@@ -35,9 +35,11 @@ use healthmon_proto::{Connectivity, Health, Rejection, ReportView, StatusEvent};
 use indexmap::IndexMap;
 
 mod order;
+pub mod registered;
 mod stored;
 
 pub use order::{Order, OrderKey};
+pub use registered::{Registered, Registration};
 pub use stored::StoredReport;
 
 /// The table as the service's tasks share it.
@@ -67,8 +69,11 @@ pub struct SiteEntry {
     status_at_ms: Option<u64>,
     /// Reports missing from `seq` gaps within one collector instance.
     pub lost_reports: u64,
-    /// Set by an admin: shown, but not counted as failing.
+    /// A maintenance window is open (set by an admin in the registry):
+    /// shown, but not counted as failing.
     pub maintenance: bool,
+    /// What the fleet registry says of it ([`registered`]).
+    registry: Option<Box<Registered>>,
 }
 
 impl SiteEntry {
@@ -102,6 +107,9 @@ pub struct SiteTable {
     order: Order,
     /// Forgotten sites whose status events are ignored until they report again.
     forgotten: HashSet<String>,
+    /// Open maintenance windows by end (unix ms), to close them on time.
+    windows: BTreeSet<(u64, CompactString)>,
+    registry_loaded: bool,
 }
 
 impl SiteTable {
@@ -227,23 +235,17 @@ impl SiteTable {
         }))
     }
 
-    /// Drops a site (an admin decommissioned it); false if it was unknown.
+    /// Drops a site (forgotten in the registry); false if it was unknown.
     /// Its status events are ignored from now on, until it reports again.
     pub fn forget(&mut self, site_id: &str) -> bool {
         let Some((id, entry)) = self.sites.swap_remove_entry(site_id) else {
             return false;
         };
         self.order.remove(entry.order_key(), &id);
-        self.forgotten.insert(site_id.to_owned());
-        true
-    }
-
-    /// Sets or clears a site's maintenance flag; false if the site is unknown.
-    pub fn set_maintenance(&mut self, site_id: &str, maintenance: bool) -> bool {
-        if !self.sites.contains_key(site_id) {
-            return false;
+        if let Some(end) = entry.maintenance_window().and_then(|m| m.until_ms) {
+            self.windows.remove(&(end, id));
         }
-        self.restatus(site_id, |entry| entry.maintenance = maintenance);
+        self.forgotten.insert(site_id.to_owned());
         true
     }
 
@@ -272,4 +274,4 @@ impl SiteTable {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

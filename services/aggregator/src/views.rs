@@ -8,7 +8,12 @@
 //! term the total comes from the tallies too, so the work per page is
 //! O(offset + limit); a search must test every site id once.
 
-use healthmon_proto::query::{ListQuery, SiteDetail, SitePage, SiteSummary, Summary, row_reasons};
+use std::collections::BTreeMap;
+
+use healthmon_proto::query::{
+    FleetSummary, ListQuery, SiteDetail, SitePage, SiteSummary, Summary, SummaryGroup,
+    SummaryQuery, row_reasons,
+};
 use healthmon_proto::{Connectivity, Health};
 
 use crate::state::{SiteEntry, SiteTable};
@@ -33,6 +38,8 @@ impl SiteEntry {
             sf_buffer_total: report.map_or(0, |r| r.sf_buffer.total()),
             lost_reports: self.lost_reports,
             maintenance: self.maintenance,
+            labels: self.labels(),
+            acknowledged: self.ack().is_some(),
         }
     }
 
@@ -47,6 +54,10 @@ impl SiteEntry {
             lost_reports: self.lost_reports,
             report: self.report().map(|r| r.to_report()),
             maintenance: self.maintenance,
+            labels: self.labels(),
+            maintenance_window: self.maintenance_window().cloned(),
+            ack: self.ack().cloned(),
+            registry: self.record().cloned(),
         }
     }
 }
@@ -68,6 +79,35 @@ impl SiteTable {
         summary
     }
 
+    /// The summary a query asks for: the whole fleet from the tallies, or
+    /// (with labels or `by`) counted site by site.
+    pub fn fleet_summary(&self, query: &SummaryQuery) -> FleetSummary {
+        if query.labels.is_empty() && query.by.is_none() {
+            return FleetSummary {
+                totals: self.summary(),
+                ..FleetSummary::default()
+            };
+        }
+        let mut totals = Summary::default();
+        let mut groups: BTreeMap<Option<String>, Summary> = BTreeMap::new();
+        for (_, entry) in self.iter().filter(|(_, e)| e.has_labels(&query.labels)) {
+            count(&mut totals, entry);
+            if let Some(key) = &query.by {
+                count(groups.entry(entry.label(key)).or_default(), entry);
+            }
+        }
+        let mut groups: Vec<SummaryGroup> = groups
+            .into_iter()
+            .map(|(value, counts)| SummaryGroup { value, counts })
+            .collect();
+        groups.sort_by(SummaryGroup::compare);
+        FleetSummary {
+            totals,
+            by: query.by.clone(),
+            groups,
+        }
+    }
+
     pub fn detail(&self, site_id: &str) -> Option<SiteDetail> {
         self.get(site_id).map(|entry| entry.detail(site_id))
     }
@@ -75,16 +115,18 @@ impl SiteTable {
     pub fn list(&self, query: &ListQuery) -> SitePage {
         let limit = query.effective_limit();
         let order = self.order();
-        let mut matching = order
-            .sorted(query.sort)
-            .filter(|(id, c, h)| query.matches(id, *c, *h));
+        let mut matching = order.sorted(query.sort).filter(|(id, c, h)| {
+            query.matches(id, *c, *h)
+                && (query.labels.is_empty()
+                    || self.get(id).is_some_and(|e| e.has_labels(&query.labels)))
+        });
         let mut page = Vec::with_capacity(limit.min(order.len()));
-        let total = if query.search.is_none() {
+        let total = if query.search.is_none() && query.labels.is_empty() {
             let total = self.count_matching(query);
             page.extend(matching.by_ref().skip(query.offset).take(limit));
             total
         } else {
-            // A search term has no tally: count every match, keep the page.
+            // A search term or a label has no tally: count every match, keep the page.
             let mut total = 0;
             for site in matching {
                 if total >= query.offset && page.len() < limit {
@@ -118,5 +160,14 @@ impl SiteTable {
             }
         }
         total
+    }
+}
+
+/// Counts one site into a summary, as the tallies would.
+fn count(summary: &mut Summary, entry: &SiteEntry) {
+    if entry.maintenance {
+        summary.count_maintenance();
+    } else {
+        summary.count(entry.connectivity, entry.health);
     }
 }

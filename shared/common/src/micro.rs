@@ -30,9 +30,10 @@ impl ReplyError {
     }
 }
 
-/// Parses a JSON request body; an empty body means the type's defaults.
+/// Parses a JSON request body; an empty body (or `null`) means the type's defaults.
 pub fn parse_request<T: DeserializeOwned + Default>(payload: &[u8]) -> Result<T, ReplyError> {
-    if payload.iter().all(u8::is_ascii_whitespace) {
+    let text = payload.trim_ascii();
+    if text.is_empty() || text == b"null" {
         return Ok(T::default());
     }
     serde_json::from_slice(payload)

@@ -27,6 +27,8 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fleet::{Ack, Maintenance, SiteRecord};
+use crate::labels::Labels;
 use crate::report::HealthReport;
 use crate::status::{Connectivity, Health, severity_rank};
 
@@ -88,6 +90,10 @@ pub struct ListQuery {
     pub health: Vec<Health>,
     /// Case-insensitive substring of the site id.
     pub search: Option<String>,
+    /// Labels a site must all have (its effective labels: declared in the
+    /// fleet registry, else sent by the site); empty: any.
+    #[serde(skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
     pub sort: SortOrder,
     pub offset: usize,
     /// At most [`MAX_LIMIT`]; larger values are clamped.
@@ -100,6 +106,7 @@ impl Default for ListQuery {
             connectivity: Vec::new(),
             health: Vec::new(),
             search: None,
+            labels: Labels::new(),
             sort: SortOrder::Severity,
             offset: 0,
             limit: DEFAULT_LIMIT,
@@ -148,6 +155,13 @@ pub struct SiteSummary {
     /// Under maintenance (set by an admin): shown, but not counted as failing.
     #[serde(default)]
     pub maintenance: bool,
+    /// Its effective labels (declared in the fleet registry, else sent by the site).
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
+    /// Someone acknowledged its current problem (it no longer applies once
+    /// the site's state changes).
+    #[serde(default)]
+    pub acknowledged: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -187,6 +201,8 @@ impl SiteSummary {
             sf_buffer_total: 0,
             lost_reports: 0,
             maintenance: false,
+            labels: Labels::new(),
+            acknowledged: false,
         }
     }
 }
@@ -206,6 +222,18 @@ pub struct SiteDetail {
     /// Under maintenance (set by an admin): shown, but not counted as failing.
     #[serde(default)]
     pub maintenance: bool,
+    /// Its effective labels (declared in the fleet registry, else sent by the site).
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
+    /// The maintenance window, while one is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance_window: Option<Maintenance>,
+    /// The acknowledgement of its current problem, while it applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ack: Option<Ack>,
+    /// What the fleet registry holds of it; absent for a site it does not list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<SiteRecord>,
 }
 
 /// Request of `<p>.agg.maintenance`: set (`true`) or clear the flag.
@@ -221,6 +249,54 @@ pub struct MaintenanceQuery {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Forgotten {
     pub site_id: String,
+}
+
+/// Request of `<p>.agg.summary`: empty means the whole fleet, ungrouped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct SummaryQuery {
+    /// Only sites with all these labels (a token's scope).
+    #[serde(skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
+    /// Also count per value of this label key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+/// Answer of `<p>.agg.summary`: the counts (the [`Summary`] keys, so older
+/// clients read it as one), and with `by` the counts per label value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct FleetSummary {
+    #[serde(flatten)]
+    pub totals: Summary,
+    /// The label key of `groups`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// One per value of `by` (`value` null: sites without that label),
+    /// worst first (most offline, then critical, late, degraded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<SummaryGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct SummaryGroup {
+    pub value: Option<String>,
+    #[serde(flatten)]
+    pub counts: Summary,
+}
+
+impl SummaryGroup {
+    /// Worst first: more offline, then more critical, late, degraded; then by value.
+    pub fn compare(a: &SummaryGroup, b: &SummaryGroup) -> Ordering {
+        let key = |g: &SummaryGroup| {
+            let c = &g.counts;
+            std::cmp::Reverse((c.offline, c.critical, c.late, c.degraded))
+        };
+        key(a).cmp(&key(b)).then_with(|| a.value.cmp(&b.value))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod entry;
+pub mod flags;
 pub mod metric_names;
 pub mod roster;
 pub mod selector;
@@ -26,6 +27,7 @@ pub mod store;
 pub mod watch;
 
 pub use entry::Kind;
+pub use flags::RegistryArgs;
 pub use healthmon_proto::fleet::{Ack, FleetError, Maintenance, SiteRecord, Source};
 pub use healthmon_proto::labels::{self, Labels};
 pub use selector::Selector;

@@ -309,6 +309,6 @@ fn maintenance_is_exported_so_alert_rules_can_skip_the_site() {
         scrape.value("healthmon_site_maintenance", &[("site", "s1")])
     };
     assert_eq!(flag(&table), Some(0.0));
-    assert!(table.set_maintenance("s1", true));
+    crate::state::tests::maintain(&mut table, "s1", true);
     assert_eq!(flag(&table), Some(1.0));
 }

@@ -3,9 +3,9 @@
 //! (collectors, the assessor, the dashboard API); one binary, a module per
 //! concern, sharing [`support`].
 
-mod admin;
 mod ingest;
 mod metrics;
 mod queries;
+mod registry;
 mod startup;
 mod support;

@@ -189,13 +189,7 @@ async fn answers_micro_service_discovery() {
     subjects.sort();
     assert_eq!(
         subjects,
-        [
-            "health.agg.forget",
-            "health.agg.get",
-            "health.agg.list",
-            "health.agg.maintenance",
-            "health.agg.summary"
-        ]
+        ["health.agg.get", "health.agg.list", "health.agg.summary"]
     );
     h.stop().await;
 }

@@ -10,7 +10,10 @@ use healthmon_client::{QueryError, request_json};
 use healthmon_common::nats::NatsConfig;
 use healthmon_proto::query::SiteDetail;
 use healthmon_proto::{HealthReport, StatusEvent, Subjects, encode};
-use healthmon_test_support::{NatsServer, Running, any_port, eventually, promtext};
+use healthmon_registry::{Registry, RegistryConfig};
+use healthmon_test_support::{
+    NatsServer, Running, any_port, eventually, promtext, start_jetstream,
+};
 use serde::{Serialize, de::DeserializeOwned};
 
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -23,9 +26,10 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A server and a peer client, with the aggregator not yet started.
+    /// A server (with JetStream, for the fleet registry) and a peer
+    /// client, with the aggregator not yet started.
     pub async fn new() -> Self {
-        let server = NatsServer::start();
+        let server = start_jetstream();
         let client = server.client().await;
         Harness {
             server,
@@ -33,6 +37,11 @@ impl Harness {
             subjects: Subjects::default(),
             aggregator: None,
         }
+    }
+
+    /// The fleet registry, as an admin (or the roster tool) writes it.
+    pub async fn registry(&self) -> Registry {
+        Registry::new(self.server.client().await, RegistryConfig::default())
     }
 
     pub fn config(&self) -> Config {
@@ -43,6 +52,10 @@ impl Harness {
 
     pub async fn start_aggregator(&mut self) {
         let config = self.config();
+        self.start_with(config).await;
+    }
+
+    pub async fn start_with(&mut self, config: Config) {
         self.aggregator = Some(Running::start(|token| start(config, token)).await);
     }
 

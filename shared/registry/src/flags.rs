@@ -1,0 +1,44 @@
+//! The flags that say where the registry is, the same on every service
+//! and the CLI.
+
+use clap::Args;
+use healthmon_common::ConfigError;
+
+use crate::store::{DEFAULT_BUCKET, RegistryConfig};
+
+#[derive(Debug, Clone, Args)]
+pub struct RegistryArgs {
+    /// The fleet registry's JetStream KV bucket (the same on every service).
+    #[arg(long, env = "REGISTRY_BUCKET", default_value = DEFAULT_BUCKET)]
+    pub registry_bucket: String,
+    /// JetStream replicas of the registry bucket when this process creates
+    /// it: 1 on a single server, 3 on a 3-node cluster.
+    #[arg(long, env = "REGISTRY_REPLICAS", default_value_t = 1)]
+    pub registry_replicas: usize,
+}
+
+impl RegistryArgs {
+    pub fn config(&self) -> Result<RegistryConfig, ConfigError> {
+        let bucket = &self.registry_bucket;
+        let name_ok = !bucket.is_empty()
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !name_ok {
+            return Err(ConfigError::invalid(
+                "--registry-bucket",
+                "a bucket name is A-Z, a-z, 0-9, '_' and '-'",
+            ));
+        }
+        if !(1..=5).contains(&self.registry_replicas) {
+            return Err(ConfigError::invalid(
+                "--registry-replicas",
+                "JetStream keeps 1 to 5 replicas",
+            ));
+        }
+        Ok(RegistryConfig {
+            bucket: bucket.clone(),
+            replicas: self.registry_replicas,
+        })
+    }
+}
