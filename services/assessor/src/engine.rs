@@ -40,6 +40,7 @@ use crate::timers::Timers;
 use crate::tracker::{Outcome, SiteIdx, Tracker};
 use crate::{events, stats, statuses};
 use healthmon_common::log_limit::LogLimiter;
+use healthmon_registry::Change as RegistryChange;
 
 mod intake;
 
@@ -61,7 +62,14 @@ pub struct Inputs {
     /// The lease task: awaited at shutdown so it can release the lease
     /// before the connection is drained.
     pub lease: Option<tokio::task::JoinHandle<()>>,
+    /// The fleet registry's changes (`healthmon_registry::watch`).
+    pub registry: mpsc::Receiver<RegistryChange>,
+    /// The registry's watch: ends with shutdown.
+    pub registry_task: tokio::task::JoinHandle<()>,
 }
+
+/// Registry changes applied in one pass of the loop.
+const REGISTRY_BATCH: usize = 1024;
 
 pub struct Engine {
     client: Client,
@@ -80,6 +88,8 @@ pub struct Engine {
     /// The site gauges are behind: updated once per pass of the loop, since
     /// a gauge update is a registry lookup and a batch may change thousands.
     counts_changed: bool,
+    /// Judge sites the fleet registry does not list.
+    auto_register: bool,
 }
 
 impl Engine {
@@ -89,6 +99,7 @@ impl Engine {
         tracker: Tracker,
         mass: MassSilence,
         leader: watch::Receiver<bool>,
+        auto_register: bool,
     ) -> Self {
         let mut link = conn.link;
         let state = *link.borrow_and_update();
@@ -106,6 +117,7 @@ impl Engine {
             leader,
             followed: None,
             counts_changed: false,
+            auto_register,
         }
     }
 
@@ -123,7 +135,10 @@ impl Engine {
             micro,
             mut observed,
             lease,
+            mut registry,
+            registry_task,
         } = inputs;
+        let mut registry_open = true;
         if observed.is_some() {
             self.followed = Some(Followed::default());
         }
@@ -178,6 +193,17 @@ impl Engine {
                     Some(rows) => self.adopt(&rows),
                     None => bootstrap_open = false,
                 },
+                change = registry.recv(), if registry_open => match change {
+                    Some(change) => {
+                        self.on_registry(change);
+                        for _ in 1..REGISTRY_BATCH {
+                            let Ok(change) = registry.try_recv() else { break };
+                            self.on_registry(change);
+                        }
+                        self.update_counts();
+                    }
+                    None => registry_open = false,
+                },
             }
         }
         tracing::info!(sites = self.tracker.len(), "assessor stopping");
@@ -188,7 +214,8 @@ impl Engine {
         // subscription is gone before the connection drains.
         drop(batches);
         let _ = intake.await;
-        drop((statuses, bootstrap, micro, observed));
+        drop((statuses, bootstrap, micro, observed, registry));
+        let _ = registry_task.await;
         healthmon_common::nats::drain(&self.client).await;
         Ok(())
     }
@@ -205,7 +232,11 @@ impl Engine {
         } in batch
         {
             let site = &subject[site_at..];
-            match result.and_then(|report| self.tracker.on_report(site, report, now, now_ms)) {
+            let admitted = self.tracker.admit(site, self.auto_register);
+            match result.and_then(|report| {
+                admitted?;
+                self.tracker.on_report(site, report, now, now_ms)
+            }) {
                 Ok(outcome) => {
                     accepted += 1;
                     self.apply(outcome).await;
@@ -220,6 +251,25 @@ impl Engine {
         }
         stats::accepted(accepted);
         self.update_counts();
+    }
+
+    /// The fleet registry listed, changed or forgot a site.
+    fn on_registry(&mut self, change: RegistryChange) {
+        match change {
+            RegistryChange::Site(site, record) => {
+                if let Some(outcome) =
+                    self.tracker
+                        .apply_record(&site, record.as_ref(), Instant::now(), now_ms())
+                {
+                    self.timers.set(outcome.site, outcome.deadline);
+                    self.counts_changed = true;
+                }
+            }
+            RegistryChange::Loaded => self.tracker.set_registry_loaded(),
+            // Maintenance and acknowledgements change what is shown, never
+            // connectivity or health: nothing to judge or announce.
+            RegistryChange::Maintenance(..) | RegistryChange::Ack(..) => {}
+        }
     }
 
     fn update_counts(&mut self) {

@@ -44,6 +44,7 @@ pub mod timers;
 pub mod tracker;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::service::ServiceExt;
@@ -52,6 +53,7 @@ use healthmon_common::{
     CancellationToken, ServiceError, ServiceHandle, ServiceTask, metrics_http, telemetry,
 };
 use healthmon_proto::subjects::ASSESSOR_SERVICE;
+use healthmon_registry::{Registry, RegistryConfig};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -83,6 +85,14 @@ pub struct Config {
     /// Replicas of the lease bucket's stream when this assessor creates it
     /// (1 on a single server; 3 in a 3-server cluster survives losing one).
     pub leader_replicas: usize,
+    /// The longest interval a site's own declaration may give it; the
+    /// fleet registry's expected interval overrides.
+    pub max_interval: Duration,
+    /// The fleet registry's bucket.
+    pub registry: RegistryConfig,
+    /// Judge sites the registry does not list (the aggregator's flag of the
+    /// same name decides whether they get listed).
+    pub auto_register: bool,
 }
 
 impl Config {
@@ -96,6 +106,9 @@ impl Config {
             bootstrap_timeout: DEFAULT_BOOTSTRAP_TIMEOUT,
             mass_silence: MassSilenceRule::default(),
             leader_lease: None,
+            max_interval: Duration::from_millis(u64::from(tracker::DEFAULT_MAX_INTERVAL_MS)),
+            registry: RegistryConfig::default(),
+            auto_register: true,
             leader_replicas: 1,
         }
     }
@@ -145,6 +158,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     let subjects = config.nats.subjects.clone();
     let conn = nats::connect(&config.nats, ASSESSOR_SERVICE).await?;
     let client = conn.client.clone();
+    let client_for_registry = client.clone();
 
     let reports = client
         .subscribe(subjects.reports())
@@ -205,10 +219,14 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         pages_tx,
         shutdown.clone(),
     ));
-    let tracker = Tracker::new(Instant::now(), config.missed_heartbeats, config.rules);
+    let tracker = Tracker::new(Instant::now(), config.missed_heartbeats, config.rules)
+        .with_max_interval(config.max_interval);
+    let registry = Arc::new(Registry::new(client_for_registry, config.registry.clone()));
+    let (registry_changes, _availability, registry_task) =
+        healthmon_registry::watch::spawn(registry, subjects.partition(), shutdown.clone());
     let mass = mass_silence::MassSilence::new(config.mass_silence);
     let partition = subjects.partition().map(|p| p.to_string());
-    let engine = Engine::new(conn, subjects, tracker, mass, leader);
+    let engine = Engine::new(conn, subjects, tracker, mass, leader, config.auto_register);
     let inputs = Inputs {
         reports,
         statuses,
@@ -216,6 +234,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         micro,
         observed,
         lease,
+        registry: registry_changes,
+        registry_task,
     };
     tracing::info!(
         missed_heartbeats = config.missed_heartbeats,

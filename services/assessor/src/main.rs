@@ -17,6 +17,7 @@ use healthmon_common::cli::{
 };
 use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_proto::Partition;
+use healthmon_registry::RegistryArgs;
 
 /// mimalloc (without transparent huge pages) instead of glibc's malloc: the
 /// NATS client's read buffers are large and short-lived, and glibc kept them
@@ -79,6 +80,17 @@ struct Cli {
     /// unset) is the whole fleet. See docs/SCALING.md.
     #[arg(long, env = "HEALTHMON_PARTITION", value_name = "I/N", value_parser = parse_partition)]
     partition: Option<Partition>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    /// Judge sites the fleet registry does not list. Set it as on the
+    /// aggregator: with false, only listed sites are judged.
+    #[arg(long, env = "AUTO_REGISTER", default_value_t = true, action = clap::ArgAction::Set)]
+    auto_register: bool,
+    /// The longest report interval a site's own report may declare; a
+    /// longer declaration is judged at this interval and flagged degraded
+    /// (`interval:capped`). An expected interval in the registry overrides.
+    #[arg(long, env = "MAX_INTERVAL", default_value = "15m", value_parser = parse_duration)]
+    max_interval: Duration,
 }
 
 impl Cli {
@@ -116,6 +128,11 @@ impl Cli {
                 "must be at least 1s",
             ));
         }
+        if let Err(e) = healthmon_proto::fleet::check_interval(
+            u64::try_from(self.max_interval.as_millis()).unwrap_or(u64::MAX),
+        ) {
+            return Err(ConfigError::invalid("--max-interval", e));
+        }
         let config = Config {
             nats,
             metrics_addr: self.metrics_addr,
@@ -125,6 +142,9 @@ impl Cli {
             mass_silence,
             leader_lease: self.leader_election.then_some(self.leader_lease),
             leader_replicas: usize::from(self.leader_replicas),
+            max_interval: self.max_interval,
+            registry: self.registry.config()?,
+            auto_register: self.auto_register,
         };
         Ok((config, self.log))
     }

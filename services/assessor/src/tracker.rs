@@ -19,6 +19,7 @@
 //! from id to site is a `hashbrown::HashTable` of bare `u32` site indices
 //! (5 bytes a bucket) that hashes ids out of the arena.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use foldhash::fast::RandomState;
@@ -35,6 +36,10 @@ use crate::timeouts::Thresholds;
 mod adopt;
 mod hold;
 mod page;
+mod registry;
+
+use registry::unheard_reason;
+pub use registry::{DEFAULT_INTERVAL_MS, DEFAULT_MAX_INTERVAL_MS};
 
 /// Index of a site in the tracker; stable for the life of the process.
 pub type SiteIdx = u32;
@@ -115,11 +120,42 @@ struct Site {
     id_len: u8,
     connectivity: Connectivity,
     health: Health,
+    /// [`Flags`]: adopted, registered, heard, expected, forgotten.
+    flags: u8,
+}
+
+/// What a site's `flags` say (one byte, so a site stays 56 bytes).
+struct Flags;
+
+impl Flags {
     /// Adopted from the aggregator: finding keys unknown until the next report.
-    adopted: bool,
+    const ADOPTED: u8 = 1;
+    /// The fleet registry lists it.
+    const REGISTERED: u8 = 1 << 1;
+    /// Listed, but no report (nor a receive time from the aggregator) since
+    /// this assessor started: judged from when it learned of the site.
+    const UNHEARD: u8 = 1 << 2;
+    /// The registry says it never reported at all.
+    const NEVER_REPORTED: u8 = 1 << 3;
+    /// The registry says not to expect reports: never judged for silence.
+    const NOT_EXPECTED: u8 = 1 << 4;
+    /// Forgotten in the registry: not judged, counted or listed until it reports again.
+    const FORGOTTEN: u8 = 1 << 5;
 }
 
 impl Site {
+    fn has(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    fn set(&mut self, flag: u8, on: bool) {
+        if on {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
+        }
+    }
+
     fn id<'a>(&self, ids: &'a str) -> &'a str {
         let start = self.id_start as usize;
         &ids[start..start + usize::from(self.id_len)]
@@ -131,6 +167,12 @@ impl Site {
 
     fn last_report_ms(&self) -> u64 {
         self.last_report_ms.get_unix()
+    }
+
+    /// Central receive time of its last report; `None` for a registered
+    /// site not heard of since this assessor started.
+    fn last_report(&self) -> Option<u64> {
+        (!self.has(Flags::UNHEARD)).then(|| self.last_report_ms())
     }
 
     fn since_ms(&self) -> u64 {
@@ -167,6 +209,13 @@ pub struct Tracker {
     counts: [usize; 4],
     /// The centre is suspected (mass silence): sites due offline stay late.
     hold_offline: bool,
+    /// Longest interval a site's own declaration can make its timeouts
+    /// (`--max-interval`); the registry's expected interval overrides both.
+    max_interval_ms: u32,
+    /// The registry's expected interval of the sites that have one.
+    interval_overrides: HashMap<SiteIdx, u32>,
+    /// The registry has been read in full once.
+    registry_loaded: bool,
 }
 
 impl Tracker {
@@ -182,7 +231,16 @@ impl Tracker {
             by_id: Vec::new(),
             counts: [0; 4],
             hold_offline: false,
+            max_interval_ms: DEFAULT_MAX_INTERVAL_MS,
+            interval_overrides: HashMap::new(),
+            registry_loaded: false,
         }
+    }
+
+    /// The same tracker with another `--max-interval`.
+    pub fn with_max_interval(mut self, max: Duration) -> Self {
+        self.max_interval_ms = u32::try_from(max.as_millis()).unwrap_or(u32::MAX);
+        self
     }
 
     /// The rules reports are judged by (to evaluate them off the engine loop).
@@ -253,13 +311,23 @@ impl Tracker {
             }
             None => self.insert(site_id, now_ms),
         };
+        let mut report = report;
+        self.cap_interval(idx, &mut report);
         let window_start = self.mono_ceil(now);
         let health = report.health;
 
         let s = &mut self.sites[idx as usize];
-        let keys_changed = !s.adopted && !same_keys(kept_slice(&s.findings), &report.findings);
+        let keys_changed =
+            !s.has(Flags::ADOPTED) && !same_keys(kept_slice(&s.findings), &report.findings);
         let previous = (s.connectivity, s.health);
-        s.adopted = false;
+        if s.has(Flags::FORGOTTEN) {
+            self.counts[slot(Connectivity::Unknown)] += 1;
+        }
+        let s = &mut self.sites[idx as usize];
+        s.set(
+            Flags::ADOPTED | Flags::UNHEARD | Flags::NEVER_REPORTED | Flags::FORGOTTEN,
+            false,
+        );
         // Unchanged findings (the usual case: none before, none now) keep
         // their allocation, if any, untouched.
         if keys_changed || !same_reasons(kept_slice(&s.findings), &report.findings) {
@@ -286,8 +354,8 @@ impl Tracker {
     /// due offline goes no further than late, and gets no deadline: it is
     /// re-armed when the hold ends.
     pub fn on_deadline(&mut self, site: SiteIdx, now: Instant, now_ms: u64) -> Outcome {
+        let th = self.thresholds(site);
         let s = &self.sites[site as usize];
-        let th = self.thresholds(s);
         let elapsed = u64::try_from(self.mono_floor(now) - s.window_start()).unwrap_or(0);
         let mut judged = th.judge(elapsed);
         let held = self.hold_offline && judged == Connectivity::Offline;
@@ -358,7 +426,7 @@ impl Tracker {
             id_len,
             connectivity: Connectivity::Unknown,
             health: Health::Unknown,
-            adopted: false,
+            flags: 0,
         });
         let (sites, ids, hasher) = (&self.sites, &self.ids, &self.hasher);
         let hash = hasher.hash_one(site_id);
@@ -393,7 +461,7 @@ impl Tracker {
             health,
             previous_health,
             reasons: self.reasons(site, now_ms),
-            last_report_ms: Some(self.sites[site as usize].last_report_ms()),
+            last_report_ms: self.sites[site as usize].last_report(),
         }
     }
 
@@ -407,9 +475,13 @@ impl Tracker {
     /// Connectivity reason first (when late/offline), then health reasons.
     fn reasons(&self, site: SiteIdx, now_ms: u64) -> Vec<String> {
         let s = &self.sites[site as usize];
-        let elapsed = now_ms.saturating_sub(s.last_report_ms());
-        self.thresholds(s)
-            .reason(s.connectivity, elapsed)
+        let th = self.thresholds(site);
+        let connectivity = if s.has(Flags::UNHEARD) {
+            unheard_reason(s, &th)
+        } else {
+            th.reason(s.connectivity, now_ms.saturating_sub(s.last_report_ms()))
+        };
+        connectivity
             .into_iter()
             .chain(kept_slice(&s.findings).iter().map(|f| f.reason.to_string()))
             .collect()
@@ -417,12 +489,24 @@ impl Tracker {
 
     fn deadline(&self, site: SiteIdx) -> Option<Instant> {
         let s = &self.sites[site as usize];
-        let after = self.thresholds(s).next_deadline_ms(s.connectivity)?;
+        // A site not expected to report is left alone until it does; once
+        // heard, its silence is judged like any other's.
+        if s.has(Flags::FORGOTTEN) || s.has(Flags::NOT_EXPECTED) && s.has(Flags::UNHEARD) {
+            return None;
+        }
+        let after = self.thresholds(site).next_deadline_ms(s.connectivity)?;
         Some(self.instant(s.window_start().saturating_add_unsigned(after)))
     }
 
-    fn thresholds(&self, s: &Site) -> Thresholds {
-        Thresholds::new(u64::from(s.interval_ms), self.missed_heartbeats)
+    /// The registry's expected interval if it has one, else what the site
+    /// declared, at most `--max-interval`.
+    fn thresholds(&self, site: SiteIdx) -> Thresholds {
+        let declared = self.sites[site as usize].interval_ms;
+        let interval = match self.interval_overrides.get(&site) {
+            Some(expected) => *expected,
+            None => declared.min(self.max_interval_ms),
+        };
+        Thresholds::new(u64::from(interval), self.missed_heartbeats)
     }
 
     /// `now` in whole ms since the epoch, rounded up so that a deadline

@@ -156,6 +156,17 @@ fn check_text(what: &'static str, text: &str) -> Result<(), FleetError> {
     Ok(())
 }
 
+/// Why a registered site that has not reported since the centre started
+/// is shown as it is: the first connectivity reason of its row and events.
+pub mod unheard {
+    /// It reported before, but not to this centre since it started.
+    pub const NO_REPORT_SINCE_START: &str = "no report since the centre started";
+    /// The registry lists it, and it never reported at all.
+    pub const NEVER_REPORTED: &str = "never reported";
+    /// The registry says not to expect reports (`expected = false`).
+    pub const NOT_EXPECTED: &str = "not expected to report";
+}
+
 /// The interval bounds of the wire contract.
 pub fn check_interval(ms: u64) -> Result<(), FleetError> {
     use crate::validate::{MAX_INTERVAL_MS, MIN_INTERVAL_MS};

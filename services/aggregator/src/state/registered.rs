@@ -22,10 +22,7 @@ use healthmon_proto::{Rejection, ReportView};
 
 use super::{SiteEntry, SiteTable};
 
-/// The reason of a registered site not heard from since the centre started.
-pub const NO_REPORT_SINCE_START: &str = "no report since the centre started";
-pub const NEVER_REPORTED: &str = "never reported";
-pub const NOT_EXPECTED: &str = "not expected to report";
+pub use healthmon_proto::fleet::unheard::{NEVER_REPORTED, NO_REPORT_SINCE_START, NOT_EXPECTED};
 
 /// The registry's part of a site.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -5,7 +5,7 @@ use healthmon_proto::validate::{MAX_INTERVAL_MS, MIN_INTERVAL_MS};
 use healthmon_proto::validate_site_id;
 use tokio::time::Instant;
 
-use super::{CONNECTIVITY_REASON_PREFIX, Kept, Ms48, Outcome, Tracker, kept};
+use super::{CONNECTIVITY_REASON_PREFIX, Flags, Kept, Ms48, Outcome, Tracker, kept};
 
 impl Tracker {
     /// Takes over a site the aggregator knows (start-up bootstrap) without
@@ -15,18 +15,24 @@ impl Tracker {
         let (Some(last_ms), Some(interval_ms)) = (row.last_report_ms, row.interval_ms) else {
             return None;
         };
-        if self.site_index(&row.site_id).is_some()
-            || validate_site_id(&row.site_id).is_err()
+        if validate_site_id(&row.site_id).is_err()
             || !(MIN_INTERVAL_MS..=MAX_INTERVAL_MS).contains(&interval_ms)
         {
             return None;
         }
+        // A live report wins; a site known only from the registry takes
+        // the aggregator's better knowledge of when it last reported.
+        let idx = match self.site_index(&row.site_id) {
+            Some(idx) if self.sites[idx as usize].has(Flags::UNHEARD) => idx,
+            Some(_) => return None,
+            None => self.insert(&row.site_id, row.status_since_ms.unwrap_or(now_ms)),
+        };
         let age = i64::try_from(now_ms.saturating_sub(last_ms)).unwrap_or(i64::MAX);
         let window_start = self.mono_ceil(now).saturating_sub(age);
-        let idx = self.insert(&row.site_id, row.status_since_ms.unwrap_or(now_ms));
         self.set_connectivity(idx, row.connectivity);
         let s = &mut self.sites[idx as usize];
-        s.adopted = true;
+        s.set(Flags::UNHEARD | Flags::NEVER_REPORTED, false);
+        s.set(Flags::ADOPTED, true);
         s.health = row.health;
         s.findings = kept(
             row.reasons

@@ -5,7 +5,8 @@ use healthmon_proto::query::{MAX_LIMIT, PageQuery, StatusPage, StatusRow};
 use super::{SiteIdx, Tracker};
 
 impl Tracker {
-    /// One page of current statuses, sorted by site id.
+    /// One page of current statuses, sorted by site id; forgotten sites are
+    /// not listed.
     pub fn statuses(&mut self, query: PageQuery, now_ms: u64) -> StatusPage {
         if self.by_id.len() < self.sites.len() {
             self.by_id
@@ -15,9 +16,12 @@ impl Tracker {
             self.by_id
                 .sort_by(|&a, &b| sites[a as usize].id(ids).cmp(sites[b as usize].id(ids)));
         }
+        let listed = |idx: &&SiteIdx| !self.forgotten(**idx);
+        let total = self.by_id.iter().filter(listed).count();
         let items = self
             .by_id
             .iter()
+            .filter(listed)
             .skip(query.offset)
             .take(query.limit.min(MAX_LIMIT))
             .map(|&idx| {
@@ -27,14 +31,11 @@ impl Tracker {
                     connectivity: s.connectivity,
                     health: s.health,
                     reasons: self.reasons(idx, now_ms),
-                    last_report_ms: Some(s.last_report_ms()),
+                    last_report_ms: s.last_report(),
                     since_ms: s.since_ms(),
                 }
             })
             .collect();
-        StatusPage {
-            total: self.sites.len(),
-            items,
-        }
+        StatusPage { total, items }
     }
 }

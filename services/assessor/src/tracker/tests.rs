@@ -200,6 +200,8 @@ fn row(site: &str, connectivity: Connectivity, age_ms: u64, now_ms: u64) -> Site
         sf_buffer_total: 0,
         lost_reports: 0,
         maintenance: false,
+        labels: Default::default(),
+        acknowledged: false,
     }
 }
 

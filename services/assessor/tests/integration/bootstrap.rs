@@ -38,6 +38,8 @@ fn row(
         sf_buffer_total: 0,
         lost_reports: 0,
         maintenance: false,
+        labels: Default::default(),
+        acknowledged: false,
     }
 }
 
