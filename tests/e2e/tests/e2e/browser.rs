@@ -629,11 +629,11 @@ async fn a_banner_says_when_the_aggregator_is_down_and_figures_grey_until_it_ret
     browser.close().await;
 }
 
-/// Makes the README's screenshot (`docs/dashboard.png`) of a running system;
-/// not part of the suite. Start the demo (`scripts/up.sh`, 50 sites every
-/// 5 s with a 2 % fault rate), stop its collector for a while
-/// (`scripts/up.sh stop collector`, then `start collector`) so some sites
-/// have a history, wait for a few to misbehave, then:
+/// Makes the README's screenshots (`docs/dashboard.png` and, at phone
+/// width, `docs/dashboard-phone.png`) of a running system; not part of the
+/// suite. Start the demo (`scripts/up.sh`, 50 sites every
+/// 5 s; `SIM_FAULT_RATE=0.05` for more to see), wait until a few sites
+/// misbehave, some of them silent (late or offline), then:
 ///
 /// ```sh
 /// HEALTHMON_URL=http://127.0.0.1:8080/ SCREENSHOT_OUT=$PWD/docs/dashboard.png \
@@ -654,13 +654,19 @@ async fn readme_screenshot() {
             (p.live == "live" && p.rows.len() >= 10).then(|| p.clone())
         })
         .await;
-    // An online site with a connection down shows the most in its detail.
+    // A silent site shows its last known health and a ticking silence; else
+    // an online site with a connection down shows the most in its detail.
+    let silent = page
+        .rows
+        .iter()
+        .find(|r| r.connectivity == "offline" || r.connectivity == "late");
     let unwell = |health: &str| {
         page.rows
             .iter()
             .find(|r| r.connectivity == "online" && r.health == health)
     };
-    let site = unwell("degraded")
+    let site = silent
+        .or_else(|| unwell("degraded"))
         .or_else(|| unwell("critical"))
         .unwrap_or(&page.rows[0])
         .site_id
@@ -672,8 +678,27 @@ async fn readme_screenshot() {
             (detail.site_id == site && !detail.connections.is_empty()).then_some(())
         })
         .await;
+    // Let a live change that just patched a row settle into its place.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let png = browser.client.screenshot().await.expect("a screenshot");
     std::fs::write(&out, png).expect("write the screenshot");
     println!("screenshot: {}", out.display());
+
+    // And the phone's view of the list, beside it (`<name>-phone.png`).
+    browser.click("#detail-close").await;
+    browser.set_viewport(360, 740).await;
+    browser
+        .wait_for("the list as cards", PATIENCE, |p| {
+            p.detail.is_none().then_some(())
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let phone = out.with_file_name(format!(
+        "{}-phone.png",
+        out.file_stem().unwrap_or_default().to_string_lossy()
+    ));
+    let png = browser.client.screenshot().await.expect("a screenshot");
+    std::fs::write(&phone, png).expect("write the phone screenshot");
+    println!("screenshot: {}", phone.display());
     browser.close().await;
 }
