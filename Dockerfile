@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # healthmon images. One build stage compiles the whole workspace once; each
 # service gets its own small runtime image (target), all sharing one base
 # layer:
@@ -11,8 +9,20 @@
 #   docker build                        -t healthmon/healthmon:0.1.0 .   # all four binaries
 #
 # docker-compose.yml builds these targets under these names, and k8s/ uses
-# the same names. Needs BuildKit (the default builder since Docker 23) for
-# the cache mounts.
+# the same names. Needs BuildKit (the default builder since Docker 23; set
+# DOCKER_BUILDKIT=1 on older engines) for the cache mounts. No `# syntax=`
+# line on purpose: it makes BuildKit pull a frontend image, which fails where
+# no registry is reachable; the built-in frontend does all this file needs.
+#
+# Where the binaries come from (build argument BUILD_FROM):
+#   source    (default) compiled here, in the rust image, from the context:
+#             the repository (what `docker compose up --build` does);
+#   prebuilt  taken as they are from a context directory that holds exactly
+#             healthmon-collector, healthmon-aggregator, healthmon-assessor and
+#             healthmon-dashboard-api, built outside (cargo build on the host);
+#             no rust image is needed. scripts/compose-test.sh builds this way
+#             (deploy/compose/prebuilt.yml), from the binaries scripts/test.sh
+#             has already compiled. The runtime stages below are the same.
 #
 # Runtime: debian-slim (glibc, CA certificates, bash for HEALTHCHECK), user
 # 10001:10001, nothing writable needed: the services keep no files, so they
@@ -20,9 +30,10 @@
 
 ARG RUST_VERSION=1.95
 ARG DEBIAN_RELEASE=bookworm
+ARG BUILD_FROM=source
 
 # ---------------------------------------------------------------- build ----
-FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS build
+FROM rust:${RUST_VERSION}-slim-${DEBIAN_RELEASE} AS build-source
 WORKDIR /src
 COPY . .
 # The registry and target caches survive between builds; the binaries are
@@ -35,6 +46,13 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
  && for bin in collector aggregator assessor dashboard-api; do \
       cp "target/release/healthmon-$bin" /out/; \
     done
+
+# BUILD_FROM=prebuilt: the binaries of the build context, nothing compiled.
+FROM scratch AS build-prebuilt
+COPY healthmon-collector healthmon-aggregator healthmon-assessor healthmon-dashboard-api /out/
+
+# BuildKit builds only the stage chosen here (and pulls only its base image).
+FROM build-${BUILD_FROM} AS build
 
 # -------------------------------------------------------------- runtime ----
 FROM debian:${DEBIAN_RELEASE}-slim AS runtime

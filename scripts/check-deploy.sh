@@ -8,7 +8,10 @@
 #                         against several Kubernetes versions (base, the
 #                         ServiceMonitor components, docs/DEPLOY.md's production
 #                         overlay, the site DaemonSet example)
-#   docker-compose.yml    docker-compose config; mounted files and build targets exist
+#   docker-compose.yml    docker-compose config, alone and with each override in
+#   deploy/compose/       deploy/compose/; mounted files and build targets exist;
+#                         nats-cluster.conf passes nats-server -t and has hub.conf's users
+# (scripts/compose-test.sh then runs the compose files for real.)
 # Installs the tools first (scripts/install-deps.sh --deploy-tools). Prints each
 # check; stops at the first failure with a non-zero exit.
 set -euo pipefail
@@ -40,6 +43,20 @@ for conf in nats/*.conf; do
   vars+=("HEALTHMON_HUB_LEAF_URL=nats-leaf://site-x:secret@127.0.0.1:7422")
   env "${vars[@]}" "$NATS_SERVER_BIN" -t -c "$conf" || failed "nats-server rejects $conf"
 done
+step "nats-server -t -c deploy/compose/nats-cluster.conf (with nats/hub.conf beside it)"
+# It includes hub.conf from its own directory, as the containers mount them.
+mkdir -p "$tmp/cluster"
+cp nats/hub.conf deploy/compose/nats-cluster.conf "$tmp/cluster/"
+vars=(HEALTHMON_NATS_NAME=check-deploy-hub-1)
+for name in $(grep -o '\$HEALTHMON_[A-Z0-9_]*' nats/hub.conf | tr -d '$' | sort -u); do
+  vars+=("$name=check-deploy-$name")
+done
+env "${vars[@]}" "$NATS_SERVER_BIN" -t -c "$tmp/cluster/nats-cluster.conf" \
+  || failed "nats-server rejects deploy/compose/nats-cluster.conf"
+users_of() { sed 's/#.*//' "$1" | grep -oE 'user: *[A-Za-z0-9_-]+' | awk '{print $2}' | sort | tr '\n' ' '; }
+[ "$(users_of nats/hub.conf)" = "$(users_of deploy/compose/nats-cluster.conf)" ] \
+  || failed "deploy/compose/nats-cluster.conf users ($(users_of deploy/compose/nats-cluster.conf)) differ from nats/hub.conf's ($(users_of nats/hub.conf))"
+echo "  users: $(users_of nats/hub.conf)"
 step "k8s copies of the NATS configs are identical to nats/"
 cmp nats/hub.conf k8s/nats/hub.conf || failed "k8s/nats/hub.conf differs from nats/hub.conf (copy it over)"
 cmp nats/leaf.conf k8s/examples/site-daemonset/leaf.conf \
@@ -159,13 +176,35 @@ validate "$tmp/site.yaml"
 # -------------------------------------------------------------- Compose ----
 step "docker-compose config (docker-compose.yml)"
 docker-compose -f docker-compose.yml --profile grafana config -q || failed "docker-compose config"
+# The overrides, each as documented on top of docker-compose.yml (the
+# variables their headers name, pointing at scratch directories).
+mkdir -p "$tmp/prebuilt" "$tmp/rules"
+for combo in \
+  "deploy/compose/no-registry.yml" \
+  "deploy/compose/prebuilt.yml" \
+  "deploy/compose/test.yml" \
+  "deploy/compose/cluster.yml" \
+  "deploy/compose/cluster.yml deploy/compose/no-registry.yml deploy/compose/cluster-no-registry.yml deploy/compose/prebuilt.yml deploy/compose/test.yml"; do
+  step "docker-compose config (docker-compose.yml + $combo)"
+  args=(-f docker-compose.yml)
+  for f in $combo; do args+=(-f "$f"); done
+  HEALTHMON_PREBUILT_DIR=$tmp/prebuilt HEALTHMON_TEST_RULES_DIR=$tmp/rules \
+    docker-compose "${args[@]}" config -q || failed "docker-compose config with $combo"
+done
 # `config` does not look at the files a service mounts or the Dockerfile
 # targets it builds: check them here.
-for src in $(grep -oE '^\s+- \./[^:]+' docker-compose.yml | sed 's/^ *- //'); do
-  [ -e "$src" ] || failed "docker-compose.yml mounts $src, which does not exist"
+for file in docker-compose.yml deploy/compose/*.yml; do
+  for src in $(grep -oE '^\s+- \./[^:]+' "$file" | sed 's/^ *- //'); do
+    [ -e "$src" ] || failed "$file mounts $src, which does not exist"
+  done
+  for target in $(grep -oE 'target: [A-Za-z0-9_-]+' "$file" | awk '{print $2}' | sort -u); do
+    grep -qiE "^FROM .+ AS $target\$" Dockerfile || failed "$file builds target $target, not in Dockerfile"
+  done
 done
-for target in $(grep -oE 'target: [A-Za-z0-9_-]+' docker-compose.yml | awk '{print $2}' | sort -u); do
-  grep -qiE "^FROM .+ AS $target\$" Dockerfile || failed "docker-compose.yml builds target $target, not in Dockerfile"
+# The stand-in images' Dockerfiles (scripts/local-images.sh) name the base
+# the Dockerfile uses, the one local-images.sh builds.
+for f in deploy/compose/images/*.Dockerfile; do
+  grep -qx 'FROM debian:bookworm-slim' "$f" || failed "$f is not built on debian:bookworm-slim"
 done
 
 echo "check-deploy: all deployment files pass"

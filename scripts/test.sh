@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what the tests need, checks
 # formatting and lints, then runs every test (unit, property, integration
-# against real nats-server processes, and the browser test) under nextest.
+# against real nats-server processes, and the browser test) under nextest,
+# and finally the compose deployment for real (scripts/compose-test.sh: Docker
+# images from the binaries just built, containers up, faults injected; also
+# the install on a stock Debian 12 container). Needs root for the latter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +23,6 @@ bash scripts/check-deploy.sh   # deploy files; also installs promtool/prometheus
 
 echo "== tests"
 cargo nextest run --workspace --locked --profile ci "$@"
+
+echo "== compose deployment"
+bash scripts/compose-test.sh

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use async_nats::Client;
-use healthmon_common::query::request_json;
+use healthmon_client::request_json;
 use healthmon_proto::query::{GetQuery, SiteDetail};
 use serde::Serialize;
 use tokio::io::{AsyncBufReadExt, BufReader};

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use async_nats::Client;
-use healthmon_common::query::request_json;
+use healthmon_client::request_json;
 use healthmon_proto::query::{GetQuery, SiteDetail};
 use healthmon_proto::{Health, StatusEvent};
 use tokio::sync::oneshot;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use async_nats::Client;
 use bytes::Bytes;
-use healthmon_common::query;
+use healthmon_client as query;
 use healthmon_proto::query::{PageQuery, StatusPage, Summary};
 
 use crate::Ctx;

@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use async_nats::Client;
+use healthmon_client::{QueryError, request_json};
 use healthmon_common::nats::LinkState;
-use healthmon_common::query::{QueryError, request_json};
 use healthmon_common::{CancellationToken, ServiceError};
 use healthmon_proto::query::{MAX_LIMIT, PageQuery, StatusPage};
 use healthmon_proto::{Rejection, validate_site_id};

@@ -15,7 +15,11 @@ use healthmon_common::clock::now_ms;
 use healthmon_proto::{Rejection, Subjects};
 use metrics::{Counter, Gauge};
 
-use crate::intake;
+use crate::messages;
+use crate::metric_names::{
+    self, COLLECTOR_RESTARTS, LOST_REPORTS, REPORTS_ACCEPTED, REPORTS_REJECTED, SITES,
+    STATUS_APPLIED, STATUS_IGNORED, STATUS_REJECTED,
+};
 use crate::state::{Shared, lock};
 use healthmon_common::log_limit::LogLimiter;
 
@@ -34,31 +38,7 @@ impl IngestMetrics {
     /// Registers every counter at zero (each rejection reason included), so a
     /// dashboard sees a flat line rather than a missing series.
     pub fn register() -> Self {
-        metrics::describe_counter!(
-            "healthmon_aggregator_reports_accepted_total",
-            "Reports accepted into the site table."
-        );
-        metrics::describe_counter!(
-            "healthmon_aggregator_reports_rejected_total",
-            "Reports refused, by reason."
-        );
-        metrics::describe_counter!(
-            "healthmon_aggregator_status_applied_total",
-            "Status events applied."
-        );
-        metrics::describe_counter!(
-            "healthmon_aggregator_status_rejected_total",
-            "Status events refused, by reason."
-        );
-        metrics::describe_counter!(
-            "healthmon_aggregator_lost_reports_total",
-            "Reports missing from sequence gaps, all sites."
-        );
-        metrics::describe_counter!(
-            "healthmon_aggregator_collector_restarts_total",
-            "Reports from a new collector instance of a known site."
-        );
-        metrics::describe_gauge!("healthmon_aggregator_sites", "Sites held in memory.");
+        metric_names::describe();
         let by_reason = |name: &'static str, reasons: &[&'static str]| {
             reasons
                 .iter()
@@ -66,19 +46,13 @@ impl IngestMetrics {
                 .collect()
         };
         IngestMetrics {
-            accepted: metrics::counter!("healthmon_aggregator_reports_accepted_total"),
-            rejected: by_reason(
-                "healthmon_aggregator_reports_rejected_total",
-                &Rejection::REASONS,
-            ),
-            status_applied: metrics::counter!("healthmon_aggregator_status_applied_total"),
-            status_rejected: by_reason(
-                "healthmon_aggregator_status_rejected_total",
-                &intake::STATUS_REASONS,
-            ),
-            lost: metrics::counter!("healthmon_aggregator_lost_reports_total"),
-            restarts: metrics::counter!("healthmon_aggregator_collector_restarts_total"),
-            sites: metrics::gauge!("healthmon_aggregator_sites"),
+            accepted: metrics::counter!(REPORTS_ACCEPTED),
+            rejected: by_reason(REPORTS_REJECTED, &Rejection::REASONS),
+            status_applied: metrics::counter!(STATUS_APPLIED),
+            status_rejected: by_reason(STATUS_REJECTED, &messages::STATUS_REASONS),
+            lost: metrics::counter!(LOST_REPORTS),
+            restarts: metrics::counter!(COLLECTOR_RESTARTS),
+            sites: metrics::gauge!(SITES),
         }
     }
 
@@ -89,20 +63,14 @@ impl IngestMetrics {
     fn report_rejected(&self, reason: &'static str) {
         match Rejection::REASONS.iter().position(|r| *r == reason) {
             Some(i) => self.rejected[i].increment(1),
-            None => {
-                metrics::counter!("healthmon_aggregator_reports_rejected_total", "reason" => reason)
-                    .increment(1)
-            }
+            None => metrics::counter!(REPORTS_REJECTED, "reason" => reason).increment(1),
         }
     }
 
     pub fn status_rejected(&self, reason: &'static str) {
-        match intake::STATUS_REASONS.iter().position(|r| *r == reason) {
+        match messages::STATUS_REASONS.iter().position(|r| *r == reason) {
             Some(i) => self.status_rejected[i].increment(1),
-            None => {
-                metrics::counter!("healthmon_aggregator_status_rejected_total", "reason" => reason)
-                    .increment(1)
-            }
+            None => metrics::counter!(STATUS_REJECTED, "reason" => reason).increment(1),
         }
     }
 }
@@ -128,7 +96,7 @@ impl Ingest {
 
     /// Handles one message from `<prefix>.report.*`.
     pub fn report(&self, subject: &str, payload: &[u8]) {
-        let outcome = intake::report(&self.subjects, subject, payload).and_then(|report| {
+        let outcome = messages::report(&self.subjects, subject, payload).and_then(|report| {
             let received_ms = now_ms();
             let mut table = lock(&self.table);
             let applied = table.apply_report(&report, received_ms)?;
@@ -156,7 +124,7 @@ impl Ingest {
 
     /// Handles one message from `<prefix>.status.*`.
     pub fn status(&self, subject: &str, payload: &[u8]) {
-        match intake::status(&self.subjects, subject, payload) {
+        match messages::status(&self.subjects, subject, payload) {
             Ok(event) => {
                 let applied = {
                     let mut table = lock(&self.table);
@@ -170,8 +138,7 @@ impl Ingest {
                     ours.then(|| (table.apply_status(event), table.len()))
                 };
                 let Some((new_site, sites)) = applied else {
-                    metrics::counter!(crate::STATUS_IGNORED, "reason" => "other_partition")
-                        .increment(1);
+                    metrics::counter!(STATUS_IGNORED, "reason" => "other_partition").increment(1);
                     return;
                 };
                 self.metrics.status_applied.increment(1);

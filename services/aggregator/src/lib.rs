@@ -19,14 +19,15 @@
 //! and ignores status events of sites another partition holds, so the
 //! partitions stay disjoint (docs/SCALING.md).
 //!
-//! Pure logic ([`state`], [`views`], [`intake`], [`exposition`]) is separate
+//! Pure logic ([`state`], [`views`], [`messages`], [`exposition`]) is separate
 //! from the thin I/O modules ([`ingest`], [`queries`], [`bootstrap`]).
 #![forbid(unsafe_code)]
 
 pub mod bootstrap;
 pub mod exposition;
 pub mod ingest;
-pub mod intake;
+pub mod messages;
+pub mod metric_names;
 pub mod queries;
 pub mod state;
 pub mod views;
@@ -38,7 +39,8 @@ use std::time::Duration;
 use async_nats::Client;
 use healthmon_common::nats::{self, LinkState, NatsConfig};
 use healthmon_common::{
-    CancellationToken, ServiceError, ServiceHandle, ServiceTask, metrics_http, telemetry,
+    CancellationToken, ConfigError, ServiceError, ServiceHandle, ServiceTask, metrics_http,
+    telemetry,
 };
 use healthmon_proto::subjects::AGGREGATOR_SERVICE;
 use tokio::sync::watch;
@@ -49,9 +51,6 @@ use crate::ingest::{Ingest, IngestMetrics};
 use crate::state::SiteTable;
 
 pub const DEFAULT_ASSESSOR_BOOTSTRAP_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Counter of status events a partition's aggregator does not apply, by reason.
-pub const STATUS_IGNORED: &str = "healthmon_aggregator_status_ignored_total";
 
 /// Longest wait for the NATS connection to close after draining at shutdown.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -78,11 +77,12 @@ impl Config {
         }
     }
 
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.assessor_bootstrap_timeout.is_zero() {
-            return Err(
-                "invalid value for --assessor-bootstrap-timeout: must be above zero".into(),
-            );
+            return Err(ConfigError::invalid(
+                "--assessor-bootstrap-timeout",
+                "must be above zero",
+            ));
         }
         Ok(())
     }
@@ -105,7 +105,9 @@ impl ServiceHandle for Service {
 /// Connects, subscribes, registers the micro service and binds `/metrics`;
 /// returns once subscriptions are active at the server.
 pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Service, ServiceError> {
-    config.validate().map_err(ServiceError::Config)?;
+    config
+        .validate()
+        .map_err(|e| ServiceError::Config(e.to_string()))?;
     // Our own token, so a failed start (or a failed part) stops what already runs.
     let stop = shutdown.child_token();
     let started = start_parts(config, stop.clone()).await;
@@ -187,11 +189,7 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
 /// not partitioned) and ignores those of sites another partition holds;
 /// the series exists at zero from the start so a dashboard sees a line.
 fn register_partition_metrics() {
-    metrics::describe_counter!(
-        STATUS_IGNORED,
-        "Status events not applied, by reason (other_partition: a site another partition holds)."
-    );
-    metrics::counter!(STATUS_IGNORED, "reason" => "other_partition").increment(0);
+    metrics::counter!(metric_names::STATUS_IGNORED, "reason" => "other_partition").increment(0);
 }
 
 /// Runs until shutdown (or until a loop ends on its own, which means the

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use healthmon_aggregator::exposition::SiteSeries;
 use healthmon_aggregator::{Config, run};
+use healthmon_common::ConfigError;
 use healthmon_common::cli::{
     LogArgs, NatsArgs, exit_usage, parse_duration, parse_partition, partition_subjects,
 };
@@ -49,7 +50,7 @@ struct Cli {
 }
 
 impl Cli {
-    fn config(self) -> Result<(Config, LogArgs), String> {
+    fn config(self) -> Result<(Config, LogArgs), ConfigError> {
         let mut nats = self.nats.into_config()?;
         nats.subjects = partition_subjects(&nats.subjects, self.partition);
         let config = Config {

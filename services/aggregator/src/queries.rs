@@ -12,7 +12,7 @@
 use async_nats::Client;
 use async_nats::service::{Service as MicroService, ServiceExt, endpoint::Endpoint};
 use futures::StreamExt;
-use healthmon_common::query::{ReplyError, parse_request, reply_json};
+use healthmon_common::micro::{ReplyError, parse_request, reply_json};
 use healthmon_common::{CancellationToken, ServiceError};
 use healthmon_proto::Subjects;
 use healthmon_proto::query::{
@@ -156,7 +156,7 @@ pub fn answer_forget(table: &Shared, payload: &[u8]) -> Result<Forgotten, ReplyE
             query.site_id
         )));
     }
-    metrics::gauge!("healthmon_aggregator_sites").set(sites as f64);
+    metrics::gauge!(crate::metric_names::SITES).set(sites as f64);
     tracing::info!(site = %query.site_id, "site forgotten (admin action)");
     Ok(Forgotten {
         site_id: query.site_id,

@@ -12,8 +12,8 @@
 use std::time::Duration;
 
 use async_nats::Client;
+use healthmon_client::{QueryError, request_json};
 use healthmon_common::CancellationToken;
-use healthmon_common::query::{QueryError, request_json};
 use healthmon_proto::Subjects;
 use healthmon_proto::query::{ListQuery, MAX_LIMIT, SitePage, SiteSummary, SortOrder};
 use tokio::sync::mpsc;

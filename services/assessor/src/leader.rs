@@ -78,13 +78,14 @@ pub fn always() -> watch::Receiver<bool> {
 pub fn spawn(
     client: Client,
     ttl: Duration,
+    replicas: usize,
     instance: String,
     key: String,
     shutdown: CancellationToken,
 ) -> (watch::Receiver<bool>, JoinHandle<()>) {
     let (tx, rx) = watch::channel(false);
     stats::leader(false);
-    let task = tokio::spawn(Lease::new(client, ttl, instance, key, tx).run(shutdown));
+    let task = tokio::spawn(Lease::new(client, ttl, replicas, instance, key, tx).run(shutdown));
     (rx, task)
 }
 
@@ -92,6 +93,8 @@ struct Lease {
     js: jetstream::Context,
     store: Option<kv::Store>,
     ttl: Duration,
+    /// Replicas of the bucket's stream, when this replica creates it.
+    replicas: usize,
     instance: String,
     /// The lease key ([`key`]).
     key: String,
@@ -108,6 +111,7 @@ impl Lease {
     fn new(
         client: Client,
         ttl: Duration,
+        replicas: usize,
         instance: String,
         key: String,
         tx: watch::Sender<bool>,
@@ -116,6 +120,7 @@ impl Lease {
             js: jetstream::new(client),
             store: None,
             ttl,
+            replicas,
             instance,
             key,
             revision: None,
@@ -224,6 +229,7 @@ impl Lease {
             history: 1,
             max_age: self.ttl,
             storage: jetstream::stream::StorageType::Memory,
+            num_replicas: self.replicas,
             ..Default::default()
         };
         let created = timeout(self.ttl, self.js.create_key_value(config)).await;

@@ -80,6 +80,9 @@ pub struct Config {
     /// length; `None` (the default) for a single assessor, which then needs
     /// no JetStream.
     pub leader_lease: Option<Duration>,
+    /// Replicas of the lease bucket's stream when this assessor creates it
+    /// (1 on a single server; 3 in a 3-server cluster survives losing one).
+    pub leader_replicas: usize,
 }
 
 impl Config {
@@ -93,6 +96,7 @@ impl Config {
             bootstrap_timeout: DEFAULT_BOOTSTRAP_TIMEOUT,
             mass_silence: MassSilenceRule::default(),
             leader_lease: None,
+            leader_replicas: 1,
         }
     }
 
@@ -108,7 +112,9 @@ impl Config {
                 "bootstrap_timeout must be positive".into(),
             ));
         }
-        self.mass_silence.validate().map_err(ServiceError::Config)?;
+        self.mass_silence
+            .validate()
+            .map_err(|e| ServiceError::Config(e.to_string()))?;
         if self
             .leader_lease
             .is_some_and(|lease| lease < leader::MIN_LEASE)
@@ -175,7 +181,14 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
                 .map_err(|e| ServiceError::nats("subscribe to status events", e))?;
             let instance = leader::instance_id();
             let key = leader::key(subjects.partition());
-            let (rx, task) = leader::spawn(client.clone(), lease, instance, key, shutdown.clone());
+            let (rx, task) = leader::spawn(
+                client.clone(),
+                lease,
+                config.leader_replicas,
+                instance,
+                key,
+                shutdown.clone(),
+            );
             (rx, Some(observed), Some(task))
         }
         None => (leader::always(), None, None),
@@ -209,6 +222,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         mass_silence_fraction = config.mass_silence.fraction,
         mass_silence_min_sites = config.mass_silence.min_sites,
         leader_lease = ?config.leader_lease,
+        leader_replicas = config.leader_replicas,
         partition = partition.as_deref().unwrap_or("none"),
         %metrics_addr,
         "assessor started"

@@ -11,6 +11,7 @@ use healthmon_assessor::mass_silence::{DEFAULT_FRACTION, DEFAULT_MIN_SITES};
 use healthmon_assessor::{
     Config, MAX_MISSED_HEARTBEATS, MIN_MISSED_HEARTBEATS, MassSilenceRule, Rules,
 };
+use healthmon_common::ConfigError;
 use healthmon_common::cli::{
     LogArgs, NatsArgs, exit_usage, parse_duration, parse_partition, partition_subjects,
 };
@@ -65,6 +66,11 @@ struct Cli {
     /// about this plus a third of it (a stopped one at once). At least 1s.
     #[arg(long, env = "LEADER_LEASE", default_value = "3s", value_parser = parse_duration)]
     leader_lease: Duration,
+    /// With --leader-election: replicas of the lease bucket's stream when this
+    /// assessor creates it, 1-5; 3 in a 3-server NATS cluster, so the lease
+    /// survives the loss of a server (docs/SCALING.md).
+    #[arg(long, env = "LEADER_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=5))]
+    leader_replicas: u8,
     /// Judge one partition of a partitioned fleet, as i/N (e.g. 0/4): hear
     /// only the reports the NATS server's subject mapping puts in partition
     /// i and serve `<prefix>.assessor.<i>.statuses`; with --leader-election,
@@ -76,22 +82,26 @@ struct Cli {
 }
 
 impl Cli {
-    fn into_config(self) -> Result<(Config, LogArgs), String> {
+    fn into_config(self) -> Result<(Config, LogArgs), ConfigError> {
         let mut nats = self.nats.into_config()?;
         nats.subjects = partition_subjects(&nats.subjects, self.partition);
         if !(MIN_MISSED_HEARTBEATS..=MAX_MISSED_HEARTBEATS).contains(&self.missed_heartbeats) {
-            return Err(format!(
-                "invalid value for --missed-heartbeats: must be within {MIN_MISSED_HEARTBEATS}..={MAX_MISSED_HEARTBEATS}, got {}",
-                self.missed_heartbeats
+            return Err(ConfigError::invalid(
+                "--missed-heartbeats",
+                format!(
+                    "must be within {MIN_MISSED_HEARTBEATS}..={MAX_MISSED_HEARTBEATS}, got {}",
+                    self.missed_heartbeats
+                ),
             ));
         }
         if self.bootstrap_timeout.is_zero() {
-            return Err("invalid value for --bootstrap-timeout: must be more than 0".into());
+            return Err(ConfigError::invalid(
+                "--bootstrap-timeout",
+                "must be more than 0",
+            ));
         }
         let rules = match &self.rules {
-            Some(path) => {
-                Rules::load(path).map_err(|e| format!("invalid value for --rules: {e}"))?
-            }
+            Some(path) => Rules::load(path).map_err(|e| ConfigError::invalid("--rules", e))?,
             None => Rules::default(),
         };
         let mass_silence = MassSilenceRule {
@@ -99,11 +109,12 @@ impl Cli {
             min_sites: self.mass_silence_min_sites,
             hold: self.mass_silence_hold,
         };
-        mass_silence
-            .validate()
-            .map_err(|e| format!("invalid value for {e}"))?;
+        mass_silence.validate()?;
         if self.leader_election && self.leader_lease < healthmon_assessor::leader::MIN_LEASE {
-            return Err("invalid value for --leader-lease: must be at least 1s".into());
+            return Err(ConfigError::invalid(
+                "--leader-lease",
+                "must be at least 1s",
+            ));
         }
         let config = Config {
             nats,
@@ -113,6 +124,7 @@ impl Cli {
             bootstrap_timeout: self.bootstrap_timeout,
             mass_silence,
             leader_lease: self.leader_election.then_some(self.leader_lease),
+            leader_replicas: usize::from(self.leader_replicas),
         };
         Ok((config, self.log))
     }

@@ -26,6 +26,8 @@
 
 use std::time::Duration;
 
+use healthmon_common::ConfigError;
+
 use tokio::time::Instant;
 
 pub const DEFAULT_FRACTION: f64 = 0.5;
@@ -54,19 +56,25 @@ impl Default for MassSilenceRule {
 }
 
 impl MassSilenceRule {
-    /// What is wrong, phrased for the flag names.
-    pub fn validate(&self) -> Result<(), String> {
+    /// What is wrong, named by its flag.
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if !(self.fraction > 0.0 && self.fraction <= 1.0) {
-            return Err(format!(
-                "--mass-silence-fraction: must be above 0 and at most 1, got {}",
-                self.fraction
+            return Err(ConfigError::invalid(
+                "--mass-silence-fraction",
+                format!("must be above 0 and at most 1, got {}", self.fraction),
             ));
         }
         if self.min_sites == 0 {
-            return Err("--mass-silence-min-sites: must be at least 1".into());
+            return Err(ConfigError::invalid(
+                "--mass-silence-min-sites",
+                "must be at least 1",
+            ));
         }
         if self.hold.is_zero() {
-            return Err("--mass-silence-hold: must be above 0".into());
+            return Err(ConfigError::invalid(
+                "--mass-silence-hold",
+                "must be above 0",
+            ));
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 //! reply itself is sent from a spawned task so a slow requester costs nothing.
 
 use async_nats::service::Request;
-use healthmon_common::query::{ReplyError, parse_request, reply_json};
+use healthmon_common::micro::{ReplyError, parse_request, reply_json};
 use healthmon_proto::query::{PageQuery, StatusPage};
 
 use crate::tracker::Tracker;

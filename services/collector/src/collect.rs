@@ -39,7 +39,11 @@ pub struct Collected {
 }
 
 impl SiteCollector {
-    pub fn new(site_id: &str, interval: Duration, sources: Sources) -> Result<Self, String> {
+    pub fn new(
+        site_id: &str,
+        interval: Duration,
+        sources: Sources,
+    ) -> Result<Self, reqwest::Error> {
         // Rates over less than half an interval (a resend just after a report) are noise.
         let min_window_ms = u64::try_from(interval.as_millis() / 2).unwrap_or(u64::MAX);
         let targets = sources

@@ -16,7 +16,12 @@ use healthmon_proto::validate::{MAX_CUSTOM, MAX_INTERVAL_MS, MAX_NAME_LEN, MIN_I
 use healthmon_proto::validate_site_id;
 use serde::Deserialize;
 
-pub use crate::mapping::Mapping;
+mod mapping;
+
+pub use mapping::{
+    BadName, ConnectionsMapping, CounterMapping, Mapping, NodeRolesMapping, SfBufferMapping,
+    check_label_name, check_metric_name,
+};
 
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
 pub const DEFAULT_RESEND_JITTER: Duration = Duration::from_secs(1);
@@ -177,10 +182,10 @@ impl Sources {
                     format!("name must be 1-{MAX_NAME_LEN} characters without control characters"),
                 ));
             }
-            crate::mapping::check_metric_name(&gauge.metric)
+            check_metric_name(&gauge.metric)
                 .map_err(|e| ConfigError::new(format!("custom.{name}.metric"), e))?;
             for label in gauge.labels.keys() {
-                crate::mapping::check_label_name(label)
+                check_label_name(label)
                     .map_err(|e| ConfigError::new(format!("custom.{name}.labels"), e))?;
             }
         }
@@ -287,10 +292,10 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(key: impl Into<String>, message: impl std::fmt::Display) -> Self {
         ConfigError {
             key: key.into(),
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 }

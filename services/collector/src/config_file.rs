@@ -27,7 +27,7 @@ pub struct FileConfig {
     pub resend_jitter: Option<Duration>,
     pub host: crate::config::HostConfig,
     pub scrape: Vec<crate::config::ScrapeTarget>,
-    pub mapping: crate::mapping::Mapping,
+    pub mapping: crate::config::Mapping,
     pub probe: Vec<crate::config::Probe>,
     pub custom: std::collections::BTreeMap<String, crate::config::CustomGauge>,
 }
@@ -53,7 +53,7 @@ pub enum LoadError {
         source: std::io::Error,
     },
     #[error("invalid config file {path}: {detail}")]
-    Parse { path: PathBuf, detail: String },
+    Parse { path: PathBuf, detail: ParseError },
     #[error("invalid config file {path}: key {}: {}", .error.key, .error.message)]
     File { path: PathBuf, error: ConfigError },
     #[error("invalid value for {flag}: {message}")]
@@ -71,9 +71,14 @@ pub fn load(path: &Path) -> Result<FileConfig, LoadError> {
     })
 }
 
-/// Parses file text; the error is one line with position, key and reason.
-pub fn parse(text: &str) -> Result<FileConfig, String> {
-    toml::from_str(text).map_err(|e| describe(text, &e))
+/// What is wrong in a config file's text: one line with position, key and reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+/// Parses file text.
+pub fn parse(text: &str) -> Result<FileConfig, ParseError> {
+    toml::from_str(text).map_err(|e| ParseError(describe(text, &e)))
 }
 
 fn describe(text: &str, e: &toml::de::Error) -> String {

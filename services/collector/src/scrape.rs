@@ -30,12 +30,11 @@ pub struct Scraper {
 }
 
 impl Scraper {
-    pub fn new() -> Result<Self, String> {
+    pub fn new() -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .no_proxy()
             .user_agent(concat!("healthmon-collector/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| e.to_string())?;
+            .build()?;
         Ok(Scraper { client })
     }
 

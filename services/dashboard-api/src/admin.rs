@@ -6,16 +6,17 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::{Extension, Json};
-use healthmon_common::query::QueryError;
+use healthmon_client::QueryError;
 use healthmon_proto::audit::{AuditAction, AuditOutcome};
 use healthmon_proto::query::{Forgotten, SiteDetail};
 
-use crate::app::AppState;
 use crate::audit;
-use crate::error::ApiError;
+use crate::error::{
+    ApiError, BadRequest, Forbidden, NotFound, TimedOut, Unauthorized, Unavailable,
+};
 use crate::guard::Caller;
-use crate::openapi::ErrorBody;
 use crate::params;
+use crate::state::AppState;
 
 /// `DELETE /api/v1/sites/{site_id}`: forget a decommissioned site.
 #[utoipa::path(
@@ -29,12 +30,7 @@ use crate::params;
     ),
     responses(
         (status = 200, description = "The site was forgotten", body = Forgotten),
-        (status = 400, description = "Not a valid site id, or a query parameter was given", body = ErrorBody),
-        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
-        (status = 403, description = "Authenticated, but not an admin (`forbidden`)", body = ErrorBody),
-        (status = 404, description = "No such site", body = ErrorBody),
-        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
-        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
+        BadRequest, Unauthorized, Forbidden, NotFound, Unavailable, TimedOut,
     ),
     security(("bearer" = []))
 )]
@@ -72,12 +68,7 @@ pub async fn forget(
     ),
     responses(
         (status = 200, description = "The site, now under maintenance", body = SiteDetail),
-        (status = 400, description = "Not a valid site id, or a query parameter was given", body = ErrorBody),
-        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
-        (status = 403, description = "Authenticated, but not an admin (`forbidden`)", body = ErrorBody),
-        (status = 404, description = "No such site", body = ErrorBody),
-        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
-        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
+        BadRequest, Unauthorized, Forbidden, NotFound, Unavailable, TimedOut,
     ),
     security(("bearer" = []))
 )]
@@ -101,12 +92,7 @@ pub async fn set_maintenance(
     ),
     responses(
         (status = 200, description = "The site, no longer under maintenance", body = SiteDetail),
-        (status = 400, description = "Not a valid site id, or a query parameter was given", body = ErrorBody),
-        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
-        (status = 403, description = "Authenticated, but not an admin (`forbidden`)", body = ErrorBody),
-        (status = 404, description = "No such site", body = ErrorBody),
-        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
-        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
+        BadRequest, Unauthorized, Forbidden, NotFound, Unavailable, TimedOut,
     ),
     security(("bearer" = []))
 )]

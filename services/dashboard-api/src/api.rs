@@ -5,14 +5,13 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
-use healthmon_common::query::QueryError;
+use healthmon_client::QueryError;
 use healthmon_proto::query::{SiteDetail, SitePage, SortOrder, Summary};
 use healthmon_proto::{Connectivity, Health};
 
-use crate::app::AppState;
-use crate::error::ApiError;
-use crate::openapi::ErrorBody;
+use crate::error::{ApiError, BadRequest, NotFound, TimedOut, Unauthorized, Unavailable};
 use crate::params;
+use crate::state::AppState;
 
 /// `GET /api/v1/summary`: site counts per connectivity and health.
 #[utoipa::path(
@@ -22,10 +21,7 @@ use crate::params;
     tag = "sites",
     responses(
         (status = 200, description = "Site counts per connectivity and health", body = Summary),
-        (status = 400, description = "A query parameter was given; this route takes none", body = ErrorBody),
-        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
-        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
-        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+        BadRequest, Unauthorized, Unavailable, TimedOut,
     ),
     security(("bearer" = []))
 )]
@@ -54,15 +50,12 @@ pub async fn summary(
             description = "`severity` (default), worst first: offline (critical, then degraded, then the rest by last known health), critical, late (degraded, then the rest), degraded, unknown, healthy; within each problem rank the longest-standing first (oldest `status_since_ms`), then by site id; sites under maintenance last. Or `site_id`"),
         ("limit" = Option<u32>, Query, minimum = 0, maximum = 1000,
             description = "Sites per page (default 100)"),
-        ("offset" = Option<u32>, Query, minimum = 0,
+        ("offset" = Option<u32>, Query, minimum = 0, maximum = 2147483647,
             description = "Sites to skip (default 0)"),
     ),
     responses(
         (status = 200, description = "One page of sites, worst first unless sorted by id", body = SitePage),
-        (status = 400, description = "A bad or unknown parameter; the message names it", body = ErrorBody),
-        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
-        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
-        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+        BadRequest, Unauthorized, Unavailable, TimedOut,
     ),
     security(("bearer" = []))
 )]
@@ -85,11 +78,7 @@ pub async fn sites(
     ),
     responses(
         (status = 200, description = "The site's state and its latest report (wire keys)", body = SiteDetail),
-        (status = 400, description = "Not a valid site id, or a query parameter was given", body = ErrorBody),
-        (status = 404, description = "No such site", body = ErrorBody),
-        (status = 503, description = "No aggregator answers on NATS (`upstream_unavailable`)", body = ErrorBody),
-        (status = 504, description = "The aggregator did not answer in time (`upstream_timeout`)", body = ErrorBody),
-        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+        BadRequest, Unauthorized, NotFound, Unavailable, TimedOut,
     ),
     security(("bearer" = []))
 )]

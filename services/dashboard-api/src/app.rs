@@ -2,54 +2,37 @@
 //! passes through.
 //!
 //! Routes are listed once, in [`routes`], which also yields the OpenAPI
-//! document ([`crate::openapi`]). Layers, outermost first: request logs
+//! document ([`document`], served at `/api/v1/openapi.json`; its header is
+//! [`crate::openapi`]). Layers, outermost first: request logs
 //! (`TraceLayer`), metrics per route, JSON for every error, a whole-request
 //! timeout, a request body limit. Later additions (auth middleware,
 //! maintenance routes) slot in here without touching the handlers.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::http::{Method, StatusCode, Uri, header};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::{BoxError, Router, middleware};
-use healthmon_common::CancellationToken;
 use healthmon_common::metrics_http;
-use healthmon_common::nats::LinkState;
-use tokio::sync::watch;
 use tower::ServiceBuilder;
 use tower::timeout::TimeoutLayer;
 use tower::timeout::error::Elapsed;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::TraceLayer;
 use tracing::Level;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::audit::Auditor;
 use crate::error::{self, ApiError};
-use crate::guard::{self, Guard};
-use crate::sse::EventHub;
-use crate::upstream::Aggregator;
+use crate::guard;
+use crate::state::AppState;
 use crate::{admin, api, http_metrics, openapi, ready, sse, ui};
 
 /// No route takes a body yet; this bounds what a client can make us buffer.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-
-/// What every handler may use. Cheap to clone: all handles.
-#[derive(Clone)]
-pub struct AppState {
-    pub aggregator: Aggregator,
-    pub link: watch::Receiver<LinkState>,
-    pub events: EventHub,
-    /// Authentication and roles, applied to every request by [`guard::require`].
-    pub guard: std::sync::Arc<Guard>,
-    /// Where admin handlers record what they did.
-    pub audit: Auditor,
-    /// Cancelled at shutdown; ends the SSE streams.
-    pub shutdown: CancellationToken,
-}
 
 /// The complete application: API, probes, `/metrics`, the web page and the
 /// OpenAPI document.
@@ -84,12 +67,31 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                         path = %request.uri().path(),
                     )
                 })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+                .on_response(log_response)
+                // One line per request: 5xx are logged by `log_response`
+                // (at WARN), not once more at ERROR as failures.
+                .on_failure(()),
         )
 }
 
+/// The request log: one line per response, WARN for a server error (with
+/// what failed, when an [`ApiError`] said so), INFO otherwise.
+fn log_response(response: &Response, latency: Duration, _span: &tracing::Span) {
+    let status = response.status().as_u16();
+    let latency_ms = latency.as_secs_f64() * 1000.0;
+    if response.status().is_server_error() {
+        let error = response
+            .extensions()
+            .get::<error::Logged>()
+            .map_or("", |e| e.0.as_str());
+        tracing::warn!(status, latency_ms, error, "request failed");
+    } else {
+        tracing::info!(status, latency_ms, "request done");
+    }
+}
+
 /// Every route, each with its OpenAPI description: the single list both the
-/// router and [`openapi::document`] are built from. Add routes here only
+/// router and [`document`] are built from. Add routes here only
 /// through `routes!`, never with a plain `.route`, or the document would miss them.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
@@ -101,9 +103,39 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ready::healthz))
         .routes(routes!(ready::readyz))
         .routes(routes!(metrics))
-        .routes(routes!(openapi::openapi_json))
+        .routes(routes!(openapi_json))
         .routes(routes!(ui::index))
         .routes(routes!(ui::asset))
+}
+
+/// The complete OpenAPI document: header plus every route of [`routes`].
+pub fn document() -> utoipa::openapi::OpenApi {
+    routes().into_openapi()
+}
+
+/// The document as served, rendered once.
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+    document()
+        .to_json()
+        .unwrap_or_else(|e| format!("{{\"error\":\"cannot render the OpenAPI document: {e}\"}}"))
+});
+
+/// `GET /api/v1/openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "operations",
+    operation_id = "openapi",
+    summary = "This OpenAPI document",
+    responses(
+        (status = 200, description = "This OpenAPI document", content_type = "application/json", body = Object),
+    )
+)]
+async fn openapi_json() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        DOCUMENT.as_str(),
+    )
 }
 
 /// `GET /metrics`: the process's Prometheus metrics (`healthmon_dashboard_*`,

@@ -24,6 +24,7 @@ use std::fmt;
 use std::path::Path;
 
 use axum::http::{HeaderMap, HeaderName, Method, header};
+use healthmon_common::ConfigError;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -107,15 +108,15 @@ impl AuthMode {
         proxy_user_header: Option<&str>,
         proxy_role_header: &str,
         insecure_no_auth: bool,
-    ) -> Result<AuthMode, String> {
+    ) -> Result<AuthMode, ConfigError> {
         match (tokens, proxy_user_header, insecure_no_auth) {
             (Some(path), None, false) => TokenTable::load(path)
                 .map(AuthMode::Tokens)
-                .map_err(|e| format!("invalid value for --auth-tokens: {e}")),
+                .map_err(|e| ConfigError::invalid("--auth-tokens", e)),
             (None, Some(user), false) => {
                 let header = |flag: &str, name: &str| {
                     HeaderName::try_from(name.trim()).map_err(|_| {
-                        format!("invalid value for {flag}: {name:?} is not a header name")
+                        ConfigError::invalid(flag, format!("{name:?} is not a header name"))
                     })
                 };
                 Ok(AuthMode::Proxy(ProxyHeaders {
@@ -124,15 +125,14 @@ impl AuthMode {
                 }))
             }
             (None, None, true) => Ok(AuthMode::Disabled),
-            (None, None, false) => Err(
+            (None, None, false) => Err(ConfigError::combination(
                 "the API needs an authentication mode: --auth-tokens FILE (bearer tokens), \
                  --trust-proxy-header NAME (behind an authenticating reverse proxy), or \
-                 --insecure-no-auth (a local demo only); see docs/SECURITY.md"
-                    .into(),
-            ),
-            _ => Err(
-                "choose one of --auth-tokens, --trust-proxy-header and --insecure-no-auth".into(),
-            ),
+                 --insecure-no-auth (a local demo only); see docs/SECURITY.md",
+            )),
+            _ => Err(ConfigError::combination(
+                "choose one of --auth-tokens, --trust-proxy-header and --insecure-no-auth",
+            )),
         }
     }
 
@@ -238,10 +238,35 @@ fn hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// What is wrong with a token file; never quotes a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenFileError {
+    #[error("cannot read it: {0}")]
+    Read(String),
+    #[error("line {line}: {problem}")]
+    Line { line: usize, problem: String },
+    #[error("no users (expected `role name token` lines)")]
+    Empty,
+    #[error("{path}: {problem}")]
+    In {
+        path: String,
+        problem: Box<TokenFileError>,
+    },
+}
+
+impl TokenFileError {
+    fn line(line: usize, problem: impl Into<String>) -> Self {
+        TokenFileError::Line {
+            line,
+            problem: problem.into(),
+        }
+    }
+}
+
 impl TokenTable {
     /// Parses the token file: `role name token` per line, `#` comments and
     /// blank lines ignored. Errors name the line, never its token.
-    pub fn parse(text: &str) -> Result<TokenTable, String> {
+    pub fn parse(text: &str) -> Result<TokenTable, TokenFileError> {
         let mut entries: Vec<Entry> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -251,26 +276,33 @@ impl TokenTable {
             let n = i + 1;
             let fields: Vec<&str> = line.split_whitespace().collect();
             let [role, name, token] = fields[..] else {
-                return Err(format!(
-                    "line {n}: expected `role name token` (3 fields), found {}",
-                    fields.len()
+                return Err(TokenFileError::line(
+                    n,
+                    format!(
+                        "expected `role name token` (3 fields), found {}",
+                        fields.len()
+                    ),
                 ));
             };
             let role = Role::parse(role)
-                .ok_or_else(|| format!("line {n}: role must be viewer or admin"))?;
+                .ok_or_else(|| TokenFileError::line(n, "role must be viewer or admin"))?;
             if !valid_name(name) {
-                return Err(format!(
-                    "line {n}: name must be 1-{MAX_NAME_LEN} characters of A-Z a-z 0-9 _ . @ -"
+                return Err(TokenFileError::line(
+                    n,
+                    format!("name must be 1-{MAX_NAME_LEN} characters of A-Z a-z 0-9 _ . @ -"),
                 ));
             }
             if !valid_token(token) {
-                return Err(format!(
-                    "line {n}: token must be {MIN_TOKEN_LEN}-{MAX_TOKEN_LEN} characters of A-Z a-z 0-9 - . _ ~ (e.g. `openssl rand -hex 32`)"
+                return Err(TokenFileError::line(
+                    n,
+                    format!(
+                        "token must be {MIN_TOKEN_LEN}-{MAX_TOKEN_LEN} characters of A-Z a-z 0-9 - . _ ~ (e.g. `openssl rand -hex 32`)"
+                    ),
                 ));
             }
             let hash = hash(token);
             if entries.iter().any(|e| e.hash == hash) {
-                return Err(format!("line {n}: this token is already used above"));
+                return Err(TokenFileError::line(n, "this token is already used above"));
             }
             entries.push(Entry {
                 hash,
@@ -281,17 +313,21 @@ impl TokenTable {
             });
         }
         if entries.is_empty() {
-            return Err("no users (expected `role name token` lines)".into());
+            return Err(TokenFileError::Empty);
         }
         Ok(TokenTable {
             entries: std::sync::Arc::new(entries),
         })
     }
 
-    pub fn load(path: &Path) -> Result<TokenTable, String> {
+    pub fn load(path: &Path) -> Result<TokenTable, TokenFileError> {
+        let in_file = |problem: TokenFileError| TokenFileError::In {
+            path: path.display().to_string(),
+            problem: Box::new(problem),
+        };
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+            .map_err(|e| in_file(TokenFileError::Read(e.to_string())))?;
+        Self::parse(&text).map_err(in_file)
     }
 
     pub fn len(&self) -> usize {

@@ -14,9 +14,10 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use healthmon_common::query::QueryError;
-use serde_json::json;
+use healthmon_client::QueryError;
+use serde::Serialize;
 use thiserror::Error;
+use utoipa::{IntoResponses, ToSchema};
 
 use crate::params::ParamError;
 
@@ -104,16 +105,99 @@ impl From<QueryError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        if status.is_server_error() {
-            tracing::warn!(status = status.as_u16(), error = %self, "request failed");
-        }
-        let body = json!({ "error": { "code": self.code(), "message": self.to_string() } });
+/// The body of every error response: `{"error": {"code": ..., "message": ...}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable and machine-readable: `bad_request`, `not_found`,
+    /// `unauthorized`, `forbidden`, `upstream_unavailable`, `upstream_timeout`,
+    /// `upstream_error`, `timeout`,
+    /// `method_not_allowed`, `payload_too_large`, ...
+    #[schema(example = "not_found")]
+    pub code: String,
+    /// For people; names the offending parameter on a 400.
+    #[schema(example = "unknown site \"plant-7\"")]
+    pub message: String,
+}
+
+impl ErrorBody {
+    /// An error response of `status` with this body.
+    pub fn response(status: StatusCode, code: &str, message: String) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message,
+            },
+        };
         (status, Json(body)).into_response()
     }
 }
+
+/// What an error response said, for the one request-log line of its
+/// request (app.rs): errors are not logged where they are made.
+#[derive(Debug, Clone)]
+pub struct Logged(pub String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let message = self.to_string();
+        let mut response = ErrorBody::response(self.status(), &self.code(), message.clone());
+        response.extensions_mut().insert(Logged(message));
+        response
+    }
+}
+
+// The error responses routes declare in their OpenAPI descriptions, one type
+// per status so that each route lists exactly the ones it can answer.
+
+/// 400: a bad or unknown parameter or site id.
+#[derive(IntoResponses)]
+#[response(
+    status = 400,
+    description = "A bad or unknown parameter, or a bad site id; the message names it (`bad_request`)"
+)]
+pub struct BadRequest(pub ErrorBody);
+
+/// 401: no or bad credentials.
+#[derive(IntoResponses)]
+#[response(
+    status = 401,
+    description = "No or invalid credentials (`unauthorized`)"
+)]
+pub struct Unauthorized(pub ErrorBody);
+
+/// 403: authenticated, but not allowed.
+#[derive(IntoResponses)]
+#[response(
+    status = 403,
+    description = "Authenticated, but not allowed: an admin action for a viewer (`forbidden`)"
+)]
+pub struct Forbidden(pub ErrorBody);
+
+/// 404: no such site.
+#[derive(IntoResponses)]
+#[response(status = 404, description = "No such site (`not_found`)")]
+pub struct NotFound(pub ErrorBody);
+
+/// 503: no aggregator answers.
+#[derive(IntoResponses)]
+#[response(
+    status = 503,
+    description = "No aggregator answers on NATS (`upstream_unavailable`)"
+)]
+pub struct Unavailable(pub ErrorBody);
+
+/// 504: the aggregator answered too slowly.
+#[derive(IntoResponses)]
+#[response(
+    status = 504,
+    description = "The aggregator did not answer in time (`upstream_timeout`)"
+)]
+pub struct TimedOut(pub ErrorBody);
 
 /// `Payload Too Large` → `payload_too_large`.
 fn status_code_name(status: StatusCode) -> String {

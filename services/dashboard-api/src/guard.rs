@@ -11,17 +11,16 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use healthmon_proto::audit::{AuditAction, AuditOutcome};
 use healthmon_proto::validate_site_id;
-use serde_json::json;
 
 use crate::audit::{self, Auditor};
 use crate::auth::{self, AuthMode, Failure, Principal};
+use crate::error::ErrorBody;
 
 /// The SSE route, the only one that takes `?access_token=`.
 pub const EVENTS_PATH: &str = "/api/v1/events";
@@ -182,8 +181,7 @@ fn unauthorized(failure: &Failure) -> Response {
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = json!({ "error": { "code": code, "message": message } });
-    (status, Json(body)).into_response()
+    ErrorBody::response(status, code, message.to_owned())
 }
 
 #[cfg(test)]

@@ -9,21 +9,12 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tokio::time::Instant;
 
-pub const REQUESTS: &str = "healthmon_dashboard_http_requests_total";
-pub const DURATION: &str = "healthmon_dashboard_http_request_duration_seconds";
+use crate::metric_names::{HTTP_DURATION, HTTP_REQUESTS};
 
 /// Middleware recording every response, errors included.
 ///
 /// For SSE the duration is the time to the response head, not the stream's life.
 pub async fn record(request: Request, next: Next) -> Response {
-    static DESCRIBED: std::sync::Once = std::sync::Once::new();
-    DESCRIBED.call_once(|| {
-        metrics::describe_counter!(REQUESTS, "HTTP responses, by route template and status.");
-        metrics::describe_histogram!(
-            DURATION,
-            "Time to the response head, seconds, by route template."
-        );
-    });
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -31,7 +22,7 @@ pub async fn record(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    metrics::counter!(REQUESTS, "route" => route.clone(), "status" => status).increment(1);
-    metrics::histogram!(DURATION, "route" => route).record(started.elapsed().as_secs_f64());
+    metrics::counter!(HTTP_REQUESTS, "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!(HTTP_DURATION, "route" => route).record(started.elapsed().as_secs_f64());
     response
 }

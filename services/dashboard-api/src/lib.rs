@@ -2,7 +2,7 @@
 //!
 //! A stateless service: every data request is answered by querying the
 //! aggregator's NATS micro service (`<prefix>.agg.{summary,list,get}`; with
-//! `--partitions N`, every partition's and merged, see [`upstream`]), and
+//! `--partitions N`, every partition's and merged, see `healthmon-client`), and
 //! status events published by the assessor on `<prefix>.status.*` are relayed
 //! live to browsers as Server-Sent Events. Any number of replicas can run side
 //! by side. One listener serves:
@@ -29,23 +29,25 @@ pub mod error;
 pub mod events;
 pub mod guard;
 pub mod http_metrics;
+pub mod metric_names;
 pub mod openapi;
 pub mod params;
 pub mod ready;
+pub mod relay;
 pub mod sse;
+pub mod state;
 mod ui;
-pub mod upstream;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use healthmon_common::nats::{self, NatsConfig};
 use healthmon_common::telemetry::metrics_handle;
-use healthmon_common::{CancellationToken, ServiceError, ServiceHandle, ServiceTask};
+use healthmon_common::{CancellationToken, ConfigError, ServiceError, ServiceHandle, ServiceTask};
 use tokio::net::TcpListener;
 
-use crate::app::AppState;
-use crate::upstream::Aggregator;
+use crate::state::AppState;
+use healthmon_client::{AggregatorClient, Options, Retry};
 
 /// The name this service uses on NATS (`nats server report connections`).
 pub const NATS_NAME: &str = "healthmon-dashboard-api";
@@ -73,15 +75,18 @@ pub struct Config {
 
 impl Config {
     /// The checks `main` reports as a usage error; `start` repeats them.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if self.aggregator_timeout.is_zero() || self.aggregator_timeout > MAX_AGGREGATOR_TIMEOUT {
-            return Err(format!(
-                "invalid value for --aggregator-timeout: expected a duration above 0 and at most {}s",
-                MAX_AGGREGATOR_TIMEOUT.as_secs()
+            return Err(ConfigError::invalid(
+                "--aggregator-timeout",
+                format!(
+                    "expected a duration above 0 and at most {}s",
+                    MAX_AGGREGATOR_TIMEOUT.as_secs()
+                ),
             ));
         }
         healthmon_proto::subjects::checked_count(u32::from(self.partitions))
-            .map_err(|e| format!("invalid value for --partitions: {e}"))?;
+            .map_err(|e| ConfigError::invalid("--partitions", e))?;
         Ok(())
     }
 }
@@ -105,9 +110,12 @@ impl std::fmt::Debug for Service {
 /// Binds the listener, connects to NATS and subscribes to status events;
 /// returns once requests are served and events are relayed.
 pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Service, ServiceError> {
-    config.validate().map_err(ServiceError::Config)?;
+    config
+        .validate()
+        .map_err(|e| ServiceError::Config(e.to_string()))?;
     // Installs the recorder before the first metric is touched.
     metrics_handle();
+    metric_names::describe();
     // Bind first: a taken port should fail at once, not after NATS retries.
     let listener = TcpListener::bind(config.http_addr)
         .await
@@ -124,7 +132,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     let connection = nats::connect(&config.nats, NATS_NAME).await?;
     let client = connection.client.clone();
     let (events, relay) =
-        sse::start_relay(&client, &config.nats.subjects, shutdown.clone()).await?;
+        relay::start_relay(&client, &config.nats.subjects, shutdown.clone()).await?;
     let audit = audit::Auditor::new(client.clone(), &config.nats.subjects);
     let guard = std::sync::Arc::new(guard::Guard {
         mode: config.auth.clone(),
@@ -133,11 +141,17 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     let state = AppState {
         audit,
         guard,
-        aggregator: Aggregator::new(
+        // Reads are retried once: with aggregator replicas in one queue group,
+        // a request in flight to a replica that just died is lost, and the
+        // next try reaches a live one (docs/SCALING.md).
+        aggregator: AggregatorClient::new(
             client.clone(),
-            config.nats.subjects.clone(),
-            config.aggregator_timeout,
-            config.partitions,
+            &config.nats.subjects,
+            Options {
+                partitions: config.partitions,
+                timeout: config.aggregator_timeout,
+                retry: Retry::ReadsOnce,
+            },
         ),
         link: connection.link,
         events,

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use healthmon_common::ConfigError;
 use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration, parse_partitions};
 use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_dashboard_api::auth::AuthMode;
@@ -45,7 +46,7 @@ struct Cli {
     partitions: u16,
 }
 
-fn config(cli: Cli) -> Result<Config, String> {
+fn config(cli: Cli) -> Result<Config, ConfigError> {
     let config = Config {
         nats: cli.nats.into_config()?,
         http_addr: cli.http_addr,

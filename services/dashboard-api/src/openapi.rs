@@ -1,28 +1,27 @@
 //! The OpenAPI 3.1 document of the HTTP API, generated from the handlers and
 //! served at `GET /api/v1/openapi.json`.
 //!
-//! Every route is registered through [`crate::app::routes`], which adds each
-//! handler to the axum router and its `#[utoipa::path]` description to the
-//! document in the same call (`utoipa_axum::routes!`). The router and the
-//! document therefore come from one list and cannot disagree about which
-//! (method, path) pairs exist. Response bodies are the `healthmon_proto`
-//! types themselves (their `utoipa` feature), so the schemas follow the code.
+//! Every route is registered through `app::routes`, which adds each handler
+//! to the axum router and its `#[utoipa::path]` description to the document
+//! in the same call (`utoipa_axum::routes!`). The router and the document
+//! therefore come from one list and cannot disagree about which (method,
+//! path) pairs exist. Response bodies are the types the handlers serialise:
+//! the `healthmon_proto` types (their `utoipa` feature), [`ErrorBody`] and
+//! the probes' bodies, so the schemas follow the code.
 //!
-//! This module holds what the handlers cannot say themselves: the document's
-//! header, the shapes of bodies built with `json!` (errors, probes), and the
-//! `openapi.json` route.
+//! This module holds what the handlers cannot say themselves: the
+//! document's header, its tags and security scheme, and the schemas named
+//! only in prose. The document itself is assembled in [`crate::app`], which
+//! knows every route.
 
-use std::collections::BTreeMap;
-use std::sync::LazyLock;
-
-use axum::http::header;
-use axum::response::IntoResponse;
 use healthmon_proto::StatusEvent;
 use healthmon_proto::query::SortOrder;
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 
-/// The document's header; paths and schemas are added by [`crate::app::routes`].
+use crate::error::{ErrorBody, ErrorDetail};
+use crate::ready::{Liveness, Readiness};
+
+/// The document's header; paths and schemas are added by `app::routes`.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -69,73 +68,4 @@ impl utoipa::Modify for BearerAuth {
             ),
         );
     }
-}
-
-/// The body of every error response.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable and machine-readable: `bad_request`, `not_found`,
-    /// `unauthorized`, `forbidden`, `upstream_unavailable`, `upstream_timeout`,
-    /// `upstream_error`, `timeout`,
-    /// `method_not_allowed`, `payload_too_large`, ...
-    #[schema(example = "not_found")]
-    pub code: String,
-    /// For people; names the offending parameter on a 400.
-    #[schema(example = "unknown site \"plant-7\"")]
-    pub message: String,
-}
-
-/// `GET /healthz` body.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Liveness {
-    #[schema(example = "ok")]
-    pub status: String,
-}
-
-/// `GET /readyz` body.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Readiness {
-    /// `ready` or `not_ready`.
-    #[schema(example = "ready")]
-    pub status: String,
-    /// Each check (`nats`, `aggregator`): `ok`, or what is wrong.
-    pub checks: BTreeMap<String, String>,
-    /// The failed checks; only when not ready.
-    #[schema(nullable = false)]
-    pub failed: Option<Vec<String>>,
-}
-
-/// The document as served, rendered once.
-static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    document()
-        .to_json()
-        .unwrap_or_else(|e| format!("{{\"error\":\"cannot render the OpenAPI document: {e}\"}}"))
-});
-
-/// The complete document: header plus every route of [`crate::app::routes`].
-pub fn document() -> utoipa::openapi::OpenApi {
-    crate::app::routes().into_openapi()
-}
-
-/// `GET /api/v1/openapi.json`.
-#[utoipa::path(
-    get,
-    path = "/api/v1/openapi.json",
-    tag = "operations",
-    operation_id = "openapi",
-    summary = "This OpenAPI document",
-    responses(
-        (status = 200, description = "This OpenAPI document", content_type = "application/json", body = Object),
-    )
-)]
-pub async fn openapi_json() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        DOCUMENT.as_str(),
-    )
 }

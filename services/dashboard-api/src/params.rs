@@ -6,7 +6,8 @@
 //! it expects. Rules shared by all routes:
 //! - unknown parameters are refused (a typo such as `?conectivity=` must not
 //!   silently return the unfiltered list);
-//! - an empty value counts as absent, as HTML forms send empty fields;
+//! - an empty value is refused, as the document's types refuse it, except
+//!   `search`, where it means no search (a cleared search box);
 //! - list parameters (`connectivity`, `health`) take comma-separated values
 //!   and may also be repeated (`?health=degraded&health=critical`), the form
 //!   `URLSearchParams.append` produces; scalar parameters may appear once.
@@ -53,17 +54,18 @@ const LIST_PARAMS: &[&str] = &[
 ];
 const EVENT_PARAMS: &[&str] = &["site_id"];
 
+/// Largest `offset` accepted: the document's bound (a signed 32-bit
+/// integer, what its clients can hold), far beyond any fleet.
+pub const MAX_OFFSET: usize = i32::MAX as usize;
+
 /// `GET /api/v1/sites` parameters → the aggregator's `ListQuery`.
 pub fn list_query(raw: Option<&str>) -> Result<ListQuery, ParamError> {
     let mut query = ListQuery::default();
     let mut seen = Vec::new();
     for (name, value) in known_pairs(raw, LIST_PARAMS)? {
-        if value.is_empty() {
-            continue;
-        }
         match name.as_str() {
             "connectivity" => {
-                for item in items(&value) {
+                for item in items(&name, &value)? {
                     let c = Connectivity::parse(&item.to_ascii_lowercase()).ok_or_else(|| {
                         ParamError::invalid(&name, item, "online, late, offline or unknown")
                     })?;
@@ -71,7 +73,7 @@ pub fn list_query(raw: Option<&str>) -> Result<ListQuery, ParamError> {
                 }
             }
             "health" => {
-                for item in items(&value) {
+                for item in items(&name, &value)? {
                     let h = Health::parse(&item.to_ascii_lowercase()).ok_or_else(|| {
                         ParamError::invalid(&name, item, "healthy, degraded, critical or unknown")
                     })?;
@@ -81,7 +83,8 @@ pub fn list_query(raw: Option<&str>) -> Result<ListQuery, ParamError> {
             scalar => {
                 once(&mut seen, scalar)?;
                 match scalar {
-                    "search" => query.search = Some(search(&value)?),
+                    // An empty search is no search (what a cleared search box sends).
+                    "search" => query.search = Some(search(&value)?).filter(|s| !s.is_empty()),
                     "sort" => query.sort = sort(&value)?,
                     "limit" => query.limit = limit(&value)?,
                     _ => query.offset = offset(&value)?,
@@ -98,9 +101,8 @@ pub fn events_site(raw: Option<&str>) -> Result<Option<String>, ParamError> {
     let mut seen = Vec::new();
     for (name, value) in known_pairs(raw, EVENT_PARAMS)? {
         once(&mut seen, &name)?;
-        if value.is_empty() {
-            continue;
-        }
+        // Unlike the list's filters, an empty value is not "absent": a site
+        // id is never empty, and the document says so.
         site = Some(site_id(&value)?);
     }
     Ok(site)
@@ -162,7 +164,15 @@ fn limit(value: &str) -> Result<usize, ParamError> {
 fn offset(value: &str) -> Result<usize, ParamError> {
     value
         .parse::<usize>()
-        .map_err(|_| ParamError::invalid("offset", value, "a whole number (default 0)"))
+        .ok()
+        .filter(|n| *n <= MAX_OFFSET)
+        .ok_or_else(|| {
+            ParamError::invalid(
+                "offset",
+                value,
+                &format!("a whole number from 0 to {MAX_OFFSET} (default 0)"),
+            )
+        })
 }
 
 /// Decoded pairs, refusing any name not in `allowed`.
@@ -193,8 +203,18 @@ fn once(seen: &mut Vec<String>, name: &str) -> Result<(), ParamError> {
     Ok(())
 }
 
-fn items(value: &str) -> impl Iterator<Item = &str> {
-    value.split(',').map(str::trim).filter(|s| !s.is_empty())
+/// The items of a comma list; an empty list or item is refused (the
+/// document's enum admits no empty value).
+fn items<'a>(name: &str, value: &'a str) -> Result<Vec<&'a str>, ParamError> {
+    let items: Vec<&str> = value.split(',').map(str::trim).collect();
+    if items.iter().any(|s| s.is_empty()) {
+        return Err(ParamError::invalid(
+            name,
+            value,
+            "a comma list without empty items",
+        ));
+    }
+    Ok(items)
 }
 
 fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
@@ -209,7 +229,8 @@ fn decode_pairs(raw: &str) -> Result<Vec<(String, String)>, ParamError> {
         .filter(|segment| !segment.is_empty())
         .map(|segment| {
             let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
-            let name = percent_decode(name).map_err(|lossy| {
+            let name = percent_decode(name).map_err(|e| {
+                let lossy = String::from_utf8_lossy(e.as_bytes());
                 ParamError::new(
                     &lossy,
                     format!("parameter name \"{}\" is not valid UTF-8", shorten(&lossy)),
@@ -224,8 +245,8 @@ fn decode_pairs(raw: &str) -> Result<Vec<(String, String)>, ParamError> {
 }
 
 /// `+` is a space and `%XX` a byte; a `%` not followed by two hex digits is
-/// kept as is (browsers do the same). Invalid UTF-8 yields the lossy text as error.
-fn percent_decode(s: &str) -> Result<String, String> {
+/// kept as is (browsers do the same). Invalid UTF-8 is an error.
+fn percent_decode(s: &str) -> Result<String, std::string::FromUtf8Error> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -249,7 +270,7 @@ fn percent_decode(s: &str) -> Result<String, String> {
             }
         }
     }
-    String::from_utf8(out).map_err(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    String::from_utf8(out)
 }
 
 fn hex_pair(high: u8, low: u8) -> Option<u8> {

@@ -4,14 +4,37 @@
 //! orchestrator should restart only on `/healthz`, since a missing aggregator
 //! is not cured by restarting the dashboard API.
 
+use std::collections::BTreeMap;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use crate::app::AppState;
-use crate::openapi::{Liveness, Readiness};
+use crate::state::AppState;
+
+/// `GET /healthz` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Liveness {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// `GET /readyz` body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` or `not_ready`.
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// Each check (`nats`, `aggregator`): `ok`, or what is wrong.
+    pub checks: BTreeMap<String, String>,
+    /// The failed checks; only when not ready.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub failed: Option<Vec<String>>,
+}
 
 #[utoipa::path(
     get,
@@ -20,8 +43,8 @@ use crate::openapi::{Liveness, Readiness};
     tag = "operations",
     responses((status = 200, description = "The process answers HTTP", body = Liveness))
 )]
-pub async fn healthz() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+pub async fn healthz() -> Json<Liveness> {
+    Json(Liveness { status: "ok" })
 }
 
 /// 200 `{"status":"ready","checks":{"nats":"ok","aggregator":"ok"}}`, or 503
@@ -56,25 +79,38 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 fn readiness(checks: &[(&str, Result<(), String>)]) -> Response {
-    let mut details = Map::new();
+    let mut details = BTreeMap::new();
     let mut failed = Vec::new();
     for (name, result) in checks {
         let detail = match result {
             Ok(()) => "ok".to_owned(),
             Err(reason) => {
-                failed.push(*name);
+                failed.push((*name).to_owned());
                 reason.clone()
             }
         };
-        details.insert((*name).to_owned(), Value::String(detail));
+        details.insert((*name).to_owned(), detail);
     }
-    if failed.is_empty() {
-        let body = json!({ "status": "ready", "checks": details });
-        (StatusCode::OK, Json(body)).into_response()
+    let (status, body) = if failed.is_empty() {
+        (
+            StatusCode::OK,
+            Readiness {
+                status: "ready",
+                checks: details,
+                failed: None,
+            },
+        )
     } else {
-        let body = json!({ "status": "not_ready", "failed": failed, "checks": details });
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
-    }
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Readiness {
+                status: "not_ready",
+                checks: details,
+                failed: Some(failed),
+            },
+        )
+    };
+    (status, Json(body)).into_response()
 }
 
 #[cfg(test)]

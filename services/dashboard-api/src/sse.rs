@@ -1,8 +1,7 @@
 //! `GET /api/v1/events`: live status events as Server-Sent Events.
 //!
-//! The process subscribes ONCE to `<prefix>.status.*` ([`start_relay`]) and
-//! fans each checked event out through a `tokio::sync::broadcast` channel, so
-//! a thousand open dashboards cost one NATS subscription. Each client gets
+//! Every client's stream is a receiver of the one relay ([`crate::relay`]).
+//! Each client gets
 //! `event: status` with the `StatusEvent` as JSON. A client too slow to keep
 //! up with the channel gets `event: lagged` with `{"skipped": n}` and carries
 //! on from the newest events, so it knows to reload the list rather than
@@ -13,113 +12,20 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::{Client, Message};
 use axum::extract::{RawQuery, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures::{Stream, StreamExt};
-use healthmon_common::{CancellationToken, ServiceError};
-use healthmon_proto::Subjects;
+use futures::Stream;
+use healthmon_common::CancellationToken;
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 
-use crate::app::AppState;
-use crate::error::ApiError;
-use crate::events::{self, EventRejection, Relayed};
-use crate::openapi::ErrorBody;
+use crate::error::{ApiError, BadRequest, Unauthorized};
+use crate::events::Relayed;
+use crate::metric_names::{SSE_CLIENTS, SSE_LAGGED};
 use crate::params;
-use healthmon_common::log_limit::LogLimiter;
+use crate::state::AppState;
 
 /// Comment lines that keep proxies from closing an idle stream.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
-
-/// Events buffered per client before it is told it lagged.
-pub const CHANNEL_CAPACITY: usize = 1024;
-
-const REJECTED: &str = "healthmon_dashboard_events_rejected_total";
-const CLIENTS: &str = "healthmon_dashboard_sse_clients";
-const RELAYED: &str = "healthmon_dashboard_events_relayed_total";
-const LAGGED: &str = "healthmon_dashboard_sse_lagged_total";
-
-/// Hands out receivers of the relayed events.
-#[derive(Clone)]
-pub struct EventHub {
-    sender: broadcast::Sender<Arc<Relayed>>,
-}
-
-impl EventHub {
-    fn subscribe(&self) -> broadcast::Receiver<Arc<Relayed>> {
-        self.sender.subscribe()
-    }
-}
-
-/// Subscribes to every site's status events (active when this returns) and
-/// relays them until `shutdown`.
-pub async fn start_relay(
-    client: &Client,
-    subjects: &Subjects,
-    shutdown: CancellationToken,
-) -> Result<(EventHub, JoinHandle<()>), ServiceError> {
-    for reason in EventRejection::REASONS {
-        metrics::counter!(REJECTED, "reason" => reason).absolute(0);
-    }
-    metrics::counter!(RELAYED).absolute(0);
-    metrics::counter!(LAGGED).absolute(0);
-    metrics::gauge!(CLIENTS).set(0.0);
-    metrics::describe_counter!(REJECTED, "Status events not relayed, by reason.");
-    metrics::describe_counter!(RELAYED, "Status events relayed to SSE clients.");
-    metrics::describe_counter!(LAGGED, "Times a slow SSE client missed events.");
-    metrics::describe_gauge!(CLIENTS, "Open SSE streams.");
-    let subject = subjects.statuses();
-    let mut subscription = client
-        .subscribe(subject.clone())
-        .await
-        .map_err(|e| ServiceError::nats(format!("subscribe to {subject}"), e))?;
-    // Events published by anyone after `start` returns must reach us.
-    healthmon_common::nats::round_trip(client).await?;
-    let (sender, _) = broadcast::channel(CHANNEL_CAPACITY);
-    let hub = EventHub { sender };
-    let relay_hub = hub.clone();
-    let subjects = subjects.clone();
-    let task = tokio::spawn(async move {
-        let mut log = LogLimiter::default();
-        loop {
-            tokio::select! {
-                _ = shutdown.cancelled() => break,
-                message = subscription.next() => match message {
-                    Some(message) => relay_one(&relay_hub, &subjects, &message, &mut log),
-                    None => {
-                        tracing::error!(%subject, "status event subscription ended");
-                        break;
-                    }
-                },
-            }
-        }
-    });
-    Ok((hub, task))
-}
-
-fn relay_one(hub: &EventHub, subjects: &Subjects, message: &Message, log: &mut LogLimiter) {
-    let site = subjects.site_of("status", &message.subject).unwrap_or("");
-    match events::relay(&message.payload, site) {
-        Ok(relayed) => {
-            metrics::counter!(RELAYED).increment(1);
-            // An error only means nobody is listening right now.
-            let _ = hub.sender.send(Arc::new(relayed));
-        }
-        Err(rejection) => {
-            metrics::counter!(REJECTED, "reason" => rejection.reason()).increment(1);
-            if let Some(suppressed) = log.allow() {
-                tracing::warn!(
-                    subject = %message.subject,
-                    reason = rejection.reason(),
-                    error = %rejection,
-                    suppressed,
-                    "skipping bad status event"
-                );
-            }
-        }
-    }
-}
 
 /// `GET /api/v1/events[?site_id=...]`: every status event as it happens, or
 /// one site's.
@@ -139,8 +45,8 @@ fn relay_one(hub: &EventHub, subjects: &Subjects, message: &Message, log: &mut L
             the list then); comment lines keep the connection alive every 15 s. The stream ends \
             when the service shuts down.",
             content_type = "text/event-stream", body = String),
-        (status = 400, description = "A bad or unknown parameter", body = ErrorBody),
-        (status = 401, description = "No or invalid credentials (`unauthorized`)", body = ErrorBody),
+        BadRequest,
+        Unauthorized,
     ),
     security(("bearer" = []))
 )]
@@ -204,7 +110,7 @@ impl SseClient {
                 }
                 Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(skipped)) => {
-                    metrics::counter!(LAGGED).increment(1);
+                    metrics::counter!(SSE_LAGGED).increment(1);
                     return Some(Outgoing::Lagged(skipped));
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
@@ -218,14 +124,14 @@ struct ClientGauge;
 
 impl ClientGauge {
     fn new() -> Self {
-        metrics::gauge!(CLIENTS).increment(1.0);
+        metrics::gauge!(SSE_CLIENTS).increment(1.0);
         ClientGauge
     }
 }
 
 impl Drop for ClientGauge {
     fn drop(&mut self) {
-        metrics::gauge!(CLIENTS).decrement(1.0);
+        metrics::gauge!(SSE_CLIENTS).decrement(1.0);
     }
 }
 

@@ -10,7 +10,6 @@
 //! its copy but revalidates it: a cheap `304` while the binary is unchanged,
 //! the new files right after an upgrade.
 
-use axum::Json;
 #[cfg(test)]
 use axum::Router;
 use axum::extract::Path;
@@ -18,7 +17,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 #[cfg(test)]
 use axum::routing::get;
-use serde_json::json;
+
+use crate::error::ApiError;
 
 /// One embedded file, served as `/ui/<name>` (and `index.html` also as `/`).
 struct Asset {
@@ -113,7 +113,7 @@ pub(crate) async fn index(headers: HeaderMap) -> Response {
             (String = "image/svg+xml"),
         )),
         (status = 304, description = "Unchanged since the `ETag` in `If-None-Match`"),
-        (status = 404, description = "No such asset", body = crate::openapi::ErrorBody),
+        (status = 404, description = "No such asset", body = crate::error::ErrorBody),
     )
 )]
 pub(crate) async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
@@ -174,13 +174,7 @@ fn matches_etag(request: &HeaderMap, etag: &str) -> bool {
 /// The same JSON error shape as the API, so clients parse one format.
 fn not_found(file: &str) -> Response {
     let name: String = file.chars().take(64).collect();
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({
-            "error": { "code": "not_found", "message": format!("no UI asset named {name:?}") }
-        })),
-    )
-        .into_response()
+    ApiError::NotFound(format!("no UI asset named {name:?}")).into_response()
 }
 
 /// `"` + 16 hex digits of the FNV-1a 64 hash of `bytes` + `"`, at compile time.

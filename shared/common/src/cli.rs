@@ -8,6 +8,7 @@ use clap::Args;
 use healthmon_proto::subjects::checked_count;
 use healthmon_proto::{Partition, Subjects};
 
+use crate::config_error::{BadValue, ConfigError};
 use crate::nats::{NatsAuth, NatsConfig, TlsFiles};
 pub use crate::telemetry::LogFormat;
 
@@ -48,9 +49,9 @@ pub struct NatsArgs {
 
 impl NatsArgs {
     /// Validates the flags; the error names the offending flag.
-    pub fn into_config(self) -> Result<NatsConfig, String> {
+    pub fn into_config(self) -> Result<NatsConfig, ConfigError> {
         let subjects = Subjects::new(&self.subject_prefix)
-            .map_err(|e| format!("invalid value for --subject-prefix: {e}"))?;
+            .map_err(|e| ConfigError::invalid("--subject-prefix", e))?;
         let auth = match (
             self.nats_creds,
             self.nats_nkey,
@@ -62,13 +63,14 @@ impl NatsArgs {
             (None, Some(path), None, None) => NatsAuth::NKeyFile(path),
             (None, None, Some(user), Some(password)) => NatsAuth::UserPassword { user, password },
             (None, None, Some(_), None) | (None, None, None, Some(_)) => {
-                return Err("--nats-user and --nats-password go together".into());
+                return Err(ConfigError::combination(
+                    "--nats-user and --nats-password go together",
+                ));
             }
             _ => {
-                return Err(
-                    "choose one of --nats-creds, --nats-nkey, or --nats-user/--nats-password"
-                        .into(),
-                );
+                return Err(ConfigError::combination(
+                    "choose one of --nats-creds, --nats-nkey, or --nats-user/--nats-password",
+                ));
             }
         };
         let tls = match (self.nats_tls_ca, self.nats_tls_cert, self.nats_tls_key) {
@@ -81,10 +83,14 @@ impl NatsArgs {
                 ca: Some(ca),
                 client: None,
             }),
-            _ => return Err("--nats-tls-cert and --nats-tls-key go together".into()),
+            _ => {
+                return Err(ConfigError::combination(
+                    "--nats-tls-cert and --nats-tls-key go together",
+                ));
+            }
         };
         if self.nats_url.split(',').any(|u| u.trim().is_empty()) {
-            return Err("invalid value for --nats-url: empty server URL".into());
+            return Err(ConfigError::invalid("--nats-url", "empty server URL"));
         }
         Ok(NatsConfig {
             url: self.nats_url,
@@ -115,26 +121,25 @@ impl LogArgs {
 }
 
 /// `humantime` durations for flags: `30s`, `500ms`, `2m`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 30s, 500ms, 2m)"))
+pub fn parse_duration(s: &str) -> Result<Duration, BadValue> {
+    humantime::parse_duration(s)
+        .map_err(|e| BadValue(format!("{e} (expected e.g. 30s, 500ms, 2m)")))
 }
 
 /// `--partition i/N` (aggregator, assessor): which part of a partitioned
 /// fleet a service serves. As a clap `value_parser`, a bad value exits 2
 /// naming the flag, whether it came from the command line or the environment.
-pub fn parse_partition(s: &str) -> Result<Partition, String> {
-    s.trim()
-        .parse()
-        .map_err(|e: healthmon_proto::PartitionError| e.to_string())
+pub fn parse_partition(s: &str) -> Result<Partition, healthmon_proto::PartitionError> {
+    s.trim().parse()
 }
 
 /// `--partitions N` (dashboard API, CLI): how many partitions to ask.
-pub fn parse_partitions(s: &str) -> Result<u16, String> {
+pub fn parse_partitions(s: &str) -> Result<u16, BadValue> {
     let n: u32 = s
         .trim()
         .parse()
-        .map_err(|_| format!("expected a number of partitions, got {s:?}"))?;
-    checked_count(n).map_err(|e| e.to_string())
+        .map_err(|_| BadValue(format!("expected a number of partitions, got {s:?}")))?;
+    checked_count(n).map_err(|e| BadValue(e.to_string()))
 }
 
 /// The subjects of a service started with `--partition`: one partition of

@@ -1,6 +1,7 @@
 //! Plumbing every healthmon service shares, so that each service crate holds
 //! only its own logic:
-//! - [`cli`]: the flags every binary takes (NATS, subject prefix, logs, metrics);
+//! - [`cli`]: the flags every binary takes (NATS, subject prefix, logs, metrics),
+//!   validated into typed settings or a [`ConfigError`] naming the flag;
 //! - [`nats`]: connecting with retries, reconnecting forever, connection events as metrics;
 //! - [`telemetry`]: tracing (text or JSON) and the process-wide Prometheus recorder;
 //! - [`metrics_http`]: a small `/metrics` HTTP endpoint;
@@ -8,24 +9,24 @@
 //! - [`service`]: the task a started service runs on, and waiting for it to stop;
 //! - [`shutdown`]: SIGTERM/Ctrl-C as a `CancellationToken`;
 //! - [`log_limit`]: one log line per period for repeating complaints;
-//! - [`query`]: JSON request/reply against the services' NATS micro endpoints;
-//! - [`partitions`]: the aggregators of a partitioned fleet asked as one (scatter-gather);
+//! - [`micro`]: answering JSON requests on the services' NATS micro endpoints;
 //! - [`clock`]: unix milliseconds on the central clock.
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod clock;
+pub mod config_error;
 pub mod error;
 pub mod log_limit;
 pub mod metrics_http;
+pub mod micro;
 pub mod nats;
-pub mod partitions;
-pub mod query;
 pub mod runtime;
 pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 
+pub use config_error::ConfigError;
 pub use error::ServiceError;
 pub use service::{ServiceHandle, ServiceTask};
 pub use tokio_util::sync::CancellationToken;

@@ -19,10 +19,7 @@ use thiserror::Error;
 /// Largest payload accepted on report and status subjects.
 pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
 
-/// Deepest nesting of maps and arrays accepted, the outermost map included.
-/// The contract needs 3 (report → `nodes` → node); the rest is room for
-/// unknown keys of newer versions.
-pub const MAX_DEPTH: usize = 32;
+pub use crate::frame::MAX_DEPTH;
 
 #[derive(Debug, Error)]
 pub enum DecodeError {

@@ -3,12 +3,17 @@
 //! It checks what serde cannot cheaply check while decoding from a slice:
 //! that the payload is exactly one value (trailing bytes mean a broken
 //! framing upstream) and that maps and arrays nest at most
-//! [`crate::codec::MAX_DEPTH`] deep — the decoder recurses once per level,
+//! [`MAX_DEPTH`] deep — the decoder recurses once per level,
 //! and a deep enough payload of nested arrays would overflow a tokio
 //! worker's stack. It reads lengths and skips; it allocates nothing, and a
 //! declared length larger than the payload fails at the first missing byte.
 
 use rmp::Marker;
+
+/// Deepest nesting of maps and arrays accepted, the outermost map included.
+/// The contract needs 3 (report → `nodes` → node); the rest is room for
+/// unknown keys of newer versions.
+pub const MAX_DEPTH: usize = 32;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FrameError {
@@ -30,7 +35,7 @@ impl std::fmt::Display for FrameError {
             FrameError::TooDeep => write!(
                 f,
                 "maps and arrays nested beyond the depth limit of {}",
-                crate::codec::MAX_DEPTH
+                MAX_DEPTH
             ),
             FrameError::Reserved => f.write_str("reserved marker 0xc1"),
         }

@@ -131,7 +131,24 @@ fn family_of<'a>(name: &'a str, types: &HashMap<String, String>) -> &'a str {
     name
 }
 
-pub fn parse(text: &str) -> Result<Scrape, String> {
+/// Where and why a text breaks the format, as a Prometheus server would see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormatError(pub String);
+
+impl std::fmt::Display for FormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FormatError {}
+
+/// Reads a whole exposition strictly.
+pub fn parse(text: &str) -> Result<Scrape, FormatError> {
+    parse_lines(text).map_err(FormatError)
+}
+
+fn parse_lines(text: &str) -> Result<Scrape, String> {
     let mut scrape = Scrape::default();
     let mut seen_families: HashSet<String> = HashSet::new();
     let mut current: Option<String> = None;

@@ -17,6 +17,8 @@ pub async fn get_json(http: &reqwest::Client, url: &str) -> (u16, Value) {
 #[derive(Debug, Clone)]
 pub struct Api {
     pub base: String,
+    /// Sent as `Authorization: Bearer` when set.
+    token: Option<String>,
     http: reqwest::Client,
 }
 
@@ -24,11 +26,18 @@ impl Api {
     pub fn new(base: impl Into<String>) -> Self {
         Api {
             base: base.into(),
+            token: None,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
                 .expect("http client"),
         }
+    }
+
+    /// The same API, asked with a bearer token.
+    pub fn with_token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_owned());
+        self
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -37,7 +46,13 @@ impl Api {
 
     /// GET a path: (status, JSON body or Null).
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        get_json(&self.http, &self.url(path)).await
+        let mut request = self.http.get(self.url(path));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("dashboard API answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
     }
 
     /// The site as `GET /api/v1/sites/{id}` shows it, if known.

@@ -163,7 +163,7 @@ pub fn decode(
         },
         Kind::Centre => match msgpack_to_json(payload) {
             Ok(value) => line.payload = Some(Payload::Json(value)),
-            Err(e) => line.undecodable(e, payload),
+            Err(e) => line.undecodable(e.to_string(), payload),
         },
         Kind::Resend => {
             if !payload.is_empty() {
@@ -187,7 +187,7 @@ pub fn decode(
                 .is_some_and(|t| t == CONTENT_TYPE_MSGPACK);
             match msgpack.then(|| msgpack_to_json(payload)) {
                 Some(Ok(value)) => line.payload = Some(Payload::Json(value)),
-                Some(Err(e)) => line.undecodable(e, payload),
+                Some(Err(e)) => line.undecodable(e.to_string(), payload),
                 None => line.raw(payload),
             }
         }
@@ -218,16 +218,23 @@ impl Line {
 
 /// Any single MessagePack value as JSON: binary as base64 text, map keys that
 /// are not strings as their JSON text, non-finite floats as `null`.
-pub fn msgpack_to_json(payload: &[u8]) -> Result<Value, String> {
+pub fn msgpack_to_json(payload: &[u8]) -> Result<Value, NotMsgpack> {
     let mut rest = payload;
-    let value = rmpv::decode::read_value(&mut rest).map_err(|e| format!("not MessagePack: {e}"))?;
+    let value =
+        rmpv::decode::read_value(&mut rest).map_err(|e| NotMsgpack::Unreadable(e.to_string()))?;
     if !rest.is_empty() {
-        return Err(format!(
-            "not MessagePack: {} bytes after the first value",
-            rest.len()
-        ));
+        return Err(NotMsgpack::Trailing(rest.len()));
     }
     Ok(to_json(value))
+}
+
+/// Why a payload is not one MessagePack value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotMsgpack {
+    #[error("not MessagePack: {0}")]
+    Unreadable(String),
+    #[error("not MessagePack: {0} bytes after the first value")]
+    Trailing(usize),
 }
 
 fn to_json(value: rmpv::Value) -> Value {

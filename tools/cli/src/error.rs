@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use healthmon_client::QueryError;
 use healthmon_common::ServiceError;
-use healthmon_common::query::QueryError;
 use thiserror::Error;
 
 #[derive(Debug, Error)]

@@ -7,7 +7,8 @@
 //!   mapped to (no NATS needed);
 //! - `healthmon sites`, `site ID` and `summary` ask the aggregator's NATS
 //!   micro service, as the dashboard API does, and print a table
-//!   ([`render`], [`table`]) or, with `--json`, the answer as is ([`query`]).
+//!   ([`render`], [`table`]) or, with `--json`, the answer as is; the
+//!   asking is `healthmon-client`'s, the same as the dashboard API's.
 //!
 //! It takes the same NATS flags as every healthmon service (`--nats-url`,
 //! credentials, TLS, `--subject-prefix`, and their environment variables),
@@ -19,7 +20,6 @@
 
 pub mod decode;
 pub mod error;
-pub mod query;
 pub mod render;
 pub mod table;
 pub mod watch;
@@ -28,9 +28,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use healthmon_client::{AggregatorClient, Options, QueryError, Retry};
 use healthmon_common::CancellationToken;
 use healthmon_common::cli::{NatsArgs, parse_duration, parse_partitions};
 use healthmon_common::clock::now_ms;
+use healthmon_common::config_error::BadValue;
 use healthmon_common::nats::{self, NatsConfig};
 use healthmon_proto::query::{ListQuery, MAX_LIMIT, SortOrder};
 use healthmon_proto::{Connectivity, Health, validate_site_id};
@@ -154,24 +156,22 @@ impl SitesArgs {
     }
 }
 
-fn parse_connectivity(s: &str) -> Result<Connectivity, String> {
+fn parse_connectivity(s: &str) -> Result<Connectivity, BadValue> {
     Connectivity::parse(&s.trim().to_ascii_lowercase())
-        .ok_or_else(|| "expected online, late, offline or unknown".to_owned())
+        .ok_or_else(|| BadValue("expected online, late, offline or unknown".to_owned()))
 }
 
-fn parse_health(s: &str) -> Result<Health, String> {
+fn parse_health(s: &str) -> Result<Health, BadValue> {
     Health::parse(&s.trim().to_ascii_lowercase())
-        .ok_or_else(|| "expected healthy, degraded, critical or unknown".to_owned())
+        .ok_or_else(|| BadValue("expected healthy, degraded, critical or unknown".to_owned()))
 }
 
-fn parse_site_id(s: &str) -> Result<String, String> {
-    validate_site_id(s)
-        .map(|()| s.to_owned())
-        .map_err(|e| e.to_string())
+fn parse_site_id(s: &str) -> Result<String, healthmon_proto::SiteIdError> {
+    validate_site_id(s).map(|()| s.to_owned())
 }
 
 /// A NATS subject: dot-separated non-empty tokens without whitespace, `>` only last.
-pub fn parse_subject(s: &str) -> Result<String, String> {
+pub fn parse_subject(s: &str) -> Result<String, BadValue> {
     let tokens: Vec<&str> = s.split('.').collect();
     let bad_token = tokens.iter().enumerate().any(|(i, t)| {
         t.is_empty()
@@ -180,7 +180,9 @@ pub fn parse_subject(s: &str) -> Result<String, String> {
             || (t.contains('*') && *t != "*")
     });
     if bad_token {
-        return Err("expected a NATS subject such as health.> or health.status.*".to_owned());
+        return Err(BadValue(
+            "expected a NATS subject such as health.> or health.status.*".to_owned(),
+        ));
     }
     Ok(s.to_owned())
 }
@@ -210,7 +212,17 @@ pub async fn run_partitioned(
     let connection = nats::connect(&nats_config, NATS_NAME).await?;
     let client = connection.client;
     let subjects = &nats_config.subjects;
-    let aggregator = query::Aggregator::new(client.clone(), subjects, partitions, timeout);
+    // Not retried: a person at a terminal sees the failure and runs it again.
+    let aggregator = AggregatorClient::new(
+        client.clone(),
+        subjects,
+        Options {
+            partitions,
+            timeout,
+            retry: Retry::Never,
+        },
+    );
+    let failed = |e| CliError::from_query(e, timeout);
     let now = now_ms();
     match command {
         Command::Watch { subject, count } => {
@@ -218,15 +230,18 @@ pub async fn run_partitioned(
             watch::watch(&client, subjects, &subject, count, shutdown).await
         }
         Command::Summary { json } => {
-            let summary = aggregator.summary().await?;
+            let summary = aggregator.summary().await.map_err(failed)?;
             print(json, &summary, || render::summary(&summary))
         }
         Command::Sites(args) => {
-            let page = aggregator.list(&args.query()).await?;
+            let page = aggregator.list(&args.query()).await.map_err(failed)?;
             print(args.json, &page, || render::sites(&page, now))
         }
         Command::Site { site_id, json } => {
-            let detail = aggregator.get(&site_id).await?;
+            let detail = match aggregator.get(&site_id).await {
+                Err(QueryError::Service { code: 404, .. }) => Err(CliError::UnknownSite(site_id)),
+                other => other.map_err(failed),
+            }?;
             print(json, &detail, || render::site(&detail, now))
         }
         Command::Partition { .. } => Ok(()),

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use healthmon_common::ConfigError;
 use healthmon_common::cli::{exit_usage, parse_duration};
 use healthmon_soak::settings::{Settings, default_warmup};
 
@@ -47,13 +48,15 @@ struct Cli {
     run_dir: Option<PathBuf>,
 }
 
-fn settings(cli: Cli) -> Result<Settings, String> {
+fn settings(cli: Cli) -> Result<Settings, ConfigError> {
     let bin_dir = match cli.bin_dir {
         Some(dir) => dir,
         None => std::env::current_exe()
             .ok()
             .and_then(|exe| exe.parent().map(PathBuf::from))
-            .ok_or("cannot tell this binary's directory: pass --bin-dir")?,
+            .ok_or_else(|| {
+                ConfigError::invalid("--bin-dir", "cannot tell this binary's directory: pass it")
+            })?,
     };
     let run_dir = cli.run_dir.unwrap_or_else(|| {
         std::env::temp_dir().join(format!("healthmon-soak-{}", std::process::id()))

@@ -92,7 +92,7 @@ pub async fn scrape_loop(
 
 /// The aggregator's fleet summary, or `None` if it does not answer in time.
 pub async fn summary(client: &Client, subjects: &Subjects) -> Option<Summary> {
-    healthmon_common::query::request(
+    healthmon_client::request(
         client,
         &subjects.aggregator("summary"),
         bytes::Bytes::new(),

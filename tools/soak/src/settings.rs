@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use healthmon_common::ConfigError;
+
 use healthmon_proto::validate::{MAX_INTERVAL_MS, MIN_INTERVAL_MS};
 
 pub const MAX_SITES: usize = 1_000_000;
@@ -30,28 +32,34 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if !(1..=MAX_SITES).contains(&self.sites) {
-            return Err(format!("invalid value for --sites: 1 to {MAX_SITES}"));
+            return Err(ConfigError::invalid("--sites", format!("1 to {MAX_SITES}")));
         }
         let ms = self.interval.as_millis();
         if !(u128::from(MIN_INTERVAL_MS)..=u128::from(MAX_INTERVAL_MS)).contains(&ms) {
-            return Err("invalid value for --interval: 100ms to 24h".into());
+            return Err(ConfigError::invalid("--interval", "100ms to 24h"));
         }
         if self.duration < self.interval * 2 {
-            return Err("invalid value for --duration: at least two intervals".into());
+            return Err(ConfigError::invalid("--duration", "at least two intervals"));
         }
         if self.warmup >= self.duration {
-            return Err("invalid value for --warmup: must be shorter than --duration".into());
+            return Err(ConfigError::invalid(
+                "--warmup",
+                "must be shorter than --duration",
+            ));
         }
         if self.sample_every.is_zero() {
-            return Err("invalid value for --sample-every: above zero".into());
+            return Err(ConfigError::invalid("--sample-every", "above zero"));
         }
         if self.scrape_every.is_some_and(|d| d.is_zero()) {
-            return Err("invalid value for --scrape-every: above zero".into());
+            return Err(ConfigError::invalid("--scrape-every", "above zero"));
         }
         if !(self.rss_growth_pct.is_finite() && self.rss_growth_pct >= 0.0) {
-            return Err("invalid value for --rss-growth: a percentage of 0 or more".into());
+            return Err(ConfigError::invalid(
+                "--rss-growth",
+                "a percentage of 0 or more",
+            ));
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 //! `forget` drops a decommissioned site until it reports again.
 
 use crate::support::{Harness, report, status};
-use healthmon_common::query::QueryError;
+use healthmon_client::QueryError;
 use healthmon_proto::query::{Forgotten, SiteDetail, Summary};
 use healthmon_proto::{Connectivity, Health};
 

@@ -2,7 +2,7 @@
 //! plus `nats micro`-style discovery.
 
 use crate::support::{Harness, WAIT, report, status};
-use healthmon_common::query::QueryError;
+use healthmon_client::QueryError;
 use healthmon_proto::query::{ListQuery, SitePage, SortOrder, Summary};
 use healthmon_proto::{Connectivity, Health};
 use healthmon_test_support::eventually;

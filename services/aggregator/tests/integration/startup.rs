@@ -9,8 +9,8 @@ use crate::support::{Harness, WAIT, status};
 use async_nats::service::ServiceExt;
 use futures::StreamExt;
 use healthmon_aggregator::start;
+use healthmon_client::QueryError;
 use healthmon_common::ServiceError;
-use healthmon_common::query::QueryError;
 use healthmon_proto::query::{PageQuery, SiteDetail, StatusPage, StatusRow, Summary};
 use healthmon_proto::{Connectivity, Health};
 use healthmon_test_support::eventually;
@@ -109,7 +109,7 @@ async fn pulls_current_statuses_from_the_assessor_without_overriding_live_events
         .await
         .unwrap();
         eventually("live event applied first", WAIT, || async {
-            let d: SiteDetail = healthmon_common::query::request_json(
+            let d: SiteDetail = healthmon_client::request_json(
                 &peer,
                 &subjects.aggregator("get"),
                 &serde_json::json!({"site_id": "site-0"}),
@@ -151,7 +151,7 @@ async fn shuts_down_cleanly_and_stops_answering() {
     let subject = h.subjects.aggregator("summary");
     h.stop().await;
     let after: Result<Summary, _> =
-        healthmon_common::query::request_json(&client, &subject, &(), Duration::from_secs(1)).await;
+        healthmon_client::request_json(&client, &subject, &(), Duration::from_secs(1)).await;
     assert!(
         matches!(after, Err(QueryError::NoResponders(_))),
         "{after:?}"

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use healthmon_aggregator::{Config, Service, start};
+use healthmon_client::{QueryError, request_json};
 use healthmon_common::nats::NatsConfig;
-use healthmon_common::query::{QueryError, request_json};
 use healthmon_proto::query::SiteDetail;
 use healthmon_proto::{HealthReport, StatusEvent, Subjects, encode};
 use healthmon_test_support::{NatsServer, Running, any_port, eventually, promtext};

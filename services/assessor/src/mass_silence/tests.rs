@@ -21,7 +21,7 @@ fn defaults_leave_the_fifty_site_demo_alone() {
 
 #[test]
 fn validation_names_the_flag() {
-    let bad = |r: MassSilenceRule| r.validate().unwrap_err();
+    let bad = |r: MassSilenceRule| r.validate().unwrap_err().to_string();
     assert!(bad(rule(0.0, 10)).contains("--mass-silence-fraction"));
     assert!(bad(rule(1.5, 10)).contains("--mass-silence-fraction"));
     assert!(bad(rule(f64::NAN, 10)).contains("--mass-silence-fraction"));

@@ -8,8 +8,8 @@ use crate::support::*;
 use async_nats::Client;
 use async_nats::service::ServiceExt;
 use futures::StreamExt;
+use healthmon_client::{QueryError, request_json};
 use healthmon_common::clock::now_ms;
-use healthmon_common::query::{QueryError, request_json};
 use healthmon_proto::query::{
     ListQuery, MAX_LIMIT, PageQuery, SitePage, SiteSummary, SortOrder, StatusPage,
 };

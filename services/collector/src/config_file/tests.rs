@@ -9,7 +9,7 @@ fn addr() -> SocketAddr {
 }
 
 fn with_file(text: &str, flags: Overrides) -> Result<Config, String> {
-    let file = parse(text)?;
+    let file = parse(text).map_err(|e| e.to_string())?;
     assemble(nats(), addr(), flags, Some(("c.toml".into(), file))).map_err(|e| e.to_string())
 }
 
@@ -21,38 +21,43 @@ fn the_example_file_is_valid_and_complete() {
     assert!(!file.scrape.is_empty() && !file.probe.is_empty() && !file.custom.is_empty());
     let config = with_file(text, Overrides::default()).unwrap();
     assert_eq!(config.interval, Duration::from_secs(30));
-    assert_eq!(config.sources.mapping, crate::mapping::Mapping::default());
+    assert_eq!(config.sources.mapping, crate::config::Mapping::default());
 }
 
 #[test]
 fn unknown_keys_are_named_with_their_line_and_table() {
     let err =
         parse("site_id = \"a\"\n\n[[probe]]\nname = \"p\"\naddress = \"h:1\"\ntimeot = \"1s\"\n")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
     assert!(err.contains("line 6"), "{err}");
     assert!(err.contains("[[probe]]"), "{err}");
     assert!(err.contains("timeot"), "{err}");
     assert!(!err.contains('\n'), "{err}");
 
-    let err = parse("[mapping.sf_buffer]\ncatgory = \"c\"\n").unwrap_err();
+    let err = parse("[mapping.sf_buffer]\ncatgory = \"c\"\n")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("catgory") && err.contains("[mapping.sf_buffer]"),
         "{err}"
     );
 
-    let err = parse("intervall = \"5s\"\n").unwrap_err();
+    let err = parse("intervall = \"5s\"\n").unwrap_err().to_string();
     assert!(err.contains("intervall") && err.contains("line 1"), "{err}");
 }
 
 #[test]
 fn bad_values_are_named() {
-    let err = parse("interval = \"soon\"\n").unwrap_err();
+    let err = parse("interval = \"soon\"\n").unwrap_err().to_string();
     assert!(
         err.contains("key `interval`") && err.contains("soon"),
         "{err}"
     );
 
-    let err = parse("[custom]\ng = { metric = 5 }\n").unwrap_err();
+    let err = parse("[custom]\ng = { metric = 5 }\n")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("key `metric`") && err.contains("[custom]"),
         "{err}"

@@ -1,4 +1,7 @@
 use super::*;
+use crate::config::{
+    ConnectionsMapping, CounterMapping, NodeRolesMapping, check_label_name, check_metric_name,
+};
 use crate::exposition::parse;
 
 const SITE: &str = r#"

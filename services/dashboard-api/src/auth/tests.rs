@@ -67,7 +67,7 @@ fn bad_token_files_name_the_line_not_the_token() {
         ),
         ("# nothing\n".to_owned(), "no users"),
     ] {
-        let e = TokenTable::parse(&text).unwrap_err();
+        let e = TokenTable::parse(&text).unwrap_err().to_string();
         assert!(e.contains(want), "{text:?}: {e}");
         assert!(!e.contains(ADMIN), "{e}");
     }
@@ -102,7 +102,9 @@ fn proxy_mode_reads_user_and_role_headers() {
 
 #[test]
 fn exactly_one_mode_must_be_chosen() {
-    let none = AuthMode::from_flags(None, None, "X-Forwarded-Role", false).unwrap_err();
+    let none = AuthMode::from_flags(None, None, "X-Forwarded-Role", false)
+        .unwrap_err()
+        .to_string();
     assert!(
         none.contains("--auth-tokens") && none.contains("--insecure-no-auth"),
         "{none}"
@@ -115,9 +117,13 @@ fn exactly_one_mode_must_be_chosen() {
         AuthMode::from_flags(None, Some("X-Forwarded-User"), "X-Forwarded-Role", false),
         Ok(AuthMode::Proxy(_))
     ));
-    let both = AuthMode::from_flags(None, Some("X-User"), "X-Role", true).unwrap_err();
+    let both = AuthMode::from_flags(None, Some("X-User"), "X-Role", true)
+        .unwrap_err()
+        .to_string();
     assert!(both.contains("choose one"), "{both}");
-    let bad = AuthMode::from_flags(None, Some("not a header"), "X-Role", false).unwrap_err();
+    let bad = AuthMode::from_flags(None, Some("not a header"), "X-Role", false)
+        .unwrap_err()
+        .to_string();
     assert!(bad.contains("--trust-proxy-header"), "{bad}");
     let missing = AuthMode::from_flags(
         Some(Path::new("/nonexistent/tokens")),
@@ -126,7 +132,7 @@ fn exactly_one_mode_must_be_chosen() {
         false,
     )
     .unwrap_err();
-    assert!(missing.contains("--auth-tokens"), "{missing}");
+    assert!(missing.to_string().contains("--auth-tokens"), "{missing}");
 }
 
 #[test]

@@ -1,4 +1,5 @@
 use super::*;
+use serde_json::{Value, json};
 
 async fn body(response: Response) -> (StatusCode, Value) {
     let status = response.status();

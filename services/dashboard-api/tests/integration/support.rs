@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use async_nats::service::ServiceExt;
 use futures::StreamExt;
+use healthmon_common::micro::{ReplyError, parse_request, reply_json};
 use healthmon_common::nats::NatsConfig;
-use healthmon_common::query::{ReplyError, parse_request, reply_json};
 use healthmon_dashboard_api::{Config, Service, start};
 use healthmon_proto::query::{GetQuery, ListQuery, SiteDetail, SitePage, SiteSummary, Summary};
 use healthmon_proto::{Connectivity, Health, HealthReport};

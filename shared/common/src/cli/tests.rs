@@ -14,6 +14,7 @@ fn parse(args: &[&str]) -> Result<NatsConfig, String> {
         .map_err(|e| e.to_string())?
         .nats
         .into_config()
+        .map_err(|e| e.to_string())
 }
 
 #[test]

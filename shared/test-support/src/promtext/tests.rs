@@ -41,6 +41,6 @@ fn the_strict_reader_takes_valid_text_and_refuses_what_prometheus_would() {
         ("1a 1\n", "bad metric name"),
     ] {
         let err = parse(bad).unwrap_err();
-        assert!(err.contains(why), "{bad:?}: {err}");
+        assert!(err.0.contains(why), "{bad:?}: {err}");
     }
 }

@@ -4,6 +4,7 @@
 //! README's demo, `scripts/up.sh`. One binary, a module per concern; the
 //! harness is the `healthmon-e2e` library.
 
+mod api_contract;
 mod browser;
 mod demo;
 mod discovery;

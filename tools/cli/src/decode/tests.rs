@@ -191,6 +191,7 @@ fn odd_msgpack_values_become_json() {
     assert!(
         msgpack_to_json(&bytes)
             .unwrap_err()
+            .to_string()
             .contains("after the first value")
     );
 }

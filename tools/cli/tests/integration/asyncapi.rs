@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use healthmon_assessor::centre::{CentreEvent, HEADER_CENTRE};
 use healthmon_assessor::mass_silence::Change;
-use healthmon_common::query::{ERROR_CODE_HEADER, ERROR_HEADER};
+use healthmon_common::micro::{ERROR_CODE_HEADER, ERROR_HEADER};
 use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
 use healthmon_proto::query::{
     Forgotten, GetQuery, ListQuery, MaintenanceQuery, PageQuery, SiteDetail, SitePage, SiteSummary,

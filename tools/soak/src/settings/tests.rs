@@ -34,7 +34,10 @@ fn bad_values_name_their_flag() {
     for (flag, break_it) in cases {
         let mut s = ok();
         break_it(&mut s);
-        assert!(s.validate().unwrap_err().contains(flag), "{flag}");
+        assert!(
+            s.validate().unwrap_err().to_string().contains(flag),
+            "{flag}"
+        );
     }
 }
 

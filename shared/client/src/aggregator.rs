@@ -1,8 +1,9 @@
-//! Asking the aggregators of a partitioned fleet as if they were one.
+//! The one client of the aggregator: its micro service asked as one, whether
+//! the fleet is one aggregator (and its replicas) or split into partitions.
 //!
 //! With `N` partitions (docs/SCALING.md) every partition `i` has its own
 //! aggregator micro service on `<prefix>.agg.<i>.*`, holding a disjoint part
-//! of the fleet. [`Aggregators`] scatters each query to every partition
+//! of the fleet. [`AggregatorClient`] scatters each query to every partition
 //! concurrently and gathers the answers into the one a single aggregator
 //! holding the whole fleet would give:
 //! - `summary`: the counts add up;
@@ -20,8 +21,8 @@
 //! (`<prefix>.agg.<endpoint>`), and pages are passed through untouched.
 //!
 //! The dashboard API and the `healthmon` CLI both use this, so the merge is
-//! written once; the pure parts ([`sum_summaries`], [`merge_pages`],
-//! [`pick_holder`]) are unit-tested without NATS.
+//! written once; its pure parts are [`crate::merge`]. Reads may be tried
+//! once more when no replica answered ([`Retry`]); admin actions never are.
 
 use std::future::Future;
 use std::time::Duration;
@@ -35,7 +36,8 @@ use healthmon_proto::query::{
 };
 use healthmon_proto::{Partition, Subjects};
 
-use crate::query::{QueryError, request, request_json};
+use crate::merge::{PartPage, all_or_first_error, merge_pages, pick_holder, sum_summaries, tag};
+use crate::request::{QueryError, request, request_json};
 
 /// Pause before the second try of a read after `NoResponders`: time for a
 /// replica's subscription (or this connection) to come back.
@@ -48,29 +50,40 @@ struct Part {
     subjects: Subjects,
 }
 
-/// The aggregators of every partition (or the one of an unpartitioned fleet).
-#[derive(Debug, Clone)]
-pub struct Aggregators {
-    client: Client,
-    parts: Vec<Part>,
-    timeout: Duration,
-    retry_reads: bool,
+/// Whether a read nobody answered is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// A read (`summary`, `list`, `get`) that no replica answered is tried
+    /// once more ([`retry_once`]): what a service serving others does.
+    ReadsOnce,
+    /// Every failure is final: a person at a terminal sees it and reruns.
+    Never,
 }
 
-impl Aggregators {
-    /// The aggregators of a fleet split into `partitions` (1 = unpartitioned,
-    /// today's subjects). Each request waits `timeout` per partition and
-    /// try. With `retry_reads`, a read (`summary`, `list`, `get`) that no
-    /// replica answered is tried once more (see [`retry_once`]).
-    pub fn new(
-        client: Client,
-        subjects: &Subjects,
-        partitions: u16,
-        timeout: Duration,
-        retry_reads: bool,
-    ) -> Self {
+/// How the aggregator is asked.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// How many partitions the fleet is split into (1: unpartitioned,
+    /// `<prefix>.agg.*`).
+    pub partitions: u16,
+    /// How long each request waits, per partition and try.
+    pub timeout: Duration,
+    pub retry: Retry,
+}
+
+/// The aggregators of every partition (or the one of an unpartitioned fleet).
+#[derive(Debug, Clone)]
+pub struct AggregatorClient {
+    client: Client,
+    parts: Vec<Part>,
+    options: Options,
+}
+
+impl AggregatorClient {
+    /// The aggregator(s) of the fleet whose subjects are `subjects`.
+    pub fn new(client: Client, subjects: &Subjects, options: Options) -> Self {
         let base = subjects.unpartitioned();
-        let parts = match Partition::all(u32::from(partitions)) {
+        let parts = match Partition::all(u32::from(options.partitions)) {
             Ok(all) if all.len() > 1 => all
                 .into_iter()
                 .map(|p| Part {
@@ -84,11 +97,10 @@ impl Aggregators {
                 subjects: base,
             }],
         };
-        Aggregators {
+        AggregatorClient {
             client,
             parts,
-            timeout,
-            retry_reads,
+            options,
         }
     }
 
@@ -102,7 +114,7 @@ impl Aggregators {
             .scatter(true, |part| async move {
                 // The contract's summary request is an empty payload.
                 let subject = part.subjects.aggregator("summary");
-                request::<Summary>(&self.client, &subject, Bytes::new(), self.timeout).await
+                request::<Summary>(&self.client, &subject, Bytes::new(), self.options.timeout).await
             })
             .await;
         Ok(sum_summaries(&all_or_first_error(answers)?))
@@ -113,7 +125,7 @@ impl Aggregators {
             let subject = part.subjects.aggregator("list");
             return self
                 .read(true, || {
-                    request_json(&self.client, &subject, query, self.timeout)
+                    request_json(&self.client, &subject, query, self.options.timeout)
                 })
                 .await;
         }
@@ -135,7 +147,7 @@ impl Aggregators {
         let answers = self
             .scatter(true, |part| async move {
                 let subject = part.subjects.aggregator("get");
-                request_json(&self.client, &subject, query, self.timeout).await
+                request_json(&self.client, &subject, query, self.options.timeout).await
             })
             .await;
         pick_holder(answers)
@@ -150,7 +162,7 @@ impl Aggregators {
         let answers = self
             .scatter(false, |part| async move {
                 let subject = part.subjects.aggregator("forget");
-                request_json(&self.client, &subject, query, self.timeout).await
+                request_json(&self.client, &subject, query, self.options.timeout).await
             })
             .await;
         pick_holder(answers)
@@ -167,7 +179,7 @@ impl Aggregators {
         let answers = self
             .scatter(false, |part| async move {
                 let subject = part.subjects.aggregator("maintenance");
-                request_json(&self.client, &subject, query, self.timeout).await
+                request_json(&self.client, &subject, query, self.options.timeout).await
             })
             .await;
         pick_holder(answers)
@@ -194,7 +206,7 @@ impl Aggregators {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, QueryError>>,
     {
-        if is_read && self.retry_reads {
+        if is_read && self.options.retry == Retry::ReadsOnce {
             retry_once(attempt).await
         } else {
             let mut attempt = attempt;
@@ -220,7 +232,7 @@ impl Aggregators {
             };
             let page: SitePage = self
                 .read(true, || {
-                    request_json(&self.client, &subject, &page_query, self.timeout)
+                    request_json(&self.client, &subject, &page_query, self.options.timeout)
                 })
                 .await?;
             let got = page.sites.len();
@@ -233,110 +245,6 @@ impl Aggregators {
                 });
             }
         }
-    }
-}
-
-/// What one partition contributed to a merged page.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PartPage {
-    /// The partition's matches (before offset/limit).
-    pub total: usize,
-    /// Its first rows, in the query's order.
-    pub rows: Vec<SiteSummary>,
-}
-
-/// The fleet's summary: every partition's counts added up.
-pub fn sum_summaries(parts: &[Summary]) -> Summary {
-    parts.iter().fold(Summary::default(), |mut sum, part| {
-        sum.total += part.total;
-        sum.online += part.online;
-        sum.late += part.late;
-        sum.offline += part.offline;
-        sum.unknown += part.unknown;
-        sum.healthy += part.healthy;
-        sum.degraded += part.degraded;
-        sum.critical += part.critical;
-        sum.maintenance += part.maintenance;
-        sum
-    })
-}
-
-/// One page of the whole fleet from each partition's first
-/// `offset + limit` rows: merged in the aggregator's order, then cut.
-pub fn merge_pages(query: &ListQuery, parts: Vec<PartPage>) -> SitePage {
-    let limit = query.effective_limit();
-    let total = parts.iter().map(|p| p.total).sum();
-    let mut rows: Vec<SiteSummary> = parts.into_iter().flat_map(|p| p.rows).collect();
-    // Each part is sorted already; a stable sort of the concatenation is
-    // simple and, at the sizes a page reaches, as fast as a k-way merge.
-    rows.sort_by(|a, b| query.sort.compare(a, b));
-    let sites = rows.into_iter().skip(query.offset).take(limit).collect();
-    SitePage {
-        total,
-        offset: query.offset,
-        limit,
-        sites,
-    }
-}
-
-/// The answer of the partition that holds the site: the first success;
-/// otherwise a 404 when every partition said 404; otherwise the first
-/// other failure (a partition that did not answer may hold the site, so
-/// the answer is not a 404).
-pub fn pick_holder<T>(answers: Vec<Result<T, QueryError>>) -> Result<T, QueryError> {
-    let mut not_found = None;
-    let mut failed = None;
-    for answer in answers {
-        match answer {
-            Ok(found) => return Ok(found),
-            Err(e @ QueryError::Service { code: 404, .. }) => {
-                not_found.get_or_insert(e);
-            }
-            Err(e) => {
-                failed.get_or_insert(e);
-            }
-        }
-    }
-    match (failed, not_found) {
-        (Some(e), _) | (None, Some(e)) => Err(e),
-        // No partitions at all: cannot happen (there is always one).
-        (None, None) => Err(QueryError::NoResponders("no partition".into())),
-    }
-}
-
-/// Every answer, or the first failure in partition order.
-fn all_or_first_error<T>(answers: Vec<Result<T, QueryError>>) -> Result<Vec<T>, QueryError> {
-    answers.into_iter().collect()
-}
-
-/// Names the partition in an error's subject, e.g.
-/// `health.agg.1.list (partition 1/2)`, so the HTTP error or CLI line says
-/// which part of the fleet is missing.
-fn tag(error: QueryError, partition: Option<Partition>) -> QueryError {
-    let Some(p) = partition else {
-        return error;
-    };
-    let named = |subject: String| format!("{subject} (partition {p})");
-    match error {
-        QueryError::NoResponders(subject) => QueryError::NoResponders(named(subject)),
-        QueryError::TimedOut(subject) => QueryError::TimedOut(named(subject)),
-        QueryError::Service {
-            subject,
-            code,
-            message,
-        } => QueryError::Service {
-            subject: named(subject),
-            code,
-            message,
-        },
-        QueryError::Decode { subject, reason } => QueryError::Decode {
-            subject: named(subject),
-            reason,
-        },
-        QueryError::Request { subject, reason } => QueryError::Request {
-            subject: named(subject),
-            reason,
-        },
     }
 }
 
@@ -360,6 +268,3 @@ where
         other => other,
     }
 }
-
-#[cfg(test)]
-mod tests;

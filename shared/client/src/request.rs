@@ -1,16 +1,16 @@
-//! JSON request/reply over NATS micro endpoints, client and server side.
+//! JSON requests to a service's NATS micro endpoints, and what can go wrong:
+//! nobody answers, the answer is late, the service says no (a micro error
+//! reply: headers `Nats-Service-Error-Code` and `Nats-Service-Error`), or the
+//! answer does not read.
 
 use std::time::Duration;
 
 use async_nats::client::RequestErrorKind;
-use async_nats::service::Request as ServiceRequest;
 use async_nats::{Client, Request};
 use bytes::Bytes;
+use healthmon_common::micro::{ERROR_CODE_HEADER, ERROR_HEADER};
 use serde::{Serialize, de::DeserializeOwned};
 use thiserror::Error;
-
-pub const ERROR_CODE_HEADER: &str = "Nats-Service-Error-Code";
-pub const ERROR_HEADER: &str = "Nats-Service-Error";
 
 #[derive(Debug, Error)]
 pub enum QueryError {
@@ -79,56 +79,4 @@ pub async fn request<R: DeserializeOwned>(
         subject: subject.to_owned(),
         reason: e.to_string(),
     })
-}
-
-/// A micro-service error reply: `code` is HTTP-like (400, 404, 500).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplyError {
-    pub code: u16,
-    pub message: String,
-}
-
-impl ReplyError {
-    pub fn bad_request(message: impl Into<String>) -> Self {
-        ReplyError {
-            code: 400,
-            message: message.into(),
-        }
-    }
-    pub fn not_found(message: impl Into<String>) -> Self {
-        ReplyError {
-            code: 404,
-            message: message.into(),
-        }
-    }
-}
-
-/// Parses a JSON request body; an empty body means the type's defaults.
-pub fn parse_request<T: DeserializeOwned + Default>(payload: &[u8]) -> Result<T, ReplyError> {
-    if payload.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(payload)
-        .map_err(|e| ReplyError::bad_request(format!("bad request: {e}")))
-}
-
-/// Answers a micro request with JSON or a service error; a failed reply is only logged
-/// (the requester has gone or will time out).
-pub async fn reply_json<T: Serialize>(request: &ServiceRequest, result: Result<T, ReplyError>) {
-    let response = result
-        .and_then(|value| {
-            serde_json::to_vec(&value)
-                .map(Into::into)
-                .map_err(|e| ReplyError {
-                    code: 500,
-                    message: e.to_string(),
-                })
-        })
-        .map_err(|e| async_nats::service::error::Error {
-            code: e.code.into(),
-            status: e.message,
-        });
-    if let Err(e) = request.respond(response).await {
-        tracing::debug!(error = %e, "could not send reply");
-    }
 }

@@ -1,0 +1,40 @@
+//! Every metric of the aggregator's own, named once (the per-site series
+//! for Prometheus are [`crate::exposition`]'s families).
+
+/// Reports accepted into the site table.
+pub const REPORTS_ACCEPTED: &str = "healthmon_aggregator_reports_accepted_total";
+/// Reports refused, by reason.
+pub const REPORTS_REJECTED: &str = "healthmon_aggregator_reports_rejected_total";
+/// Status events applied.
+pub const STATUS_APPLIED: &str = "healthmon_aggregator_status_applied_total";
+/// Status events refused, by reason.
+pub const STATUS_REJECTED: &str = "healthmon_aggregator_status_rejected_total";
+/// Status events a partition's aggregator does not apply, by reason.
+pub const STATUS_IGNORED: &str = "healthmon_aggregator_status_ignored_total";
+/// Reports missing from sequence gaps, all sites.
+pub const LOST_REPORTS: &str = "healthmon_aggregator_lost_reports_total";
+/// Reports from a new collector instance of a known site.
+pub const COLLECTOR_RESTARTS: &str = "healthmon_aggregator_collector_restarts_total";
+/// Sites held in memory.
+pub const SITES: &str = "healthmon_aggregator_sites";
+
+/// Describes every metric above.
+pub fn describe() {
+    metrics::describe_counter!(REPORTS_ACCEPTED, "Reports accepted into the site table.");
+    metrics::describe_counter!(REPORTS_REJECTED, "Reports refused, by reason.");
+    metrics::describe_counter!(STATUS_APPLIED, "Status events applied.");
+    metrics::describe_counter!(STATUS_REJECTED, "Status events refused, by reason.");
+    metrics::describe_counter!(
+        STATUS_IGNORED,
+        "Status events not applied, by reason (other_partition: a site another partition holds)."
+    );
+    metrics::describe_counter!(
+        LOST_REPORTS,
+        "Reports missing from sequence gaps, all sites."
+    );
+    metrics::describe_counter!(
+        COLLECTOR_RESTARTS,
+        "Reports from a new collector instance of a known site."
+    );
+    metrics::describe_gauge!(SITES, "Sites held in memory.");
+}
