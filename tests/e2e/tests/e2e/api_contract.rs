@@ -16,7 +16,7 @@ use healthmon_test_support::find_on_path;
 const ADMIN: &str = "schemathesis-admin-0123456789abcdef0123";
 const SITES: usize = 12;
 /// Fuzzing and stateful testing repeat until this budget is spent.
-const BUDGET_SECONDS: &str = "150";
+const BUDGET_SECONDS: &str = "60";
 
 /// `SCHEMATHESIS_BIN`, else `schemathesis` on `PATH` (the project's venv
 /// puts it there when `scripts/install-deps.sh` is sourced).

@@ -1,0 +1,283 @@
+//! The roster: a TOML file declaring the fleet — defaults, then one entry
+//! per site with its labels and, optionally, its expected interval — and
+//! what applying it to the registry changes.
+//!
+//! ```toml
+//! [defaults]                # optional; every site gets these
+//! labels = { customer = "acme" }
+//! interval = "30s"          # the interval the centre judges by
+//!
+//! [[site]]
+//! id = "plant-north-01"
+//! labels = { region = "eu-west", tier = "gold" }   # win over the defaults
+//! interval = "5m"
+//! expected = true           # false: shown, never judged for silence
+//! ```
+//!
+//! Pure: `healthmon fleet apply` reads the file ([`parse`]), compares it
+//! with the registry ([`plan`]) and writes the [`Plan`]; `fleet export`
+//! writes the registry back as a roster ([`export`]) that `apply` accepts
+//! with no change. Errors name the file's line and what is expected; a bad
+//! file changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use healthmon_proto::validate_site_id;
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::entry::{SiteRecord, Source, check_interval};
+use crate::labels::{self, Labels};
+
+/// A file that is not a valid roster, at `line` (1-based; 0: the whole file).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("line {line}: {message}")]
+pub struct RosterError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// What a roster declares of one site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declared {
+    pub expected: bool,
+    pub labels: Labels,
+    pub interval_ms: Option<u64>,
+}
+
+impl Declared {
+    fn of(record: &SiteRecord) -> Self {
+        Declared {
+            expected: record.expected,
+            labels: record.labels.clone(),
+            interval_ms: record.interval_ms,
+        }
+    }
+}
+
+/// A parsed roster: sites in file order, each once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roster {
+    pub sites: Vec<(String, Declared)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    defaults: Entry,
+    #[serde(default)]
+    site: Vec<toml::Spanned<Entry>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    id: Option<String>,
+    #[serde(default)]
+    labels: Labels,
+    interval: Option<String>,
+    expected: Option<bool>,
+}
+
+/// Reads a roster; the error names the line and what is wrong.
+pub fn parse(text: &str) -> Result<Roster, RosterError> {
+    let file: File = toml::from_str(text).map_err(|e| RosterError {
+        line: e.span().map_or(0, |span| line_of(text, span.start)),
+        message: e.message().trim().replace('\n', "; "),
+    })?;
+    if file.defaults.id.is_some() {
+        return Err(RosterError {
+            line: 0,
+            message: "[defaults] may not name an id".into(),
+        });
+    }
+    let default_interval =
+        interval_ms(file.defaults.interval.as_deref()).map_err(|message| RosterError {
+            line: 0,
+            message: format!("[defaults] interval: {message}"),
+        })?;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut sites = Vec::with_capacity(file.site.len());
+    for spanned in file.site {
+        let line = line_of(text, spanned.span().start);
+        let at = |message: String| RosterError { line, message };
+        let entry = spanned.into_inner();
+        let id = entry
+            .id
+            .ok_or_else(|| at("a [[site]] needs an id".into()))?;
+        validate_site_id(&id).map_err(|e| at(format!("site {id:?}: {e}")))?;
+        if let Some(first) = seen.insert(id.clone(), line) {
+            return Err(at(format!(
+                "site {id:?} is declared twice (first at line {first})"
+            )));
+        }
+        let mut labels = file.defaults.labels.clone();
+        labels.extend(entry.labels);
+        labels::check(&labels).map_err(|e| at(format!("site {id:?}: {e}")))?;
+        let interval = interval_ms(entry.interval.as_deref())
+            .map_err(|e| at(format!("site {id:?}: interval: {e}")))?
+            .or(default_interval);
+        sites.push((
+            id,
+            Declared {
+                expected: entry.expected.or(file.defaults.expected).unwrap_or(true),
+                labels,
+                interval_ms: interval,
+            },
+        ));
+    }
+    Ok(Roster { sites })
+}
+
+fn interval_ms(text: Option<&str>) -> Result<Option<u64>, String> {
+    let Some(text) = text else { return Ok(None) };
+    let d = humantime::parse_duration(text).map_err(|e| format!("{e} (expected e.g. 30s, 5m)"))?;
+    let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    check_interval(ms).map_err(|e| e.to_string())?;
+    Ok(Some(ms))
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+/// What applying a roster does to the registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// Sites to register.
+    pub add: Vec<(String, Declared)>,
+    /// Registered sites whose declared part changes: (id, before, after).
+    pub change: Vec<(String, Declared, Declared)>,
+    /// Registered sites the roster no longer names (with `--prune` only).
+    pub remove: Vec<String>,
+    /// Sites already as declared.
+    pub unchanged: usize,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.change.is_empty() && self.remove.is_empty()
+    }
+}
+
+/// The difference between a roster and the registered records.
+pub fn plan(roster: &Roster, registered: &BTreeMap<String, SiteRecord>, prune: bool) -> Plan {
+    let mut plan = Plan::default();
+    for (id, want) in &roster.sites {
+        match registered.get(id) {
+            None => plan.add.push((id.clone(), want.clone())),
+            Some(record) => {
+                let have = Declared::of(record);
+                if &have == want {
+                    plan.unchanged += 1;
+                } else {
+                    plan.change.push((id.clone(), have, want.clone()));
+                }
+            }
+        }
+    }
+    if prune {
+        let named: std::collections::HashSet<&str> =
+            roster.sites.iter().map(|(id, _)| id.as_str()).collect();
+        plan.remove = registered
+            .keys()
+            .filter(|id| !named.contains(id.as_str()))
+            .cloned()
+            .collect();
+    }
+    plan
+}
+
+/// A record to write for a declared site: the registered one with its
+/// declared part replaced, or a new one registered at `now_ms`.
+pub fn record(current: Option<SiteRecord>, declared: &Declared, now_ms: u64) -> SiteRecord {
+    let mut record = current.unwrap_or_else(|| SiteRecord::declared(now_ms, Source::Roster));
+    record.expected = declared.expected;
+    record.labels = declared.labels.clone();
+    record.interval_ms = declared.interval_ms;
+    record
+}
+
+/// The plan as a person reads it: `+ added`, `~ changed: what`, `- removed`.
+pub fn describe(plan: &Plan) -> String {
+    let mut out = String::new();
+    for (id, d) in &plan.add {
+        let _ = writeln!(out, "+ {id}{}", summary(d));
+    }
+    for (id, before, after) in &plan.change {
+        let _ = writeln!(out, "~ {id}:{} ->{}", summary(before), summary(after));
+    }
+    for id in &plan.remove {
+        let _ = writeln!(out, "- {id}");
+    }
+    let _ = writeln!(
+        out,
+        "{} to add, {} to change, {} to remove, {} unchanged",
+        plan.add.len(),
+        plan.change.len(),
+        plan.remove.len(),
+        plan.unchanged
+    );
+    out
+}
+
+fn summary(d: &Declared) -> String {
+    let mut parts = Vec::new();
+    if !d.labels.is_empty() {
+        let pairs: Vec<String> = d.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        parts.push(pairs.join(","));
+    }
+    if let Some(ms) = d.interval_ms {
+        parts.push(format!(
+            "interval {}",
+            humantime::format_duration(Duration::from_millis(ms))
+        ));
+    }
+    if !d.expected {
+        parts.push("not expected".into());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join("; "))
+    }
+}
+
+/// The registered sites as a roster that [`parse`] reads back to the same
+/// declarations (so `export` then `apply` changes nothing).
+pub fn export(registered: &BTreeMap<String, SiteRecord>) -> String {
+    let mut out = String::from(
+        "# healthmon fleet roster, exported from the registry.\n\
+         # Apply with: healthmon fleet apply FILE (see README, \"Fleet registry\").\n",
+    );
+    for (id, record) in registered {
+        let _ = write!(out, "\n[[site]]\nid = {}\n", quote(id));
+        if !record.labels.is_empty() {
+            let pairs: Vec<String> = record
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", quote(v)))
+                .collect();
+            let _ = writeln!(out, "labels = {{ {} }}", pairs.join(", "));
+        }
+        if let Some(ms) = record.interval_ms {
+            let text = humantime::format_duration(Duration::from_millis(ms)).to_string();
+            let _ = writeln!(out, "interval = {}", quote(&text));
+        }
+        if !record.expected {
+            out.push_str("expected = false\n");
+        }
+    }
+    out
+}
+
+/// A TOML basic string.
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests;
