@@ -6,7 +6,8 @@
 #   deploy/grafana/       dashboard JSON parses; queries use the datasource variable
 #   k8s/                  kubectl kustomize, then kubernetes-validate --strict
 #                         against several Kubernetes versions (base, the
-#                         ServiceMonitor component, the site DaemonSet example)
+#                         ServiceMonitor components, docs/DEPLOY.md's production
+#                         overlay, the site DaemonSet example)
 #   docker-compose.yml    docker-compose config, alone and with each override in
 #   deploy/compose/       deploy/compose/; mounted files and build targets exist;
 #                         nats-cluster.conf passes nats-server -t and has hub.conf's users
@@ -108,25 +109,17 @@ step "kubectl kustomize k8s/ | kubernetes-validate --strict (Kubernetes $K8S_VER
 validate "$tmp/base.yaml"
 echo "  $(grep -c '^kind:' "$tmp/base.yaml") objects"
 
-step "k8s/components/servicemonitor on the base"
-overlay="$tmp/servicemonitor"
-mkdir -p "$overlay"
-rel=$(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$PWD/k8s" "$overlay")
-cat >"$overlay/kustomization.yaml" <<EOF
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources: [$rel]
-components: [$rel/components/servicemonitor]
-EOF
-"$KUBECTL" kustomize "$overlay" >"$tmp/servicemonitor.yaml" || failed "kustomize with the servicemonitor component"
 # The validator has no schema for the operator's CRD: check that every
-# ServiceMonitor selects a Service of the base by label and names its port.
-python3 - "$tmp/servicemonitor.yaml" <<'PY' || failed "ServiceMonitors do not match the Services"
+# ServiceMonitor selects exactly one Service by label and names its port, and
+# that nothing of the simulator is left when it is not wanted.
+check_monitors() { # rendered.yaml, ServiceMonitors expected, simulator wanted (yes/no)
+  python3 - "$@" <<'PY' || failed "ServiceMonitors do not match the Services in $1"
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+want, simulator = int(sys.argv[2]), sys.argv[3] == "yes"
 services = [d for d in docs if d["kind"] == "Service"]
 monitors = [d for d in docs if d["kind"] == "ServiceMonitor"]
-assert monitors, "no ServiceMonitor rendered"
+assert len(monitors) == want, f"{len(monitors)} ServiceMonitors rendered, expected {want}"
 for m in monitors:
     sel = m["spec"]["selector"]["matchLabels"]
     hits = [s for s in services
@@ -136,8 +129,45 @@ for m in monitors:
     ports = {p["name"] for p in hits[0]["spec"]["ports"]}
     for e in m["spec"]["endpoints"]:
         assert e["port"] in ports, f"ServiceMonitor {m['metadata']['name']}: no port {e['port']!r}"
+left = [f"{d['kind']}/{d['metadata']['name']}" for d in docs if "simulator" in d["metadata"]["name"]]
+assert simulator or not left, f"the simulator was dropped but {left} remain"
 print(f"  {len(monitors)} ServiceMonitors match their Services")
 PY
+}
+
+step "k8s/components/servicemonitor{,-simulator} on the base"
+overlay="$tmp/servicemonitor"
+mkdir -p "$overlay"
+rel=$(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$PWD/k8s" "$overlay")
+cat >"$overlay/kustomization.yaml" <<EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [$rel]
+components: [$rel/components/servicemonitor, $rel/components/servicemonitor-simulator]
+EOF
+"$KUBECTL" kustomize "$overlay" >"$tmp/servicemonitor.yaml" || failed "kustomize with the servicemonitor components"
+check_monitors "$tmp/servicemonitor.yaml" 4 yes
+
+# docs/DEPLOY.md's production overlay, exactly as written there (its yaml
+# block, beside a copy of k8s/): no simulator, and with it no ServiceMonitor
+# left selecting nothing.
+step "the production overlay of docs/DEPLOY.md"
+mkdir -p "$tmp/prod/overlays/prod"
+cp -r k8s "$tmp/prod/k8s"
+awk '/^# overlays\/prod\/kustomization.yaml/ {on = 1} on && /^```/ {exit} on' docs/DEPLOY.md \
+  >"$tmp/prod/overlays/prod/kustomization.yaml"
+grep -q '^resources:' "$tmp/prod/overlays/prod/kustomization.yaml" \
+  || failed "no overlays/prod/kustomization.yaml block found in docs/DEPLOY.md"
+cp k8s/secrets/nats-users.env k8s/secrets/api-tokens "$tmp/prod/overlays/prod/"
+"$KUBECTL" kustomize "$tmp/prod/overlays/prod" >"$tmp/prod.yaml" || failed "kustomize the DEPLOY.md production overlay"
+# The validator has no schema for the operator's CRD: validate the rest.
+python3 - "$tmp/prod.yaml" >"$tmp/prod-core.yaml" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] != "ServiceMonitor"]
+yaml.safe_dump_all(docs, sys.stdout)
+PY
+validate "$tmp/prod-core.yaml"
+check_monitors "$tmp/prod.yaml" 3 no
 
 step "kubectl kustomize k8s/examples/site-daemonset | kubernetes-validate --strict"
 "$KUBECTL" kustomize k8s/examples/site-daemonset >"$tmp/site.yaml" || failed "kustomize site-daemonset"

@@ -22,8 +22,10 @@
 //! live densely in an [`IndexMap`] keyed by inline [`CompactString`] ids, and
 //! the report is kept in its compact form ([`StoredReport`]), a third of a
 //! decoded `HealthReport` and one allocation instead of about fourteen.
-//! Every status change also goes through [`Order`], the severity index that
-//! makes summaries O(1) and list pages O(page) (see `state/order.rs`).
+//! Every status change (and so every change of `status_since_ms`, which
+//! orders problems within a rank) also goes through [`Order`], the severity
+//! index that makes summaries O(1) and list pages O(page) (see
+//! `state/order.rs`).
 
 use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -83,7 +85,12 @@ impl SiteEntry {
     }
 
     fn order_key(&self) -> OrderKey {
-        OrderKey::new(self.connectivity, self.health, self.maintenance)
+        OrderKey::new(
+            self.connectivity,
+            self.health,
+            self.maintenance,
+            self.status_since_ms,
+        )
     }
 }
 

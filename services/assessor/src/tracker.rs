@@ -44,8 +44,9 @@ pub use registry::{DEFAULT_INTERVAL_MS, DEFAULT_MAX_INTERVAL_MS};
 /// Index of a site in the tracker; stable for the life of the process.
 pub type SiteIdx = u32;
 
-/// Prefix of the connectivity reason inside adopted reason lists.
-const CONNECTIVITY_REASON_PREFIX: &str = "no report for ";
+/// Prefix of the connectivity reason inside adopted reason lists; the
+/// contract's, since displays re-time reasons that start with it.
+const CONNECTIVITY_REASON_PREFIX: &str = healthmon_proto::reason::NO_REPORT_PREFIX;
 
 /// A finding as kept between reports: only what later events and queries show.
 #[derive(Debug, Clone, PartialEq, Eq)]

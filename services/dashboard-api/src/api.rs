@@ -47,7 +47,7 @@ pub async fn summary(
         ("search" = Option<String>, Query, max_length = 64,
             description = "Case-insensitive substring of the site id"),
         ("sort" = Option<SortOrder>, Query,
-            description = "`severity` (default): offline, critical, late, degraded, unknown, healthy; or `site_id`"),
+            description = "`severity` (default), worst first: offline (critical, then degraded, then the rest by last known health), critical, late (degraded, then the rest), degraded, unknown, healthy; within each problem rank the longest-standing first (oldest `status_since_ms`), then by site id; sites under maintenance last. Or `site_id`"),
         ("limit" = Option<u32>, Query, minimum = 0, maximum = 1000,
             description = "Sites per page (default 100)"),
         ("offset" = Option<u32>, Query, minimum = 0, maximum = 2147483647,

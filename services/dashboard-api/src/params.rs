@@ -114,10 +114,18 @@ pub fn none(raw: Option<&str>) -> Result<(), ParamError> {
 }
 
 /// A site id from a path or parameter, checked against the contract's rules.
+/// Whatever rule it breaks, the message states the whole rule, in the same
+/// "expected …" form as every other parameter.
 pub fn site_id(value: &str) -> Result<String, ParamError> {
     validate_site_id(value)
         .map(|()| value.to_owned())
-        .map_err(|e| ParamError::invalid("site_id", value, &e.to_string()))
+        .map_err(|_| {
+            ParamError::invalid(
+                "site_id",
+                value,
+                &format!("1 to {MAX_SITE_ID_LEN} characters, each A-Z, a-z, 0-9, '_' or '-'"),
+            )
+        })
 }
 
 fn search(value: &str) -> Result<String, ParamError> {

@@ -44,10 +44,24 @@ macro_rules! asset {
     }};
 }
 
+/// The page's ES modules, one per concern (see the header of `app.js`); the
+/// browser loads them by their `import`s, so there is nothing to bundle.
 const ASSETS: &[Asset] = &[
     asset!("index.html", "text/html; charset=utf-8"),
     asset!("app.js", "text/javascript; charset=utf-8"),
-    asset!("render.js", "text/javascript; charset=utf-8"),
+    asset!("api.js", "text/javascript; charset=utf-8"),
+    asset!("banner.js", "text/javascript; charset=utf-8"),
+    asset!("controls.js", "text/javascript; charset=utf-8"),
+    asset!("detail.js", "text/javascript; charset=utf-8"),
+    asset!("dom.js", "text/javascript; charset=utf-8"),
+    asset!("format.js", "text/javascript; charset=utf-8"),
+    asset!("live.js", "text/javascript; charset=utf-8"),
+    asset!("rows.js", "text/javascript; charset=utf-8"),
+    asset!("state.js", "text/javascript; charset=utf-8"),
+    asset!("summary.js", "text/javascript; charset=utf-8"),
+    asset!("table.js", "text/javascript; charset=utf-8"),
+    asset!("theme.js", "text/javascript; charset=utf-8"),
+    asset!("timing.js", "text/javascript; charset=utf-8"),
     asset!("style.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
 ];

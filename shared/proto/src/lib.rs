@@ -11,6 +11,7 @@
 //! - [`validate`]: the checks a report must pass before central state accepts it;
 //! - [`view`]: a report borrowed from its payload, for the services' hot paths
 //!   and the aggregator's compact in-memory form;
+//! - [`reason`]: reasons re-timed for display (a silence's length ticks on);
 //! - [`query`]: the JSON request/reply protocol of the aggregator and assessor micro services;
 //! - [`audit`]: the audit event the dashboard API publishes on `<prefix>.audit`;
 //! - `fixtures` (feature `fixtures`): reports for tests, the bench and the soak.
@@ -27,6 +28,7 @@ pub mod frame;
 pub mod labels;
 mod names;
 pub mod query;
+pub mod reason;
 pub mod report;
 pub mod status;
 pub mod subjects;

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::fleet::{Ack, Maintenance, SiteRecord};
 use crate::labels::Labels;
 use crate::report::HealthReport;
-use crate::status::{Connectivity, Health, severity_rank};
+use crate::status::{Connectivity, HEALTHY_RANK, Health, severity_rank};
 
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 1000;
@@ -53,10 +53,30 @@ pub fn row_reasons(reasons: &[String]) -> Vec<String> {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
-    /// Worst first (see [`crate::status::severity_rank`]), then by site id.
+    /// Worst first (see [`crate::status::severity_rank`]); within a rank
+    /// that is a problem, the longest-standing first; then by site id. Sites
+    /// under maintenance come last.
     #[default]
     Severity,
     SiteId,
+}
+
+/// The rank of a site under maintenance when sorting by severity: after
+/// every other site, whatever its status.
+pub const MAINTENANCE_RANK: u8 = u8::MAX;
+
+/// Where a site goes in a list before its id breaks the tie: the key of the
+/// aggregator's severity index, and what merging partitions' pages compares
+/// (through [`SortOrder::compare`]), so both always agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Place {
+    /// [`SortOrder::rank`].
+    pub rank: u8,
+    /// In a rank [`SortOrder::timed`] orders by time: when the site's
+    /// current status began (unix ms; `u64::MAX` when unknown, so a site
+    /// whose status has no start yet comes after those that have one).
+    /// 0 elsewhere, so those ranks order by site id alone.
+    pub since_ms: u64,
 }
 
 impl SortOrder {
@@ -65,17 +85,51 @@ impl SortOrder {
     /// break ties (they are unique), see [`SortOrder::compare`].
     pub fn rank(self, connectivity: Connectivity, health: Health, maintenance: bool) -> u8 {
         match self {
-            SortOrder::Severity if maintenance => u8::MAX,
+            SortOrder::Severity if maintenance => MAINTENANCE_RANK,
             SortOrder::Severity => severity_rank(connectivity, health),
             SortOrder::SiteId => 0,
         }
+    }
+
+    /// Whether the sites of `rank` are ordered by how long their status has
+    /// stood, the longest first: every rank of a problem when sorting by
+    /// severity, so the problem an operator has ignored longest is on top.
+    /// Healthy sites and sites under maintenance order by id, as does the
+    /// whole list by site id.
+    pub fn timed(self, rank: u8) -> bool {
+        self == SortOrder::Severity && rank < HEALTHY_RANK
+    }
+
+    /// Where a site with this status goes; `status_since_ms` is when its
+    /// connectivity or health last changed.
+    pub fn place(
+        self,
+        connectivity: Connectivity,
+        health: Health,
+        maintenance: bool,
+        status_since_ms: Option<u64>,
+    ) -> Place {
+        let rank = self.rank(connectivity, health, maintenance);
+        let since_ms = if self.timed(rank) {
+            status_since_ms.unwrap_or(u64::MAX)
+        } else {
+            0
+        };
+        Place { rank, since_ms }
     }
 
     /// The order of `list` rows: the aggregator sorts its page with it, and
     /// whoever merges the pages of several partitions' aggregators must use
     /// it too, or a merged page differs from one aggregator's.
     pub fn compare(self, a: &SiteSummary, b: &SiteSummary) -> Ordering {
-        let key = |row: &SiteSummary| self.rank(row.connectivity, row.health, row.maintenance);
+        let key = |row: &SiteSummary| {
+            self.place(
+                row.connectivity,
+                row.health,
+                row.maintenance,
+                row.status_since_ms,
+            )
+        };
         (key(a), a.site_id.as_str()).cmp(&(key(b), b.site_id.as_str()))
     }
 }

@@ -99,18 +99,41 @@ impl std::fmt::Display for Health {
 
 /// Worst-first rank of a site for lists and the dashboard: lower sorts first.
 ///
-/// Offline beats everything (the site cannot tell us anything), then critical,
-/// late, degraded, unknown, and healthy online sites last.
+/// Offline beats everything (the site cannot tell us anything), and among
+/// offline sites the last known health ranks them: an offline site that was
+/// critical when it fell silent is worse news than one that was healthy.
+/// Then critical, late (again by last known health), degraded, unknown, and
+/// healthy online sites last ([`HEALTHY_RANK`]):
+///
+/// | rank | connectivity | health |
+/// |---|---|---|
+/// | 0 | offline | critical |
+/// | 1 | offline | degraded |
+/// | 2 | offline | healthy, unknown |
+/// | 3 | online, late, unknown | critical |
+/// | 4 | late | degraded |
+/// | 5 | late | healthy, unknown |
+/// | 6 | online, unknown | degraded |
+/// | 7 | unknown, or online with unknown health | healthy, unknown |
+/// | 8 | online | healthy |
 pub fn severity_rank(connectivity: Connectivity, health: Health) -> u8 {
+    use Connectivity::{Late, Offline, Online};
+    use Health::{Critical, Degraded, Healthy};
     match (connectivity, health) {
-        (Connectivity::Offline, _) => 0,
-        (_, Health::Critical) => 1,
-        (Connectivity::Late, _) => 2,
-        (_, Health::Degraded) => 3,
-        (Connectivity::Unknown, _) | (_, Health::Unknown) => 4,
-        (Connectivity::Online, Health::Healthy) => 5,
+        (Offline, Critical) => 0,
+        (Offline, Degraded) => 1,
+        (Offline, _) => 2,
+        (_, Critical) => 3,
+        (Late, Degraded) => 4,
+        (Late, _) => 5,
+        (_, Degraded) => 6,
+        (Online, Healthy) => HEALTHY_RANK,
+        (Connectivity::Unknown, _) | (_, Health::Unknown) => 7,
     }
 }
+
+/// The rank of a site with nothing wrong: online and healthy.
+pub const HEALTHY_RANK: u8 = 8;
 
 /// Published by the assessor on `<prefix>.status.<site_id>` whenever a site's
 /// connectivity, health, or the set of firing rules changes.

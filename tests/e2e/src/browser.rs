@@ -2,10 +2,13 @@
 //! started on a free port per test, `fantoccini` speaking plain http to it.
 //!
 //! The page is read through one script ([`Browser::page`]) that returns what a
-//! person sees in one go (rows, counters, live state, the open detail), so a
-//! test polls a consistent snapshot instead of chasing elements that the page
-//! replaces as it updates. Actions (clicks, typing, keys) go through real
-//! WebDriver input, as a user's would.
+//! person sees in one go (rows, counters, live state, the banner, the open
+//! detail), so a test polls a consistent snapshot instead of chasing elements
+//! that the page replaces as it updates. Every snapshot also checks the whole
+//! page's text for `null`, `undefined` and `NaN`, so each state a test drives
+//! the page through is checked for them. [`Browser::layout`] measures what is
+//! visible at the current width. Actions (clicks, typing, keys) go through
+//! real WebDriver input, as a user's would.
 //!
 //! Missing binaries fail the test with an install hint rather than skipping
 //! it: a silent skip would hide a broken CI install.
@@ -50,6 +53,22 @@ pub struct Page {
     pub hash: String,
     /// Set by [`Browser::mark_page`]; gone after any reload or navigation.
     pub marker: Option<String>,
+    /// The connection banner, when shown.
+    pub banner: Option<Banner>,
+    /// The figures are greyed as not current (`body.stale`).
+    pub stale: bool,
+    /// The empty-list message, when shown.
+    pub empty: Option<String>,
+    /// Text on the page (or in a tooltip, label or field) that reads `null`,
+    /// `undefined` or `NaN`, with where it is: must stay empty.
+    pub bad_text: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Banner {
+    /// What cannot be reached: `api`, `aggregator`, `auth` or `other`.
+    pub kind: String,
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +80,16 @@ pub struct Row {
     pub maintenance: bool,
     /// The text of the connectivity cell, as a person reads it.
     pub connectivity_text: String,
+    /// The health shown is marked as the last known (greyed, "as of …").
+    pub health_last_known: bool,
+    /// The health cell's text, e.g. `healthy as of 12:01:03`.
+    pub health_text: String,
+    /// Time in the current state, e.g. `1m 05s`.
+    pub since: String,
+    /// The first reason as shown.
+    pub reason: String,
+    /// Time since the last report, e.g. `38s`.
+    pub last_report: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,6 +108,10 @@ pub struct Counts {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Detail {
     pub site_id: String,
+    /// The status line under the site id, e.g. `offline healthy last known, as of … for 5s`.
+    pub status_text: String,
+    /// The reasons as listed.
+    pub reasons: Vec<String>,
     /// `(name, connected)` in the panel's order.
     pub connections: Vec<(String, bool)>,
     /// `(name, role)`.
@@ -98,7 +131,9 @@ impl Page {
 
 const READ_PAGE: &str = r#"
 const q = (s) => document.querySelector(s);
-const text = (el) => (el ? el.textContent.trim() : '');
+const text = (el) => (el ? el.textContent.replace(/\s+/g, ' ').trim() : '');
+// What a person reads: the rendered text, without hidden parts.
+const seen = (el) => (el ? el.innerText.replace(/\s+/g, ' ').trim() : '');
 const rows = [...document.querySelectorAll('#site-rows tr[data-site-id]')].map((tr) => ({
   site_id: tr.dataset.siteId,
   connectivity: tr.dataset.connectivity || '',
@@ -106,7 +141,32 @@ const rows = [...document.querySelectorAll('#site-rows tr[data-site-id]')].map((
   connectivity_text: text(tr.querySelector('[data-col=connectivity]')),
   maintenance: tr.dataset.maintenance === 'true'
     && [...tr.querySelectorAll('[data-col=health] [data-status=maintenance]')].some((b) => !b.hidden),
+  health_last_known: Boolean(tr.querySelector('[data-col=health] .badge[data-last-known]')),
+  health_text: seen(tr.querySelector('[data-col=health]')),
+  since: text(tr.querySelector('[data-col=since]')),
+  reason: text(tr.querySelector('[data-col=reason] .reason-text')),
+  last_report: text(tr.querySelector('[data-col=last_report]')),
 }));
+// Every text node and every attribute a person can read (tooltips, labels,
+// field values) of the whole document, hidden parts included.
+const bad_text = [];
+const badWord = /\b(null|undefined|NaN)\b/;
+const where = (el) => `<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : ''}>`;
+const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  if (badWord.test(n.data)) bad_text.push(`text ${JSON.stringify(n.data.trim())} in ${where(n.parentElement)}`);
+}
+for (const el of document.querySelectorAll('*')) {
+  for (const name of ['title', 'aria-label', 'alt', 'placeholder', 'value']) {
+    const v = el.getAttribute(name);
+    if (v !== null && badWord.test(v)) bad_text.push(`${name}=${JSON.stringify(v)} on ${where(el)}`);
+  }
+  if ('value' in el && typeof el.value === 'string' && badWord.test(el.value)) bad_text.push(`value ${JSON.stringify(el.value)} of ${where(el)}`);
+}
+const bannerEl = q('#banner');
+const banner = bannerEl && !bannerEl.hidden
+  ? { kind: bannerEl.dataset.kind || '', text: seen(bannerEl) } : null;
+const emptyEl = q('#empty');
 const counts = {};
 for (const k of ['total', 'online', 'late', 'offline', 'unknown', 'healthy', 'degraded', 'critical', 'maintenance']) {
   counts[k] = text(q('#count-' + k));
@@ -114,6 +174,8 @@ for (const k of ['total', 'online', 'late', 'offline', 'unknown', 'healthy', 'de
 const panel = q('#site-detail');
 const detail = panel && !panel.hidden && panel.dataset.siteId ? {
   site_id: panel.dataset.siteId,
+  status_text: seen(panel.querySelector('#detail-status')),
+  reasons: [...panel.querySelectorAll('#detail-reasons li')].map(text),
   connections: [...panel.querySelectorAll('[data-connection]')]
     .map((el) => [el.dataset.connection, el.dataset.connected === 'true']),
   nodes: [...panel.querySelectorAll('[data-node]')].map((el) => [el.dataset.node, el.dataset.role]),
@@ -124,6 +186,115 @@ return {
   live: live.dataset.state || '', live_text: text(live),
   hash: location.hash,
   marker: window.__healthmonTestMarker === undefined ? null : String(window.__healthmonTestMarker),
+  banner, stale: document.body.classList.contains('stale'),
+  empty: emptyEl && !emptyEl.hidden ? text(emptyEl) : null,
+  bad_text,
+};
+"#;
+
+/// What is visible at the current width, measured in the page.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Layout {
+    /// The window's inner width in CSS pixels (what a resize asked for).
+    pub inner_width: f64,
+    /// The viewport's width in CSS pixels, without a scroll bar.
+    pub width: f64,
+    pub height: f64,
+    /// The document's scrollable width: more than `width` means the page
+    /// scrolls sideways.
+    pub page_width: f64,
+    /// Rows are laid out as cards (the phone layout).
+    pub cards: bool,
+    /// `data-col` of the table's columns that are hidden.
+    pub hidden_columns: Vec<String>,
+    pub rows: Vec<RowLayout>,
+    /// The banner, when shown.
+    pub banner: Option<Rect>,
+    /// Nothing covers the middle of the banner.
+    pub banner_on_top: bool,
+    /// The detail panel, when open.
+    pub detail: Option<Rect>,
+    /// Nothing covers the detail panel's close button.
+    pub close_on_top: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RowLayout {
+    pub site_id: String,
+    /// The site id cell; `clipped` when its text is cut off.
+    pub site: Rect,
+    pub connectivity: Rect,
+    pub health: Rect,
+    pub since: Rect,
+    /// The reason cell and its text.
+    pub reason: Rect,
+    pub reason_text: Rect,
+}
+
+/// Where an element is drawn, in CSS pixels of the viewport.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct Rect {
+    pub left: f64,
+    pub right: f64,
+    pub top: f64,
+    pub bottom: f64,
+    pub width: f64,
+    /// Drawn at all (not `display: none`, not zero-sized, not `visibility: hidden`).
+    pub shown: bool,
+    /// Its content is wider than its box (cut off, e.g. by an ellipsis).
+    pub clipped: bool,
+}
+
+impl Rect {
+    /// Shown, and within the viewport's width (`width` CSS pixels).
+    pub fn within(&self, width: f64) -> bool {
+        self.shown && self.left >= -0.5 && self.right <= width + 0.5
+    }
+}
+
+const READ_LAYOUT: &str = r#"
+const rect = (el) => {
+  if (!el) return { left: 0, right: 0, top: 0, bottom: 0, width: 0, shown: false, clipped: false };
+  const r = el.getBoundingClientRect();
+  const s = getComputedStyle(el);
+  return {
+    left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width,
+    shown: r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none',
+    clipped: el.scrollWidth > el.clientWidth + 1,
+  };
+};
+const rows = [...document.querySelectorAll('#site-rows tr[data-site-id]')].map((tr) => ({
+  site_id: tr.dataset.siteId,
+  site: rect(tr.querySelector('[data-col=site_id]')),
+  connectivity: rect(tr.querySelector('[data-col=connectivity] .badge')),
+  health: rect(tr.querySelector('[data-col=health] .badge')),
+  since: rect(tr.querySelector('[data-col=since]')),
+  reason: rect(tr.querySelector('[data-col=reason]')),
+  reason_text: rect(tr.querySelector('[data-col=reason] .reason-text')),
+}));
+const first = document.querySelector('#site-rows tr');
+const banner = document.querySelector('#banner');
+const panel = document.querySelector('#site-detail');
+// Whether `el` is what a click in its middle would reach.
+const onTop = (el) => {
+  if (!el || el.closest('[hidden]')) return false;
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  return Boolean(hit) && el.contains(hit);
+};
+return {
+  inner_width: window.innerWidth,
+  width: document.documentElement.clientWidth,
+  height: document.documentElement.clientHeight,
+  page_width: document.documentElement.scrollWidth,
+  cards: Boolean(first) && getComputedStyle(first).display === 'grid',
+  hidden_columns: [...document.querySelectorAll('#sites-table thead th')]
+    .filter((th) => getComputedStyle(th).display === 'none').map((th) => th.dataset.col),
+  rows,
+  banner: banner && !banner.hidden ? rect(banner) : null,
+  banner_on_top: onTop(banner),
+  detail: panel && !panel.hidden ? rect(panel) : null,
+  close_on_top: onTop(document.querySelector('#detail-close')),
 };
 "#;
 
@@ -176,13 +347,39 @@ impl Browser {
         self.client.goto(url).await.expect("the page loads");
     }
 
+    /// What the page shows now; panics if any of it reads `null`,
+    /// `undefined` or `NaN`.
     pub async fn page(&self) -> Page {
         let value = self
             .client
             .execute(READ_PAGE, vec![])
             .await
             .expect("the page can be read");
-        serde_json::from_value(value).expect("the page has the documented hooks")
+        let page: Page = serde_json::from_value(value).expect("the page has the documented hooks");
+        assert!(
+            page.bad_text.is_empty(),
+            "the page shows null/undefined/NaN: {:#?}\nin {page:#?}",
+            page.bad_text
+        );
+        page
+    }
+
+    /// What is visible at the current window size.
+    pub async fn layout(&self) -> Layout {
+        let value = self
+            .client
+            .execute(READ_LAYOUT, vec![])
+            .await
+            .expect("the layout can be read");
+        serde_json::from_value(value).expect("the layout has the documented hooks")
+    }
+
+    /// Scrolls the page (not the table) to `y` CSS pixels from the top.
+    pub async fn scroll_to(&self, y: u32) {
+        self.client
+            .execute("window.scrollTo(0, arguments[0]);", vec![json!(y)])
+            .await
+            .expect("the page scrolls");
     }
 
     /// Polls the page until `check` accepts what it shows; on timeout the

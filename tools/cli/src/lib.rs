@@ -131,7 +131,9 @@ pub struct SitesArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Sort {
-    /// Offline, critical, late, degraded, unknown, healthy; then by id.
+    /// Worst first: offline (critical, degraded, other), critical, late
+    /// (degraded, other), degraded, unknown, healthy; within a problem rank
+    /// the longest-standing first; maintenance last.
     Severity,
     /// By site id.
     #[value(name = "site_id")]

@@ -1,11 +1,17 @@
 //! How `sites`, `site` and `summary` print the aggregator's answers for
 //! people (`--json` prints the answers as they are instead). Pure: the
 //! current time is a parameter, so every output is unit-tested.
+//!
+//! Like the web page, it says how long: a `SINCE` column (time in the
+//! current state), reasons whose "no report for …" runs up to now rather
+//! than to the moment the assessor wrote it, and the health of a late or
+//! offline site marked as last known (it cannot have been judged since).
 
 use std::time::{Duration, UNIX_EPOCH};
 
 use healthmon_proto::query::{SiteDetail, SitePage, Summary};
-use healthmon_proto::{HealthReport, NodeRole};
+use healthmon_proto::reason::reason_at;
+use healthmon_proto::{Connectivity, Health, HealthReport, NodeRole};
 
 use crate::table::{Table, key_values};
 
@@ -37,6 +43,37 @@ pub fn span(seconds: u64) -> String {
     }
 }
 
+/// How long a state has lasted: `5m03s`; `-` without a start.
+fn lasted(now_ms: u64, since_ms: Option<u64>) -> String {
+    match since_ms {
+        None => "-".to_owned(),
+        Some(since) => span(now_ms.saturating_sub(since) / 1000),
+    }
+}
+
+/// A silence in a reason: as the assessor writes short ones (`0.6s`, so
+/// test-sized intervals stay readable), in two units from 10 s (`1m32s`).
+fn elapsed(ms: u64) -> String {
+    if ms >= 10_000 {
+        span(ms / 1000)
+    } else if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    }
+}
+
+/// A reason as it reads now (see [`reason_at`]).
+fn reason_now(reason: &str, last_report_ms: Option<u64>, now_ms: u64) -> String {
+    reason_at(reason, last_report_ms, now_ms, elapsed).into_owned()
+}
+
+/// Whether the health shown is only the last known: a late or offline site
+/// has sent nothing to judge since.
+fn health_is_last_known(connectivity: Connectivity, health: Health) -> bool {
+    matches!(connectivity, Connectivity::Late | Connectivity::Offline) && health != Health::Unknown
+}
+
 /// A report interval: `500ms`, `30s`, `5m00s`.
 fn interval(ms: u64) -> String {
     if ms < 60_000 && !ms.is_multiple_of(1000) {
@@ -59,17 +96,21 @@ fn age_and_time(now_ms: u64, then_ms: Option<u64>) -> String {
 }
 
 /// The first reason, and how many more there are.
-fn first_reason(reasons: &[String]) -> String {
+fn first_reason(reasons: &[String], last_report_ms: Option<u64>, now_ms: u64) -> String {
     match reasons {
         [] => String::new(),
-        [one] => one.clone(),
-        [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
+        [one] => reason_now(one, last_report_ms, now_ms),
+        [first, rest @ ..] => format!(
+            "{} (+{} more)",
+            reason_now(first, last_report_ms, now_ms),
+            rest.len()
+        ),
     }
 }
 
 /// A site under maintenance says so first: its state is shown but not failing.
-fn reason_cell(maintenance: bool, reasons: &[String]) -> String {
-    match (maintenance, first_reason(reasons)) {
+fn reason_cell(maintenance: bool, first_reason: String) -> String {
+    match (maintenance, first_reason) {
         (false, reason) => reason,
         (true, reason) if reason.is_empty() => "[maintenance]".to_owned(),
         (true, reason) => format!("[maintenance] {reason}"),
@@ -89,14 +130,30 @@ pub fn sites(page: &SitePage, now_ms: u64) -> String {
             )
         };
     }
-    let mut table = Table::new(&["SITE", "CONNECTIVITY", "HEALTH", "LAST REPORT", "REASON"]);
+    let mut table = Table::new(&[
+        "SITE",
+        "CONNECTIVITY",
+        "HEALTH",
+        "SINCE",
+        "LAST REPORT",
+        "REASON",
+    ]);
     for site in &page.sites {
+        let health = if health_is_last_known(site.connectivity, site.health) {
+            format!("{} (last known)", site.health)
+        } else {
+            site.health.to_string()
+        };
         table.row(vec![
             site.site_id.clone(),
             site.connectivity.to_string(),
-            site.health.to_string(),
+            health,
+            lasted(now_ms, site.status_since_ms),
             age(now_ms, site.last_report_ms),
-            reason_cell(site.maintenance, &site.reasons),
+            reason_cell(
+                site.maintenance,
+                first_reason(&site.reasons, site.last_report_ms, now_ms),
+            ),
         ]);
     }
     let mut out = table.render();
@@ -135,13 +192,17 @@ pub fn site(d: &SiteDetail, now_ms: u64) -> String {
     let mut pairs: Vec<(&str, String)> = vec![
         ("site", d.site_id.clone()),
         ("connectivity", d.connectivity.to_string()),
-        ("health", d.health.to_string()),
+        ("health", detail_health(d, now_ms)),
         (
             "reasons",
             if d.reasons.is_empty() {
                 "-".to_owned()
             } else {
-                d.reasons.join("\n")
+                d.reasons
+                    .iter()
+                    .map(|r| reason_now(r, d.last_report_ms, now_ms))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             },
         ),
         ("last report", age_and_time(now_ms, d.last_report_ms)),
@@ -168,6 +229,21 @@ pub fn site(d: &SiteDetail, now_ms: u64) -> String {
         out.push_str(&table.render());
     }
     out
+}
+
+/// `healthy`, or for a silent site `healthy (last known, as of 1m32s ago)`.
+fn detail_health(d: &SiteDetail, now_ms: u64) -> String {
+    if !health_is_last_known(d.connectivity, d.health) {
+        return d.health.to_string();
+    }
+    match d.last_report_ms {
+        Some(_) => format!(
+            "{} (last known, as of {})",
+            d.health,
+            age(now_ms, d.last_report_ms)
+        ),
+        None => format!("{} (last known)", d.health),
+    }
 }
 
 fn report_pairs(r: &HealthReport, pairs: &mut Vec<(&str, String)>) {

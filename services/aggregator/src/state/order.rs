@@ -2,53 +2,71 @@
 //!
 //! The page of `/api/v1/sites` (worst first, 100 rows) used to scan and
 //! partially sort the whole table per request — 11 ms at 100,000 sites. This
-//! keeps sites ordered by `(severity rank, site id)` in a B-tree, so a page is
-//! a walk over its own rows, and keeps a tally per (connectivity, health,
-//! maintenance), so a summary or a filtered total is a sum over 32 numbers.
+//! keeps sites ordered by their [`Place`] (severity rank, then for a problem
+//! how long it has stood) and id in a B-tree, so a page is a walk over its
+//! own rows, and keeps a tally per (connectivity, health, maintenance), so a
+//! summary or a filtered total is a sum over 32 numbers.
 //!
 //! Only status changes touch it (new sites, assessor events, maintenance,
-//! forget): reports, the hot path, never do. Ordering by site id alone is a
-//! merge of the per-rank runs, which are already sorted by id.
+//! forget): reports, the hot path, never do.
+//!
+//! Ordering by site id is a merge: the ranks that are not ordered by time
+//! (healthy online sites, maintenance) are runs already sorted by id in the
+//! tree, and the sites with a problem, whose runs are sorted by time, are
+//! also kept in a second tree by id. That second tree costs one more id per
+//! site with a problem — usually a small share of the fleet — instead of one
+//! per site.
 
 use std::collections::BTreeMap;
-use std::collections::btree_map;
 use std::iter::Peekable;
 use std::ops::Bound;
 
 use compact_str::CompactString;
-use healthmon_proto::query::SortOrder;
+use healthmon_proto::query::{Place, SortOrder};
 use healthmon_proto::{Connectivity, Health};
 
 /// What the index knows of a site's status: enough to place and count it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderKey {
-    pub rank: u8,
+    pub place: Place,
     pub connectivity: Connectivity,
     pub health: Health,
     pub maintenance: bool,
 }
 
 impl OrderKey {
-    pub fn new(connectivity: Connectivity, health: Health, maintenance: bool) -> Self {
+    pub fn new(
+        connectivity: Connectivity,
+        health: Health,
+        maintenance: bool,
+        status_since_ms: Option<u64>,
+    ) -> Self {
         OrderKey {
-            rank: SortOrder::Severity.rank(connectivity, health, maintenance),
+            place: SortOrder::Severity.place(connectivity, health, maintenance, status_since_ms),
             connectivity,
             health,
             maintenance,
         }
     }
+
+    /// Whether the site's run in the tree is ordered by time, not id.
+    fn timed(&self) -> bool {
+        SortOrder::Severity.timed(self.place.rank)
+    }
 }
 
-type TreeKey = (u8, CompactString);
-type Tree = BTreeMap<TreeKey, (Connectivity, Health)>;
-type Run<'a> = Peekable<btree_map::Range<'a, TreeKey, (Connectivity, Health)>>;
+type TreeKey = (Place, CompactString);
+type Status = (Connectivity, Health);
 
 /// One site as the index yields it.
 pub type Indexed<'a> = (&'a str, Connectivity, Health);
 
 #[derive(Debug, Default)]
 pub struct Order {
-    tree: Tree,
+    /// Every site, worst first.
+    tree: BTreeMap<TreeKey, Status>,
+    /// The sites of timed ranks (a problem), by id.
+    timed_by_id: BTreeMap<CompactString, Status>,
     /// Sites per `[maintenance][connectivity][health]`.
     tally: [[[usize; 4]; 4]; 2],
 }
@@ -62,19 +80,21 @@ fn slot(connectivity: Connectivity, health: Health) -> (usize, usize) {
 
 impl Order {
     pub fn insert(&mut self, key: OrderKey, site_id: &str) {
-        self.tree.insert(
-            (key.rank, CompactString::from(site_id)),
-            (key.connectivity, key.health),
-        );
+        let id = CompactString::from(site_id);
+        let status = (key.connectivity, key.health);
+        if key.timed() {
+            self.timed_by_id.insert(id.clone(), status);
+        }
+        self.tree.insert((key.place, id), status);
         *self.count_mut(key) += 1;
     }
 
     pub fn remove(&mut self, key: OrderKey, site_id: &str) {
-        if self
-            .tree
-            .remove(&(key.rank, CompactString::from(site_id)))
-            .is_some()
-        {
+        let id = CompactString::from(site_id);
+        if self.tree.remove(&(key.place, id)).is_some() {
+            if key.timed() {
+                self.timed_by_id.remove(site_id);
+            }
             *self.count_mut(key) -= 1;
         }
     }
@@ -103,28 +123,40 @@ impl Order {
         &mut self.tally[usize::from(key.maintenance)][c][h]
     }
 
-    /// Every site, worst first, then by id.
+    /// Every site, worst first (see [`SortOrder::compare`]).
     pub fn by_severity(&self) -> impl Iterator<Item = Indexed<'_>> {
-        self.tree.iter().map(flatten)
+        self.tree
+            .iter()
+            .map(|((_, id), (c, h))| (id.as_str(), *c, *h))
     }
 
-    /// Every site by id: a merge of the per-rank runs.
+    /// Every site by id: a merge of the untimed ranks' runs of the tree and
+    /// of the timed sites' own tree.
     pub fn by_id(&self) -> ById<'_> {
-        let mut runs = Vec::new();
+        let mut runs: Vec<Run<'_>> = Vec::new();
         let mut from = Bound::Unbounded;
-        while let Some(((rank, _), _)) = self.tree.range((from, Bound::Unbounded)).next() {
-            let rank = *rank;
-            let run_end = match rank.checked_add(1) {
-                Some(next) => Bound::Excluded((next, CompactString::default())),
-                None => Bound::Unbounded,
-            };
-            let start = Bound::Included((rank, CompactString::default()));
-            runs.push(self.tree.range((start, run_end.clone())).peekable());
-            match run_end {
-                Bound::Excluded(end) => from = Bound::Included(end),
-                _ => break,
+        // One range query per rank present: hop from rank to rank.
+        while let Some(((place, _), _)) = self.tree.range((from, Bound::Unbounded)).next() {
+            let rank = place.rank;
+            let start = (Place { rank, since_ms: 0 }, CompactString::default());
+            let end = rank.checked_add(1).map(|next| {
+                let place = Place {
+                    rank: next,
+                    since_ms: 0,
+                };
+                (place, CompactString::default())
+            });
+            if !SortOrder::Severity.timed(rank) {
+                let end = end.clone().map_or(Bound::Unbounded, Bound::Excluded);
+                let run = self.tree.range((Bound::Included(start), end));
+                runs.push(run_of(run.map(|((_, id), status)| (id, status))));
+            }
+            match end {
+                Some(end) => from = Bound::Included(end),
+                None => break,
             }
         }
+        runs.push(run_of(self.timed_by_id.iter()));
         ById { runs }
     }
 
@@ -137,8 +169,13 @@ impl Order {
     }
 }
 
-fn flatten<'a>(((_, id), (c, h)): (&'a TreeKey, &'a (Connectivity, Health))) -> Indexed<'a> {
-    (id.as_str(), *c, *h)
+/// One run of [`Order::by_id`], already in id order.
+type Run<'a> = Peekable<Box<dyn Iterator<Item = Indexed<'a>> + 'a>>;
+
+fn run_of<'a>(sites: impl Iterator<Item = (&'a CompactString, &'a Status)> + 'a) -> Run<'a> {
+    let run: Box<dyn Iterator<Item = Indexed<'a>> + 'a> =
+        Box::new(sites.map(|(id, (c, h))| (id.as_str(), *c, *h)));
+    run.peekable()
 }
 
 /// Iterator of [`Order::by_id`].
@@ -150,18 +187,18 @@ impl<'a> Iterator for ById<'a> {
     type Item = Indexed<'a>;
 
     fn next(&mut self) -> Option<Indexed<'a>> {
-        // A handful of runs (one per severity rank present): a linear scan
-        // for the smallest head beats a heap.
+        // A handful of runs (the untimed ranks present, and the timed
+        // sites): a linear scan for the smallest head beats a heap.
         let mut best: Option<(usize, &str)> = None;
         for (i, run) in self.runs.iter_mut().enumerate() {
-            if let Some(((_, id), _)) = run.peek()
-                && best.is_none_or(|(_, b)| id.as_str() < b)
+            if let Some((id, _, _)) = run.peek()
+                && best.is_none_or(|(_, b)| *id < b)
             {
-                best = Some((i, id.as_str()));
+                best = Some((i, *id));
             }
         }
         let (i, _) = best?;
-        self.runs[i].next().map(flatten)
+        self.runs[i].next()
     }
 }
 

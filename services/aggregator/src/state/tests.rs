@@ -1,7 +1,6 @@
 use std::collections::BTreeSet;
 
 use healthmon_proto::query::{ListQuery, SortOrder, StatusRow};
-use healthmon_proto::status::severity_rank;
 use proptest::prelude::*;
 
 use super::*;
@@ -233,16 +232,25 @@ fn get_list_and_summary_views() {
 
 fn arb_table() -> impl Strategy<Value = SiteTable> {
     proptest::collection::vec(
-        ("[a-f]{1,3}", 0usize..4, 0usize..4, any::<bool>(), 0u8..8),
+        (
+            "[a-f]{1,3}",
+            0usize..4,
+            0usize..4,
+            any::<bool>(),
+            0u8..8,
+            // When a status began: few distinct times, so problems of one
+            // rank often tie on time and their ids decide.
+            0u64..5,
+        ),
         0..60,
     )
     .prop_map(|rows| {
         let mut t = SiteTable::new();
-        for (i, (site, c, h, reported, flag)) in rows.into_iter().enumerate() {
+        for (i, (site, c, h, reported, flag, at)) in rows.into_iter().enumerate() {
             if reported {
                 let _ = t.apply_report(&report(&site, "i", i as u64 + 1).view(), i as u64);
             } else {
-                t.apply_status(event(&site, i as u64, Connectivity::ALL[c], Health::ALL[h]));
+                t.apply_status(event(&site, at, Connectivity::ALL[c], Health::ALL[h]));
             }
             // Now and then an admin opens (or ends) a maintenance window.
             if flag < 2 {
@@ -302,12 +310,8 @@ proptest! {
         prop_assert_eq!(unique.len(), paged.len());
         let expected = t.iter().filter(|(id, e)| q.matches(id, e.connectivity, e.health)).count();
         prop_assert_eq!(everything.total, expected);
-        let keys: Vec<_> = everything.sites.iter().map(|s| match q.sort {
-            SortOrder::Severity if s.maintenance => (u8::MAX, s.site_id.clone()),
-            SortOrder::Severity => (severity_rank(s.connectivity, s.health), s.site_id.clone()),
-            SortOrder::SiteId => (0, s.site_id.clone()),
-        }).collect();
-        prop_assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        // In the contract's order (the one partition merges use), strictly.
+        prop_assert!(everything.sites.windows(2).all(|w| q.sort.compare(&w[0], &w[1]).is_lt()));
     }
 
     #[test]

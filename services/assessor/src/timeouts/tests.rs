@@ -31,6 +31,31 @@ fn reasons_name_elapsed_and_threshold() {
     );
 }
 
+/// The page and the CLI re-time these reasons as the silence goes on
+/// (`healthmon_proto::reason`): they must recognise what is written here.
+#[test]
+fn displays_can_re_time_these_reasons() {
+    let t = Thresholds::new(30_000, 3);
+    for (connectivity, elapsed, then) in [
+        (
+            Connectivity::Offline,
+            92_400,
+            "no report for 150s (timeout 90s)",
+        ),
+        (
+            Connectivity::Late,
+            47_000,
+            "no report for 150s (late after 45s)",
+        ),
+    ] {
+        let written = t.reason(connectivity, elapsed).unwrap();
+        let shown = healthmon_proto::reason::reason_at(&written, Some(0), 150_000, |ms| {
+            format!("{}s", ms / 1000)
+        });
+        assert_eq!(shown, then);
+    }
+}
+
 #[test]
 fn seconds_formatting() {
     assert_eq!(fmt_secs(0), "0s");

@@ -147,6 +147,21 @@ fn events_site_filter() {
     assert_eq!(events_site(Some("site_id=")).unwrap_err().param, "site_id");
 }
 
+/// The message reads as one sentence whichever rule the id breaks (it
+/// used to read "expected site id may contain only …").
+#[test]
+fn a_bad_site_id_message_states_the_rule() {
+    let rule = "expected 1 to 64 characters, each A-Z, a-z, 0-9, '_' or '-'";
+    let long = "x".repeat(65);
+    let long_shown = format!("{}…", "x".repeat(64));
+    for (value, shown) in [("a.b", "a.b"), ("a b", "a b"), (&long[..], &long_shown[..])] {
+        assert_eq!(
+            site_id(value).unwrap_err().message,
+            format!("invalid site_id \"{shown}\": {rule}")
+        );
+    }
+}
+
 #[test]
 fn long_values_are_shortened_in_messages() {
     let e = list(&format!("sort={}", "x".repeat(10_000))).unwrap_err();

@@ -46,7 +46,7 @@ async fn root_serves_the_page() {
 async fn assets_have_their_content_types() {
     for (path, content_type) in [
         ("/ui/app.js", "text/javascript; charset=utf-8"),
-        ("/ui/render.js", "text/javascript; charset=utf-8"),
+        ("/ui/table.js", "text/javascript; charset=utf-8"),
         ("/ui/style.css", "text/css; charset=utf-8"),
         ("/ui/favicon.svg", "image/svg+xml"),
     ] {
@@ -131,4 +131,60 @@ fn every_referenced_asset_is_embedded() {
             );
         }
     }
+}
+
+/// The page's modules each open with a comment saying what they are for,
+/// and import one another without a circle (issue 11: one concern per
+/// module, layered, like the Rust code).
+#[test]
+fn scripts_have_headers_and_import_without_circles() {
+    let scripts: Vec<&Asset> = ASSETS.iter().filter(|a| a.name.ends_with(".js")).collect();
+    let imports = |asset: &Asset| -> Vec<&'static str> {
+        let source = std::str::from_utf8(asset.body).unwrap();
+        source
+            .split("from './")
+            .skip(1)
+            .filter_map(|rest| rest.split('\'').next())
+            .filter_map(|name| find(name).map(|a| a.name))
+            .collect()
+    };
+    for script in &scripts {
+        let source = std::str::from_utf8(script.body).unwrap();
+        assert!(
+            source.starts_with("// "),
+            "{} has no header comment",
+            script.name
+        );
+    }
+    // Depth-first search for a back edge.
+    fn visit(
+        name: &'static str,
+        edges: &dyn Fn(&'static str) -> Vec<&'static str>,
+        path: &mut Vec<&'static str>,
+        done: &mut Vec<&'static str>,
+    ) {
+        if done.contains(&name) {
+            return;
+        }
+        assert!(
+            !path.contains(&name),
+            "import circle: {} -> {name}",
+            path.join(" -> ")
+        );
+        path.push(name);
+        for next in edges(name) {
+            visit(next, edges, path, done);
+        }
+        path.pop();
+        done.push(name);
+    }
+    let edges = |name: &'static str| imports(find(name).unwrap());
+    let mut done = Vec::new();
+    for script in &scripts {
+        visit(script.name, &edges, &mut Vec::new(), &mut done);
+    }
+    assert!(
+        imports(find("app.js").unwrap()).len() >= 8,
+        "app.js wires the modules together"
+    );
 }

@@ -10,10 +10,7 @@ use futures::StreamExt;
 use healthmon_common::micro::{ReplyError, parse_request, reply_json};
 use healthmon_common::nats::NatsConfig;
 use healthmon_dashboard_api::{Config, Service, start};
-use healthmon_proto::query::{
-    GetQuery, ListQuery, SiteDetail, SitePage, SiteSummary, SortOrder, Summary,
-};
-use healthmon_proto::status::severity_rank;
+use healthmon_proto::query::{GetQuery, ListQuery, SiteDetail, SitePage, SiteSummary, Summary};
 use healthmon_proto::{Connectivity, Health, HealthReport};
 use healthmon_test_support::{NatsServer, Running};
 use serde_json::Value;
@@ -191,14 +188,7 @@ fn page(q: &ListQuery) -> SitePage {
         .into_iter()
         .filter(|s| q.matches(&s.site_id, s.connectivity, s.health))
         .collect();
-    match q.sort {
-        SortOrder::Severity => sites.sort_by(|a, b| {
-            severity_rank(a.connectivity, a.health)
-                .cmp(&severity_rank(b.connectivity, b.health))
-                .then_with(|| a.site_id.cmp(&b.site_id))
-        }),
-        SortOrder::SiteId => sites.sort_by(|a, b| a.site_id.cmp(&b.site_id)),
-    }
+    sites.sort_by(|a, b| q.sort.compare(a, b));
     let total = sites.len();
     let limit = q.effective_limit();
     SitePage {

@@ -48,7 +48,10 @@ proptest! {
     /// and window.
     #[test]
     fn merged_pages_equal_one_aggregators_page(
-        sites in proptest::collection::vec((0usize..4, 0usize..4, any::<bool>()), 0..60),
+        sites in proptest::collection::vec(
+            (0usize..4, 0usize..4, any::<bool>(), proptest::option::of(0u64..4)),
+            0..60,
+        ),
         partitions in 1u16..5,
         offset in 0usize..70,
         limit in 0usize..30,
@@ -58,9 +61,11 @@ proptest! {
         let fleet: Vec<SiteSummary> = sites
             .iter()
             .enumerate()
-            .map(|(i, (c, h, maintenance))| {
+            .map(|(i, (c, h, maintenance, since))| {
                 let mut r = row(&format!("site-{i:03}"), CONNECTIVITY[*c], HEALTH[*h]);
                 r.maintenance = *maintenance;
+                // Problems of one rank order by when they began.
+                r.status_since_ms = *since;
                 r
             })
             .collect();

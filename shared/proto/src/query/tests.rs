@@ -66,6 +66,83 @@ fn rows_sort_worst_first_then_by_id_and_maintenance_last() {
     assert_eq!(ids, ["a", "a-quiet", "b", "c", "z"]);
 }
 
+fn since(mut row: SiteSummary, since_ms: Option<u64>) -> SiteSummary {
+    row.status_since_ms = since_ms;
+    row
+}
+
+/// What the issue found on the demo: offline+critical sites scattered
+/// among offline+healthy ones by id. Now the last known health ranks
+/// offline sites, and within a rank the oldest problem comes first.
+#[test]
+fn offline_critical_first_and_the_longest_standing_problem_first_within_a_rank() {
+    use Connectivity::{Late, Offline, Online};
+    use Health::{Critical, Degraded, Healthy};
+    let mut maintained = since(row("m", Offline, Critical), Some(1));
+    maintained.maintenance = true;
+    let mut rows = vec![
+        since(row("a-healthy", Online, Healthy), Some(1)),
+        since(row("b-healthy", Online, Healthy), Some(900)),
+        since(row("off-new", Offline, Healthy), Some(500)),
+        since(row("off-old", Offline, Healthy), Some(100)),
+        since(row("off-crit", Offline, Critical), Some(800)),
+        since(row("off-never", Offline, Healthy), None),
+        since(row("crit", Online, Critical), Some(50)),
+        since(row("late-degraded", Late, Degraded), Some(700)),
+        since(row("late", Late, Healthy), Some(10)),
+        since(row("off-tie-b", Offline, Healthy), Some(300)),
+        since(row("off-tie-a", Offline, Healthy), Some(300)),
+        maintained,
+    ];
+    rows.sort_by(|a, b| SortOrder::Severity.compare(a, b));
+    let ids: Vec<&str> = rows.iter().map(|r| r.site_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "off-crit",
+            "off-old",
+            "off-tie-a",
+            "off-tie-b",
+            "off-new",
+            "off-never",
+            "crit",
+            "late-degraded",
+            "late",
+            // Nothing wrong: by id, however long they have been healthy.
+            "a-healthy",
+            "b-healthy",
+            "m",
+        ]
+    );
+}
+
+#[test]
+fn only_problem_ranks_are_timed() {
+    let place = |c, h, m, since| SortOrder::Severity.place(c, h, m, since);
+    assert_eq!(
+        place(Connectivity::Online, Health::Healthy, false, Some(5)),
+        Place {
+            rank: HEALTHY_RANK,
+            since_ms: 0
+        }
+    );
+    assert_eq!(
+        place(Connectivity::Offline, Health::Healthy, true, Some(5)),
+        Place {
+            rank: MAINTENANCE_RANK,
+            since_ms: 0
+        }
+    );
+    assert_eq!(
+        place(Connectivity::Late, Health::Healthy, false, Some(5)).since_ms,
+        5
+    );
+    assert_eq!(
+        SortOrder::SiteId.place(Connectivity::Late, Health::Healthy, false, Some(5)),
+        Place::default()
+    );
+}
+
 #[test]
 fn summary_counts() {
     let mut s = Summary::default();

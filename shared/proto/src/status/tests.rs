@@ -8,22 +8,52 @@ fn worst_first_order() {
         (Online, Healthy),
         (Online, Degraded),
         (Late, Healthy),
-        (Online, Critical),
         (Offline, Healthy),
+        (Online, Critical),
+        (Late, Degraded),
+        (Offline, Critical),
         (Connectivity::Unknown, Health::Unknown),
+        (Offline, Degraded),
     ];
     v.sort_by_key(|(c, h)| severity_rank(*c, *h));
     assert_eq!(
         v,
         vec![
+            (Offline, Critical),
+            (Offline, Degraded),
             (Offline, Healthy),
             (Online, Critical),
+            (Late, Degraded),
             (Late, Healthy),
             (Online, Degraded),
             (Connectivity::Unknown, Health::Unknown),
             (Online, Healthy),
         ]
     );
+}
+
+/// Offline always first, and the last known health orders offline sites;
+/// only a site with nothing wrong has the healthy rank.
+#[test]
+fn every_status_has_a_rank_that_respects_the_bands() {
+    for c in Connectivity::ALL {
+        for h in Health::ALL {
+            let rank = severity_rank(c, h);
+            assert_eq!(
+                rank == HEALTHY_RANK,
+                (c, h) == (Connectivity::Online, Health::Healthy)
+            );
+            if c == Connectivity::Offline {
+                assert!(rank < severity_rank(Connectivity::Online, Health::Critical));
+            } else {
+                assert!(rank > severity_rank(Connectivity::Offline, Health::Healthy));
+            }
+        }
+    }
+    let offline = |h| severity_rank(Connectivity::Offline, h);
+    assert!(offline(Health::Critical) < offline(Health::Degraded));
+    assert!(offline(Health::Degraded) < offline(Health::Healthy));
+    assert_eq!(offline(Health::Healthy), offline(Health::Unknown));
 }
 
 #[test]

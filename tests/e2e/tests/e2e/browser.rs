@@ -4,14 +4,19 @@
 //!
 //! Sites are real collectors whose data connections are TCP probes of
 //! listeners the test opens (connected) or of a closed port (disconnected).
-//! Fails, with an install hint, if chromium or chromedriver is missing.
+//! Every read of the page also checks that nothing on it reads `null`,
+//! `undefined` or `NaN` (see `healthmon_e2e::browser`), in each state these
+//! tests drive: loading, live, filtered, empty, detail open, offline,
+//! maintenance, reconnecting, API down and aggregator down. Screenshots go to
+//! `target/test-artifacts/`. Fails, with an install hint, if chromium or
+//! chromedriver is missing.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use healthmon_collector::config::Probe;
 use healthmon_common::{CancellationToken, ServiceHandle};
-use healthmon_e2e::browser::{Browser, Page};
+use healthmon_e2e::browser::{Browser, Layout, Page};
 use healthmon_e2e::services::{Collector, collector_config, start_collector};
 use healthmon_e2e::{Central, INTERVAL, OFFLINE_AFTER};
 use tokio::net::TcpListener;
@@ -60,13 +65,40 @@ fn only(page: &Page, ids: &[&str]) -> Option<()> {
     (shown == ids).then_some(())
 }
 
+/// Seconds in an age the page shows (`9s`, `1m 05s`, `2h 13m`); None if it is not one.
+fn seconds(age: &str) -> Option<u64> {
+    let mut total = 0;
+    for part in age.split_whitespace() {
+        let unit = part.chars().last()?;
+        let n: u64 = part[..part.len() - 1].parse().ok()?;
+        total += n * match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return None,
+        };
+    }
+    Some(total)
+}
+
+/// The silence a reason counts: `no report for 12s (timeout 0.9s)` → 12.
+fn silence(reason: &str) -> Option<f64> {
+    let rest = reason.strip_prefix("no report for ")?;
+    let said = rest.split(" (").next()?;
+    if let Some(plain) = said.strip_suffix('s').filter(|s| !s.contains(' ')) {
+        return plain.parse().ok();
+    }
+    seconds(said).map(|s| s as f64)
+}
+
 #[tokio::test]
 async fn the_page_lists_filters_and_follows_the_fleet_live() {
     let central = Central::start().await;
     let (up, down) = (endpoint_up().await, endpoint_down());
-    let _a = site_collector(&central, "plant-a", &[("plc-1", up), ("plc-2", down)]).await;
+    let mut a = site_collector(&central, "plant-a", &[("plc-1", up), ("plc-2", down)]).await;
     let mut b = site_collector(&central, "plant-b", &[("scada", up)]).await;
-    let _c = site_collector(&central, "depot-c", &[("scada", up)]).await;
+    let mut c = site_collector(&central, "depot-c", &[("scada", up)]).await;
     for site in ["plant-a", "plant-b", "depot-c"] {
         central
             .api
@@ -187,12 +219,91 @@ async fn the_page_lists_filters_and_follows_the_fleet_live() {
     let shot = browser.screenshot("dashboard.png").await;
     println!("screenshot: {}", shot.display());
 
+    // Its health is shown as the last known, not as a current green
+    // "healthy"; the detail says so too.
+    let row = page.row("plant-b").unwrap();
+    assert!(row.health_last_known, "{row:#?}");
+    assert!(row.health_text.contains("as of"), "{row:#?}");
+    browser
+        .wait_for(
+            "plant-b's detail: offline, health last known",
+            PATIENCE,
+            |p| {
+                let detail = p.detail.as_ref()?;
+                (detail.site_id == "plant-b"
+                    && detail
+                        .status_text
+                        .starts_with("offline healthy last known, as of"))
+                .then_some(())
+            },
+        )
+        .await;
+
+    // How long, at a glance: the reason, the time since the last report and
+    // the time in this state keep counting, with no reload and no event.
+    let then = browser
+        .wait_for(
+            "plant-b's silence counted in whole seconds",
+            PATIENCE,
+            |p| {
+                let row = p.row("plant-b")?;
+                let s = silence(&row.reason).filter(|s| *s >= 1.0)?;
+                Some((s, seconds(&row.since)?, seconds(&row.last_report)?))
+            },
+        )
+        .await;
+    let now = browser
+        .wait_for("plant-b's ages two seconds on", PATIENCE, |p| {
+            let row = p.row("plant-b")?;
+            let now = (
+                silence(&row.reason)?,
+                seconds(&row.since)?,
+                seconds(&row.last_report)?,
+            );
+            (now.0 >= then.0 + 2.0 && now.1 >= then.1 + 2 && now.2 >= then.2 + 2).then_some(now)
+        })
+        .await;
+    // The reason's silence is the last report's age, not a frozen figure.
+    assert!(
+        (now.0 - now.2 as f64).abs() <= 1.0,
+        "reason says {}s, last report {}s ago",
+        now.0,
+        now.2
+    );
+    let detail = browser.page().await.detail.unwrap();
+    assert!(
+        detail
+            .reasons
+            .iter()
+            .any(|r| silence(r).is_some_and(|s| s >= now.0 - 1.0)),
+        "the detail's reason ticks too: {detail:#?}"
+    );
+
     // The connectivity filter finds it.
     browser
         .click("#filter-connectivity input[value=offline]")
         .await;
     browser
         .wait_for("only the offline site", PATIENCE, |p| only(p, &["plant-b"]))
+        .await;
+
+    // Worst first: among offline sites the last known health ranks first
+    // (plant-a was degraded), then the longest silence (plant-b before
+    // depot-c, which stopped later).
+    c.stop().await;
+    browser
+        .wait_for("depot-c offline after plant-b", PATIENCE, |p| {
+            (p.site_ids() == ["plant-b", "depot-c"]).then_some(())
+        })
+        .await;
+    a.stop().await;
+    browser
+        .wait_for("plant-a (offline, degraded) first", PATIENCE, |p| {
+            (p.site_ids() == ["plant-a", "plant-b", "depot-c"]).then_some(())
+        })
+        .await;
+    browser
+        .click("#filter-connectivity input[value=offline]")
         .await;
 
     // An admin puts plant-b in maintenance: the page says so, and counts it
@@ -204,9 +315,26 @@ async fn the_page_lists_filters_and_follows_the_fleet_live() {
         .unwrap();
     assert_eq!(response.status(), 200);
     browser
-        .wait_for("plant-b shown in maintenance", PATIENCE, |p| {
+        .wait_for("plant-b shown in maintenance, and last", PATIENCE, |p| {
             let row = p.row("plant-b")?;
-            (row.maintenance && p.counts.maintenance == "1").then_some(())
+            (row.maintenance
+                && p.counts.maintenance == "1"
+                && p.site_ids() == ["plant-a", "depot-c", "plant-b"])
+            .then_some(())
+        })
+        .await;
+
+    // A search that matches nothing says so.
+    browser
+        .find("#search")
+        .await
+        .send_keys("no-such-site")
+        .await
+        .unwrap();
+    browser
+        .wait_for("the empty result explained", PATIENCE, |p| {
+            (p.rows.is_empty() && p.empty.as_deref() == Some("No site matches these filters."))
+                .then_some(())
         })
         .await;
 
@@ -242,6 +370,20 @@ async fn the_page_reconnects_when_the_dashboard_api_comes_back() {
             (p.live == "reconnecting" && p.live_text == "reconnecting").then_some(())
         })
         .await;
+    // The operator is told, and the old figures are greyed, still shown.
+    let page = browser
+        .wait_for("the API-down banner", PATIENCE, |p| {
+            let banner = p.banner.as_ref()?;
+            (banner.kind == "api" && p.stale).then(|| p.clone())
+        })
+        .await;
+    let banner = page.banner.as_ref().unwrap();
+    assert!(
+        banner.text.contains("Cannot reach the dashboard API")
+            && banner.text.contains("not current"),
+        "{banner:#?}"
+    );
+    assert_eq!(page.row("plant-r").unwrap().connectivity, "online");
 
     // A new dashboard API on the same port: the page finds it by itself.
     let token = CancellationToken::new();
@@ -264,9 +406,12 @@ async fn the_page_reconnects_when_the_dashboard_api_comes_back() {
     let restarted = Instant::now();
     browser
         .wait_for(
-            "the live status back to live",
+            "the live status back to live, the banner gone",
             Duration::from_secs(20),
-            |p| (p.live == "live" && p.live_text == "live").then_some(()),
+            |p| {
+                (p.live == "live" && p.live_text == "live" && p.banner.is_none() && !p.stale)
+                    .then_some(())
+            },
         )
         .await;
 
@@ -289,14 +434,210 @@ async fn the_page_reconnects_when_the_dashboard_api_comes_back() {
     dashboard.wait().await.expect("clean shutdown");
 }
 
-/// Makes the README's screenshot (`docs/dashboard.png`) of a running system;
-/// not part of the suite. Start the real binaries as `scripts/up.sh` does
-/// (e.g. `--simulate 60 --interval 5s --fault-rate 0.05`), wait ~40 s for
-/// some sites to misbehave, then:
+/// What must hold at every width: nothing scrolls sideways, and every row's
+/// site id (whole), status, health and "since" are on screen, with the
+/// reason of a row that has one readable beside them.
+fn assert_readable(layout: &Layout, with_reason: &[&str]) {
+    let width = layout.width;
+    assert!(
+        layout.page_width <= width + 0.5,
+        "the page scrolls sideways at {width}px: {layout:#?}"
+    );
+    for row in &layout.rows {
+        let id = &row.site_id;
+        assert!(
+            row.site.within(width) && !row.site.clipped,
+            "{id}'s site id at {width}px: {row:#?}"
+        );
+        for (what, rect) in [
+            ("connectivity", row.connectivity),
+            ("health", row.health),
+            ("since", row.since),
+        ] {
+            assert!(rect.within(width), "{id}'s {what} at {width}px: {row:#?}");
+        }
+        if with_reason.contains(&id.as_str()) {
+            assert!(
+                row.reason.within(width) && row.reason.width >= 120.0 && row.reason_text.shown,
+                "{id}'s reason at {width}px: {row:#?}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn site_status_and_reason_stay_visible_from_phone_to_desktop() {
+    let central = Central::start().await;
+    let (up, down) = (endpoint_up().await, endpoint_down());
+    let _north = site_collector(&central, "plant-north-7", &[("plc-1", up), ("plc-2", down)]).await;
+    let mut quiet = site_collector(&central, "depot-c", &[("scada", up)]).await;
+    let _fleet = central.simulator(6, INTERVAL).await;
+    central.api.wait_summary("online", 8, PATIENCE).await;
+    quiet.stop().await;
+    central
+        .api
+        .wait_connectivity("depot-c", "offline", PATIENCE)
+        .await;
+
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", central.api)).await;
+    // The first read, while the page may still be loading, is checked too.
+    browser.page().await;
+    browser
+        .wait_for("eight sites, live", PATIENCE, |p| {
+            (p.rows.len() == 8 && p.live == "live" && p.row("depot-c")?.connectivity == "offline")
+                .then_some(())
+        })
+        .await;
+    let with_reason = ["depot-c", "plant-north-7"];
+    for (width, height) in [(1400, 850), (768, 1024), (360, 740)] {
+        browser.set_viewport(width, height).await;
+        let layout = eventually_layout(&browser, width).await;
+        assert_readable(&layout, &with_reason);
+        let hidden: Vec<&str> = layout.hidden_columns.iter().map(String::as_str).collect();
+        match width {
+            // Every column on a desktop.
+            1400 => assert!(!layout.cards && hidden.is_empty(), "{layout:#?}"),
+            // A tablet gives up the error rates, buffers, node and
+            // connections (the detail has them), keeps the last report.
+            768 => assert!(
+                !layout.cards
+                    && hidden.contains(&"sf_buffer")
+                    && hidden.contains(&"active_node")
+                    && !hidden.contains(&"last_report"),
+                "{layout:#?}"
+            ),
+            // A phone shows one card per site.
+            _ => assert!(layout.cards, "{layout:#?}"),
+        }
+        browser.page().await;
+        let shot = browser.screenshot(&format!("dashboard-{width}.png")).await;
+        println!("screenshot: {}", shot.display());
+    }
+
+    // On a phone the detail takes the screen, with its close button usable
+    // and the site's reason readable.
+    browser.row("depot-c").await.click().await.unwrap();
+    browser
+        .wait_for("depot-c's detail with its reason", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            (detail.site_id == "depot-c" && detail.reasons.iter().any(|r| silence(r).is_some()))
+                .then_some(())
+        })
+        .await;
+    let layout = browser.layout().await;
+    let panel = layout.detail.expect("the detail panel is open");
+    assert!(
+        panel.within(layout.width) && panel.width >= layout.width - 1.0 && layout.close_on_top,
+        "{layout:#?}"
+    );
+    browser.screenshot("dashboard-360-detail.png").await;
+    browser.close().await;
+}
+
+/// The layout once the window has taken `width`.
+async fn eventually_layout(browser: &Browser, width: u32) -> Layout {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let layout = browser.layout().await;
+        if layout.inner_width == f64::from(width) {
+            return layout;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the window did not take {width}px: {layout:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_banner_says_when_the_aggregator_is_down_and_figures_grey_until_it_returns() {
+    let mut central = Central::start().await;
+    let _site = central.collector("plant-s", INTERVAL).await;
+    central
+        .api
+        .wait_connectivity("plant-s", "online", PATIENCE)
+        .await;
+    let browser = Browser::start().await;
+    // A phone, where a banner is easiest to miss; with the detail open on top.
+    browser.set_viewport(360, 740).await;
+    browser
+        .open(&format!("{}/#site=plant-s", central.api))
+        .await;
+    browser
+        .wait_for("plant-s online and its detail, no banner", PATIENCE, |p| {
+            (p.live == "live"
+                && p.row("plant-s")?.connectivity == "online"
+                && p.detail.as_ref()?.site_id == "plant-s"
+                && p.banner.is_none()
+                && !p.stale)
+                .then_some(())
+        })
+        .await;
+
+    central.aggregator.stop().await;
+    let stopped = Instant::now();
+    let page = browser
+        .wait_for("the aggregator banner", Duration::from_secs(15), |p| {
+            let banner = p.banner.as_ref()?;
+            (banner.kind == "aggregator" && p.stale).then(|| p.clone())
+        })
+        .await;
+    println!(
+        "banner {:?} after the aggregator stopped",
+        stopped.elapsed()
+    );
+    let banner = page.banner.as_ref().unwrap();
+    assert!(
+        banner
+            .text
+            .starts_with("! The aggregator is not answering.")
+            && banner.text.contains("503 upstream_unavailable")
+            && banner.text.contains("not current"),
+        "{banner:#?}"
+    );
+    // The last figures stay on the page, greyed, rather than vanish.
+    assert_eq!(page.counts.total, "1");
+    assert_eq!(page.row("plant-s").unwrap().connectivity, "online");
+
+    // Nothing covers the banner, and the panel's close button stays usable,
+    // also with the page scrolled.
+    browser.scroll_to(2000).await;
+    let layout = browser.layout().await;
+    let rect = layout.banner.expect("the banner is shown");
+    assert!(
+        rect.within(layout.width)
+            && rect.top >= -0.5
+            && rect.bottom <= layout.height
+            && layout.banner_on_top
+            && layout.close_on_top,
+        "{layout:#?}"
+    );
+    let shot = browser
+        .screenshot("dashboard-aggregator-down-360.png")
+        .await;
+    println!("screenshot: {}", shot.display());
+
+    central.restart_aggregator().await;
+    browser
+        .wait_for("the banner gone and the figures current", PATIENCE, |p| {
+            (p.banner.is_none() && !p.stale && p.row("plant-s")?.connectivity == "online")
+                .then_some(())
+        })
+        .await;
+    browser.close().await;
+}
+
+/// Makes the README's screenshots (`docs/dashboard.png` and, at phone
+/// width, `docs/dashboard-phone.png`) of a running system; not part of the
+/// suite. Start the demo (`scripts/up.sh`, 50 sites every
+/// 5 s; `SIM_FAULT_RATE=0.05` for more to see), wait until a few sites
+/// misbehave, some of them silent (late or offline), then:
 ///
 /// ```sh
 /// HEALTHMON_URL=http://127.0.0.1:8080/ SCREENSHOT_OUT=$PWD/docs/dashboard.png \
-///   cargo nextest run -p healthmon-e2e --test browser --run-ignored only readme_screenshot
+///   cargo nextest run -p healthmon-e2e --run-ignored only -E 'test(readme_screenshot)'
 /// ```
 #[tokio::test]
 #[ignore = "needs a running system: HEALTHMON_URL"]
@@ -313,13 +654,19 @@ async fn readme_screenshot() {
             (p.live == "live" && p.rows.len() >= 10).then(|| p.clone())
         })
         .await;
-    // An online site with a connection down shows the most in its detail.
+    // A silent site shows its last known health and a ticking silence; else
+    // an online site with a connection down shows the most in its detail.
+    let silent = page
+        .rows
+        .iter()
+        .find(|r| r.connectivity == "offline" || r.connectivity == "late");
     let unwell = |health: &str| {
         page.rows
             .iter()
             .find(|r| r.connectivity == "online" && r.health == health)
     };
-    let site = unwell("degraded")
+    let site = silent
+        .or_else(|| unwell("degraded"))
         .or_else(|| unwell("critical"))
         .unwrap_or(&page.rows[0])
         .site_id
@@ -331,8 +678,27 @@ async fn readme_screenshot() {
             (detail.site_id == site && !detail.connections.is_empty()).then_some(())
         })
         .await;
+    // Let a live change that just patched a row settle into its place.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
     let png = browser.client.screenshot().await.expect("a screenshot");
     std::fs::write(&out, png).expect("write the screenshot");
     println!("screenshot: {}", out.display());
+
+    // And the phone's view of the list, beside it (`<name>-phone.png`).
+    browser.click("#detail-close").await;
+    browser.set_viewport(360, 740).await;
+    browser
+        .wait_for("the list as cards", PATIENCE, |p| {
+            p.detail.is_none().then_some(())
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let phone = out.with_file_name(format!(
+        "{}-phone.png",
+        out.file_stem().unwrap_or_default().to_string_lossy()
+    ));
+    let png = browser.client.screenshot().await.expect("a screenshot");
+    std::fs::write(&phone, png).expect("write the phone screenshot");
+    println!("screenshot: {}", phone.display());
     browser.close().await;
 }

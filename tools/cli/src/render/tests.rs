@@ -58,10 +58,67 @@ fn sites_table_shows_one_row_per_site_worst_first_as_given() {
     };
     assert_eq!(
         sites(&page, NOW),
-        "SITE     CONNECTIVITY  HEALTH    LAST REPORT  REASON\n\
-         plant-7  offline       healthy   1m32s ago    no report for 92s (timeout 90s)\n\
-         b        online        degraded  1m32s ago    connection plc-2 disconnected (+1 more)\n"
+        "SITE     CONNECTIVITY  HEALTH                SINCE  LAST REPORT  REASON\n\
+         plant-7  offline       healthy (last known)  2s     1m32s ago    no report for 1m32s (timeout 90s)\n\
+         b        online        degraded              2s     1m32s ago    connection plc-2 disconnected (+1 more)\n"
     );
+}
+
+/// The issue's frozen "no report for 15s (timeout 15s)" beside "last
+/// report 1m 38s": the reason now runs up to the time of the listing, as
+/// the SINCE and LAST REPORT columns do.
+#[test]
+fn a_silence_reads_as_long_as_it_has_lasted() {
+    let mut offline = row(
+        "quiet",
+        Connectivity::Offline,
+        Health::Critical,
+        &["no report for 15s (timeout 15s)", "node a down"],
+    );
+    offline.last_report_ms = Some(NOW - 98_000);
+    offline.status_since_ms = Some(NOW - 83_000);
+    let page = SitePage {
+        total: 1,
+        offset: 0,
+        limit: 100,
+        sites: vec![offline],
+    };
+    let text = sites(&page, NOW);
+    let line = text.lines().nth(1).unwrap();
+    let cells: Vec<&str> = line
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            "quiet",
+            "offline",
+            "critical (last known)",
+            "1m23s",
+            "1m38s ago",
+            "no report for 1m38s (timeout 15s) (+1 more)"
+        ],
+        "{text}"
+    );
+    // A minute later, the same row has aged.
+    let later = sites(&page, NOW + 60_000);
+    assert!(
+        later.contains("2m23s") && later.contains("no report for 2m38s (timeout 15s)"),
+        "{later}"
+    );
+    assert!(!later.contains("no report for 15s"), "{later}");
+}
+
+#[test]
+fn short_silences_read_as_the_assessor_writes_them() {
+    assert_eq!(elapsed(600), "0.6s");
+    assert_eq!(elapsed(2_000), "2s");
+    assert_eq!(elapsed(9_950), "9.9s");
+    assert_eq!(elapsed(98_000), "1m38s");
+    assert_eq!(lasted(NOW, None), "-");
+    assert_eq!(lasted(NOW, Some(NOW - 3_725_000)), "1h02m");
 }
 
 #[test]
@@ -215,6 +272,32 @@ fn site_detail_shows_state_report_and_connections() {
         "CONNECTION  STATE",
         "plc-1       up",
         "plc-2       DOWN",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+}
+
+#[test]
+fn a_silent_sites_detail_ages_its_reason_and_marks_its_health_last_known() {
+    let detail = SiteDetail {
+        site_id: "quiet".into(),
+        connectivity: Connectivity::Late,
+        health: Health::Healthy,
+        reasons: vec!["no report for 47s (late after 45s)".into()],
+        last_report_ms: Some(NOW - 50_000),
+        status_since_ms: Some(NOW - 3_000),
+        lost_reports: 0,
+        report: None,
+        maintenance: false,
+    };
+    let text = site(&detail, NOW);
+    for line in [
+        "health        healthy (last known, as of 50s ago)",
+        "reasons       no report for 50s (late after 45s)",
+        "status since  3s ago (2023-11-14T22:14:57Z)",
     ] {
         assert!(
             text.lines().any(|l| l == line),

@@ -40,15 +40,33 @@ async fn summary_sites_and_site_show_a_fleet_with_an_offline_site() {
         .ok();
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 2, "{table}");
-    let header: Vec<&str> = lines[0].split_whitespace().collect();
+    /// The cells of a line: columns are two or more spaces apart.
+    fn cells(line: &str) -> Vec<&str> {
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect()
+    }
     assert_eq!(
-        header,
-        ["SITE", "CONNECTIVITY", "HEALTH", "LAST", "REPORT", "REASON"]
+        cells(lines[0]),
+        [
+            "SITE",
+            "CONNECTIVITY",
+            "HEALTH",
+            "SINCE",
+            "LAST REPORT",
+            "REASON"
+        ]
     );
-    let row: Vec<&str> = lines[1].split_whitespace().collect();
-    assert_eq!(&row[..3], ["lonely", "offline", "healthy"], "{table}");
-    assert!(row[3].ends_with('s') && row[4] == "ago", "{table}");
-    assert!(lines[1].contains("no report for"), "{table}");
+    let row = cells(lines[1]);
+    assert_eq!(
+        &row[..3],
+        ["lonely", "offline", "healthy (last known)"],
+        "{table}"
+    );
+    assert!(row[3].ends_with('s'), "time offline: {table}");
+    assert!(row[4].ends_with("s ago"), "{table}");
+    assert!(row[5].starts_with("no report for"), "{table}");
     // Columns line up under their headings.
     assert_eq!(
         lines[0].find("REASON"),

@@ -1,8 +1,9 @@
 use super::*;
+use healthmon_proto::query::SiteSummary;
 use proptest::prelude::*;
 
 fn key(c: Connectivity, h: Health, m: bool) -> OrderKey {
-    OrderKey::new(c, h, m)
+    OrderKey::new(c, h, m, Some(0))
 }
 
 #[test]
@@ -19,14 +20,63 @@ fn counts_follow_changes() {
     o.remove(offline, "b");
     assert_eq!(o.count(Connectivity::Offline, Health::Healthy, false), 0);
     assert_eq!(o.len(), 1);
+    assert_eq!(o.by_id().count(), 1);
 }
 
-fn arb_status() -> impl Strategy<Value = (Connectivity, Health, bool)> {
+/// A problem that started earlier moves ahead of one of the same rank that
+/// started later, and back by id once it is over.
+#[test]
+fn time_orders_problems_and_only_problems() {
+    let mut o = Order::default();
+    let at = |c, h, since| OrderKey::new(c, h, false, Some(since));
+    o.insert(at(Connectivity::Offline, Health::Healthy, 500), "a");
+    o.insert(at(Connectivity::Offline, Health::Healthy, 100), "b");
+    o.insert(at(Connectivity::Online, Health::Healthy, 900), "c");
+    o.insert(at(Connectivity::Online, Health::Healthy, 1), "d");
+    let ids = |o: &Order| {
+        o.by_severity()
+            .map(|(id, _, _)| id.to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&o), ["b", "a", "c", "d"]);
+    o.change(
+        at(Connectivity::Offline, Health::Healthy, 100),
+        at(Connectivity::Online, Health::Healthy, 1000),
+        "b",
+    );
+    assert_eq!(ids(&o), ["a", "b", "c", "d"]);
+    let by_id: Vec<&str> = o.by_id().map(|(id, _, _)| id).collect();
+    assert_eq!(by_id, ["a", "b", "c", "d"]);
+}
+
+type Status = (Connectivity, Health, bool, Option<u64>);
+
+fn arb_status() -> impl Strategy<Value = Status> {
     (
         proptest::sample::select(Connectivity::ALL.to_vec()),
         proptest::sample::select(Health::ALL.to_vec()),
         any::<bool>(),
+        // Few distinct times, so ties (broken by id) are common.
+        proptest::option::of(0u64..5),
     )
+}
+
+fn row(id: &str, (c, h, m, since): Status) -> SiteSummary {
+    let mut row = SiteSummary::new(id, c, h);
+    row.maintenance = m;
+    row.status_since_ms = since;
+    row
+}
+
+/// The order `SortOrder::compare` gives, by a full sort of the rows.
+fn full_sort(sites: &BTreeMap<String, Status>, sort: SortOrder) -> Vec<String> {
+    let mut rows: Vec<SiteSummary> = sites.iter().map(|(id, s)| row(id, *s)).collect();
+    rows.sort_by(|a, b| sort.compare(a, b));
+    rows.into_iter().map(|r| r.site_id).collect()
+}
+
+fn insert(o: &mut Order, id: &str, (c, h, m, since): Status) {
+    o.insert(OrderKey::new(c, h, m, since), id);
 }
 
 proptest! {
@@ -35,17 +85,49 @@ proptest! {
         sites in proptest::collection::btree_map("[a-z]{1,6}", arb_status(), 0..60)
     ) {
         let mut o = Order::default();
-        for (id, (c, h, m)) in &sites {
-            o.insert(key(*c, *h, *m), id);
+        for (id, status) in &sites {
+            insert(&mut o, id, *status);
         }
-        let mut want: Vec<(u8, &str)> = sites
-            .iter()
-            .map(|(id, (c, h, m))| (SortOrder::Severity.rank(*c, *h, *m), id.as_str()))
-            .collect();
-        want.sort();
         let got: Vec<&str> = o.by_severity().map(|(id, _, _)| id).collect();
-        prop_assert_eq!(got, want.iter().map(|(_, id)| *id).collect::<Vec<_>>());
+        prop_assert_eq!(got, full_sort(&sites, SortOrder::Severity));
+        let by_id: Vec<&str> = o.by_id().map(|(id, _, _)| id).collect();
+        prop_assert_eq!(&by_id, &full_sort(&sites, SortOrder::SiteId));
+        prop_assert_eq!(by_id, sites.keys().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    /// Statuses change (and with them the time a problem began) in any
+    /// order; the index still matches a full sort of the final statuses.
+    #[test]
+    fn changes_keep_the_index_in_step(
+        first in proptest::collection::btree_map("[a-f]{1,3}", arb_status(), 0..30),
+        changes in proptest::collection::vec(("[a-f]{1,3}", arb_status()), 0..60),
+    ) {
+        let mut o = Order::default();
+        let mut sites = first;
+        for (id, status) in &sites {
+            insert(&mut o, id, *status);
+        }
+        for (id, after) in changes {
+            let after_key = OrderKey::new(after.0, after.1, after.2, after.3);
+            match sites.insert(id.clone(), after) {
+                Some(before) => {
+                    o.change(OrderKey::new(before.0, before.1, before.2, before.3), after_key, &id);
+                }
+                None => o.insert(after_key, &id),
+            }
+        }
+        prop_assert_eq!(o.len(), sites.len());
+        let got: Vec<&str> = o.by_severity().map(|(id, _, _)| id).collect();
+        prop_assert_eq!(got, full_sort(&sites, SortOrder::Severity));
         let by_id: Vec<&str> = o.by_id().map(|(id, _, _)| id).collect();
         prop_assert_eq!(by_id, sites.keys().map(String::as_str).collect::<Vec<_>>());
+        for c in Connectivity::ALL {
+            for h in Health::ALL {
+                for m in [false, true] {
+                    let want = sites.values().filter(|s| (s.0, s.1, s.2) == (c, h, m)).count();
+                    prop_assert_eq!(o.count(c, h, m), want);
+                }
+            }
+        }
     }
 }
