@@ -33,7 +33,8 @@ pub enum Source {
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SiteRecord {
     /// Whether the centre expects reports: a silent expected site goes
-    /// offline; an unexpected one is shown but never judged for silence.
+    /// offline; an unexpected one is shown ("not expected to report") but
+    /// not judged for silence until it reports, and like any other after.
     #[serde(default = "yes")]
     pub expected: bool,
     /// Declared by an operator; win over the labels the site sends.

@@ -165,3 +165,6 @@ pub(super) fn unheard_reason(s: &Site, th: &Thresholds) -> Option<String> {
         Connectivity::Online | Connectivity::Unknown => Some(why.to_owned()),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,6 +14,10 @@ fn run(args: &[&str]) -> (Option<i32>, String) {
         .env_remove("MASS_SILENCE_HOLD")
         .env_remove("LEADER_ELECTION")
         .env_remove("LEADER_LEASE")
+        .env_remove("MAX_INTERVAL")
+        .env_remove("REGISTRY_BUCKET")
+        .env_remove("REGISTRY_REPLICAS")
+        .env_remove("AUTO_REGISTER")
         .output()
         .unwrap();
     (
@@ -33,12 +37,17 @@ fn missed_heartbeats_out_of_range_is_a_usage_error() {
 }
 
 #[test]
-fn mass_silence_flags_out_of_range_are_usage_errors() {
+fn flags_out_of_range_are_usage_errors_naming_the_flag() {
     for (flag, bad) in [
         ("--mass-silence-fraction", "0"),
         ("--mass-silence-fraction", "1.5"),
         ("--mass-silence-min-sites", "0"),
         ("--mass-silence-hold", "0s"),
+        ("--max-interval", "50ms"),
+        ("--max-interval", "2d"),
+        ("--registry-bucket", "no.dots"),
+        ("--registry-replicas", "7"),
+        ("--auto-register", "maybe"),
     ] {
         let (code, stderr) = run(&[flag, bad]);
         assert_eq!(code, Some(2), "{flag} {bad}: {stderr}");

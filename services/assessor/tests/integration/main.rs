@@ -7,4 +7,5 @@ mod bootstrap;
 mod cli;
 mod connectivity;
 mod health;
+mod registry;
 mod support;
