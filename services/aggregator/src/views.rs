@@ -11,8 +11,7 @@
 use std::collections::BTreeMap;
 
 use healthmon_proto::query::{
-    FleetSummary, ListQuery, SiteDetail, SitePage, SiteSummary, Summary, SummaryGroup,
-    SummaryQuery, row_reasons,
+    FleetSummary, ListQuery, SiteDetail, SitePage, SiteSummary, Summary, SummaryQuery, row_reasons,
 };
 use healthmon_proto::{Connectivity, Health};
 
@@ -96,16 +95,7 @@ impl SiteTable {
                 count(groups.entry(entry.label(key)).or_default(), entry);
             }
         }
-        let mut groups: Vec<SummaryGroup> = groups
-            .into_iter()
-            .map(|(value, counts)| SummaryGroup { value, counts })
-            .collect();
-        groups.sort_by(SummaryGroup::compare);
-        FleetSummary {
-            totals,
-            by: query.by.clone(),
-            groups,
-        }
+        FleetSummary::grouped(totals, query.by.clone(), groups)
     }
 
     pub fn detail(&self, site_id: &str) -> Option<SiteDetail> {

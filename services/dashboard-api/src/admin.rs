@@ -1,176 +1,145 @@
-//! The admin routes: forget a decommissioned site, set or clear a site's
-//! maintenance flag. The guard ([`crate::guard`]) has already checked the
-//! admin role; each handler asks the aggregator and audits what happened
-//! (who, what, when, from where, and how it ended).
+//! The admin routes: everything an operator decides about sites, written
+//! to the fleet registry (never to one replica), so every aggregator,
+//! assessor and dashboard replica sees it within moments and keeps it
+//! across restarts.
+//!
+//! - [`maintenance`]: a window for one site, or for every site a label
+//!   selector names;
+//! - [`site`]: forget a site, set its labels;
+//! - [`ack`]: acknowledge a site's current problem.
+//!
+//! The guard ([`crate::guard`]) has checked the admin role; each handler
+//! checks the caller's scope ([`crate::scope`]), writes, and audits what
+//! happened (who, what, when, from where, and how it ended). While the
+//! registry cannot be written, every action fails at once with 503
+//! `registry_unavailable` and changes nothing.
 
+pub mod ack;
+pub mod maintenance;
+pub mod site;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
-use axum::{Extension, Json};
-use healthmon_client::QueryError;
+use axum::http::Uri;
 use healthmon_proto::audit::{AuditAction, AuditOutcome};
-use healthmon_proto::query::{Forgotten, SiteDetail};
+use serde::de::DeserializeOwned;
 
 use crate::audit;
-use crate::error::{
-    ApiError, BadRequest, Forbidden, NotFound, TimedOut, Unauthorized, Unavailable,
-};
+use crate::error::ApiError;
 use crate::guard::Caller;
 use crate::params;
 use crate::state::AppState;
 
-/// `DELETE /api/v1/sites/{site_id}`: forget a decommissioned site.
-#[utoipa::path(
-    delete,
-    path = "/api/v1/sites/{site_id}",
-    summary = "Forget a decommissioned site (admin)",
-    description = "The aggregator drops the site; if it reports again, it comes back.",
-    tag = "admin",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
-    responses(
-        (status = 200, description = "The site was forgotten", body = Forgotten),
-        BadRequest, Unauthorized, Forbidden, NotFound, Unavailable, TimedOut,
-    ),
-    security(("bearer" = []))
-)]
-pub async fn forget(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+/// The site an admin action names: a valid id, no query parameters, in
+/// the caller's scope, and known to the registry or the aggregator.
+/// Anything else is a 404, so a scoped token learns nothing of other sites.
+async fn target(
+    state: &AppState,
+    caller: &Caller,
     path: Result<Path<String>, PathRejection>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<Forgotten>, ApiError> {
-    let site_id = site(path, raw.as_deref())?;
-    let result = state.aggregator.forget(&site_id).await;
-    let request_path = format!("/api/v1/sites/{site_id}");
-    audit(
-        &state,
-        &caller,
-        AuditAction::ForgetSite,
-        &site_id,
-        "DELETE",
-        &request_path,
-        &result,
-    );
-    Ok(Json(result.map_err(|e| not_found_or(e, &site_id))?))
-}
-
-/// `PUT /api/v1/sites/{site_id}/maintenance`: the site is under maintenance.
-#[utoipa::path(
-    put,
-    path = "/api/v1/sites/{site_id}/maintenance",
-    summary = "Put a site under maintenance (admin)",
-    description = "The site is shown with `maintenance: true`, keeps its real status, and is not \
-        counted as failing: the summary counts it under `maintenance` only, and it sorts last.",
-    tag = "admin",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
-    responses(
-        (status = 200, description = "The site, now under maintenance", body = SiteDetail),
-        BadRequest, Unauthorized, Forbidden, NotFound, Unavailable, TimedOut,
-    ),
-    security(("bearer" = []))
-)]
-pub async fn set_maintenance(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    path: Result<Path<String>, PathRejection>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<SiteDetail>, ApiError> {
-    maintenance(state, caller, path, raw, true).await
-}
-
-/// `DELETE /api/v1/sites/{site_id}/maintenance`: maintenance is over.
-#[utoipa::path(
-    delete,
-    path = "/api/v1/sites/{site_id}/maintenance",
-    summary = "End a site's maintenance (admin)",
-    tag = "admin",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
-    responses(
-        (status = 200, description = "The site, no longer under maintenance", body = SiteDetail),
-        BadRequest, Unauthorized, Forbidden, NotFound, Unavailable, TimedOut,
-    ),
-    security(("bearer" = []))
-)]
-pub async fn clear_maintenance(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    path: Result<Path<String>, PathRejection>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<SiteDetail>, ApiError> {
-    maintenance(state, caller, path, raw, false).await
-}
-
-async fn maintenance(
-    state: AppState,
-    caller: Caller,
-    path: Result<Path<String>, PathRejection>,
-    raw: Option<String>,
-    on: bool,
-) -> Result<Json<SiteDetail>, ApiError> {
-    let site_id = site(path, raw.as_deref())?;
-    let result = state.aggregator.maintenance(&site_id, on).await;
-    let (action, method) = if on {
-        (AuditAction::SetMaintenance, "PUT")
-    } else {
-        (AuditAction::ClearMaintenance, "DELETE")
-    };
-    let request_path = format!("/api/v1/sites/{site_id}/maintenance");
-    audit(
-        &state,
-        &caller,
-        action,
-        &site_id,
-        method,
-        &request_path,
-        &result,
-    );
-    Ok(Json(result.map_err(|e| not_found_or(e, &site_id))?))
-}
-
-fn site(path: Result<Path<String>, PathRejection>, raw: Option<&str>) -> Result<String, ApiError> {
+    raw: Option<&str>,
+) -> Result<String, ApiError> {
     let Path(site_id) =
         path.map_err(|e| ApiError::BadRequest(format!("invalid site_id: {}", e.body_text())))?;
     let site_id = params::site_id(&site_id)?;
     params::none(raw)?;
+    let scope = &caller.principal.scope;
+    let (listed, in_scope) = {
+        let view = state.fleet.view();
+        (view.get(&site_id).is_some(), view.selects(scope, &site_id))
+    };
+    let known = listed || state.aggregator.get(&site_id).await.is_ok();
+    if !known || !in_scope {
+        return Err(unknown(&site_id));
+    }
     Ok(site_id)
 }
 
-fn not_found_or(e: QueryError, site_id: &str) -> ApiError {
-    match e {
-        QueryError::Service { code: 404, .. } => {
-            ApiError::NotFound(format!("unknown site \"{site_id}\""))
-        }
-        other => other.into(),
+fn unknown(site_id: &str) -> ApiError {
+    ApiError::NotFound(format!("unknown site \"{site_id}\""))
+}
+
+/// A JSON request body; an empty body is the type's default (`{}`).
+fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))
+}
+
+/// An answer about one site: the site its audit line names.
+trait SiteAnswer {
+    fn site_id(&self) -> &str;
+}
+
+impl SiteAnswer for healthmon_proto::query::Forgotten {
+    fn site_id(&self) -> &str {
+        &self.site_id
     }
 }
 
+/// Audits a one-site action and answers it.
+fn finish<T: SiteAnswer>(
+    state: &AppState,
+    caller: &Caller,
+    (action, method): (AuditAction, &'static str),
+    uri: &Uri,
+    result: Result<T, ApiError>,
+) -> Result<Json<T>, ApiError> {
+    let site_id = result.as_ref().ok().map(SiteAnswer::site_id);
+    audit(
+        state,
+        caller,
+        Action {
+            action,
+            site_id,
+            method,
+            path: uri.path(),
+        },
+        &result,
+        None,
+    );
+    result.map(Json)
+}
+
+/// What an admin request was, for its audit line.
+struct Action<'a> {
+    action: AuditAction,
+    site_id: Option<&'a str>,
+    method: &'static str,
+    path: &'a str,
+}
+
+/// One audit line for an admin request, whatever its outcome; `detail`
+/// adds what was done (a bulk action's selector and count).
 fn audit<T>(
     state: &AppState,
     caller: &Caller,
-    action: AuditAction,
-    site_id: &str,
-    method: &str,
-    path: &str,
-    result: &Result<T, QueryError>,
+    action: Action<'_>,
+    result: &Result<T, ApiError>,
+    detail: Option<String>,
 ) {
-    let (outcome, detail) = match result {
+    let (outcome, failure) = match result {
         Ok(_) => (AuditOutcome::Ok, None),
-        Err(QueryError::Service { code: 404, .. }) => (AuditOutcome::NotFound, None),
+        Err(ApiError::NotFound(_)) => (AuditOutcome::NotFound, None),
+        Err(ApiError::Forbidden(message)) => (AuditOutcome::Forbidden, Some(message.clone())),
         Err(e) => (AuditOutcome::Failed, Some(e.to_string())),
+    };
+    let detail = match (detail, failure) {
+        (Some(d), Some(f)) => Some(format!("{d}; {f}")),
+        (d, f) => d.or(f),
     };
     state.audit.record(
         Some(&caller.principal),
-        action,
+        action.action,
         outcome,
-        Some(site_id),
+        action.site_id,
         &audit::Request {
-            method,
-            path,
+            method: action.method,
+            path: action.path,
             from: &caller.from,
         },
         detail.as_deref(),

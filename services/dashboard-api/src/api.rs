@@ -1,36 +1,52 @@
-//! The `/api/v1` data routes: each checks its parameters, asks the aggregator
-//! once, and returns its answer as JSON (the `healthmon_proto::query` types,
-//! so the HTTP shapes are the NATS shapes).
+//! The `/api/v1` data routes: each checks its parameters, narrows them to
+//! the caller's scope ([`crate::scope`]), asks the aggregator once, and
+//! returns its answer as JSON (the `healthmon_proto::query` types, so the
+//! HTTP shapes are the NATS shapes).
 
-use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
+use axum::{Extension, Json};
 use healthmon_client::QueryError;
-use healthmon_proto::query::{SiteDetail, SitePage, SortOrder, Summary};
+use healthmon_proto::query::{FleetSummary, SiteDetail, SitePage, SortOrder};
 use healthmon_proto::{Connectivity, Health};
 
 use crate::error::{ApiError, BadRequest, NotFound, TimedOut, Unauthorized, Unavailable};
-use crate::params;
+use crate::guard::Caller;
 use crate::state::AppState;
+use crate::{params, scope};
 
 /// `GET /api/v1/summary`: site counts per connectivity and health.
 #[utoipa::path(
     get,
     path = "/api/v1/summary",
-    summary = "Site counts per connectivity and health",
+    summary = "Site counts per connectivity and health, optionally per label value",
     tag = "sites",
+    params(
+        ("label" = Option<Vec<String>>, Query, style = Form, explode = true, min_items = 1,
+            description = "Only sites with this label, `key=value` (or several pairs, comma-separated); repeatable, all must match"),
+        ("by" = Option<String>, Query, pattern = "^[a-z_][a-z0-9_]{0,31}$",
+            description = "A label key: also count per value of it (`groups`, worst first; `value` null for sites without it)"),
+    ),
     responses(
-        (status = 200, description = "Site counts per connectivity and health", body = Summary),
+        (status = 200, description = "Site counts per connectivity and health", body = FleetSummary),
         BadRequest, Unauthorized, Unavailable, TimedOut,
     ),
     security(("bearer" = []))
 )]
 pub async fn summary(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Summary>, ApiError> {
-    params::none(raw.as_deref())?;
-    Ok(Json(state.aggregator.summary().await?))
+) -> Result<Json<FleetSummary>, ApiError> {
+    let query = params::summary_query(raw.as_deref())?;
+    match scope::summary(query.clone(), &caller.principal.scope) {
+        Some(query) => Ok(Json(state.aggregator.summary(&query).await?)),
+        // Filters that contradict the scope select nothing.
+        None => Ok(Json(FleetSummary {
+            by: query.by,
+            ..FleetSummary::default()
+        })),
+    }
 }
 
 /// `GET /api/v1/sites`: one page of sites, filtered and sorted by the aggregator.
@@ -52,6 +68,8 @@ pub async fn summary(
             description = "Sites per page (default 100)"),
         ("offset" = Option<u32>, Query, minimum = 0, maximum = 2147483647,
             description = "Sites to skip (default 0)"),
+        ("label" = Option<Vec<String>>, Query, style = Form, explode = true, min_items = 1,
+            description = "Only sites with this label, `key=value` (or several pairs, comma-separated); repeatable, all must match"),
     ),
     responses(
         (status = 200, description = "One page of sites, worst first unless sorted by id", body = SitePage),
@@ -61,10 +79,19 @@ pub async fn summary(
 )]
 pub async fn sites(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SitePage>, ApiError> {
     let query = params::list_query(raw.as_deref())?;
-    Ok(Json(state.aggregator.list(&query).await?))
+    match scope::list(query.clone(), &caller.principal.scope) {
+        Some(query) => Ok(Json(state.aggregator.list(&query).await?)),
+        None => Ok(Json(SitePage {
+            total: 0,
+            offset: query.offset,
+            limit: query.effective_limit(),
+            sites: Vec::new(),
+        })),
+    }
 }
 
 /// `GET /api/v1/sites/{site_id}`: everything known about one site.
@@ -84,6 +111,7 @@ pub async fn sites(
 )]
 pub async fn site(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SiteDetail>, ApiError> {
@@ -91,11 +119,11 @@ pub async fn site(
         path.map_err(|e| ApiError::BadRequest(format!("invalid site_id: {}", e.body_text())))?;
     let site_id = params::site_id(&site_id)?;
     params::none(raw.as_deref())?;
+    let unknown = || ApiError::NotFound(format!("unknown site \"{site_id}\""));
     match state.aggregator.get(&site_id).await {
-        Ok(detail) => Ok(Json(detail)),
-        Err(QueryError::Service { code: 404, .. }) => {
-            Err(ApiError::NotFound(format!("unknown site \"{site_id}\"")))
-        }
+        // Outside the caller's scope, a site does not exist.
+        Ok(detail) if scope::sees(&caller.principal.scope, &detail.labels) => Ok(Json(detail)),
+        Ok(_) | Err(QueryError::Service { code: 404, .. }) => Err(unknown()),
         Err(e) => Err(e.into()),
     }
 }

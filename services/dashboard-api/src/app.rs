@@ -5,8 +5,8 @@
 //! document ([`document`], served at `/api/v1/openapi.json`; its header is
 //! [`crate::openapi`]). Layers, outermost first: request logs
 //! (`TraceLayer`), metrics per route, JSON for every error, a whole-request
-//! timeout, a request body limit. Later additions (auth middleware,
-//! maintenance routes) slot in here without touching the handlers.
+//! timeout, a request body limit, and innermost the guard (authentication,
+//! roles).
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -31,7 +31,7 @@ use crate::guard;
 use crate::state::AppState;
 use crate::{admin, api, http_metrics, openapi, ready, sse, ui};
 
-/// No route takes a body yet; this bounds what a client can make us buffer.
+/// Admin bodies are a few hundred bytes; this bounds what a client can make us buffer.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// The complete application: API, probes, `/metrics`, the web page and the
@@ -97,8 +97,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(api::summary))
         .routes(routes!(api::sites))
-        .routes(routes!(api::site, admin::forget))
-        .routes(routes!(admin::set_maintenance, admin::clear_maintenance))
+        .routes(routes!(api::site, admin::site::forget))
+        .routes(routes!(admin::maintenance::set, admin::maintenance::clear))
+        .routes(routes!(
+            admin::maintenance::set_selected,
+            admin::maintenance::clear_selected
+        ))
+        .routes(routes!(admin::site::set_labels))
+        .routes(routes!(admin::ack::set, admin::ack::clear))
         .routes(routes!(sse::events))
         .routes(routes!(ready::healthz))
         .routes(routes!(ready::readyz))

@@ -2,18 +2,24 @@
 //!
 //! Three modes, chosen at start ([`AuthMode`]):
 //! - **tokens** (`--auth-tokens FILE`): `Authorization: Bearer <token>`; the
-//!   file has one `role name token` line per user. Only SHA-256 hashes of
+//!   file has one `role name token [selector]` line per user. Only SHA-256 hashes of
 //!   the tokens are kept in memory, and a presented token is compared with
 //!   every entry in constant time ([`TokenTable::lookup`]).
 //! - **proxy** (`--trust-proxy-header NAME`): a reverse proxy in front has
 //!   authenticated the user and names them in header `NAME`, with the role
-//!   in `--proxy-role-header` (`viewer` or `admin`). Only for an API that
-//!   nothing but that proxy can reach.
+//!   in `--proxy-role-header` (`viewer` or `admin`) and, if
+//!   `--proxy-scope-header` is set, a selector in that header. Only for an
+//!   API that nothing but that proxy can reach.
 //! - **disabled** (`--insecure-no-auth`): everyone is an admin; the local
 //!   demo only, with a warning at every start.
 //!
 //! Roles: `viewer` may read (`GET`/`HEAD` under `/api/`, the SSE stream
-//! included); `admin` may also forget a site and set or clear maintenance.
+//! included); `admin` may also change the fleet registry (maintenance,
+//! labels, acknowledgements, forget).
+//!
+//! Scope: a user may carry a label selector (`customer=acme`), and then
+//! sees and changes only the sites it selects ([`crate::scope`]); without
+//! one, the whole fleet.
 //! `/`, `/ui/*`, `/healthz`, `/readyz`, `/metrics` and the OpenAPI document
 //! carry no site data and stay open, for browsers, probes and scrapers.
 //!
@@ -25,6 +31,7 @@ use std::path::Path;
 
 use axum::http::{HeaderMap, HeaderName, Method, header};
 use healthmon_common::ConfigError;
+use healthmon_registry::Selector;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -61,6 +68,8 @@ impl Role {
 pub struct Principal {
     pub name: String,
     pub role: Role,
+    /// The sites this user may see and change; empty: every site.
+    pub scope: Selector,
 }
 
 /// Why a request is not authenticated; the `detail` of its audit line.
@@ -72,6 +81,8 @@ pub enum Failure {
     UnknownToken,
     /// Proxy mode: the role header is missing or not a role.
     BadProxyRole,
+    /// Proxy mode: the scope header is not a selector.
+    BadProxyScope,
 }
 
 impl Failure {
@@ -81,6 +92,7 @@ impl Failure {
             Failure::NotBearer => "authorization is not a bearer token",
             Failure::UnknownToken => "unknown token",
             Failure::BadProxyRole => "proxy role header missing or not viewer/admin",
+            Failure::BadProxyScope => "proxy scope header is not a label selector",
         }
     }
 }
@@ -90,6 +102,8 @@ impl Failure {
 pub struct ProxyHeaders {
     pub user: HeaderName,
     pub role: HeaderName,
+    /// A selector limiting the user to some sites; absent or empty: all.
+    pub scope: Option<HeaderName>,
 }
 
 #[derive(Debug, Clone)]
@@ -107,6 +121,7 @@ impl AuthMode {
         tokens: Option<&Path>,
         proxy_user_header: Option<&str>,
         proxy_role_header: &str,
+        proxy_scope_header: Option<&str>,
         insecure_no_auth: bool,
     ) -> Result<AuthMode, ConfigError> {
         match (tokens, proxy_user_header, insecure_no_auth) {
@@ -122,6 +137,9 @@ impl AuthMode {
                 Ok(AuthMode::Proxy(ProxyHeaders {
                     user: header("--trust-proxy-header", user)?,
                     role: header("--proxy-role-header", proxy_role_header)?,
+                    scope: proxy_scope_header
+                        .map(|name| header("--proxy-scope-header", name))
+                        .transpose()?,
                 }))
             }
             (None, None, true) => Ok(AuthMode::Disabled),
@@ -147,6 +165,7 @@ impl AuthMode {
             AuthMode::Disabled => Ok(Principal {
                 name: "anonymous".into(),
                 role: Role::Admin,
+                scope: Selector::default(),
             }),
             AuthMode::Tokens(table) => {
                 let token = match headers.get(header::AUTHORIZATION) {
@@ -167,9 +186,18 @@ impl AuthMode {
                     .and_then(|v| v.to_str().ok())
                     .and_then(Role::parse)
                     .ok_or(Failure::BadProxyRole)?;
+                let scope = match names.scope.as_ref().and_then(|h| headers.get(h)) {
+                    None => Selector::default(),
+                    Some(value) => match value.to_str().map(str::trim) {
+                        Ok("") => Selector::default(),
+                        Ok(text) => text.parse().map_err(|_| Failure::BadProxyScope)?,
+                        Err(_) => return Err(Failure::BadProxyScope),
+                    },
+                };
                 Ok(Principal {
                     name: user.to_owned(),
                     role,
+                    scope,
                 })
             }
         }
@@ -245,7 +273,7 @@ pub enum TokenFileError {
     Read(String),
     #[error("line {line}: {problem}")]
     Line { line: usize, problem: String },
-    #[error("no users (expected `role name token` lines)")]
+    #[error("no users (expected `role name token [selector]` lines)")]
     Empty,
     #[error("{path}: {problem}")]
     In {
@@ -264,8 +292,9 @@ impl TokenFileError {
 }
 
 impl TokenTable {
-    /// Parses the token file: `role name token` per line, `#` comments and
-    /// blank lines ignored. Errors name the line, never its token.
+    /// Parses the token file: `role name token [selector]` per line (the
+    /// selector, e.g. `customer=acme`, limits the user to those sites), `#`
+    /// comments and blank lines ignored. Errors name the line, never its token.
     pub fn parse(text: &str) -> Result<TokenTable, TokenFileError> {
         let mut entries: Vec<Entry> = Vec::new();
         for (i, line) in text.lines().enumerate() {
@@ -275,14 +304,18 @@ impl TokenTable {
             }
             let n = i + 1;
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let [role, name, token] = fields[..] else {
-                return Err(TokenFileError::line(
-                    n,
-                    format!(
-                        "expected `role name token` (3 fields), found {}",
-                        fields.len()
-                    ),
-                ));
+            let (role, name, token, scope) = match fields[..] {
+                [role, name, token] => (role, name, token, None),
+                [role, name, token, scope] => (role, name, token, Some(scope)),
+                _ => {
+                    return Err(TokenFileError::line(
+                        n,
+                        format!(
+                            "expected `role name token [selector]` (3 or 4 fields), found {}",
+                            fields.len()
+                        ),
+                    ));
+                }
             };
             let role = Role::parse(role)
                 .ok_or_else(|| TokenFileError::line(n, "role must be viewer or admin"))?;
@@ -300,6 +333,12 @@ impl TokenTable {
                     ),
                 ));
             }
+            let scope = match scope {
+                None => Selector::default(),
+                Some(text) => text
+                    .parse()
+                    .map_err(|e| TokenFileError::line(n, format!("selector: {e}")))?,
+            };
             let hash = hash(token);
             if entries.iter().any(|e| e.hash == hash) {
                 return Err(TokenFileError::line(n, "this token is already used above"));
@@ -309,6 +348,7 @@ impl TokenTable {
                 principal: Principal {
                     name: name.to_owned(),
                     role,
+                    scope,
                 },
             });
         }

@@ -19,6 +19,8 @@ use serde::Serialize;
 use thiserror::Error;
 use utoipa::{IntoResponses, ToSchema};
 
+use healthmon_registry::RegistryError;
+
 use crate::params::ParamError;
 
 #[derive(Debug, Error)]
@@ -26,9 +28,19 @@ pub enum ApiError {
     /// A bad path or query parameter; the message names it.
     #[error("{0}")]
     BadRequest(String),
-    /// An unknown site or route.
+    /// An unknown site or route (or one outside the caller's scope).
     #[error("{0}")]
     NotFound(String),
+    /// Allowed to ask, but not this: a change that takes a site out of the
+    /// caller's scope.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The fleet registry cannot be written (JetStream down, no quorum).
+    #[error("{0}")]
+    RegistryUnavailable(String),
+    /// Concurrent writers kept changing the same registry entry.
+    #[error("{0}")]
+    Conflict(String),
     /// The aggregator has no responders: it is down or not yet started.
     #[error("{0}")]
     UpstreamUnavailable(String),
@@ -51,6 +63,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::RegistryUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::UpstreamUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::UpstreamTimeout(_) | ApiError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
@@ -63,11 +78,30 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad_request".into(),
             ApiError::NotFound(_) => "not_found".into(),
+            ApiError::Forbidden(_) => "forbidden".into(),
+            ApiError::RegistryUnavailable(_) => "registry_unavailable".into(),
+            ApiError::Conflict(_) => "conflict".into(),
             ApiError::UpstreamUnavailable(_) => "upstream_unavailable".into(),
             ApiError::UpstreamTimeout(_) => "upstream_timeout".into(),
             ApiError::Upstream(_) => "upstream_error".into(),
             ApiError::Timeout => "timeout".into(),
             ApiError::Status(status) => status_code_name(*status).into(),
+        }
+    }
+
+    /// The same error, its message led by `context`.
+    pub fn prefixed(self, context: &str) -> ApiError {
+        let with = |message: String| format!("{context}: {message}");
+        match self {
+            ApiError::BadRequest(m) => ApiError::BadRequest(with(m)),
+            ApiError::NotFound(m) => ApiError::NotFound(with(m)),
+            ApiError::Forbidden(m) => ApiError::Forbidden(with(m)),
+            ApiError::RegistryUnavailable(m) => ApiError::RegistryUnavailable(with(m)),
+            ApiError::Conflict(m) => ApiError::Conflict(with(m)),
+            ApiError::UpstreamUnavailable(m) => ApiError::UpstreamUnavailable(with(m)),
+            ApiError::UpstreamTimeout(m) => ApiError::UpstreamTimeout(with(m)),
+            ApiError::Upstream(m) => ApiError::Upstream(with(m)),
+            other @ (ApiError::Timeout | ApiError::Status(_)) => other,
         }
     }
 
@@ -89,6 +123,16 @@ impl ApiError {
                 code: 400, message, ..
             } => ApiError::BadRequest(message),
             other => ApiError::Upstream(other.to_string()),
+        }
+    }
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> Self {
+        match e {
+            RegistryError::Unavailable { .. } => ApiError::RegistryUnavailable(e.to_string()),
+            RegistryError::Conflict { .. } => ApiError::Conflict(e.to_string()),
+            RegistryError::Invalid(e) => ApiError::BadRequest(e.to_string()),
         }
     }
 }
@@ -115,7 +159,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable and machine-readable: `bad_request`, `not_found`,
     /// `unauthorized`, `forbidden`, `upstream_unavailable`, `upstream_timeout`,
-    /// `upstream_error`, `timeout`,
+    /// `upstream_error`, `registry_unavailable`, `conflict`, `timeout`,
     /// `method_not_allowed`, `payload_too_large`, ...
     #[schema(example = "not_found")]
     pub code: String,
@@ -174,9 +218,27 @@ pub struct Unauthorized(pub ErrorBody);
 #[derive(IntoResponses)]
 #[response(
     status = 403,
-    description = "Authenticated, but not allowed: an admin action for a viewer (`forbidden`)"
+    description = "Authenticated, but not allowed: an admin action for a viewer, or a change \
+        that would take a site out of a scoped token's view (`forbidden`)"
 )]
 pub struct Forbidden(pub ErrorBody);
+
+/// 503 of an admin action: the registry cannot be written.
+#[derive(IntoResponses)]
+#[response(
+    status = 503,
+    description = "The fleet registry (JetStream) cannot be written now (`registry_unavailable`); \
+        nothing was changed. Reads keep working from what every service last saw"
+)]
+pub struct RegistryUnavailable(pub ErrorBody);
+
+/// 409: concurrent writers.
+#[derive(IntoResponses)]
+#[response(
+    status = 409,
+    description = "Others kept changing the same registry entry; nothing was changed, try again (`conflict`)"
+)]
+pub struct Conflict(pub ErrorBody);
 
 /// 404: no such site.
 #[derive(IntoResponses)]

@@ -99,6 +99,13 @@ pub async fn require(
 
 /// What an admin route does, for the audit of a refused attempt.
 pub fn action_of(method: &Method, path: &str) -> AuditAction {
+    if path == "/api/v1/maintenance" {
+        return match *method {
+            Method::PUT => AuditAction::SetMaintenanceBySelector,
+            Method::DELETE => AuditAction::ClearMaintenanceBySelector,
+            _ => AuditAction::Access,
+        };
+    }
     let Some(rest) = path.strip_prefix("/api/v1/sites/") else {
         return AuditAction::Access;
     };
@@ -106,6 +113,9 @@ pub fn action_of(method: &Method, path: &str) -> AuditAction {
         (&Method::DELETE, None) => AuditAction::ForgetSite,
         (&Method::PUT, Some((_, "maintenance"))) => AuditAction::SetMaintenance,
         (&Method::DELETE, Some((_, "maintenance"))) => AuditAction::ClearMaintenance,
+        (&Method::PUT, Some((_, "labels"))) => AuditAction::SetLabels,
+        (&Method::PUT, Some((_, "ack"))) => AuditAction::Acknowledge,
+        (&Method::DELETE, Some((_, "ack"))) => AuditAction::ClearAcknowledgement,
         _ => AuditAction::Access,
     }
 }

@@ -10,14 +10,16 @@
 //! - `GET /api/v1/events`, the SSE stream ([`sse`]);
 //! - `GET /healthz`, `/readyz` ([`ready`]) and `/metrics`;
 //! - the web page ([`ui`]);
-//! - admin actions `DELETE /api/v1/sites/{site_id}` and `PUT`/`DELETE
-//!   /api/v1/sites/{site_id}/maintenance` ([`admin`]);
+//! - admin actions, written to the fleet registry that every replica
+//!   watches ([`admin`], [`fleet`]): maintenance windows (one site, or by
+//!   label selector), forget, labels, acknowledgements;
 //! - `GET /api/v1/openapi.json`, the OpenAPI document generated from the handlers ([`openapi`]).
 //!
 //! Query strings are parsed by [`params`] (pure, property-tested) and every
 //! error is JSON ([`error`]). Requests for site data are authenticated and
-//! checked for their role ([`auth`], [`guard`]); admin actions and refusals
-//! are audited ([`audit`]).
+//! checked for their role ([`auth`], [`guard`]) and narrowed to the
+//! caller's scope ([`scope`]); admin actions and refusals are audited
+//! ([`audit`]).
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -27,6 +29,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod events;
+pub mod fleet;
 pub mod guard;
 pub mod http_metrics;
 pub mod metric_names;
@@ -34,11 +37,13 @@ pub mod openapi;
 pub mod params;
 pub mod ready;
 pub mod relay;
+pub mod scope;
 pub mod sse;
 pub mod state;
 mod ui;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use healthmon_common::nats::{self, NatsConfig};
@@ -48,6 +53,7 @@ use tokio::net::TcpListener;
 
 use crate::state::AppState;
 use healthmon_client::{AggregatorClient, Options, Retry};
+use healthmon_registry::{Registry, RegistryConfig};
 
 /// The name this service uses on NATS (`nats server report connections`).
 pub const NATS_NAME: &str = "healthmon-dashboard-api";
@@ -71,6 +77,8 @@ pub struct Config {
     /// an unpartitioned deployment (`<prefix>.agg.*`); N asks every
     /// partition's aggregator (`<prefix>.agg.<i>.*`) and merges.
     pub partitions: u16,
+    /// The fleet registry admin actions write to.
+    pub registry: RegistryConfig,
 }
 
 impl Config {
@@ -134,6 +142,8 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
     let (events, relay) =
         relay::start_relay(&client, &config.nats.subjects, shutdown.clone()).await?;
     let audit = audit::Auditor::new(client.clone(), &config.nats.subjects);
+    let registry = Arc::new(Registry::new(client.clone(), config.registry.clone()));
+    let (fleet, fleet_task) = fleet::Fleet::start(registry, shutdown.clone());
     let guard = std::sync::Arc::new(guard::Guard {
         mode: config.auth.clone(),
         audit: audit.clone(),
@@ -153,6 +163,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
                 retry: Retry::ReadsOnce,
             },
         ),
+        fleet,
         link: connection.link,
         events,
         shutdown: shutdown.clone(),
@@ -168,6 +179,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         if let Err(e) = relay.await {
             tracing::error!(error = %e, "status event relay failed");
         }
+        let _ = fleet_task.await;
         nats::drain(&client).await;
         tracing::info!("dashboard API stopped");
         served.map_err(|source| ServiceError::Bind {
@@ -196,7 +208,7 @@ fn log_auth_mode(mode: &auth::AuthMode, http_addr: SocketAddr) {
         auth::AuthMode::Disabled => tracing::warn!(
             %http_addr,
             "AUTHENTICATION IS OFF (--insecure-no-auth): anyone who can reach this API may read \
-             every site, forget sites and set maintenance. For a local demo only; use \
+             every site and change the fleet registry. For a local demo only; use \
              --auth-tokens or --trust-proxy-header anywhere else (docs/SECURITY.md)"
         ),
         auth::AuthMode::Tokens(table) => {

@@ -11,6 +11,7 @@ use healthmon_common::cli::{LogArgs, NatsArgs, exit_usage, parse_duration, parse
 use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_dashboard_api::auth::AuthMode;
 use healthmon_dashboard_api::{Config, run};
+use healthmon_registry::RegistryArgs;
 
 /// Serves the healthmon JSON API, live status events (SSE), the dashboard page and /metrics.
 #[derive(Debug, Parser)]
@@ -26,7 +27,9 @@ struct Cli {
     /// How long to wait for the aggregator's answer (e.g. 2s, 500ms).
     #[arg(long, env = "AGGREGATOR_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
     aggregator_timeout: Duration,
-    /// API users: a file of `role name token` lines (role viewer or admin); see docs/SECURITY.md.
+    /// API users: a file of `role name token [selector]` lines (role viewer
+    /// or admin; a selector such as customer=acme limits the user to those
+    /// sites); see docs/SECURITY.md.
     #[arg(long, env = "AUTH_TOKENS_FILE")]
     auth_tokens: Option<PathBuf>,
     /// Behind an authenticating reverse proxy: trust this header as the user's name.
@@ -35,6 +38,11 @@ struct Cli {
     /// With --trust-proxy-header: the header that carries the user's role (viewer or admin).
     #[arg(long, env = "PROXY_ROLE_HEADER", default_value = "X-Forwarded-Role")]
     proxy_role_header: String,
+    /// With --trust-proxy-header: a header carrying a label selector
+    /// (`customer=acme`) that limits the user to those sites; unset or
+    /// empty, the whole fleet.
+    #[arg(long, env = "PROXY_SCOPE_HEADER")]
+    proxy_scope_header: Option<String>,
     /// Serve without authentication, everyone an admin: for a local demo only.
     #[arg(long, env = "INSECURE_NO_AUTH")]
     insecure_no_auth: bool,
@@ -44,6 +52,8 @@ struct Cli {
     /// answers; one that does not answer fails the request. 1: unpartitioned.
     #[arg(long, env = "HEALTHMON_PARTITIONS", default_value = "1", value_parser = parse_partitions)]
     partitions: u16,
+    #[command(flatten)]
+    registry: RegistryArgs,
 }
 
 fn config(cli: Cli) -> Result<Config, ConfigError> {
@@ -55,9 +65,11 @@ fn config(cli: Cli) -> Result<Config, ConfigError> {
             cli.auth_tokens.as_deref(),
             cli.trust_proxy_header.as_deref(),
             &cli.proxy_role_header,
+            cli.proxy_scope_header.as_deref(),
             cli.insecure_no_auth,
         )?,
         partitions: cli.partitions,
+        registry: cli.registry.config()?,
     };
     config.validate()?;
     Ok(config)

@@ -10,11 +10,13 @@
 //!   `search`, where it means no search (a cleared search box);
 //! - list parameters (`connectivity`, `health`) take comma-separated values
 //!   and may also be repeated (`?health=degraded&health=critical`), the form
-//!   `URLSearchParams.append` produces; scalar parameters may appear once.
+//!   `URLSearchParams.append` produces; scalar parameters may appear once;
+//! - label parameters (`label`, `by`, `selector`) are [`fleet`]'s.
 
 use healthmon_proto::query::{DEFAULT_LIMIT, ListQuery, MAX_LIMIT, SortOrder};
 use healthmon_proto::subjects::MAX_SITE_ID_LEN;
 use healthmon_proto::{Connectivity, Health, validate_site_id};
+use healthmon_registry::Selector;
 use thiserror::Error;
 
 /// A bad query parameter; the message always names `param`.
@@ -44,6 +46,10 @@ impl ParamError {
     }
 }
 
+mod fleet;
+
+pub use fleet::{bulk_selector, summary_query};
+
 const LIST_PARAMS: &[&str] = &[
     "connectivity",
     "health",
@@ -51,6 +57,7 @@ const LIST_PARAMS: &[&str] = &[
     "sort",
     "limit",
     "offset",
+    "label",
 ];
 const EVENT_PARAMS: &[&str] = &["site_id"];
 
@@ -61,9 +68,11 @@ pub const MAX_OFFSET: usize = i32::MAX as usize;
 /// `GET /api/v1/sites` parameters → the aggregator's `ListQuery`.
 pub fn list_query(raw: Option<&str>) -> Result<ListQuery, ParamError> {
     let mut query = ListQuery::default();
+    let mut selector = Selector::default();
     let mut seen = Vec::new();
     for (name, value) in known_pairs(raw, LIST_PARAMS)? {
         match name.as_str() {
+            "label" => selector = fleet::add_label(selector, &value)?,
             "connectivity" => {
                 for item in items(&name, &value)? {
                     let c = Connectivity::parse(&item.to_ascii_lowercase()).ok_or_else(|| {
@@ -92,6 +101,7 @@ pub fn list_query(raw: Option<&str>) -> Result<ListQuery, ParamError> {
             }
         }
     }
+    query.labels = selector.labels();
     Ok(query)
 }
 

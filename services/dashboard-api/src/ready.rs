@@ -3,6 +3,10 @@
 //! `--aggregator-timeout`). A load balancer should route on `/readyz`; an
 //! orchestrator should restart only on `/healthz`, since a missing aggregator
 //! is not cured by restarting the dashboard API.
+//!
+//! `/readyz` also says whether the fleet registry can be written
+//! (`checks.registry`), without failing on it: reads are served from what
+//! every service last saw, and only admin writes need the registry.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +14,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use healthmon_proto::query::SummaryQuery;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -28,9 +33,10 @@ pub struct Readiness {
     /// `ready` or `not_ready`.
     #[schema(example = "ready")]
     pub status: &'static str,
-    /// Each check (`nats`, `aggregator`): `ok`, or what is wrong.
+    /// Each check (`nats`, `aggregator`, `registry`): `ok`, or what is wrong.
     pub checks: BTreeMap<String, String>,
-    /// The failed checks; only when not ready.
+    /// The failed checks (never `registry`: it does not stop reads); only
+    /// when not ready.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub failed: Option<Vec<String>>,
@@ -69,23 +75,31 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     let aggregator = match &nats {
         Ok(()) => state
             .aggregator
-            .summary()
+            .summary(&SummaryQuery::default())
             .await
             .map(drop)
             .map_err(|e| e.to_string()),
         Err(_) => Err("not checked: NATS is not connected".to_owned()),
     };
-    readiness(&[("nats", nats), ("aggregator", aggregator)])
+    let registry = state.fleet.writable().map_err(|e| e.to_string());
+    readiness(&[
+        ("nats", nats, true),
+        ("aggregator", aggregator, true),
+        ("registry", registry, false),
+    ])
 }
 
-fn readiness(checks: &[(&str, Result<(), String>)]) -> Response {
+/// The answer from each check's result and whether it must pass.
+fn readiness(checks: &[(&str, Result<(), String>, bool)]) -> Response {
     let mut details = BTreeMap::new();
     let mut failed = Vec::new();
-    for (name, result) in checks {
+    for (name, result, required) in checks {
         let detail = match result {
             Ok(()) => "ok".to_owned(),
             Err(reason) => {
-                failed.push((*name).to_owned());
+                if *required {
+                    failed.push((*name).to_owned());
+                }
                 reason.clone()
             }
         };

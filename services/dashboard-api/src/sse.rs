@@ -6,12 +6,14 @@
 //! up with the channel gets `event: lagged` with `{"skipped": n}` and carries
 //! on from the newest events, so it knows to reload the list rather than
 //! silently missing changes. Streams end when the service shuts down, which
-//! lets graceful shutdown complete.
+//! lets graceful shutdown complete. A scoped caller gets only the events of
+//! the sites in its scope, by this replica's copy of the registry.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::{RawQuery, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
@@ -20,9 +22,12 @@ use tokio::sync::broadcast;
 
 use crate::error::{ApiError, BadRequest, Unauthorized};
 use crate::events::Relayed;
+use crate::fleet::Fleet;
+use crate::guard::Caller;
 use crate::metric_names::{SSE_CLIENTS, SSE_LAGGED};
-use crate::params;
 use crate::state::AppState;
+use crate::{params, scope};
+use healthmon_registry::Selector;
 
 /// Comment lines that keep proxies from closing an idle stream.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
@@ -52,12 +57,15 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 )]
 pub async fn events(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     RawQuery(raw): RawQuery,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let site = params::events_site(raw.as_deref())?;
+    let scope = caller.principal.scope;
     let client = SseClient {
         receiver: state.events.subscribe(),
         site,
+        scope: (!scope.is_empty()).then(|| (scope, state.fleet.clone())),
         shutdown: state.shutdown.clone(),
         _gauge: ClientGauge::new(),
     };
@@ -91,6 +99,8 @@ impl Outgoing {
 struct SseClient {
     receiver: broadcast::Receiver<Arc<Relayed>>,
     site: Option<String>,
+    /// A scoped caller's selector, and where to look sites' labels up.
+    scope: Option<(Selector, Fleet)>,
     shutdown: CancellationToken,
     _gauge: ClientGauge,
 }
@@ -105,7 +115,7 @@ impl SseClient {
                 received = self.receiver.recv() => received,
             };
             match received {
-                Ok(relayed) if relayed.wanted_by(self.site.as_deref()) => {
+                Ok(relayed) if relayed.wanted_by(self.site.as_deref()) && self.sees(&relayed) => {
                     return Some(Outgoing::Status(relayed));
                 }
                 Ok(_) => {}
@@ -116,6 +126,14 @@ impl SseClient {
                 Err(broadcast::error::RecvError::Closed) => return None,
             }
         }
+    }
+}
+
+impl SseClient {
+    fn sees(&self, relayed: &Relayed) -> bool {
+        self.scope
+            .as_ref()
+            .is_none_or(|(scope, fleet)| scope::sees_site(scope, &fleet.view(), &relayed.site_id))
     }
 }
 

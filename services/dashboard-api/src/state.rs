@@ -1,6 +1,7 @@
-//! What every handler may use: the aggregator's client, the NATS link, the
-//! live event hub, the guard and the auditor. A leaf module, so handlers and
-//! the router both depend on it and never on each other.
+//! What every handler may use: the aggregator's client, the fleet
+//! registry, the NATS link, the live event hub, the guard and the auditor.
+//! A leaf module, so handlers and the router both depend on it and never
+//! on each other.
 
 use healthmon_client::AggregatorClient;
 use healthmon_common::CancellationToken;
@@ -8,6 +9,7 @@ use healthmon_common::nats::LinkState;
 use tokio::sync::watch;
 
 use crate::audit::Auditor;
+use crate::fleet::Fleet;
 use crate::guard::Guard;
 use crate::relay::EventHub;
 
@@ -15,6 +17,8 @@ use crate::relay::EventHub;
 #[derive(Clone)]
 pub struct AppState {
     pub aggregator: AggregatorClient,
+    /// Where admin actions are written, and this replica's copy of it.
+    pub fleet: Fleet,
     pub link: watch::Receiver<LinkState>,
     pub events: EventHub,
     /// Authentication and roles, applied to every request by [`guard::require`].

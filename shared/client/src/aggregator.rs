@@ -6,13 +6,13 @@
 //! of the fleet. [`AggregatorClient`] scatters each query to every partition
 //! concurrently and gathers the answers into the one a single aggregator
 //! holding the whole fleet would give:
-//! - `summary`: the counts add up;
+//! - `summary`: the counts add up, per label value too;
 //! - `list`: each partition is asked for its first `offset + limit` rows with
 //!   the same filter and order, the rows are merged in the aggregator's own
 //!   order ([`SortOrder::compare`]) and cut to `offset..offset + limit`;
 //!   `total` is the sum;
-//! - `get`, `forget`, `maintenance`: every partition is asked and the one
-//!   that has the site answers (404 only when every partition said 404).
+//! - `get`: every partition is asked and the one that has the site
+//!   answers (404 only when every partition said 404).
 //!
 //! A partition that does not answer fails the whole request, naming the
 //! partition in the error: a fleet silently missing a partition's sites
@@ -28,16 +28,14 @@ use std::future::Future;
 use std::time::Duration;
 
 use async_nats::Client;
-use bytes::Bytes;
 use futures::future::join_all;
 use healthmon_proto::query::{
-    Forgotten, GetQuery, ListQuery, MAX_LIMIT, MaintenanceQuery, SiteDetail, SitePage, SiteSummary,
-    Summary,
+    FleetSummary, GetQuery, ListQuery, MAX_LIMIT, SiteDetail, SitePage, SiteSummary, SummaryQuery,
 };
 use healthmon_proto::{Partition, Subjects};
 
-use crate::merge::{PartPage, all_or_first_error, merge_pages, pick_holder, sum_summaries, tag};
-use crate::request::{QueryError, request, request_json};
+use crate::merge::{PartPage, all_or_first_error, merge_pages, pick_holder, tag};
+use crate::request::{QueryError, request_json};
 
 /// Pause before the second try of a read after `NoResponders`: time for a
 /// replica's subscription (or this connection) to come back.
@@ -109,24 +107,23 @@ impl AggregatorClient {
         self.parts.len()
     }
 
-    pub async fn summary(&self) -> Result<Summary, QueryError> {
+    /// The fleet's counts (those of the sites with `query.labels`), and
+    /// with `query.by` per value of that label; partitions added up.
+    pub async fn summary(&self, query: &SummaryQuery) -> Result<FleetSummary, QueryError> {
         let answers = self
-            .scatter(true, |part| async move {
-                // The contract's summary request is an empty payload.
+            .scatter(|part| async move {
                 let subject = part.subjects.aggregator("summary");
-                request::<Summary>(&self.client, &subject, Bytes::new(), self.options.timeout).await
+                request_json(&self.client, &subject, query, self.options.timeout).await
             })
             .await;
-        Ok(sum_summaries(&all_or_first_error(answers)?))
+        Ok(FleetSummary::merge(all_or_first_error(answers)?))
     }
 
     pub async fn list(&self, query: &ListQuery) -> Result<SitePage, QueryError> {
         if let [part] = self.parts.as_slice() {
             let subject = part.subjects.aggregator("list");
             return self
-                .read(true, || {
-                    request_json(&self.client, &subject, query, self.options.timeout)
-                })
+                .read(|| request_json(&self.client, &subject, query, self.options.timeout))
                 .await;
         }
         let want = query.offset.saturating_add(query.effective_limit());
@@ -145,40 +142,8 @@ impl AggregatorClient {
         };
         let query = &query;
         let answers = self
-            .scatter(true, |part| async move {
+            .scatter(|part| async move {
                 let subject = part.subjects.aggregator("get");
-                request_json(&self.client, &subject, query, self.options.timeout).await
-            })
-            .await;
-        pick_holder(answers)
-    }
-
-    /// Admin: forget a site (404 if no partition knows it). Not retried.
-    pub async fn forget(&self, site_id: &str) -> Result<Forgotten, QueryError> {
-        let query = GetQuery {
-            site_id: site_id.to_owned(),
-        };
-        let query = &query;
-        let answers = self
-            .scatter(false, |part| async move {
-                let subject = part.subjects.aggregator("forget");
-                request_json(&self.client, &subject, query, self.options.timeout).await
-            })
-            .await;
-        pick_holder(answers)
-    }
-
-    /// Admin: set or clear a site's maintenance flag (404 if no partition
-    /// knows it). Not retried.
-    pub async fn maintenance(&self, site_id: &str, on: bool) -> Result<SiteDetail, QueryError> {
-        let query = MaintenanceQuery {
-            site_id: site_id.to_owned(),
-            maintenance: on,
-        };
-        let query = &query;
-        let answers = self
-            .scatter(false, |part| async move {
-                let subject = part.subjects.aggregator("maintenance");
                 request_json(&self.client, &subject, query, self.options.timeout).await
             })
             .await;
@@ -187,26 +152,26 @@ impl AggregatorClient {
 
     /// Sends one request per partition, all at once; answers in partition
     /// order, errors naming their partition.
-    async fn scatter<'a, T, F, Fut>(&'a self, is_read: bool, ask: F) -> Vec<Result<T, QueryError>>
+    async fn scatter<'a, T, F, Fut>(&'a self, ask: F) -> Vec<Result<T, QueryError>>
     where
         F: Fn(&'a Part) -> Fut,
         Fut: Future<Output = Result<T, QueryError>>,
     {
         let ask = &ask;
         join_all(self.parts.iter().map(|part| async move {
-            self.read(is_read, || ask(part))
+            self.read(|| ask(part))
                 .await
                 .map_err(|e| tag(e, part.partition))
         }))
         .await
     }
 
-    async fn read<T, F, Fut>(&self, is_read: bool, attempt: F) -> Result<T, QueryError>
+    async fn read<T, F, Fut>(&self, attempt: F) -> Result<T, QueryError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, QueryError>>,
     {
-        if is_read && self.options.retry == Retry::ReadsOnce {
+        if self.options.retry == Retry::ReadsOnce {
             retry_once(attempt).await
         } else {
             let mut attempt = attempt;
@@ -231,9 +196,7 @@ impl AggregatorClient {
                 ..query.clone()
             };
             let page: SitePage = self
-                .read(true, || {
-                    request_json(&self.client, &subject, &page_query, self.options.timeout)
-                })
+                .read(|| request_json(&self.client, &subject, &page_query, self.options.timeout))
                 .await?;
             let got = page.sites.len();
             rows.extend(page.sites);

@@ -4,7 +4,7 @@
 //! Unit- and property-tested without NATS.
 
 use healthmon_proto::Partition;
-use healthmon_proto::query::{ListQuery, SitePage, SiteSummary, Summary};
+use healthmon_proto::query::{ListQuery, SitePage, SiteSummary};
 
 use crate::request::QueryError;
 
@@ -15,22 +15,6 @@ pub struct PartPage {
     pub total: usize,
     /// Its first rows, in the query's order.
     pub rows: Vec<SiteSummary>,
-}
-
-/// The fleet's summary: every partition's counts added up.
-pub fn sum_summaries(parts: &[Summary]) -> Summary {
-    parts.iter().fold(Summary::default(), |mut sum, part| {
-        sum.total += part.total;
-        sum.online += part.online;
-        sum.late += part.late;
-        sum.offline += part.offline;
-        sum.unknown += part.unknown;
-        sum.healthy += part.healthy;
-        sum.degraded += part.degraded;
-        sum.critical += part.critical;
-        sum.maintenance += part.maintenance;
-        sum
-    })
 }
 
 /// One page of the whole fleet from each partition's first

@@ -24,6 +24,18 @@ pub enum AuditAction {
     SetMaintenance,
     /// `DELETE /api/v1/sites/{id}/maintenance`.
     ClearMaintenance,
+    /// `PUT /api/v1/maintenance?selector=`: every matching site at once.
+    SetMaintenanceBySelector,
+    /// `DELETE /api/v1/maintenance?selector=`.
+    ClearMaintenanceBySelector,
+    /// `PUT /api/v1/sites/{id}/labels`.
+    SetLabels,
+    /// `PUT /api/v1/sites/{id}/ack`.
+    Acknowledge,
+    /// `DELETE /api/v1/sites/{id}/ack`.
+    ClearAcknowledgement,
+    /// `healthmon fleet apply`: a roster written to the registry.
+    FleetApply,
     /// Any other route a user's role does not allow (answered 403).
     Access,
 }

@@ -5,16 +5,13 @@
 //! dashboard API passes the answers on as JSON anyway.
 //!
 //! Aggregator (`healthmon-aggregator`, group `<p>.agg`):
-//! - `summary`: empty request → [`Summary`];
+//! - `summary`: [`SummaryQuery`] (empty = the whole fleet) → [`FleetSummary`];
 //! - `list`: [`ListQuery`] (empty = defaults) → [`SitePage`];
-//! - `get`: [`GetQuery`] → [`SiteDetail`], or service error 404;
-//! - `forget`: [`GetQuery`] → [`Forgotten`], or 404: drops a decommissioned
-//!   site (it comes back if it reports again);
-//! - `maintenance`: [`MaintenanceQuery`] → [`SiteDetail`], or 404: sets or
-//!   clears the site's maintenance flag (shown, and not counted as failing).
+//! - `get`: [`GetQuery`] → [`SiteDetail`], or service error 404.
 //!
-//! `forget` and `maintenance` are admin actions: the dashboard API authorizes
-//! and audits them; the hub's permissions let no other user call them.
+//! Admin actions (maintenance, forget, labels, acknowledgements) are not
+//! requests to any one replica: they are written to the fleet registry
+//! (`healthmon-registry`), which every replica watches.
 //!
 //! Assessor (`healthmon-assessor`, group `<p>.assessor`):
 //! - `statuses`: [`PageQuery`] → [`StatusPage`], so a restarted aggregator
@@ -290,15 +287,7 @@ pub struct SiteDetail {
     pub registry: Option<SiteRecord>,
 }
 
-/// Request of `<p>.agg.maintenance`: set (`true`) or clear the flag.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
-pub struct MaintenanceQuery {
-    pub site_id: String,
-    pub maintenance: bool,
-}
-
-/// Answer of `<p>.agg.forget`.
+/// Answer of the dashboard API's forget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Forgotten {
@@ -342,6 +331,38 @@ pub struct SummaryGroup {
     pub counts: Summary,
 }
 
+impl FleetSummary {
+    /// The answer of several partitions (or parts of a fleet) as one: the
+    /// totals and each group's counts added up, groups worst first.
+    pub fn merge(parts: impl IntoIterator<Item = FleetSummary>) -> FleetSummary {
+        let mut totals = Summary::default();
+        let mut by = None;
+        let mut groups: std::collections::BTreeMap<Option<String>, Summary> = Default::default();
+        for part in parts {
+            totals.add(&part.totals);
+            by = by.or(part.by);
+            for group in part.groups {
+                groups.entry(group.value).or_default().add(&group.counts);
+            }
+        }
+        FleetSummary::grouped(totals, by, groups)
+    }
+
+    /// A summary with its groups, ordered worst first.
+    pub fn grouped(
+        totals: Summary,
+        by: Option<String>,
+        groups: std::collections::BTreeMap<Option<String>, Summary>,
+    ) -> FleetSummary {
+        let mut groups: Vec<SummaryGroup> = groups
+            .into_iter()
+            .map(|(value, counts)| SummaryGroup { value, counts })
+            .collect();
+        groups.sort_by(SummaryGroup::compare);
+        FleetSummary { totals, by, groups }
+    }
+}
+
 impl SummaryGroup {
     /// Worst first: more offline, then more critical, late, degraded; then by value.
     pub fn compare(a: &SummaryGroup, b: &SummaryGroup) -> Ordering {
@@ -371,6 +392,19 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Adds another summary's counts (of a disjoint set of sites).
+    pub fn add(&mut self, other: &Summary) {
+        self.total += other.total;
+        self.online += other.online;
+        self.late += other.late;
+        self.offline += other.offline;
+        self.unknown += other.unknown;
+        self.healthy += other.healthy;
+        self.degraded += other.degraded;
+        self.critical += other.critical;
+        self.maintenance += other.maintenance;
+    }
+
     /// Counts a site under maintenance.
     pub fn count_maintenance(&mut self) {
         self.count_maintenance_many(1);

@@ -12,7 +12,9 @@
 //! - [`entry`]: the bucket's keys and values;
 //! - [`roster`]: the declarative roster file and its difference from the registry;
 //! - [`store`]: opening the bucket and writing to it;
-//! - [`watch`]: every replica's live copy, change by change.
+//! - [`watch`]: every replica's live copy, change by change;
+//! - [`view`]: that copy in memory, for a service that only needs to look
+//!   sites up (the dashboard API).
 //!
 //! The pure parts are unit- and property-tested; the I/O is tested against
 //! a real nats-server with JetStream.
@@ -24,6 +26,7 @@ pub mod metric_names;
 pub mod roster;
 pub mod selector;
 pub mod store;
+pub mod view;
 pub mod watch;
 
 pub use entry::Kind;
@@ -32,4 +35,5 @@ pub use healthmon_proto::fleet::{Ack, FleetError, Maintenance, SiteRecord, Sourc
 pub use healthmon_proto::labels::{self, Labels};
 pub use selector::Selector;
 pub use store::{Registry, RegistryConfig, RegistryError};
+pub use view::FleetView;
 pub use watch::{Availability, Change};

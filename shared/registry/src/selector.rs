@@ -65,6 +65,11 @@ impl Selector {
         &self.pairs
     }
 
+    /// The pairs as a label map (what the aggregator's queries take).
+    pub fn labels(&self) -> Labels {
+        self.pairs.iter().cloned().collect()
+    }
+
     /// Whether a site with these (effective) labels is selected.
     pub fn matches(&self, labels: &Labels) -> bool {
         self.pairs

@@ -27,7 +27,7 @@ use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
 use crate::entry::{self, Kind};
-use crate::metric_names::{AVAILABLE, INVALID, LOADED_SECONDS};
+use crate::metric_names::{AVAILABLE, INVALID, LOADED_SECONDS, SITES};
 use crate::store::{OP_TIMEOUT, Registry};
 use healthmon_proto::fleet::{Ack, FleetError, Maintenance, SiteRecord};
 
@@ -89,6 +89,7 @@ pub fn spawn(
         changes,
         state,
         keys: HashSet::new(),
+        sites: 0,
         revision: 0,
         loaded: false,
     };
@@ -108,6 +109,8 @@ struct Watcher {
     state: watch::Sender<Availability>,
     /// Every key seen, to tell what vanished when the bucket is reloaded.
     keys: HashSet<String>,
+    /// How many of `keys` are sites' records.
+    sites: usize,
     /// The last revision handed on.
     revision: u64,
     loaded: bool,
@@ -204,7 +207,7 @@ impl Watcher {
         if let Some(seen) = seen {
             let gone: Vec<String> = self.keys.difference(&seen).cloned().collect();
             for key in gone {
-                self.keys.remove(&key);
+                self.forget_key(&key);
                 if let Some(change) = removal(&key, self.partition) {
                     let _ = self.changes.send(change).await;
                 }
@@ -232,10 +235,13 @@ impl Watcher {
         }
         let site = site.to_owned();
         if entry.operation != kv::Operation::Put {
-            self.keys.remove(&entry.key);
+            self.forget_key(&entry.key);
             return removal(&entry.key, None);
         }
-        self.keys.insert(entry.key.clone());
+        if self.keys.insert(entry.key.clone()) && kind == Kind::Site {
+            self.sites += 1;
+            metrics::gauge!(SITES).set(self.sites as f64);
+        }
         let decoded: Result<Change, FleetError> = match kind {
             Kind::Site => entry::decode_site(&entry.value).map(|r| Change::Site(site, Some(r))),
             Kind::Maintenance => {
@@ -250,6 +256,14 @@ impl Watcher {
                 tracing::warn!(key = %entry.key, error = %e, "skipping an unreadable registry entry");
                 None
             }
+        }
+    }
+
+    fn forget_key(&mut self, key: &str) {
+        let is_site = Kind::of_key(key).is_some_and(|(kind, _)| kind == Kind::Site);
+        if self.keys.remove(key) && is_site {
+            self.sites -= 1;
+            metrics::gauge!(SITES).set(self.sites as f64);
         }
     }
 

@@ -235,8 +235,10 @@ impl Central {
         Self::start_with(Options::default()).await
     }
 
+    /// On a nats-server with JetStream, as every central deployment runs
+    /// (the fleet registry lives there).
     pub async fn start_with(options: Options) -> Self {
-        Self::start_on(NatsServer::start(), options).await
+        Self::start_on(healthmon_test_support::start_jetstream(), options).await
     }
 
     /// The centre on `nats` (a hub with leaf nodes, JetStream, ...).

@@ -37,6 +37,7 @@ pub fn dashboard_config(nats: NatsConfig) -> healthmon_dashboard_api::Config {
         aggregator_timeout: AGGREGATOR_TIMEOUT,
         auth: AuthMode::Disabled,
         partitions: 1,
+        registry: Default::default(),
     }
 }
 

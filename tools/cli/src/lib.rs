@@ -152,6 +152,7 @@ impl SitesArgs {
             },
             offset: usize::try_from(self.offset).unwrap_or(usize::MAX),
             limit: usize::try_from(self.limit).unwrap_or(MAX_LIMIT),
+            labels: Default::default(),
         }
     }
 }
@@ -230,8 +231,11 @@ pub async fn run_partitioned(
             watch::watch(&client, subjects, &subject, count, shutdown).await
         }
         Command::Summary { json } => {
-            let summary = aggregator.summary().await.map_err(failed)?;
-            print(json, &summary, || render::summary(&summary))
+            let summary = aggregator
+                .summary(&Default::default())
+                .await
+                .map_err(failed)?;
+            print(json, &summary, || render::summary(&summary.totals))
         }
         Command::Sites(args) => {
             let page = aggregator.list(&args.query()).await.map_err(failed)?;

@@ -4,9 +4,11 @@ use axum::http::HeaderValue;
 const ADMIN: &str = "0123456789abcdef0123456789abcdef";
 const VIEWER: &str = "fedcba9876543210fedcba9876543210";
 
+const SCOPED: &str = "00000000000000000000000000000000acme";
+
 fn table() -> TokenTable {
     TokenTable::parse(&format!(
-        "# users\nadmin alice {ADMIN}\n\n  viewer bob {VIEWER}  \n"
+        "# users\nadmin alice {ADMIN}\n\n  viewer bob {VIEWER}  \nviewer acme {SCOPED} customer=acme,tier=gold\n"
     ))
     .unwrap()
 }
@@ -28,6 +30,11 @@ fn tokens_map_to_users_and_roles() {
         .authenticate(&headers(&format!("bearer  {VIEWER}")), None)
         .unwrap();
     assert_eq!((p.name.as_str(), p.role), ("bob", Role::Viewer));
+    assert!(p.scope.is_empty());
+    let p = mode
+        .authenticate(&headers(&format!("Bearer {SCOPED}")), None)
+        .unwrap();
+    assert_eq!(p.scope.to_string(), "customer=acme,tier=gold");
     assert_eq!(
         mode.authenticate(&HeaderMap::new(), Some(VIEWER))
             .unwrap()
@@ -58,6 +65,8 @@ fn bad_token_files_name_the_line_not_the_token() {
     let short = "abc";
     for (text, want) in [
         ("admin alice".to_owned(), "line 1: expected"),
+        (format!("viewer alice {ADMIN} customer"), "line 1: selector"),
+        (format!("viewer alice {ADMIN} a=b c=d"), "line 1: expected"),
         (format!("root alice {ADMIN}"), "line 1: role"),
         (format!("admin al:ce {ADMIN}"), "line 1: name"),
         (format!("\nviewer bob {short}"), "line 2: token"),
@@ -79,6 +88,7 @@ fn proxy_mode_reads_user_and_role_headers() {
     let mode = AuthMode::Proxy(ProxyHeaders {
         user: HeaderName::from_static("x-forwarded-user"),
         role: HeaderName::from_static("x-forwarded-role"),
+        scope: Some(HeaderName::from_static("x-forwarded-scope")),
     });
     let mut h = HeaderMap::new();
     assert_eq!(mode.authenticate(&h, None), Err(Failure::Missing));
@@ -93,6 +103,15 @@ fn proxy_mode_reads_user_and_role_headers() {
         (p.name.as_str(), p.role),
         ("carol@example.com", Role::Admin)
     );
+    assert!(p.scope.is_empty(), "no scope header: the whole fleet");
+    h.insert(
+        "x-forwarded-scope",
+        HeaderValue::from_static("customer=acme"),
+    );
+    let p = mode.authenticate(&h, None).unwrap();
+    assert_eq!(p.scope.to_string(), "customer=acme");
+    h.insert("x-forwarded-scope", HeaderValue::from_static("customer"));
+    assert_eq!(mode.authenticate(&h, None), Err(Failure::BadProxyScope));
     // The query token is not a proxy credential.
     assert_eq!(
         mode.authenticate(&HeaderMap::new(), Some(ADMIN)),
@@ -102,7 +121,7 @@ fn proxy_mode_reads_user_and_role_headers() {
 
 #[test]
 fn exactly_one_mode_must_be_chosen() {
-    let none = AuthMode::from_flags(None, None, "X-Forwarded-Role", false)
+    let none = AuthMode::from_flags(None, None, "X-Forwarded-Role", None, false)
         .unwrap_err()
         .to_string();
     assert!(
@@ -110,25 +129,36 @@ fn exactly_one_mode_must_be_chosen() {
         "{none}"
     );
     assert!(matches!(
-        AuthMode::from_flags(None, None, "X-Forwarded-Role", true),
+        AuthMode::from_flags(None, None, "X-Forwarded-Role", None, true),
         Ok(AuthMode::Disabled)
     ));
     assert!(matches!(
-        AuthMode::from_flags(None, Some("X-Forwarded-User"), "X-Forwarded-Role", false),
+        AuthMode::from_flags(
+            None,
+            Some("X-Forwarded-User"),
+            "X-Forwarded-Role",
+            None,
+            false
+        ),
         Ok(AuthMode::Proxy(_))
     ));
-    let both = AuthMode::from_flags(None, Some("X-User"), "X-Role", true)
+    let both = AuthMode::from_flags(None, Some("X-User"), "X-Role", None, true)
         .unwrap_err()
         .to_string();
     assert!(both.contains("choose one"), "{both}");
-    let bad = AuthMode::from_flags(None, Some("not a header"), "X-Role", false)
+    let bad = AuthMode::from_flags(None, Some("not a header"), "X-Role", None, false)
         .unwrap_err()
         .to_string();
     assert!(bad.contains("--trust-proxy-header"), "{bad}");
+    let bad = AuthMode::from_flags(None, Some("X-User"), "X-Role", Some("bad header"), false)
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("--proxy-scope-header"), "{bad}");
     let missing = AuthMode::from_flags(
         Some(Path::new("/nonexistent/tokens")),
         None,
         "X-Role",
+        None,
         false,
     )
     .unwrap_err();

@@ -110,7 +110,7 @@ fn unknown_and_repeated_parameters_are_refused() {
     assert_eq!(e.param, "conectivity");
     assert_eq!(
         e.message,
-        "unknown parameter \"conectivity\": expected connectivity, health, search, sort, limit or offset"
+        "unknown parameter \"conectivity\": expected connectivity, health, search, sort, limit, offset or label"
     );
     let e = list("limit=1&limit=2").unwrap_err();
     assert_eq!(e.message, "parameter limit may be given only once");

@@ -15,6 +15,7 @@ fn client(
     let client = SseClient {
         receiver,
         site: site.map(str::to_owned),
+        scope: None,
         shutdown: shutdown.clone(),
         _gauge: ClientGauge::new(),
     };

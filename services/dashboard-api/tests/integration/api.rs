@@ -76,6 +76,7 @@ async fn list_parameters_reach_the_aggregator() {
         received,
         vec![
             ListQuery {
+                labels: Default::default(),
                 connectivity: vec![Connectivity::Offline, Connectivity::Late],
                 health: vec![Health::Healthy],
                 search: Some("NORTH".into()),

@@ -19,7 +19,16 @@ struct SseReader {
 
 impl SseReader {
     async fn open(h: &Harness, path: &str) -> Self {
-        let response = h.http.get(h.url(path)).send().await.unwrap();
+        Self::open_as(h, path, None).await
+    }
+
+    /// The stream as the user of `token` sees it.
+    async fn open_as(h: &Harness, path: &str, token: Option<&str>) -> Self {
+        let mut request = h.http.get(h.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
         assert_eq!(response.status().as_u16(), 200);
         assert_eq!(
             response.headers()["content-type"].to_str().unwrap(),
@@ -159,4 +168,23 @@ async fn clients_connected_later_get_later_events() {
         "no replay of older events"
     );
     assert_eq!(early.next_status().await["site_id"], "b");
+}
+
+#[tokio::test]
+async fn a_scoped_user_gets_only_the_events_of_its_sites() {
+    let token = "0123456789abcdef0123456789abcdef-north";
+    let h = Harness::with_tokens(&format!("viewer north {token} region=north\n")).await;
+    crate::scope::label_sites(&h).await;
+    let mut north = SseReader::open_as(&h, "/api/v1/events", Some(token)).await;
+    for site in ["south-1", "north-1", "unlisted-1", "north-2"] {
+        h.nats
+            .publish(
+                format!("health.status.{site}"),
+                encode(&event(site, Connectivity::Late)).into(),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(north.next_status().await["site_id"], "north-1");
+    assert_eq!(north.next_status().await["site_id"], "north-2");
 }

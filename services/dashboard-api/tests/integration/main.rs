@@ -3,8 +3,10 @@
 //! with a small but real aggregator peer answering its queries; one binary,
 //! a module per concern, sharing [`support`].
 
+mod admin;
 mod api;
 mod auth_cli;
 mod events;
 mod openapi;
+mod scope;
 mod support;

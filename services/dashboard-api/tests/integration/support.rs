@@ -1,7 +1,8 @@
-//! What the integration tests share: a real nats-server, the dashboard API
-//! started through its public `start`, and a small but real aggregator peer —
-//! a NATS micro service answering `health.agg.{summary,list,get}` with the
-//! `healthmon_proto` types — so these tests need no other healthmon crate.
+//! What the integration tests share: a real nats-server with JetStream (for
+//! the fleet registry), the dashboard API started through its public
+//! `start`, and a small but real aggregator peer — a NATS micro service
+//! answering `health.agg.{summary,list,get}` with the `healthmon_proto`
+//! types — so these tests need no other healthmon service.
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -9,10 +10,15 @@ use async_nats::service::ServiceExt;
 use futures::StreamExt;
 use healthmon_common::micro::{ReplyError, parse_request, reply_json};
 use healthmon_common::nats::NatsConfig;
+use healthmon_dashboard_api::auth::{AuthMode, TokenTable};
 use healthmon_dashboard_api::{Config, Service, start};
-use healthmon_proto::query::{GetQuery, ListQuery, SiteDetail, SitePage, SiteSummary, Summary};
+use healthmon_proto::labels::Labels;
+use healthmon_proto::query::{
+    FleetSummary, GetQuery, ListQuery, SiteDetail, SitePage, SiteSummary, Summary, SummaryQuery,
+};
 use healthmon_proto::{Connectivity, Health, HealthReport};
-use healthmon_test_support::{NatsServer, Running};
+use healthmon_registry::{Registry, RegistryConfig};
+use healthmon_test_support::{NatsServer, Running, eventually, promtext, start_jetstream};
 use serde_json::Value;
 
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,20 +32,35 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A nats-server and the dashboard API (no aggregator yet).
+    /// A nats-server with JetStream and the dashboard API without
+    /// authentication (no aggregator yet).
     pub async fn start() -> Self {
+        Self::start_with(AuthMode::Disabled).await
+    }
+
+    /// The same with users from a token file's text.
+    pub async fn with_tokens(file: &str) -> Self {
+        Self::start_with(AuthMode::Tokens(TokenTable::parse(file).unwrap())).await
+    }
+
+    pub async fn start_with(auth: AuthMode) -> Self {
+        Self::on(start_jetstream(), auth).await
+    }
+
+    /// The dashboard API on `server`.
+    pub async fn on(server: NatsServer, auth: AuthMode) -> Self {
         healthmon_common::telemetry::init_tracing(
             healthmon_common::telemetry::LogFormat::Text,
             "info",
         );
-        let server = NatsServer::start();
         let nats = server.client().await;
         let config = Config {
             nats: NatsConfig::local(server.url()),
             http_addr: "127.0.0.1:0".parse().unwrap(),
             aggregator_timeout: Duration::from_millis(300),
-            auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
+            auth,
             partitions: 1,
+            registry: RegistryConfig::default(),
         };
         let api = Running::start(|token| start(config, token)).await;
         Harness {
@@ -48,6 +69,35 @@ impl Harness {
             api,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// The registry, as another writer (or a reader checking what was written).
+    pub fn registry(&self) -> Registry {
+        Registry::new(self.nats.clone(), RegistryConfig::default())
+    }
+
+    /// Sends `method path` with a JSON body (if any) and a bearer token (if
+    /// any); returns the status and the JSON answer.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method.clone(), self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|_| panic!("{method} {path}: {status} without JSON: {text}"));
+        (status, json)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -69,6 +119,16 @@ impl Harness {
             "GET {path}: {status} with content-type {content_type:?}: {body}"
         );
         (status, serde_json::from_str(&body).unwrap())
+    }
+
+    /// Waits until the API's copy of the registry lists `n` sites.
+    pub async fn wait_registry_sites(&self, n: usize) {
+        let want = n as f64;
+        eventually("the API's copy of the registry", TIMEOUT, || async {
+            let metrics = self.metrics().await;
+            (promtext::value(&metrics, "healthmon_registry_sites") == Some(want)).then_some(())
+        })
+        .await;
     }
 
     pub async fn metrics(&self) -> String {
@@ -116,10 +176,24 @@ pub fn site(id: &str, connectivity: Connectivity, health: Health) -> SiteSummary
         sf_buffer_total: 3,
         lost_reports: 0,
         maintenance: false,
+        labels: labels(&[("region", id.split('-').next().unwrap_or(""))]),
+        acknowledged: false,
     }
 }
 
-/// The test's aggregator: fixed sites, and every `ListQuery` it received.
+pub fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn has_labels(site: &SiteSummary, wanted: &Labels) -> bool {
+    wanted.iter().all(|(k, v)| site.labels.get(k) == Some(v))
+}
+
+/// The test's aggregator: fixed sites (labelled `region=north|south`), and
+/// every `ListQuery` it received.
 pub struct FakeAggregator {
     pub lists: Arc<Mutex<Vec<ListQuery>>>,
     _service: async_nats::service::Service,
@@ -151,11 +225,23 @@ impl FakeAggregator {
 
         tokio::spawn(async move {
             while let Some(request) = summary.next().await {
-                let mut s = Summary::default();
-                for site in fixture() {
-                    s.count(site.connectivity, site.health);
-                }
-                reply_json(&request, Ok(s)).await;
+                let answer = parse_request::<SummaryQuery>(&request.message.payload).map(|q| {
+                    let mut totals = Summary::default();
+                    let mut groups: std::collections::BTreeMap<Option<String>, Summary> =
+                        Default::default();
+                    for site in fixture().iter().filter(|s| has_labels(s, &q.labels)) {
+                        totals.count(site.connectivity, site.health);
+                        if let Some(key) = &q.by {
+                            let value = site.labels.get(key).cloned();
+                            groups
+                                .entry(value)
+                                .or_default()
+                                .count(site.connectivity, site.health);
+                        }
+                    }
+                    FleetSummary::grouped(totals, q.by.clone(), groups)
+                });
+                reply_json(&request, answer).await;
             }
         });
         let seen = lists.clone();
@@ -186,7 +272,7 @@ impl FakeAggregator {
 fn page(q: &ListQuery) -> SitePage {
     let mut sites: Vec<SiteSummary> = fixture()
         .into_iter()
-        .filter(|s| q.matches(&s.site_id, s.connectivity, s.health))
+        .filter(|s| q.matches(&s.site_id, s.connectivity, s.health) && has_labels(s, &q.labels))
         .collect();
     sites.sort_by(|a, b| q.sort.compare(a, b));
     let total = sites.len();
@@ -218,5 +304,9 @@ fn detail(site_id: &str) -> Result<SiteDetail, ReplyError> {
         lost_reports: 2,
         report: Some(report),
         maintenance: false,
+        labels: row.labels,
+        maintenance_window: None,
+        ack: None,
+        registry: None,
     })
 }

@@ -92,21 +92,6 @@ proptest! {
     }
 }
 
-#[test]
-fn summaries_add_up() {
-    let mut a = Summary::default();
-    a.count(Connectivity::Online, Health::Healthy);
-    a.count_maintenance();
-    let mut b = Summary::default();
-    b.count(Connectivity::Offline, Health::Critical);
-    b.count(Connectivity::Late, Health::Degraded);
-    let sum = sum_summaries(&[a, b]);
-    assert_eq!((sum.total, sum.maintenance), (4, 1));
-    assert_eq!((sum.online, sum.offline, sum.late), (1, 1, 1));
-    assert_eq!((sum.healthy, sum.critical, sum.degraded), (1, 1, 1));
-    assert_eq!(sum_summaries(&[]), Summary::default());
-}
-
 fn not_found(subject: &str) -> QueryError {
     QueryError::Service {
         subject: subject.into(),

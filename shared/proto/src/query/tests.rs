@@ -152,3 +152,40 @@ fn summary_counts() {
     assert_eq!((s.total, s.online, s.offline, s.unknown), (3, 1, 1, 1));
     assert_eq!((s.healthy, s.critical, s.degraded), (1, 1, 0));
 }
+
+#[test]
+fn summaries_of_partitions_add_up_per_group_too() {
+    let mut a = Summary::default();
+    a.count(Connectivity::Online, Health::Healthy);
+    a.count_maintenance();
+    let mut b = Summary::default();
+    b.count(Connectivity::Offline, Health::Critical);
+    b.count(Connectivity::Late, Health::Degraded);
+    let group = |value: Option<&str>, counts: Summary| SummaryGroup {
+        value: value.map(str::to_owned),
+        counts,
+    };
+    let part = |totals: Summary, groups: Vec<SummaryGroup>| FleetSummary {
+        totals,
+        by: Some("region".into()),
+        groups,
+    };
+    let merged = FleetSummary::merge([
+        part(a, vec![group(Some("eu"), a)]),
+        part(
+            b,
+            vec![group(Some("eu"), b), group(None, Summary::default())],
+        ),
+    ]);
+    let sum = merged.totals;
+    assert_eq!((sum.total, sum.maintenance), (4, 1));
+    assert_eq!((sum.online, sum.offline, sum.late), (1, 1, 1));
+    assert_eq!((sum.healthy, sum.critical, sum.degraded), (1, 1, 1));
+    assert_eq!(merged.by.as_deref(), Some("region"));
+    // The offline group first; each value once.
+    assert_eq!(merged.groups.len(), 2);
+    assert_eq!(merged.groups[0].value.as_deref(), Some("eu"));
+    assert_eq!(merged.groups[0].counts, sum);
+    assert_eq!(merged.groups[1].value, None);
+    assert_eq!(FleetSummary::merge([]), FleetSummary::default());
+}

@@ -393,6 +393,7 @@ async fn the_page_reconnects_when_the_dashboard_api_comes_back() {
         aggregator_timeout: Duration::from_secs(2),
         auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
         partitions: 1,
+        registry: Default::default(),
     };
     let dashboard = healthmon_test_support::eventually(
         &format!("a new dashboard API bound to {addr}"),

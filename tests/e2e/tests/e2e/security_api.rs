@@ -74,6 +74,7 @@ impl Api {
             aggregator_timeout: Duration::from_secs(2),
             auth: AuthMode::Tokens(table),
             partitions: 1,
+            registry: Default::default(),
         };
         let stop = healthmon_common::CancellationToken::new();
         let service = healthmon_dashboard_api::start(config, stop.clone())

@@ -21,6 +21,8 @@ fn row(id: &str, c: Connectivity, h: Health, reasons: &[&str]) -> SiteSummary {
         sf_buffer_total: 0,
         lost_reports: 0,
         maintenance: false,
+        labels: Default::default(),
+        acknowledged: false,
     }
 }
 
@@ -251,6 +253,10 @@ fn site_detail_shows_state_report_and_connections() {
         lost_reports: 2,
         report: Some(report),
         maintenance: false,
+        labels: Default::default(),
+        maintenance_window: None,
+        ack: None,
+        registry: None,
     };
     let text = site(&detail, NOW);
     for line in [
@@ -292,6 +298,10 @@ fn a_silent_sites_detail_ages_its_reason_and_marks_its_health_last_known() {
         lost_reports: 0,
         report: None,
         maintenance: false,
+        labels: Default::default(),
+        maintenance_window: None,
+        ack: None,
+        registry: None,
     };
     let text = site(&detail, NOW);
     for line in [
@@ -318,6 +328,10 @@ fn a_site_without_a_report_says_so() {
         lost_reports: 0,
         report: None,
         maintenance: false,
+        labels: Default::default(),
+        maintenance_window: None,
+        ack: None,
+        registry: None,
     };
     let text = site(&detail, NOW);
     assert!(text.contains("reasons       -\n"), "{text}");

@@ -15,7 +15,7 @@ use healthmon_assessor::mass_silence::Change;
 use healthmon_common::micro::{ERROR_CODE_HEADER, ERROR_HEADER};
 use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
 use healthmon_proto::query::{
-    Forgotten, GetQuery, ListQuery, MaintenanceQuery, PageQuery, SiteDetail, SitePage, SiteSummary,
+    Forgotten, GetQuery, ListQuery, PageQuery, SiteDetail, SitePage, SiteSummary,
     StatusPage, StatusRow, Summary,
 };
 use healthmon_proto::subjects::{
@@ -206,6 +206,8 @@ fn row() -> SiteSummary {
         sf_buffer_total: 0,
         lost_reports: 0,
         maintenance: false,
+        labels: Default::default(),
+        acknowledged: false,
     }
 }
 
@@ -233,6 +235,10 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
         lost_reports: 0,
         report: Some(full_report()),
         maintenance: false,
+        labels: Default::default(),
+        maintenance_window: None,
+        ack: None,
+        registry: None,
     };
     let cases: Vec<(&str, Value)> = vec![
         ("HealthReport", json(&full_report())),
@@ -281,13 +287,6 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
             }),
         ),
         ("PageQuery", json(&PageQuery::default())),
-        (
-            "MaintenanceQuery",
-            json(&MaintenanceQuery {
-                site_id: "x".into(),
-                maintenance: true,
-            }),
-        ),
         (
             "Forgotten",
             json(&Forgotten {

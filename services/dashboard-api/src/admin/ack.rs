@@ -1,0 +1,157 @@
+//! Acknowledge a site's current problem: "someone is on it", with who,
+//! when and a short note. An acknowledgement names the state it was given
+//! for (connectivity, health and since when); once the site's state
+//! changes it no longer applies, without anyone clearing it, so a new
+//! problem is never hidden by an old acknowledgement.
+//!
+//! Admin only, like every write: it changes what every operator sees (the
+//! row moves below unacknowledged problems of its rank).
+
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::{Extension, Json};
+use healthmon_common::clock::now_ms;
+use healthmon_proto::audit::AuditAction;
+use healthmon_proto::fleet::Ack;
+use healthmon_proto::{Connectivity, Health};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{SiteAnswer, body, finish, target};
+use crate::error::{
+    ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
+    Unavailable,
+};
+use crate::guard::Caller;
+use crate::state::AppState;
+
+/// Body of `PUT .../ack`; may be empty.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AckRequest {
+    /// What is being done about it (at most 256 characters).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A site's acknowledgement now (`null` once cleared).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteAck {
+    pub site_id: String,
+    pub ack: Option<Ack>,
+}
+
+/// `PUT /api/v1/sites/{site_id}/ack`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/sites/{site_id}/ack",
+    operation_id = "acknowledge",
+    summary = "Acknowledge a site's current problem (admin)",
+    description = "Records who acknowledged the site's current state, when, and a note. It holds \
+        while the site stays in that state (same connectivity, health and `status_since_ms`) and \
+        no longer applies once it changes. A site that is online and healthy has nothing to \
+        acknowledge (409).",
+    tag = "admin",
+    params(
+        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
+    ),
+    request_body(content = Option<AckRequest>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The acknowledgement now in the registry", body = SiteAck),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RegistryUnavailable, Unavailable,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn set(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+    bytes: Bytes,
+) -> Result<Json<SiteAck>, ApiError> {
+    let result = async {
+        let site_id = target(&state, &caller, path, uri.query()).await?;
+        let note = body::<AckRequest>(&bytes)?.note;
+        state.fleet.writable()?;
+        let detail = state.aggregator.get(&site_id).await?;
+        if detail.connectivity == Connectivity::Online && detail.health == Health::Healthy {
+            return Err(ApiError::Conflict(format!(
+                "nothing to acknowledge: \"{site_id}\" is online and healthy"
+            )));
+        }
+        let Some(since_ms) = detail.status_since_ms else {
+            return Err(ApiError::Conflict(format!(
+                "nothing to acknowledge yet: \"{site_id}\" has no status to acknowledge"
+            )));
+        };
+        let ack = Ack {
+            at_ms: now_ms(),
+            by: caller.principal.name.clone(),
+            note: note.trim().to_owned(),
+            connectivity: detail.connectivity,
+            health: detail.health,
+            since_ms,
+        };
+        ack.check()
+            .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
+        state.fleet.registry.set_ack(&site_id, &ack).await?;
+        Ok(SiteAck {
+            site_id,
+            ack: Some(ack),
+        })
+    }
+    .await;
+    finish(
+        &state,
+        &caller,
+        (AuditAction::Acknowledge, "PUT"),
+        &uri,
+        result,
+    )
+}
+
+/// `DELETE /api/v1/sites/{site_id}/ack`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sites/{site_id}/ack",
+    operation_id = "clear_acknowledgement",
+    summary = "Withdraw a site's acknowledgement (admin)",
+    tag = "admin",
+    params(
+        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
+    ),
+    responses(
+        (status = 200, description = "The site has no acknowledgement any more", body = SiteAck),
+        BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn clear(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<SiteAck>, ApiError> {
+    let result = async {
+        let site_id = target(&state, &caller, path, uri.query()).await?;
+        state.fleet.writable()?;
+        state.fleet.registry.clear_ack(&site_id).await?;
+        Ok(SiteAck { site_id, ack: None })
+    }
+    .await;
+    finish(
+        &state,
+        &caller,
+        (AuditAction::ClearAcknowledgement, "DELETE"),
+        &uri,
+        result,
+    )
+}
+
+impl SiteAnswer for SiteAck {
+    fn site_id(&self) -> &str {
+        &self.site_id
+    }
+}

@@ -1,0 +1,298 @@
+//! Maintenance windows: `{until_ms?, reason?}` set by an admin for one site
+//! or for every site a label selector names, with `by` the admin's name.
+//! A site under maintenance keeps its real status but is not counted as
+//! failing; the window ends by itself at `until_ms` on every replica.
+
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::{Extension, Json};
+use futures::StreamExt;
+use healthmon_common::clock::now_ms;
+use healthmon_proto::audit::AuditAction;
+use healthmon_proto::fleet::Maintenance;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Action, SiteAnswer, audit, body, finish, target};
+use crate::error::{ApiError, BadRequest, Forbidden, NotFound, RegistryUnavailable, Unauthorized};
+use crate::guard::Caller;
+use crate::params;
+use crate::state::AppState;
+
+/// Registry writes of a bulk action in flight at once.
+const BULK_CONCURRENCY: usize = 64;
+
+/// Body of a `PUT` of maintenance; empty (or `{}`) for an open-ended window.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceRequest {
+    /// When the window ends by itself, unix ms; open-ended when absent.
+    pub until_ms: Option<u64>,
+    /// Why, for whoever looks at the site (at most 256 characters).
+    pub reason: Option<String>,
+}
+
+/// The window a site has now (`null` once cleared).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteMaintenance {
+    pub site_id: String,
+    pub maintenance: Option<Maintenance>,
+}
+
+/// What a bulk action changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkMaintenance {
+    /// The selector, as understood (pairs sorted by key).
+    #[schema(example = "region=eu-west,tier=gold")]
+    pub selector: String,
+    /// How many sites it names (and were changed).
+    pub count: usize,
+    /// Their ids, sorted.
+    pub sites: Vec<String>,
+    /// The window set; `null` when clearing.
+    pub maintenance: Option<Maintenance>,
+}
+
+impl MaintenanceRequest {
+    fn window(self, by: &str) -> Result<Maintenance, ApiError> {
+        let now = now_ms();
+        if self.until_ms.is_some_and(|until| until <= now) {
+            return Err(ApiError::BadRequest(
+                "invalid until_ms: the window must end in the future (unix ms)".into(),
+            ));
+        }
+        let window = Maintenance {
+            since_ms: now,
+            until_ms: self.until_ms,
+            reason: self.reason.filter(|r| !r.trim().is_empty()),
+            by: by.to_owned(),
+        };
+        window
+            .check()
+            .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
+        Ok(window)
+    }
+}
+
+/// `PUT /api/v1/sites/{site_id}/maintenance`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/sites/{site_id}/maintenance",
+    operation_id = "set_maintenance",
+    summary = "Put a site under maintenance (admin)",
+    description = "Writes a maintenance window to the fleet registry: every replica shows the site \
+        with `maintenance: true` and its window, keeps its real status, and does not count it as \
+        failing (the summary counts it under `maintenance` only; it sorts last). With `until_ms` \
+        the window ends by itself then. Replaces any window the site had.",
+    tag = "admin",
+    params(
+        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
+    ),
+    request_body(content = Option<MaintenanceRequest>, content_type = "application/json",
+        description = "Optional: when it ends and why"),
+    responses(
+        (status = 200, description = "The window now in the registry", body = SiteMaintenance),
+        BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn set(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+    bytes: Bytes,
+) -> Result<Json<SiteMaintenance>, ApiError> {
+    let result = async {
+        let site_id = target(&state, &caller, path, uri.query()).await?;
+        state.fleet.writable()?;
+        let window = body::<MaintenanceRequest>(&bytes)?.window(&caller.principal.name)?;
+        state
+            .fleet
+            .registry
+            .set_maintenance(&site_id, &window)
+            .await?;
+        Ok(SiteMaintenance {
+            site_id,
+            maintenance: Some(window),
+        })
+    }
+    .await;
+    finish(
+        &state,
+        &caller,
+        (AuditAction::SetMaintenance, "PUT"),
+        &uri,
+        result,
+    )
+}
+
+/// `DELETE /api/v1/sites/{site_id}/maintenance`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sites/{site_id}/maintenance",
+    operation_id = "clear_maintenance",
+    summary = "End a site's maintenance (admin)",
+    tag = "admin",
+    params(
+        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
+    ),
+    responses(
+        (status = 200, description = "The site has no window any more", body = SiteMaintenance),
+        BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn clear(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<SiteMaintenance>, ApiError> {
+    let result = async {
+        let site_id = target(&state, &caller, path, uri.query()).await?;
+        state.fleet.writable()?;
+        state.fleet.registry.clear_maintenance(&site_id).await?;
+        Ok(SiteMaintenance {
+            site_id,
+            maintenance: None,
+        })
+    }
+    .await;
+    finish(
+        &state,
+        &caller,
+        (AuditAction::ClearMaintenance, "DELETE"),
+        &uri,
+        result,
+    )
+}
+
+/// `PUT /api/v1/maintenance?selector=...`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/maintenance",
+    operation_id = "set_maintenance_by_selector",
+    summary = "Put every site a label selector names under maintenance (admin)",
+    description = "Sets the same window on every registered site whose labels match `selector` \
+        (and the caller's scope), in one request and one audit line; answers how many and which.",
+    tag = "admin",
+    params(
+        ("selector" = String, Query, description = "key=value pairs, comma-separated; all must match (e.g. `region=eu-west,tier=gold`)"),
+    ),
+    request_body(content = Option<MaintenanceRequest>, content_type = "application/json",
+        description = "Optional: when it ends and why"),
+    responses(
+        (status = 200, description = "The sites changed", body = BulkMaintenance),
+        BadRequest, Unauthorized, Forbidden, RegistryUnavailable,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn set_selected(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    bytes: Bytes,
+) -> Result<Json<BulkMaintenance>, ApiError> {
+    let window = body::<MaintenanceRequest>(&bytes)
+        .and_then(|request| request.window(&caller.principal.name));
+    bulk(state, caller, uri, Some(window)).await
+}
+
+/// `DELETE /api/v1/maintenance?selector=...`.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/maintenance",
+    operation_id = "clear_maintenance_by_selector",
+    summary = "End the maintenance of every site a label selector names (admin)",
+    tag = "admin",
+    params(
+        ("selector" = String, Query, description = "key=value pairs, comma-separated; all must match"),
+    ),
+    responses(
+        (status = 200, description = "The sites changed", body = BulkMaintenance),
+        BadRequest, Unauthorized, Forbidden, RegistryUnavailable,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn clear_selected(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+) -> Result<Json<BulkMaintenance>, ApiError> {
+    bulk(state, caller, uri, None).await
+}
+
+/// Sets (`Some`) or clears the window of every selected site.
+async fn bulk(
+    state: AppState,
+    caller: Caller,
+    uri: Uri,
+    window: Option<Result<Maintenance, ApiError>>,
+) -> Result<Json<BulkMaintenance>, ApiError> {
+    let (action, method) = match window {
+        Some(_) => (AuditAction::SetMaintenanceBySelector, "PUT"),
+        None => (AuditAction::ClearMaintenanceBySelector, "DELETE"),
+    };
+    let mut detail = None;
+    let result = async {
+        let selector = params::bulk_selector(uri.query())?;
+        let window = window.transpose()?;
+        state.fleet.writable()?;
+        // A selector that contradicts the scope selects nothing.
+        let sites = match selector.clone().and(&caller.principal.scope) {
+            Ok(effective) => state.fleet.view().select(&effective),
+            Err(_) => Vec::new(),
+        };
+        detail = Some(format!("selector {selector}: {} sites", sites.len()));
+        // Owned per write: the futures run concurrently and must be `Send`.
+        let writes = sites.iter().cloned().map(|site| {
+            let registry = state.fleet.registry.clone();
+            let window = window.clone();
+            async move {
+                match window {
+                    Some(w) => registry.set_maintenance(&site, &w).await,
+                    None => registry.clear_maintenance(&site).await,
+                }
+            }
+        });
+        let failures: Vec<ApiError> = futures::stream::iter(writes)
+            .buffer_unordered(BULK_CONCURRENCY)
+            .filter_map(|r| std::future::ready(r.err().map(ApiError::from)))
+            .collect()
+            .await;
+        let failed = failures.len();
+        if let Some(first) = failures.into_iter().next() {
+            let done = sites.len() - failed;
+            return Err(first.prefixed(&format!("{done} of {} sites changed", sites.len())));
+        }
+        Ok(BulkMaintenance {
+            selector: selector.to_string(),
+            count: sites.len(),
+            sites,
+            maintenance: window,
+        })
+    }
+    .await;
+    audit(
+        &state,
+        &caller,
+        Action {
+            action,
+            site_id: None,
+            method,
+            path: uri.path(),
+        },
+        &result,
+        detail,
+    );
+    result.map(Json)
+}
+
+impl SiteAnswer for SiteMaintenance {
+    fn site_id(&self) -> &str {
+        &self.site_id
+    }
+}

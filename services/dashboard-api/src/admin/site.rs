@@ -1,0 +1,160 @@
+//! Forget a site; set the labels the registry declares for it.
+
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::{Extension, Json};
+use healthmon_common::clock::now_ms;
+use healthmon_proto::audit::AuditAction;
+use healthmon_proto::fleet::{SiteRecord, Source};
+use healthmon_proto::labels::{self, Labels};
+use healthmon_proto::query::Forgotten;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{SiteAnswer, body, finish, target};
+use crate::error::{
+    ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
+};
+use crate::guard::Caller;
+use crate::state::AppState;
+
+/// `DELETE /api/v1/sites/{site_id}`: forget a decommissioned site.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/sites/{site_id}",
+    summary = "Forget a decommissioned site (admin)",
+    description = "Removes the site from the fleet registry (with its labels, window and \
+        acknowledgement) and so from every aggregator and assessor replica: it is no longer \
+        shown, counted or judged. If it reports again it comes back, as a new site (when \
+        auto-registration is on).",
+    tag = "admin",
+    params(
+        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
+    ),
+    responses(
+        (status = 200, description = "The site was forgotten", body = Forgotten),
+        BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn forget(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Forgotten>, ApiError> {
+    let result = async {
+        let site_id = target(&state, &caller, path, uri.query()).await?;
+        state.fleet.writable()?;
+        state.fleet.registry.forget(&site_id).await?;
+        Ok(Forgotten { site_id })
+    }
+    .await;
+    finish(
+        &state,
+        &caller,
+        (AuditAction::ForgetSite, "DELETE"),
+        &uri,
+        result,
+    )
+}
+
+/// Body of `PUT .../labels`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsRequest {
+    /// The labels the registry declares for the site, replacing those it
+    /// declared before; they win over the labels the site sends. `{}`
+    /// removes them. Keys `[a-z_][a-z0-9_]{0,31}` (not `site`), at most
+    /// 16, values 1-64 printable characters.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub labels: Labels,
+}
+
+/// A site's labels after the change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteLabels {
+    pub site_id: String,
+    /// What the registry declares.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub labels: Labels,
+    /// What the site shows: the declared ones over those the site sends.
+    #[schema(value_type = BTreeMap<String, String>)]
+    pub effective: Labels,
+}
+
+/// `PUT /api/v1/sites/{site_id}/labels`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/sites/{site_id}/labels",
+    summary = "Set the labels the registry declares for a site (admin)",
+    description = "A scoped token may not give a site labels that take it out of its scope (403).",
+    tag = "admin",
+    params(
+        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
+    ),
+    request_body(content = LabelsRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The site's labels now", body = SiteLabels),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RegistryUnavailable,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn set_labels(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    uri: Uri,
+    path: Result<Path<String>, PathRejection>,
+    bytes: Bytes,
+) -> Result<Json<SiteLabels>, ApiError> {
+    let result = async {
+        let site_id = target(&state, &caller, path, uri.query()).await?;
+        let wanted = body::<LabelsRequest>(&bytes)?.labels;
+        labels::check(&wanted).map_err(|e| ApiError::BadRequest(format!("invalid labels: {e}")))?;
+        let sent = state
+            .fleet
+            .view()
+            .record(&site_id)
+            .map(|r| r.declared_labels.clone())
+            .unwrap_or_default();
+        let scope = &caller.principal.scope;
+        if !scope.matches(&labels::effective(&wanted, &sent)) {
+            return Err(ApiError::Forbidden(format!(
+                "these labels would take the site out of your scope ({scope})"
+            )));
+        }
+        state.fleet.writable()?;
+        let record = state
+            .fleet
+            .registry
+            .update_site(&site_id, |record| {
+                let mut record =
+                    record.unwrap_or_else(|| SiteRecord::declared(now_ms(), Source::Api));
+                record.labels = wanted.clone();
+                Some(record)
+            })
+            .await?
+            .ok_or_else(|| ApiError::Conflict("the registry refused the change".into()))?;
+        Ok(SiteLabels {
+            site_id,
+            effective: record.effective_labels(),
+            labels: record.labels,
+        })
+    }
+    .await;
+    finish(
+        &state,
+        &caller,
+        (AuditAction::SetLabels, "PUT"),
+        &uri,
+        result,
+    )
+}
+
+impl SiteAnswer for SiteLabels {
+    fn site_id(&self) -> &str {
+        &self.site_id
+    }
+}
