@@ -7,6 +7,9 @@
 //!   and hear commands, nothing else: a report claiming another site is
 //!   refused by the server and never reaches the aggregator.
 //! - Central users and `ops` have only what they need.
+//! - The fleet registry (JetStream KV): every central service reads it with
+//!   its own user; the aggregator, the dashboard and `fleet-admin` write it
+//!   (the aggregator only `site.<id>`), the assessor and `ops` cannot.
 //! - TLS (mutual) on the client and leafnode ports: services and a site's
 //!   leaf node get through with the test CA; a client without it cannot.
 //! - `max_payload`: the hub and the leaf refuse oversized publishes; a report
@@ -20,7 +23,9 @@ use healthmon_e2e::Centre;
 use healthmon_e2e::secure::{
     Hub, Pki, SiteLogin, client_as, expect_server_error, secure_centre, start_leaf,
 };
+use healthmon_proto::fleet::{Maintenance, SiteRecord, Source};
 use healthmon_proto::{HealthReport, encode};
+use healthmon_registry::{Change, Registry, RegistryConfig};
 use healthmon_test_support::eventually;
 use healthmon_test_support::promtext::value as metric_value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -269,6 +274,23 @@ async fn central_users_and_ops_have_least_privilege() {
         ("ops", "health.agg.maintenance"),
         ("sim", "health.status.x"),
         ("sim", "health.agg.list"),
+        // The fleet registry: readers and others may not write it, and the
+        // aggregator may write only what it registers (site.<id>).
+        ("assessor", "$KV.healthmon_sites.site.x"),
+        ("assessor", "$KV.healthmon_sites.maintenance.x"),
+        ("aggregator", "$KV.healthmon_sites.maintenance.x"),
+        ("aggregator", "$KV.healthmon_sites.ack.x"),
+        ("ops", "$KV.healthmon_sites.site.x"),
+        ("ops", "$JS.API.STREAM.INFO.KV_healthmon_sites"),
+        ("ops", "$JS.API.STREAM.DELETE.KV_healthmon_sites"),
+        ("sim", "$KV.healthmon_sites.site.x"),
+        ("sim", "$JS.API.STREAM.INFO.KV_healthmon_sites"),
+        ("assessor", "$JS.API.STREAM.DELETE.KV_healthmon_sites"),
+        ("assessor", "$JS.API.STREAM.PURGE.KV_healthmon_sites"),
+        ("dashboard", "$JS.API.STREAM.DELETE.KV_healthmon_sites"),
+        ("fleet-admin", "$JS.API.STREAM.DELETE.KV_healthmon_sites"),
+        ("fleet-admin", "health.report.x"),
+        ("fleet-admin", "health.status.x"),
     ];
     for (user, subject) in forbidden_publish {
         let (client, mut errors) = client_as(&hub.url(), user, &hub.password(user), None).await;
@@ -486,4 +508,172 @@ async fn oversized_payloads_stop_at_the_server_or_at_the_services() {
     )
     .await;
     assert_eq!(central.api.site("plant-p").await, None);
+}
+
+/// The registry as `user` of the hub, and the server errors that user gets.
+async fn registry_as(
+    hub: &Hub,
+    user: &str,
+) -> (
+    std::sync::Arc<Registry>,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    let (client, errors) = client_as(&hub.url(), user, &hub.password(user), None).await;
+    let registry = Registry::new(client, RegistryConfig::default());
+    (std::sync::Arc::new(registry), errors)
+}
+
+/// What a watch of the whole registry delivers before [`Change::Loaded`].
+async fn load(registry: std::sync::Arc<Registry>) -> Vec<Change> {
+    let stop = healthmon_common::CancellationToken::new();
+    let (mut changes, _availability, task) =
+        healthmon_registry::watch::spawn(registry, None, stop.clone());
+    let mut seen = Vec::new();
+    let loaded = tokio::time::timeout(PATIENCE, async {
+        while let Some(change) = changes.recv().await {
+            if change == Change::Loaded {
+                return true;
+            }
+            seen.push(change);
+        }
+        false
+    })
+    .await;
+    stop.cancel();
+    let _ = task.await;
+    assert_eq!(loaded, Ok(true), "the watch did not load the registry");
+    seen
+}
+
+fn listed(site: &str, changes: &[Change]) -> bool {
+    changes
+        .iter()
+        .any(|c| matches!(c, Change::Site(id, Some(_)) if id == site))
+}
+
+#[tokio::test]
+async fn every_central_user_reads_the_registry_and_only_its_writers_write_it() {
+    let hub = Hub::start(&[("plant-r", SiteLogin::Password)], None);
+
+    // fleet-admin declares a site that will never report, as `healthmon
+    // fleet apply` does: on a fresh hub this creates the bucket.
+    let (admin, _) = registry_as(&hub, "fleet-admin").await;
+    let mut never = SiteRecord::declared(healthmon_common::clock::now_ms(), Source::Roster);
+    never.interval_ms = Some(500);
+    admin
+        .put_site("never-r", &never)
+        .await
+        .expect("fleet-admin writes the registry");
+
+    // Every central service, each as its own user, reads it: the aggregator
+    // lists the declared site at once, and the assessor (whose status
+    // events the aggregator shows) judges it offline after its window.
+    let central = secure_centre(&hub, None).await;
+    let shown = eventually("never-r offline, never reported", PATIENCE, || async {
+        central
+            .api
+            .site("never-r")
+            .await
+            .filter(|s| s["connectivity"] == "offline")
+    })
+    .await;
+    assert!(
+        shown["reasons"][0]
+            .as_str()
+            .is_some_and(|r| r.starts_with("never reported")),
+        "{shown}"
+    );
+
+    // The aggregator writes what a report registers (site.<id>).
+    let (_collector, _stop) = collector(
+        hub.url(),
+        "plant-r",
+        NatsAuth::UserPassword {
+            user: "site-plant-r".into(),
+            password: hub.password("site-plant-r"),
+        },
+    )
+    .await;
+    eventually("plant-r registered by the aggregator", PATIENCE, || async {
+        admin
+            .site("plant-r")
+            .await
+            .ok()
+            .flatten()
+            .filter(|r| r.first_report_ms.is_some() && r.source == Source::Report)
+    })
+    .await;
+
+    // Each user that watches the registry loads it with its own
+    // permissions (the very watch the services run).
+    for user in ["aggregator", "assessor", "dashboard", "fleet-admin"] {
+        let (registry, _) = registry_as(&hub, user).await;
+        let changes = load(registry).await;
+        assert!(
+            listed("never-r", &changes) && listed("plant-r", &changes),
+            "{user}'s watch: {changes:?}"
+        );
+    }
+    // The dashboard's admin actions are registry writes.
+    let (dashboard, _) = registry_as(&hub, "dashboard").await;
+    let window = Maintenance {
+        since_ms: healthmon_common::clock::now_ms(),
+        until_ms: None,
+        reason: Some("permission test".into()),
+        by: "test".into(),
+    };
+    dashboard
+        .set_maintenance("plant-r", &window)
+        .await
+        .expect("the dashboard's user writes maintenance windows");
+    dashboard
+        .clear_maintenance("plant-r")
+        .await
+        .expect("the dashboard's user clears them");
+    // fleet-admin forgets (every key of a site deleted), as `fleet apply --prune` does.
+    admin
+        .forget("never-r")
+        .await
+        .expect("fleet-admin deletes keys");
+    // So far nothing a service or the CLI's user needed was refused.
+    let log = hub.server.log_text();
+    assert!(
+        !log.contains("Violation"),
+        "the hub refused something a registry user needed:\n{log}"
+    );
+
+    // The assessor only reads: its writes are refused by the server and
+    // fail (the registry calls it unavailable to that user), and nothing
+    // is written.
+    let (assessor, mut errors) = registry_as(&hub, "assessor").await;
+    let refused = assessor.put_site("forged", &never).await;
+    assert!(refused.is_err(), "the assessor wrote the registry");
+    expect_server_error(
+        &mut errors,
+        "Permissions Violation for Publish to \"$KV.healthmon_sites.site.forged\"",
+    )
+    .await;
+    // ...and so are the aggregator's writes other than a site's record.
+    let (aggregator, mut errors) = registry_as(&hub, "aggregator").await;
+    assert!(
+        aggregator
+            .set_maintenance("plant-r", &window)
+            .await
+            .is_err(),
+        "the aggregator set a maintenance window"
+    );
+    expect_server_error(
+        &mut errors,
+        "Permissions Violation for Publish to \"$KV.healthmon_sites.maintenance.plant-r\"",
+    )
+    .await;
+    assert_eq!(admin.site("forged").await, Ok(None));
+    let (admin_watch, _) = registry_as(&hub, "fleet-admin").await;
+    let changes = load(admin_watch).await;
+    assert!(
+        !changes
+            .iter()
+            .any(|c| matches!(c, Change::Maintenance(_, Some(_)))),
+        "a maintenance window was written: {changes:?}"
+    );
 }
