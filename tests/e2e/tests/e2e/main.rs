@@ -15,6 +15,7 @@ mod partition;
 mod pipeline;
 mod prometheus;
 mod registry;
+mod registry_outage;
 mod security_api;
 mod security_nats;
 mod shutdown;
