@@ -132,6 +132,34 @@ async fn prometheus_scrapes_every_service_and_serves_the_per_site_series() {
         .await;
     assert_eq!(up, 1.0);
 
+    // Labels given in the registry join onto every per-site series.
+    let (status, body) = system
+        .central
+        .api
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/sites/{SITE}/labels"),
+            Some(serde_json::json!({"labels": {"region": "north"}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let join = "healthmon_site_up * on(site) group_left(region) healthmon_site_info";
+    let joined = eventually("the join with healthmon_site_info", PATIENCE, || async {
+        prometheus
+            .samples(join)
+            .await
+            .into_iter()
+            .find(|(labels, _)| labels["site"] == SITE && labels["region"] == "north")
+    })
+    .await;
+    assert_eq!(joined.1, 1.0);
+    prometheus
+        .wait_value(
+            r#"region:healthmon_sites_offline:sum{region="north"}"#,
+            |v| v == 0.0,
+        )
+        .await;
+
     // Every job of the deploy config is scraped successfully.
     for job in [
         "healthmon-aggregator",
