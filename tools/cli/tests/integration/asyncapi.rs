@@ -15,8 +15,8 @@ use healthmon_assessor::mass_silence::Change;
 use healthmon_common::micro::{ERROR_CODE_HEADER, ERROR_HEADER};
 use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
 use healthmon_proto::query::{
-    Forgotten, GetQuery, ListQuery, PageQuery, SiteDetail, SitePage, SiteSummary,
-    StatusPage, StatusRow, Summary,
+    Forgotten, GetQuery, ListQuery, PageQuery, SiteDetail, SitePage, SiteSummary, StatusPage,
+    StatusRow, Summary,
 };
 use healthmon_proto::subjects::{
     HEADER_CONNECTIVITY, HEADER_CONTENT_TYPE, HEADER_HEALTH, HEADER_SITE,
