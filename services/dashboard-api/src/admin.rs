@@ -24,11 +24,12 @@ use axum::extract::Path;
 use axum::extract::rejection::PathRejection;
 use axum::http::Uri;
 use healthmon_proto::audit::{AuditAction, AuditOutcome};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::audit;
 use crate::error::ApiError;
-use crate::guard::Caller;
+use crate::guard::{self, Caller};
 use crate::params;
 use crate::state::AppState;
 
@@ -61,13 +62,22 @@ fn unknown(site_id: &str) -> ApiError {
     ApiError::NotFound(format!("unknown site \"{site_id}\""))
 }
 
-/// A JSON request body; an empty body is the type's default (`{}`).
+/// An optional JSON object body: empty or `null` is the type's default.
 fn body<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let text = bytes.trim_ascii();
+    if text.is_empty() || text == b"null" {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))
+    required_body(bytes)
+}
+
+/// A JSON object body (serde would also read a struct from an array).
+fn required_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    let invalid = |why: String| ApiError::BadRequest(format!("invalid request body: {why}"));
+    if !bytes.trim_ascii_start().starts_with(b"{") {
+        return Err(invalid("expected a JSON object".into()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))
 }
 
 /// An answer about one site: the site its audit line names.
@@ -89,7 +99,12 @@ fn finish<T: SiteAnswer>(
     uri: &Uri,
     result: Result<T, ApiError>,
 ) -> Result<Json<T>, ApiError> {
-    let site_id = result.as_ref().ok().map(SiteAnswer::site_id);
+    // The site the path names, valid or not found alike.
+    let site_id = result
+        .as_ref()
+        .ok()
+        .map(SiteAnswer::site_id)
+        .or_else(|| guard::site_of(uri.path()));
     audit(
         state,
         caller,
@@ -103,6 +118,32 @@ fn finish<T: SiteAnswer>(
         None,
     );
     result.map(Json)
+}
+
+/// The last unix ms a window may end at: the end of year 9999.
+const MAX_UNIX_MS: u64 = 253_402_300_799_999;
+
+/// A time in unix ms from JSON: a whole number up to [`MAX_UNIX_MS`],
+/// written as an integer or as a number with a zero fraction (`1.7e12`;
+/// JSON Schema counts both as integers), or `null`.
+fn whole_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    use serde::de::Error;
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let ms = match (number.as_u64(), number.as_f64()) {
+        (Some(ms), _) => Some(ms),
+        (None, Some(f)) if f.fract() == 0.0 && (0.0..=MAX_UNIX_MS as f64).contains(&f) => {
+            Some(f as u64)
+        }
+        _ => None,
+    };
+    match ms {
+        Some(ms) if ms <= MAX_UNIX_MS => Ok(Some(ms)),
+        _ => Err(D::Error::custom(format!(
+            "expected unix milliseconds, a whole number from 0 to {MAX_UNIX_MS}, got {number}"
+        ))),
+    }
 }
 
 /// What an admin request was, for its audit line.
@@ -145,3 +186,6 @@ fn audit<T>(
         detail.as_deref(),
     );
 }
+
+#[cfg(test)]
+mod tests;

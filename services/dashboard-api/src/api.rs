@@ -38,10 +38,14 @@ pub async fn summary(
     Extension(caller): Extension<Caller>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<FleetSummary>, ApiError> {
-    let query = params::summary_query(raw.as_deref())?;
-    match scope::summary(query.clone(), &caller.principal.scope) {
+    let filtered = params::summary_query(raw.as_deref())?;
+    let query = filtered.query;
+    let allowed = (!filtered.matches_nothing)
+        .then(|| scope::summary(query.clone(), &caller.principal.scope))
+        .flatten();
+    match allowed {
         Some(query) => Ok(Json(state.aggregator.summary(&query).await?)),
-        // Filters that contradict the scope select nothing.
+        // Filters that contradict each other or the scope select nothing.
         None => Ok(Json(FleetSummary {
             by: query.by,
             ..FleetSummary::default()
@@ -82,8 +86,12 @@ pub async fn sites(
     Extension(caller): Extension<Caller>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SitePage>, ApiError> {
-    let query = params::list_query(raw.as_deref())?;
-    match scope::list(query.clone(), &caller.principal.scope) {
+    let filtered = params::list_query(raw.as_deref())?;
+    let query = filtered.query;
+    let allowed = (!filtered.matches_nothing)
+        .then(|| scope::list(query.clone(), &caller.principal.scope))
+        .flatten();
+    match allowed {
         Some(query) => Ok(Json(state.aggregator.list(&query).await?)),
         None => Ok(Json(SitePage {
             total: 0,

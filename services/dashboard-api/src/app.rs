@@ -114,17 +114,18 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ui::asset))
 }
 
-/// The complete OpenAPI document: header plus every route of [`routes`].
-pub fn document() -> utoipa::openapi::OpenApi {
-    routes().into_openapi()
+/// The complete OpenAPI document: header plus every route of [`routes`],
+/// refined where the attributes cannot say it ([`openapi::refine`]).
+pub fn document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(routes().into_openapi()).unwrap_or_else(
+        |e| serde_json::json!({"error": format!("cannot render the OpenAPI document: {e}")}),
+    );
+    openapi::refine(&mut doc);
+    doc
 }
 
 /// The document as served, rendered once.
-static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-    document()
-        .to_json()
-        .unwrap_or_else(|e| format!("{{\"error\":\"cannot render the OpenAPI document: {e}\"}}"))
-});
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| document().to_string());
 
 /// `GET /api/v1/openapi.json`.
 #[utoipa::path(

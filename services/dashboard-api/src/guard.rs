@@ -121,7 +121,7 @@ pub fn action_of(method: &Method, path: &str) -> AuditAction {
 }
 
 /// The site a `/api/v1/sites/{id}...` path names, if it is a valid id.
-fn site_of(path: &str) -> Option<&str> {
+pub fn site_of(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("/api/v1/sites/")?;
     let id = rest.split('/').next()?;
     validate_site_id(id).is_ok().then_some(id)

@@ -32,6 +32,7 @@ pub mod events;
 pub mod fleet;
 pub mod guard;
 pub mod http_metrics;
+pub mod label_rules;
 pub mod metric_names;
 pub mod openapi;
 pub mod params;

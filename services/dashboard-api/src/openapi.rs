@@ -10,12 +10,14 @@
 //! the probes' bodies, so the schemas follow the code.
 //!
 //! This module holds what the handlers cannot say themselves: the
-//! document's header, its tags and security scheme, and the schemas named
-//! only in prose. The document itself is assembled in [`crate::app`], which
-//! knows every route.
+//! document's header, its tags and security scheme, the schemas named
+//! only in prose, and ([`refine`]) the shape of each event of the SSE
+//! stream and the label rules ([`crate::label_rules`]). The document itself
+//! is assembled in [`crate::app`], which knows every route.
 
 use healthmon_proto::StatusEvent;
 use healthmon_proto::query::SortOrder;
+use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 use crate::error::{ErrorBody, ErrorDetail};
@@ -67,5 +69,30 @@ impl utoipa::Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// What the attribute macros cannot express, set on the generated document.
+pub fn refine(doc: &mut Value) {
+    crate::label_rules::refine(doc);
+    // OpenAPI 3.1 tools (schemathesis among them) read the schema of a
+    // `text/event-stream` as the schema of each event.
+    let stream = "/paths/~1api~1v1~1events/get/responses/200/content/text~1event-stream";
+    if let Some(stream) = doc.pointer_mut(stream) {
+        stream["schema"] = json!({
+            "type": "object",
+            "description": "One event of the stream.",
+            "required": ["event", "data"],
+            "properties": {
+                "event": { "type": "string", "enum": ["status", "lagged"] },
+                "data": {
+                    "type": "string",
+                    "description": "`status`: a `StatusEvent` as one line of JSON; `lagged`: `{\"skipped\": n}`",
+                    "contentMediaType": "application/json",
+                },
+                "id": { "type": "string" },
+                "retry": { "type": "integer" },
+            },
+        });
     }
 }

@@ -65,8 +65,16 @@ const EVENT_PARAMS: &[&str] = &["site_id"];
 /// integer, what its clients can hold), far beyond any fleet.
 pub const MAX_OFFSET: usize = i32::MAX as usize;
 
+/// A query, and whether its label filters can match any site at all
+/// (`label=region=a&label=region=b` cannot: the answer is empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Filtered<Q> {
+    pub query: Q,
+    pub matches_nothing: bool,
+}
+
 /// `GET /api/v1/sites` parameters → the aggregator's `ListQuery`.
-pub fn list_query(raw: Option<&str>) -> Result<ListQuery, ParamError> {
+pub fn list_query(raw: Option<&str>) -> Result<Filtered<ListQuery>, ParamError> {
     let mut query = ListQuery::default();
     let mut selector = Selector::default();
     let mut seen = Vec::new();
@@ -101,8 +109,12 @@ pub fn list_query(raw: Option<&str>) -> Result<ListQuery, ParamError> {
             }
         }
     }
-    query.labels = selector.labels();
-    Ok(query)
+    let labels = selector.labels();
+    query.labels = labels.clone().unwrap_or_default();
+    Ok(Filtered {
+        query,
+        matches_nothing: labels.is_none(),
+    })
 }
 
 /// `GET /api/v1/events` parameters: an optional site to follow.

@@ -2,7 +2,9 @@
 //!
 //! Used by the API's `label=` filter (repeated: all must match), by bulk
 //! maintenance, and by tokens scoped to a customer's view. An empty
-//! selector matches every site.
+//! selector matches every site; one that wants two values of the same key
+//! (`region=a,region=b`) matches none. Parsing is exact: no spaces are
+//! trimmed, so what the API documents as valid is exactly what is accepted.
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,7 +18,7 @@ pub const MAX_PAIRS: usize = labels::MAX_LABELS;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Selector {
-    /// Sorted by key, each key once.
+    /// Sorted, each pair once (a key may appear with several values).
     pairs: Vec<(String, String)>,
 }
 
@@ -28,30 +30,31 @@ pub enum SelectorError {
     Syntax(String),
     #[error(transparent)]
     Label(#[from] LabelError),
-    #[error("label key {0:?} appears twice with different values")]
-    Conflict(String),
     #[error("at most {MAX_PAIRS} pairs")]
     TooMany,
 }
 
 impl Selector {
-    /// Every pair of `other` added (the API's repeated `label=` parameters).
-    pub fn and(mut self, other: &Selector) -> Result<Selector, SelectorError> {
-        for (key, value) in &other.pairs {
-            self.insert(key.clone(), value.clone())?;
+    /// Every pair of `other` added (the API's repeated `label=` parameters,
+    /// a scope): no limit on the pairs here, only on those one text holds.
+    pub fn and(mut self, other: &Selector) -> Selector {
+        for pair in &other.pairs {
+            if let Err(i) = self.pairs.binary_search(pair) {
+                self.pairs.insert(i, pair.clone());
+            }
         }
-        Ok(self)
+        self
     }
 
     fn insert(&mut self, key: String, value: String) -> Result<(), SelectorError> {
-        match self.pairs.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
-            Ok(i) if self.pairs[i].1 == value => Ok(()),
-            Ok(_) => Err(SelectorError::Conflict(key)),
+        let pair = (key, value);
+        match self.pairs.binary_search(&pair) {
+            Ok(_) => Ok(()),
             Err(i) => {
                 if self.pairs.len() >= MAX_PAIRS {
                     return Err(SelectorError::TooMany);
                 }
-                self.pairs.insert(i, (key, value));
+                self.pairs.insert(i, pair);
                 Ok(())
             }
         }
@@ -65,9 +68,17 @@ impl Selector {
         &self.pairs
     }
 
-    /// The pairs as a label map (what the aggregator's queries take).
-    pub fn labels(&self) -> Labels {
-        self.pairs.iter().cloned().collect()
+    /// The pairs as a label map (what the aggregator's queries take);
+    /// `None` when two pairs want different values of one key, so no site
+    /// can match.
+    pub fn labels(&self) -> Option<Labels> {
+        let mut labels = Labels::new();
+        for (key, value) in &self.pairs {
+            if labels.insert(key.clone(), value.clone()).is_some() {
+                return None;
+            }
+        }
+        Some(labels)
     }
 
     /// Whether a site with these (effective) labels is selected.
@@ -90,7 +101,6 @@ impl FromStr for Selector {
             let (key, value) = pair
                 .split_once('=')
                 .ok_or_else(|| SelectorError::Syntax(s.to_owned()))?;
-            let (key, value) = (key.trim(), value.trim());
             labels::check_key(key)?;
             labels::check_value(key, value)?;
             selector.insert(key.to_owned(), value.to_owned())?;

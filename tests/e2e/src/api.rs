@@ -76,15 +76,25 @@ impl Api {
 
     /// Waits until the API shows the site with this connectivity.
     pub async fn wait_connectivity(&self, id: &str, want: &str, timeout: Duration) -> Value {
-        eventually(
-            &format!("{id} to be {want} in the API"),
-            timeout,
-            || async {
-                self.site(id)
-                    .await
-                    .filter(|site| site["connectivity"] == want)
-            },
-        )
+        self.wait_site(id, &format!("to be {want}"), timeout, |site| {
+            site["connectivity"] == want
+        })
+        .await
+    }
+
+    /// Waits until the API shows the site as `wanted` says (`what`, for the
+    /// failure message).
+    pub async fn wait_site(
+        &self,
+        id: &str,
+        what: &str,
+        timeout: Duration,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let wanted = &wanted;
+        eventually(&format!("{id} {what} in the API"), timeout, || async move {
+            self.site(id).await.filter(wanted)
+        })
         .await
     }
 

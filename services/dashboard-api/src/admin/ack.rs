@@ -31,8 +31,9 @@ use crate::state::AppState;
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AckRequest {
-    /// What is being done about it (at most 256 characters).
+    /// What is being done about it.
     #[serde(default)]
+    #[schema(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]{0,200}$")]
     pub note: String,
 }
 

@@ -12,6 +12,7 @@ use futures::StreamExt;
 use healthmon_common::clock::now_ms;
 use healthmon_proto::audit::AuditAction;
 use healthmon_proto::fleet::Maintenance;
+use healthmon_registry::{Registry, RegistryError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -28,9 +29,13 @@ const BULK_CONCURRENCY: usize = 64;
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MaintenanceRequest {
-    /// When the window ends by itself, unix ms; open-ended when absent.
+    /// When the window ends by itself, unix ms; open-ended when absent. A
+    /// time already past ends the site's window now, as `DELETE` does.
+    #[serde(default, deserialize_with = "super::whole_ms")]
+    #[schema(minimum = 0, maximum = 253_402_300_799_999_u64)]
     pub until_ms: Option<u64>,
-    /// Why, for whoever looks at the site (at most 256 characters).
+    /// Why, for whoever looks at the site.
+    #[schema(pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]{0,200}$")]
     pub reason: Option<String>,
 }
 
@@ -56,23 +61,26 @@ pub struct BulkMaintenance {
 }
 
 impl MaintenanceRequest {
-    fn window(self, by: &str) -> Result<Maintenance, ApiError> {
+    /// The window asked for; `None` when it would already be over (an
+    /// `until_ms` not after now), which ends any window as a `DELETE` does.
+    fn window(self, by: &str) -> Result<Option<Maintenance>, ApiError> {
         let now = now_ms();
-        if self.until_ms.is_some_and(|until| until <= now) {
-            return Err(ApiError::BadRequest(
-                "invalid until_ms: the window must end in the future (unix ms)".into(),
-            ));
-        }
         let window = Maintenance {
             since_ms: now,
             until_ms: self.until_ms,
             reason: self.reason.filter(|r| !r.trim().is_empty()),
             by: by.to_owned(),
         };
-        window
+        let over = window.until_ms.is_some_and(|until| until <= now);
+        // Its text is checked either way: a bad request stays a bad request.
+        let checked = Maintenance {
+            until_ms: window.until_ms.filter(|_| !over),
+            ..window.clone()
+        };
+        checked
             .check()
             .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
-        Ok(window)
+        Ok((!over).then_some(window))
     }
 }
 
@@ -109,14 +117,10 @@ pub async fn set(
         let site_id = target(&state, &caller, path, uri.query()).await?;
         state.fleet.writable()?;
         let window = body::<MaintenanceRequest>(&bytes)?.window(&caller.principal.name)?;
-        state
-            .fleet
-            .registry
-            .set_maintenance(&site_id, &window)
-            .await?;
+        write(&state.fleet.registry, &site_id, window.as_ref()).await?;
         Ok(SiteMaintenance {
             site_id,
-            maintenance: Some(window),
+            maintenance: window,
         })
     }
     .await;
@@ -154,7 +158,7 @@ pub async fn clear(
     let result = async {
         let site_id = target(&state, &caller, path, uri.query()).await?;
         state.fleet.writable()?;
-        state.fleet.registry.clear_maintenance(&site_id).await?;
+        write(&state.fleet.registry, &site_id, None).await?;
         Ok(SiteMaintenance {
             site_id,
             maintenance: None,
@@ -198,7 +202,7 @@ pub async fn set_selected(
 ) -> Result<Json<BulkMaintenance>, ApiError> {
     let window = body::<MaintenanceRequest>(&bytes)
         .and_then(|request| request.window(&caller.principal.name));
-    bulk(state, caller, uri, Some(window)).await
+    bulk(state, caller, uri, true, window).await
 }
 
 /// `DELETE /api/v1/maintenance?selector=...`.
@@ -222,41 +226,37 @@ pub async fn clear_selected(
     Extension(caller): Extension<Caller>,
     uri: Uri,
 ) -> Result<Json<BulkMaintenance>, ApiError> {
-    bulk(state, caller, uri, None).await
+    bulk(state, caller, uri, false, Ok(None)).await
 }
 
-/// Sets (`Some`) or clears the window of every selected site.
+/// Writes `window` (`None`: none) for every selected site; `set` says
+/// which request it was, for the audit.
 async fn bulk(
     state: AppState,
     caller: Caller,
     uri: Uri,
-    window: Option<Result<Maintenance, ApiError>>,
+    set: bool,
+    window: Result<Option<Maintenance>, ApiError>,
 ) -> Result<Json<BulkMaintenance>, ApiError> {
-    let (action, method) = match window {
-        Some(_) => (AuditAction::SetMaintenanceBySelector, "PUT"),
-        None => (AuditAction::ClearMaintenanceBySelector, "DELETE"),
+    let (action, method) = if set {
+        (AuditAction::SetMaintenanceBySelector, "PUT")
+    } else {
+        (AuditAction::ClearMaintenanceBySelector, "DELETE")
     };
     let mut detail = None;
     let result = async {
         let selector = params::bulk_selector(uri.query())?;
-        let window = window.transpose()?;
+        let window = window?;
         state.fleet.writable()?;
-        // A selector that contradicts the scope selects nothing.
-        let sites = match selector.clone().and(&caller.principal.scope) {
-            Ok(effective) => state.fleet.view().select(&effective),
-            Err(_) => Vec::new(),
-        };
+        // Narrowed to the scope (a contradiction selects nothing).
+        let effective = selector.clone().and(&caller.principal.scope);
+        let sites = state.fleet.view().select(&effective);
         detail = Some(format!("selector {selector}: {} sites", sites.len()));
         // Owned per write: the futures run concurrently and must be `Send`.
         let writes = sites.iter().cloned().map(|site| {
             let registry = state.fleet.registry.clone();
             let window = window.clone();
-            async move {
-                match window {
-                    Some(w) => registry.set_maintenance(&site, &w).await,
-                    None => registry.clear_maintenance(&site).await,
-                }
-            }
+            async move { write(&registry, &site, window.as_ref()).await }
         });
         let failures: Vec<ApiError> = futures::stream::iter(writes)
             .buffer_unordered(BULK_CONCURRENCY)
@@ -289,6 +289,18 @@ async fn bulk(
         detail,
     );
     result.map(Json)
+}
+
+/// Sets the site's window, or removes it.
+async fn write(
+    registry: &Registry,
+    site: &str,
+    window: Option<&Maintenance>,
+) -> Result<(), RegistryError> {
+    match window {
+        Some(window) => registry.set_maintenance(site, window).await,
+        None => registry.clear_maintenance(site).await,
+    }
 }
 
 impl SiteAnswer for SiteMaintenance {

@@ -13,7 +13,7 @@ use healthmon_proto::query::Forgotten;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{SiteAnswer, body, finish, target};
+use super::{SiteAnswer, finish, required_body, target};
 use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
 };
@@ -62,7 +62,7 @@ pub async fn forget(
 }
 
 /// Body of `PUT .../labels`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LabelsRequest {
     /// The labels the registry declares for the site, replacing those it
@@ -111,7 +111,7 @@ pub async fn set_labels(
 ) -> Result<Json<SiteLabels>, ApiError> {
     let result = async {
         let site_id = target(&state, &caller, path, uri.query()).await?;
-        let wanted = body::<LabelsRequest>(&bytes)?.labels;
+        let wanted = required_body::<LabelsRequest>(&bytes)?.labels;
         labels::check(&wanted).map_err(|e| ApiError::BadRequest(format!("invalid labels: {e}")))?;
         let sent = state
             .fleet

@@ -6,7 +6,7 @@ use healthmon_proto::labels;
 use healthmon_proto::query::SummaryQuery;
 use healthmon_registry::Selector;
 
-use super::{ParamError, known_pairs, once, shorten};
+use super::{Filtered, ParamError, known_pairs, once, shorten};
 
 const SUMMARY_PARAMS: &[&str] = &["label", "by"];
 const BULK_PARAMS: &[&str] = &["selector"];
@@ -20,11 +20,11 @@ pub(super) fn add_label(selector: Selector, value: &str) -> Result<Selector, Par
         )
     };
     let more: Selector = value.parse().map_err(|e| invalid(&e))?;
-    selector.and(&more).map_err(|e| invalid(&e))
+    Ok(selector.and(&more))
 }
 
 /// `GET /api/v1/summary` parameters.
-pub fn summary_query(raw: Option<&str>) -> Result<SummaryQuery, ParamError> {
+pub fn summary_query(raw: Option<&str>) -> Result<Filtered<SummaryQuery>, ParamError> {
     let mut selector = Selector::default();
     let mut query = SummaryQuery::default();
     let mut seen = Vec::new();
@@ -45,8 +45,12 @@ pub fn summary_query(raw: Option<&str>) -> Result<SummaryQuery, ParamError> {
         })?;
         query.by = Some(value);
     }
-    query.labels = selector.labels();
-    Ok(query)
+    let labels = selector.labels();
+    query.labels = labels.clone().unwrap_or_default();
+    Ok(Filtered {
+        query,
+        matches_nothing: labels.is_none(),
+    })
 }
 
 /// The `selector` of a bulk action: required, and never empty (changing

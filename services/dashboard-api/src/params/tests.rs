@@ -2,12 +2,12 @@ use super::*;
 use proptest::prelude::*;
 
 fn list(raw: &str) -> Result<ListQuery, ParamError> {
-    list_query(Some(raw))
+    list_query(Some(raw)).map(|f| f.query)
 }
 
 #[test]
 fn no_query_means_defaults() {
-    assert_eq!(list_query(None).unwrap(), ListQuery::default());
+    assert_eq!(list_query(None).unwrap().query, ListQuery::default());
     assert_eq!(list("").unwrap(), ListQuery::default());
     assert_eq!(list("&&").unwrap(), ListQuery::default());
     assert_eq!(ListQuery::default().limit, 100);
@@ -172,8 +172,8 @@ proptest! {
     #[test]
     fn any_query_string_parses_or_names_a_parameter(raw in "\\PC{0,80}") {
         match list_query(Some(&raw)) {
-            Ok(q) => {
-                prop_assert!(q.limit <= MAX_LIMIT);
+            Ok(f) => {
+                prop_assert!(f.query.limit <= MAX_LIMIT);
             }
             Err(e) => {
                 prop_assert!(e.message.contains(&shorten(&e.param)), "{}", e.message);
@@ -217,7 +217,73 @@ proptest! {
 
     #[test]
     fn valid_limits_round_trip(n in 0usize..=MAX_LIMIT, off in 0..=MAX_OFFSET) {
-        let q = list_query(Some(&format!("limit={n}&offset={off}"))).unwrap();
+        let q = list(&format!("limit={n}&offset={off}")).unwrap();
         prop_assert_eq!((q.limit, q.offset), (n, off));
+    }
+}
+
+#[test]
+fn labels_filter_by_every_pair_given() {
+    let f = list_query(Some("label=region%3Deu&label=tier=gold,customer=acme")).unwrap();
+    assert!(!f.matches_nothing);
+    assert_eq!(
+        f.query.labels.into_iter().collect::<Vec<_>>(),
+        [
+            ("customer".to_owned(), "acme".to_owned()),
+            ("region".to_owned(), "eu".to_owned()),
+            ("tier".to_owned(), "gold".to_owned())
+        ]
+    );
+    // Two values of one key: valid, and nothing can match.
+    let f = list_query(Some("label=region=eu&label=region=us")).unwrap();
+    assert!(f.matches_nothing);
+    for (raw, says) in [
+        (
+            "label=region",
+            "invalid label \"region\": expected key=value",
+        ),
+        ("label=Region=eu", "invalid label"),
+        ("label=site=x", "reserved"),
+        ("label=", "invalid label"),
+    ] {
+        let e = list(raw).unwrap_err();
+        assert_eq!(e.param, "label", "{raw}");
+        assert!(e.message.contains(says), "{raw}: {}", e.message);
+    }
+}
+
+#[test]
+fn summary_takes_a_label_key_to_group_by() {
+    let f = summary_query(Some("by=region&label=tier=gold")).unwrap();
+    assert_eq!(f.query.by.as_deref(), Some("region"));
+    assert_eq!(f.query.labels.len(), 1);
+    for (raw, param) in [
+        ("by=Region", "by"),
+        ("by=a&by=b", "by"),
+        ("group=x", "group"),
+    ] {
+        assert_eq!(summary_query(Some(raw)).unwrap_err().param, param, "{raw}");
+    }
+}
+
+#[test]
+fn a_bulk_action_needs_a_selector() {
+    assert_eq!(
+        bulk_selector(Some("selector=region=eu"))
+            .unwrap()
+            .to_string(),
+        "region=eu"
+    );
+    for raw in [
+        "",
+        "selector=",
+        "selector=region",
+        "selector=a=1&selector=b=2",
+    ] {
+        assert_eq!(
+            bulk_selector(Some(raw)).unwrap_err().param,
+            "selector",
+            "{raw:?}"
+        );
     }
 }

@@ -77,8 +77,9 @@ async fn bad_bodies_and_unknown_sites_change_nothing() {
     label_sites(&h).await;
     let path = "/api/v1/sites/north-1/maintenance";
     for (body, says) in [
-        (json!({"until_ms": 1}), "until_ms"),
+        (json!({"until_ms": -1}), "whole number"),
         (json!({"until": 5}), "unknown field"),
+        (json!([null, null]), "expected a JSON object"),
         (json!({"reason": "x".repeat(300)}), "reason"),
         (json!("not an object"), "invalid request body"),
     ] {

@@ -106,13 +106,8 @@ async fn info_shows_each_service_s_endpoints_and_subjects() {
     assert_eq!(
         endpoints(&aggregator),
         BTreeMap::from([
-            ("forget".to_owned(), "health.agg.forget".to_owned()),
             ("get".to_owned(), "health.agg.get".to_owned()),
             ("list".to_owned(), "health.agg.list".to_owned()),
-            (
-                "maintenance".to_owned(),
-                "health.agg.maintenance".to_owned()
-            ),
             ("summary".to_owned(), "health.agg.summary".to_owned()),
         ])
     );
@@ -148,7 +143,7 @@ async fn stats_count_requests_and_errors_per_endpoint() {
     assert_eq!(stats["type"], "io.nats.micro.v1.stats_response");
     assert_eq!(
         endpoints(&stats).keys().collect::<Vec<_>>(),
-        ["forget", "get", "list", "maintenance", "summary"]
+        ["get", "list", "summary"]
     );
     let summary = endpoint(&stats, "summary");
     assert!(summary["num_requests"].as_u64().unwrap() >= 1, "{summary}");

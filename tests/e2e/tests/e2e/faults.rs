@@ -200,14 +200,21 @@ async fn with_aggregator_and_assessor_restarted_sites_are_unknown_until_they_ans
 
     centre.assessor.stop().await;
     centre.restart_aggregator().await;
-    // The resend brings both back at once; with no assessor to judge them
-    // they are unknown, not offline.
+    // The registry shows both at once (unknown, "no report since the
+    // centre started"), and the resend brings their reports; with no
+    // assessor to judge them they stay unknown, not offline.
     for id in ["steady", "quiet"] {
-        let site = centre
+        centre
             .api
-            .wait_connectivity(id, "unknown", Duration::from_secs(3))
+            .wait_site(
+                id,
+                "unknown with its report",
+                Duration::from_secs(3),
+                |site| {
+                    site["connectivity"] == "unknown" && site["report"]["seq"].as_u64().is_some()
+                },
+            )
             .await;
-        assert!(site["report"]["seq"].as_u64().is_some(), "{site}");
     }
     assert_eq!(centre.api.summary().await["offline"], 0);
 

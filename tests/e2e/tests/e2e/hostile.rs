@@ -128,6 +128,18 @@ fn hostile(rng: &mut Rng, i: usize) -> (String, Vec<u8>) {
             r.connections.push(twin);
             encode(&r)
         }
+        14 if i % 32 == 14 => {
+            // Labels breaking the contract's rules.
+            let (key, value) = [
+                ("Region", "eu"),
+                ("site", "x"),
+                ("__meta", "x"),
+                ("region", ""),
+                ("region", "tab\there"),
+            ][rng.below(5) as usize];
+            r.labels.insert(key.into(), value.into());
+            encode(&r)
+        }
         14 => {
             let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0];
             r.script_errors.per_min = bad[rng.below(4) as usize];
@@ -187,10 +199,12 @@ async fn a_hostile_flood_is_counted_by_reason_and_leaves_the_good_site_untouched
             .reason();
         *expected.entry(reason).or_default() += 1;
     }
-    // Every reason a payload alone can earn is in the flood.
+    // Every reason a payload alone can earn is in the flood (not a stale
+    // seq, which needs an earlier report, nor `unregistered`, which needs
+    // auto-registration off).
     for reason in Rejection::REASONS {
         assert!(
-            reason == "stale_seq" || expected.contains_key(reason),
+            ["stale_seq", "unregistered"].contains(&reason) || expected.contains_key(reason),
             "{reason}"
         );
     }
