@@ -256,15 +256,16 @@ pub enum Sort {
     SiteId,
 }
 
-/// Every `--label` given, as one set of labels a site must all have.
+/// Every `--label` given, as one set of labels a site must all have. Two
+/// values of one key can match no site: a usage error rather than an
+/// answer that is always empty (the API answers that with no sites).
 pub fn all_labels(selectors: &[Selector]) -> Result<Labels, String> {
-    let mut all = Selector::default();
-    for selector in selectors {
-        all = all
-            .and(selector)
-            .map_err(|e| format!("invalid value for '--label': {e}"))?;
-    }
-    Ok(all.labels())
+    let all = selectors
+        .iter()
+        .fold(Selector::default(), |all, selector| all.and(selector));
+    all.labels().ok_or_else(|| {
+        format!("invalid value for '--label': {all} wants two values of one key; no site can match")
+    })
 }
 
 impl SitesArgs {
