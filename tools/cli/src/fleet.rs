@@ -69,9 +69,12 @@ pub struct Applier {
 
 impl Applier {
     pub fn here(nats_user: Option<&str>) -> Applier {
+        let env = |name: &str| std::env::var(name).ok().filter(|u| !u.trim().is_empty());
         let who = nats_user
             .map(str::to_owned)
-            .or_else(|| std::env::var("USER").ok().filter(|u| !u.trim().is_empty()))
+            .or_else(|| env("USER"))
+            .or_else(|| env("LOGNAME"))
+            .or_else(login_name)
             .unwrap_or_else(|| "-".into());
         let host = ["/proc/sys/kernel/hostname", "/etc/hostname"]
             .iter()
@@ -84,6 +87,29 @@ impl Applier {
             .unwrap_or_else(|| "-".into());
         Applier { who, host }
     }
+}
+
+/// The name of this process's user from `/etc/passwd` (where `$USER` is
+/// not set, as under cron or a bare `docker exec`).
+fn login_name() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .to_owned();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd_name(&passwd, &uid)
+}
+
+/// The user name of `uid` in `/etc/passwd` text.
+fn passwd_name(passwd: &str, uid: &str) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split(':').collect();
+        (fields.len() > 2 && fields[2] == uid && !fields[0].is_empty())
+            .then(|| fields[0].to_owned())
+    })
 }
 
 /// `fleet apply`: prints the difference, writes it unless a dry run, audits.

@@ -70,6 +70,15 @@ fn a_bad_file_names_the_file_and_the_line() {
     assert_eq!(read_roster(&path).unwrap().roster.sites.len(), 1);
 }
 
+#[test]
+fn the_applier_is_named_by_the_passwd_line_of_its_uid() {
+    let passwd = "root:x:0:0:root:/root:/bin/bash\nops:x:1000:1000::/home/ops:/bin/sh\n";
+    assert_eq!(passwd_name(passwd, "1000").as_deref(), Some("ops"));
+    assert_eq!(passwd_name(passwd, "0").as_deref(), Some("root"));
+    assert_eq!(passwd_name(passwd, "7"), None);
+    assert_eq!(Applier::here(Some("nats-ops")).who, "nats-ops");
+}
+
 fn arb_declared() -> impl Strategy<Value = Declared> {
     (
         any::<bool>(),
