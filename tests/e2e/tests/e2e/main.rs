@@ -14,6 +14,7 @@ mod hostile;
 mod partition;
 mod pipeline;
 mod prometheus;
+mod registry;
 mod security_api;
 mod security_nats;
 mod shutdown;
