@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use healthmon_e2e::bins::{self, workspace};
 use healthmon_test_support::{TempDir, eventually, free_port, nats_server_bin};
 use serde_json::Value;
 
@@ -27,29 +28,9 @@ const SITES: u64 = 5;
 const START_WITHIN: Duration = Duration::from_secs(60);
 const PATIENCE: Duration = Duration::from_secs(20);
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// `target/<profile>`, where the services' binaries are; built if missing.
 fn service_bins() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let dir = exe
-        .ancestors()
-        .find(|d| d.file_name().is_some_and(|n| n == "deps"))
-        .and_then(Path::parent)
-        .expect("the test binary lives in target/<profile>/deps")
-        .to_owned();
-    if SERVICES.iter().any(|s| !dir.join(s).is_file()) {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.current_dir(workspace()).args(["build", "--bins"]);
-        for s in SERVICES {
-            cmd.args(["-p", s]);
-        }
-        assert!(cmd.status().expect("run cargo build").success());
-    }
-    dir
+    bins::dir_with(&SERVICES.map(|s| (s, s)))
 }
 
 /// A running `scripts/up.sh`; stopped (and its services with it) on drop.

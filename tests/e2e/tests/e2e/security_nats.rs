@@ -9,7 +9,10 @@
 //! - Central users and `ops` have only what they need.
 //! - The fleet registry (JetStream KV): every central service reads it with
 //!   its own user; the aggregator, the dashboard and `fleet-admin` write it
-//!   (the aggregator only `site.<id>`), the assessor and `ops` cannot.
+//!   (the aggregator only `site.<id>`), the assessor and `ops` cannot. The
+//!   demo roster (`deploy/roster.toml`) applies with the real `healthmon
+//!   fleet apply` as `fleet-admin`, as the compose and k8s roster jobs run
+//!   it, and not as `ops`.
 //! - TLS (mutual) on the client and leafnode ports: services and a site's
 //!   leaf node get through with the test CA; a client without it cannot.
 //! - `max_payload`: the hub and the leaf refuse oversized publishes; a report
@@ -20,6 +23,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use healthmon_common::nats::NatsAuth;
 use healthmon_e2e::Centre;
+use healthmon_e2e::bins;
 use healthmon_e2e::secure::{
     Hub, Pki, SiteLogin, client_as, expect_server_error, secure_centre, start_leaf,
 };
@@ -676,4 +680,123 @@ async fn every_central_user_reads_the_registry_and_only_its_writers_write_it() {
             .any(|c| matches!(c, Change::Maintenance(_, Some(_)))),
         "a maintenance window was written: {changes:?}"
     );
+}
+
+/// `healthmon <args>` logged in to the hub as `user`, as the roster jobs run
+/// it (NATS_* in the environment): exit code, stdout, stderr.
+async fn healthmon_as(hub: &Hub, user: &str, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(bins::healthmon_cli())
+        .args(args)
+        .current_dir(bins::workspace())
+        .env("NATS_URL", hub.url())
+        .env("NATS_USER", user)
+        .env("NATS_PASSWORD", hub.password(user))
+        .env("NATS_CONNECT_TIMEOUT", "5s")
+        .output()
+        .await
+        .expect("run healthmon");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_demo_roster_applies_as_fleet_admin_and_not_as_ops() {
+    let hub = Hub::start(&[], None);
+    let central = secure_centre(&hub, None).await;
+    let roster = bins::workspace().join("deploy/roster.toml");
+    let declared = std::fs::read_to_string(&roster)
+        .unwrap()
+        .lines()
+        .filter(|l| l.trim() == "[[site]]")
+        .count();
+    let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
+    let mut audit = ops.subscribe("health.audit").await.unwrap();
+    ops.flush().await.unwrap();
+
+    // As the compose service and the k8s Job run it.
+    let (code, out, err) = healthmon_as(
+        &hub,
+        "fleet-admin",
+        &["fleet", "apply", "deploy/roster.toml"],
+    )
+    .await;
+    assert_eq!(code, 0, "fleet apply as fleet-admin: {out}{err}");
+    assert!(
+        out.contains(&format!("applied: {declared} added, 0 changed, 0 removed")),
+        "{out}"
+    );
+    // Every declared site is listed at once, the silent one "never reported".
+    eventually("the roster's sites in the API", PATIENCE, || async {
+        (central.api.sites().await.len() == declared).then_some(())
+    })
+    .await;
+    let silent = central.api.site("plant-south-02").await.expect("listed");
+    assert_eq!(silent["connectivity"], "unknown", "{silent}");
+    assert_eq!(silent["reasons"][0], "never reported", "{silent}");
+    let labelled = central.api.site("sim-00005").await.expect("listed");
+    assert_eq!(
+        labelled["labels"],
+        serde_json::json!({"region": "eu-west", "customer": "initech", "tier": "gold"})
+    );
+    // What it wrote is audited (fleet-admin may publish health.audit).
+    let event = tokio::time::timeout(PATIENCE, audit.next())
+        .await
+        .expect("an audit event")
+        .expect("the subscription");
+    let event: serde_json::Value = serde_json::from_slice(&event.payload).unwrap();
+    assert_eq!(
+        (&event["action"], &event["who"], &event["outcome"]),
+        (
+            &serde_json::json!("fleet_apply"),
+            &serde_json::json!("fleet-admin"),
+            &serde_json::json!("ok")
+        ),
+        "{event}"
+    );
+
+    // Backup and restore as docs/DEPLOY.md has them: the export applies
+    // back with no change.
+    let (code, exported, err) = healthmon_as(&hub, "fleet-admin", &["fleet", "export"]).await;
+    assert_eq!(code, 0, "fleet export: {err}");
+    let dir = healthmon_test_support::TempDir::new("roster").unwrap();
+    let backup = dir.path.join("backup.toml");
+    std::fs::write(&backup, &exported).unwrap();
+    let (code, out, err) = healthmon_as(
+        &hub,
+        "fleet-admin",
+        &["fleet", "apply", backup.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !out.contains("applied:"),
+        "the export changed something: {out}"
+    );
+    let log = hub.server.log_text();
+    assert!(
+        !log.contains("Violation"),
+        "the hub refused fleet-admin or a service something:\n{log}"
+    );
+
+    // The operators' read-only user cannot: it may not even read the
+    // registry, and nothing changes.
+    let (code, out, err) = healthmon_as(
+        &hub,
+        "ops",
+        &["fleet", "apply", "--prune", backup.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 1, "fleet apply as ops: {out}{err}");
+    assert!(err.contains("healthmon_sites"), "{err}");
+    let log = hub.server.log_text();
+    assert!(
+        log.lines().any(|l| l.contains("Violation")
+            && l.contains("user:ops\"")
+            && l.contains("$JS.API.STREAM.INFO.KV_healthmon_sites")),
+        "no violation logged for ops:\n{log}"
+    );
+    assert_eq!(central.api.sites().await.len(), declared);
 }
