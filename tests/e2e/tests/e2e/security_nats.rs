@@ -195,12 +195,12 @@ async fn a_site_may_publish_only_its_own_reports_and_hear_only_commands() {
     let (ops_client, mut ops_errors) =
         client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
     ops_client
-        .publish("health.agg.forget", r#"{"site_id":"plant-a"}"#.into())
+        .publish("$KV.healthmon_sites.maintenance.plant-a", "{}".into())
         .await
         .unwrap();
     expect_server_error(
         &mut ops_errors,
-        "Permissions Violation for Publish to \"health.agg.forget\"",
+        "Permissions Violation for Publish to \"$KV.healthmon_sites.maintenance.plant-a\"",
     )
     .await;
 
@@ -274,8 +274,8 @@ async fn central_users_and_ops_have_least_privilege() {
         ("dashboard", "health.cmd.resend"),
         ("ops", "health.report.x"),
         ("ops", "health.status.x"),
-        ("ops", "health.agg.forget"),
-        ("ops", "health.agg.maintenance"),
+        ("ops", "$KV.healthmon_sites.maintenance.x"),
+        ("ops", "$KV.healthmon_sites.ack.x"),
         ("sim", "health.status.x"),
         ("sim", "health.agg.list"),
         // The fleet registry: readers and others may not write it, and the
