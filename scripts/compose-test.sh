@@ -447,8 +447,8 @@ roster_listed() { [ "$(api '/api/v1/sites?limit=1000' 2>/dev/null | jq '[.sites[
 wait_for 30 "every roster site listed by the API with its labels" roster_listed
 labels=$(api /api/v1/sites/sim-00005 | jq -c .labels)
 [ "$labels" = '{"customer":"initech","region":"eu-west","tier":"gold"}' ] || die "sim-00005's labels: $labels"
-labels=$(api /api/v1/sites/sim-00001 | jq -c .labels)
-[ "$labels" = '{"customer":"globex","region":"eu-west","tier":"standard"}' ] || die "sim-00001's labels (the roster's defaults): $labels"
+defaults=$(api /api/v1/sites/sim-00001 | jq -c .labels)
+[ "$defaults" = '{"customer":"globex","region":"eu-west","tier":"standard"}' ] || die "sim-00001's labels (the roster's defaults): $defaults"
 [ "$(silent_site)" = "unknown never reported" ] || die "$SILENT_SITE: $(silent_site), want unknown, never reported"
 ok "bucket KV_healthmon_sites (R1, file storage, $messages entries, $bytes bytes: $((bytes / messages)) per entry); the API lists all $ROSTER_SITES roster sites with their labels (sim-00005: $labels); $SILENT_SITE unknown, \"never reported\""
 
