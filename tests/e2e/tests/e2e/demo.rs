@@ -25,7 +25,7 @@ const SERVICES: [&str; 4] = [
 ];
 const SITES: u64 = 5;
 /// Start-up of five processes on a loaded CI machine.
-const START_WITHIN: Duration = Duration::from_secs(60);
+const START_WITHIN: Duration = Duration::from_secs(120);
 const PATIENCE: Duration = Duration::from_secs(20);
 
 /// `target/<profile>`, where the services' binaries are; built if missing.

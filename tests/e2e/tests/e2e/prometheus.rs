@@ -278,6 +278,9 @@ fn dockerfile_healthchecks() -> (Vec<String>, Vec<(String, u16, String)>) {
         let Some(target) = name.strip_prefix("runtime AS ") else {
             continue;
         };
+        if stage.contains("\nHEALTHCHECK NONE") {
+            continue; // a one-shot tool (the CLI image), not a service
+        }
         let env = |key: &str| {
             stage
                 .split_whitespace()
