@@ -58,7 +58,7 @@ async fn list_parameters_reach_the_aggregator() {
     let agg = FakeAggregator::start(&h.nats).await;
 
     let (status, page) = h
-        .get_json("/api/v1/sites?connectivity=offline,late&health=healthy&search=NORTH&sort=site_id&limit=1&offset=0")
+        .get_json("/api/v1/sites?connectivity=offline,late&health=healthy&search=NORTH&sort=site_id&limit=1&offset=0&acknowledged=false")
         .await;
     assert_eq!(status, 200);
     assert_eq!(page["total"], 1);
@@ -80,6 +80,7 @@ async fn list_parameters_reach_the_aggregator() {
                 connectivity: vec![Connectivity::Offline, Connectivity::Late],
                 health: vec![Health::Healthy],
                 search: Some("NORTH".into()),
+                acknowledged: Some(false),
                 sort: SortOrder::SiteId,
                 offset: 0,
                 limit: 1,
