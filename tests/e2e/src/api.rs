@@ -55,6 +55,21 @@ impl Api {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// An admin write: `method` on a path with a JSON body (none when
+    /// `Null`): (status, JSON body or Null).
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if !body.is_null() {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("dashboard API answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     /// The site as `GET /api/v1/sites/{id}` shows it, if known.
     pub async fn site(&self, id: &str) -> Option<Value> {
         let (status, body) = self.get(&format!("/api/v1/sites/{id}")).await;

@@ -7,7 +7,10 @@
 //! Every read of the page also checks that nothing on it reads `null`,
 //! `undefined` or `NaN` (see `healthmon_e2e::browser`), in each state these
 //! tests drive: loading, live, filtered, empty, detail open, offline,
-//! maintenance, reconnecting, API down and aggregator down. Screenshots go to
+//! maintenance, labels and grouping, acknowledged, an action refused,
+//! reconnecting, API down and aggregator down. Labels and maintenance
+//! windows are set through the API, as an admin would; acknowledgements
+//! and windows also from the page. Screenshots go to
 //! `target/test-artifacts/`. Fails, with an install hint, if chromium or
 //! chromedriver is missing.
 
@@ -16,9 +19,13 @@ use std::time::{Duration, Instant};
 
 use healthmon_collector::config::Probe;
 use healthmon_common::{CancellationToken, ServiceHandle};
+use healthmon_dashboard_api::auth::{AuthMode, TokenTable};
 use healthmon_e2e::browser::{Browser, Layout, Page};
 use healthmon_e2e::services::{Collector, collector_config, start_collector};
-use healthmon_e2e::{Central, INTERVAL, OFFLINE_AFTER};
+use healthmon_e2e::{Central, INTERVAL, OFFLINE_AFTER, Options};
+use healthmon_test_support::eventually;
+use reqwest::Method;
+use serde_json::json;
 use tokio::net::TcpListener;
 
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -627,6 +634,442 @@ async fn a_banner_says_when_the_aggregator_is_down_and_figures_grey_until_it_ret
                 .then_some(())
         })
         .await;
+    browser.close().await;
+}
+
+/// Sets a site's labels through the API, as an admin would.
+async fn label(central: &Central, site: &str, labels: serde_json::Value) {
+    let (status, body) = central
+        .api
+        .send(
+            Method::PUT,
+            &format!("/api/v1/sites/{site}/labels"),
+            json!({ "labels": labels }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Waits until the API lists `n` sites for a list query (the registry's
+/// change has reached the aggregator).
+async fn wait_listed(central: &Central, query: &str, n: u64) {
+    eventually(
+        &format!("{n} sites listed for {query}"),
+        PATIENCE,
+        || async move {
+            let (status, page) = central.api.get(&format!("/api/v1/sites?{query}")).await;
+            (status == 200 && page["total"] == n).then_some(())
+        },
+    )
+    .await;
+}
+
+/// Issue 12 on the page: a label filter (several, all must match), the
+/// summary grouped by a label key (a tile per value, worst first, each
+/// filtering the table), labels in the detail panel, and all of it in the
+/// URL fragment, from the controls and from a shared link.
+#[tokio::test]
+async fn labels_filter_the_page_and_group_its_summary_from_controls_and_from_a_link() {
+    let central = Central::start().await;
+    let (up, down) = (endpoint_up().await, endpoint_down());
+    let _eu1 = site_collector(&central, "eu-1", &[("plc-1", up), ("plc-2", down)]).await;
+    let _eu2 = site_collector(&central, "eu-2", &[("plc-1", up)]).await;
+    let _us1 = site_collector(&central, "us-1", &[("plc-1", up)]).await;
+    let mut us2 = site_collector(&central, "us-2", &[("plc-1", up)]).await;
+    let _lab = site_collector(&central, "lab-1", &[("plc-1", up)]).await;
+    for site in ["eu-1", "eu-2", "us-1", "us-2", "lab-1"] {
+        central
+            .api
+            .wait_connectivity(site, "online", PATIENCE)
+            .await;
+    }
+    label(&central, "eu-1", json!({"region": "eu", "tier": "gold"})).await;
+    label(&central, "eu-2", json!({"region": "eu"})).await;
+    label(&central, "us-1", json!({"region": "us", "tier": "gold"})).await;
+    label(&central, "us-2", json!({"region": "us"})).await;
+    wait_listed(&central, "label=region=eu", 2).await;
+    wait_listed(&central, "label=region=us", 2).await;
+    wait_listed(&central, "label=tier=gold", 2).await;
+    us2.stop().await;
+    central
+        .api
+        .wait_connectivity("us-2", "offline", PATIENCE)
+        .await;
+
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/", central.api)).await;
+    browser
+        .wait_for("five sites, live", PATIENCE, |p| {
+            (p.rows.len() == 5 && p.live == "live" && p.groups.is_empty()).then_some(())
+        })
+        .await;
+
+    // A label filter typed in: only those sites, counted as such.
+    browser.type_into("#label-add", "region=eu", true).await;
+    let page = browser
+        .wait_for("only the eu sites", PATIENCE, |p| {
+            (only(p, &["eu-1", "eu-2"]).is_some()
+                && p.counts.total == "2"
+                && p.label_filters == ["region=eu"])
+                .then(|| p.clone())
+        })
+        .await;
+    assert!(page.hash.contains("label=region%3Deu"), "{}", page.hash);
+    assert!(
+        page.page_info.ends_with("with region=eu"),
+        "{}",
+        page.page_info
+    );
+    // Another one: all must match.
+    browser.type_into("#label-add", "tier=gold", true).await;
+    browser
+        .wait_for("only eu-1: region=eu and tier=gold", PATIENCE, |p| {
+            (only(p, &["eu-1"]).is_some()
+                && p.counts.total == "1"
+                && p.label_filters == ["region=eu", "tier=gold"])
+                .then_some(())
+        })
+        .await;
+    // A chip removes its filter.
+    browser.click("#label-chips [data-label='region=eu']").await;
+    browser
+        .wait_for("the gold sites", PATIENCE, |p| {
+            (only(p, &["eu-1", "us-1"]).is_some() && p.label_filters == ["tier=gold"])
+                .then_some(())
+        })
+        .await;
+    browser.click("#label-chips [data-label='tier=gold']").await;
+    browser
+        .wait_for("every site again", PATIENCE, |p| {
+            (p.rows.len() == 5 && p.label_filters.is_empty() && p.counts.total == "5")
+                .then_some(())
+        })
+        .await;
+
+    // Grouped by region: a tile per value, worst first — us has an offline
+    // site, eu a degraded one, and lab-1 has no region at all.
+    browser.type_into("#group-by", "region", true).await;
+    let page = browser
+        .wait_for("a tile per region", PATIENCE, |p| {
+            (p.groups.len() == 3).then(|| p.clone())
+        })
+        .await;
+    let tiles: Vec<(&str, &str, &str)> = page
+        .groups
+        .iter()
+        .map(|g| (g.value.as_str(), g.total.as_str(), g.band.as_str()))
+        .collect();
+    assert_eq!(
+        tiles,
+        [("us", "2", "offline"), ("eu", "2", "degraded"), ("", "1", "ok")],
+        "{page:#?}"
+    );
+    assert!(page.groups[0].text.contains("1 offline"), "{page:#?}");
+    assert!(page.groups[2].text.starts_with("no region"), "{page:#?}");
+    assert!(page.hash.contains("by=region"), "{}", page.hash);
+    assert_eq!(page.rows.len(), 5, "grouping does not filter");
+
+    // A tile shows only its sites; the other tiles stay, to pick another.
+    browser.click("#group-tiles .tile[data-value='eu']").await;
+    browser
+        .wait_for("the eu tile pressed, the eu sites listed", PATIENCE, |p| {
+            (only(p, &["eu-1", "eu-2"]).is_some()
+                && p.groups.len() == 3
+                && p.groups[1].pressed
+                && p.label_filters == ["region=eu"])
+                .then_some(())
+        })
+        .await;
+    let shot = browser.screenshot("dashboard-labels.png").await;
+    println!("screenshot: {}", shot.display());
+    browser.click("#group-tiles .tile[data-value='eu']").await;
+    browser
+        .wait_for("every site, no tile pressed", PATIENCE, |p| {
+            (p.rows.len() == 5 && p.groups.iter().all(|g| !g.pressed)).then_some(())
+        })
+        .await;
+
+    // A shared link opens the same view: a label filter, the grouping and
+    // a site, whose labels the detail lists.
+    browser.open("about:blank").await;
+    browser
+        .open(&format!(
+            "{}/#label=tier%3Dgold&by=region&site=eu-1",
+            central.api
+        ))
+        .await;
+    let page = browser
+        .wait_for("the gold sites by region, eu-1 open", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            (only(p, &["eu-1", "us-1"]).is_some()
+                && p.label_filters == ["tier=gold"]
+                && p.group_by == "region"
+                && p.groups.len() == 2
+                && detail.site_id == "eu-1"
+                && !detail.labels.is_empty())
+            .then(|| p.clone())
+        })
+        .await;
+    let values: Vec<&str> = page.groups.iter().map(|g| g.value.as_str()).collect();
+    assert_eq!(values, ["eu", "us"], "the degraded one first: {page:#?}");
+    assert_eq!(
+        page.detail.as_ref().unwrap().labels,
+        ["region=eu", "tier=gold"]
+    );
+    let row = page.row("eu-1").unwrap();
+    assert!(
+        row.site_title.contains("region=eu · tier=gold"),
+        "the row's tooltip carries its labels: {row:#?}"
+    );
+    // A label of the detail filters by it too.
+    browser
+        .click("#detail-labels [data-label='region=eu']")
+        .await;
+    let page = browser
+        .wait_for("eu-1 alone: gold and eu", PATIENCE, |p| {
+            (only(p, &["eu-1"]).is_some() && p.label_filters == ["tier=gold", "region=eu"])
+                .then(|| p.clone())
+        })
+        .await;
+    assert!(
+        page.hash.contains("label=tier%3Dgold&label=region%3Deu"),
+        "{}",
+        page.hash
+    );
+    browser.close().await;
+}
+
+/// The remaining time of a window as the detail says it (`ends in 59m 58s`), in seconds.
+fn ends_in(section: &str) -> Option<u64> {
+    let rest = section.split("ends in ").nth(1)?;
+    let mut words = rest.split_whitespace();
+    let first = words.next()?;
+    match words.next() {
+        Some(second) if seconds(second).is_some() => seconds(&format!("{first} {second}")),
+        _ => seconds(first),
+    }
+}
+
+/// Issue 13's acknowledgement and issue 12's maintenance windows, on the
+/// page: acknowledging a problem with a note moves its row below the
+/// unacknowledged problems of its rank, the detail says who, when and why,
+/// the filter finds it, and withdrawing moves it back; a window shows its
+/// reason, who set it and the time left, ticking, or "open-ended"; an admin
+/// starts and ends one from the page.
+#[tokio::test]
+async fn acknowledging_from_the_page_moves_the_row_below_its_rank_and_windows_show_their_time() {
+    let central = Central::start().await;
+    let (up, down) = (endpoint_up().await, endpoint_down());
+    // Two degraded sites of one rank, site-a's problem the older.
+    let _a = site_collector(&central, "site-a", &[("plc-1", down)]).await;
+    central
+        .api
+        .wait_site("site-a", "degraded", PATIENCE, |s| s["health"] == "degraded")
+        .await;
+    let _b = site_collector(&central, "site-b", &[("plc-1", down)]).await;
+    central
+        .api
+        .wait_site("site-b", "degraded", PATIENCE, |s| s["health"] == "degraded")
+        .await;
+    let _c = site_collector(&central, "site-c", &[("plc-1", up)]).await;
+    central
+        .api
+        .wait_site("site-c", "healthy", PATIENCE, |s| s["health"] == "healthy")
+        .await;
+
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("{}/#site=site-a", central.api))
+        .await;
+    browser
+        .wait_for("the oldest problem first, its detail open", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            (p.site_ids() == ["site-a", "site-b", "site-c"]
+                && p.live == "live"
+                && detail.site_id == "site-a"
+                && detail.ack.contains("Nobody has acknowledged"))
+            .then_some(())
+        })
+        .await;
+
+    browser
+        .type_into("#ack-note", "technician on the way", false)
+        .await;
+    browser.click("#ack-submit").await;
+    let page = browser
+        .wait_for("site-a acknowledged, below site-b", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            (p.site_ids() == ["site-b", "site-a", "site-c"]
+                && p.row("site-a")?.acknowledged
+                && !p.row("site-b")?.acknowledged
+                && detail.ack.contains("technician on the way"))
+            .then(|| p.clone())
+        })
+        .await;
+    let detail = page.detail.as_ref().unwrap();
+    // Who (the demo's unauthenticated admin) and when.
+    assert!(
+        detail.ack.contains("by anonymous") && detail.ack.contains(" ago"),
+        "{detail:#?}"
+    );
+    assert!(detail.status_text.contains("acknowledged"), "{detail:#?}");
+    let shot = browser.screenshot("dashboard-acknowledged.png").await;
+    println!("screenshot: {}", shot.display());
+
+    // The acknowledged filter, both ways, kept in the fragment.
+    browser.select("#filter-ack", "true").await;
+    let page = browser
+        .wait_for("only the acknowledged site", PATIENCE, |p| {
+            only(p, &["site-a"]).map(|()| p.clone())
+        })
+        .await;
+    assert!(page.hash.contains("ack=true"), "{}", page.hash);
+    browser.select("#filter-ack", "false").await;
+    browser
+        .wait_for("the others", PATIENCE, |p| only(p, &["site-b", "site-c"]))
+        .await;
+    browser.select("#filter-ack", "").await;
+
+    // Withdrawn: back above site-b, where its age puts it.
+    browser.click("#ack-withdraw").await;
+    browser
+        .wait_for("site-a back first, unacknowledged", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            (p.site_ids() == ["site-a", "site-b", "site-c"]
+                && !p.row("site-a")?.acknowledged
+                && detail.ack.contains("Nobody has acknowledged"))
+            .then_some(())
+        })
+        .await;
+
+    // A window set through the API, with a reason and an end an hour away:
+    // its row is marked (and last), its detail counts the time down.
+    let until = healthmon_common::clock::now_ms() + 3_600_000;
+    let (status, body) = central
+        .api
+        .send(
+            Method::PUT,
+            "/api/v1/sites/site-b/maintenance",
+            json!({ "until_ms": until, "reason": "firmware upgrade" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    browser.row("site-b").await.click().await.unwrap();
+    let left = browser
+        .wait_for("site-b's window in its detail", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            let row = p.row("site-b")?;
+            (detail.site_id == "site-b"
+                && row.maintenance
+                && p.site_ids().last() == Some(&"site-b")
+                && detail.maintenance.contains("firmware upgrade")
+                && detail.maintenance.contains("set by anonymous"))
+            .then(|| ends_in(&detail.maintenance))
+            .flatten()
+        })
+        .await;
+    assert!((3_500..=3_600).contains(&left), "{left}s left");
+    browser
+        .wait_for("the time left ticking down", PATIENCE, |p| {
+            let now = ends_in(&p.detail.as_ref()?.maintenance)?;
+            (now + 2 <= left).then_some(())
+        })
+        .await;
+    let shot = browser.screenshot("dashboard-maintenance.png").await;
+    println!("screenshot: {}", shot.display());
+
+    // An open-ended window started from the page, then ended from it.
+    browser.row("site-a").await.click().await.unwrap();
+    browser
+        .wait_for("site-a's detail, not in maintenance", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            (detail.site_id == "site-a" && detail.maintenance.contains("Not in maintenance"))
+                .then_some(())
+        })
+        .await;
+    browser.click("#site-detail details.admin summary").await;
+    browser.select("#maintenance-duration", "0").await;
+    browser
+        .type_into("#maintenance-reason", "replacing the PLC", false)
+        .await;
+    browser.click("#maintenance-start").await;
+    browser
+        .wait_for("site-a in open-ended maintenance", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            (p.row("site-a")?.maintenance
+                && detail.maintenance.contains("open-ended")
+                && detail.maintenance.contains("replacing the PLC"))
+            .then_some(())
+        })
+        .await;
+    browser.click("#maintenance-end").await;
+    browser
+        .wait_for("site-a out of maintenance", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            (!p.row("site-a")?.maintenance && detail.maintenance.contains("Not in maintenance"))
+                .then_some(())
+        })
+        .await;
+    browser.close().await;
+}
+
+/// The page has no notion of roles: a viewer may try an admin action, and
+/// reads the API's refusal where they tried it.
+#[tokio::test]
+async fn a_viewer_who_tries_to_acknowledge_reads_why_not() {
+    const VIEWER: &str = "viewer-token-0123456789abcdef0123456789";
+    let tokens = TokenTable::parse(&format!("viewer vera {VIEWER}\n")).unwrap();
+    let options = Options::default().dashboard(move |config| {
+        config.auth = AuthMode::Tokens(tokens.clone());
+    });
+    let central = Central::start_with(options).await;
+    let down = endpoint_down();
+    let _site = site_collector(&central, "site-v", &[("plc-1", down)]).await;
+    central
+        .api
+        .clone()
+        .with_token(VIEWER)
+        .wait_site("site-v", "degraded", PATIENCE, |s| s["health"] == "degraded")
+        .await;
+
+    let browser = Browser::start().await;
+    // The token first (as the page's prompt would keep it), then the page.
+    browser
+        .open(&format!("{}/ui/favicon.svg", central.api))
+        .await;
+    browser.set_token(VIEWER).await;
+    browser
+        .open(&format!("{}/#site=site-v", central.api))
+        .await;
+    browser
+        .wait_for("site-v's detail", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            (detail.site_id == "site-v" && detail.ack.contains("Nobody")).then_some(())
+        })
+        .await;
+    browser.type_into("#ack-note", "looking", false).await;
+    browser.click("#ack-submit").await;
+    let page = browser
+        .wait_for("the refusal, said where it was tried", PATIENCE, |p| {
+            let detail = p.detail.as_ref()?;
+            detail
+                .messages
+                .iter()
+                .any(|m| m.starts_with("Only an admin can acknowledge."))
+                .then(|| p.clone())
+        })
+        .await;
+    let detail = page.detail.as_ref().unwrap();
+    assert!(
+        detail
+            .messages
+            .iter()
+            .any(|m| m.contains("needs the admin role; role viewer may only read")),
+        "{detail:#?}"
+    );
+    assert!(!page.row("site-v").unwrap().acknowledged);
+    // Not a connection problem: no banner.
+    assert!(page.banner.is_none(), "{page:#?}");
     browser.close().await;
 }
 
