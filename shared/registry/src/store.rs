@@ -27,6 +27,12 @@ pub const OP_TIMEOUT: Duration = Duration::from_secs(3);
 /// writers, with a short random pause between tries.
 const UPDATE_TRIES: usize = 16;
 
+/// Tries of a put or delete JetStream refused: right after quorum returns
+/// a stream may not be served for a moment ("no stream found"). Both are
+/// idempotent, so trying again is safe.
+const WRITE_TRIES: usize = 3;
+const WRITE_PAUSE: Duration = Duration::from_millis(250);
+
 /// Where the registry lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryConfig {
@@ -60,7 +66,7 @@ pub enum RegistryError {
 /// A handle on the bucket, opened on first use and reopened after a failure.
 #[derive(Debug)]
 pub struct Registry {
-    js: jetstream::Context,
+    pub(crate) js: jetstream::Context,
     config: RegistryConfig,
     store: Mutex<Option<kv::Store>>,
 }
@@ -135,6 +141,35 @@ impl Registry {
                 Err(self.unavailable("no answer in time"))
             }
         }
+    }
+
+    /// A put or delete, tried again when refused (not when unanswered: a
+    /// registry that does not answer is down, and callers say so at once).
+    async fn write<F, Fut, T, E>(&self, op: F) -> Result<T, RegistryError>
+    where
+        F: Fn(kv::Store) -> Fut,
+        Fut: std::future::Future<Output = Result<T, E>>,
+        E: std::fmt::Display,
+    {
+        let mut refused = None;
+        for attempt in 0..WRITE_TRIES {
+            if attempt > 0 {
+                tokio::time::sleep(WRITE_PAUSE).await;
+            }
+            let store = self.store().await?;
+            match timeout(OP_TIMEOUT, op(store)).await {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(e)) => {
+                    self.reset().await;
+                    refused = Some(self.unavailable(e));
+                }
+                Err(_) => {
+                    self.reset().await;
+                    return Err(self.unavailable("no answer in time"));
+                }
+            }
+        }
+        Err(refused.unwrap_or_else(|| self.unavailable("refused")))
     }
 
     /// Registers a site unless it is registered already; `Ok(false)` then.
@@ -213,10 +248,13 @@ impl Registry {
 
     pub async fn put_site(&self, site: &str, record: &SiteRecord) -> Result<(), RegistryError> {
         record.check()?;
-        let store = self.store().await?;
-        self.run(store.put(Kind::Site.key(site), entry::encode(record)))
-            .await
-            .map(drop)
+        let value = entry::encode(record);
+        self.write(|store| {
+            let value = value.clone();
+            async move { store.put(Kind::Site.key(site), value).await }
+        })
+        .await
+        .map(drop)
     }
 
     pub async fn set_maintenance(
@@ -225,10 +263,13 @@ impl Registry {
         window: &Maintenance,
     ) -> Result<(), RegistryError> {
         window.check()?;
-        let store = self.store().await?;
-        self.run(store.put(Kind::Maintenance.key(site), entry::encode(window)))
-            .await
-            .map(drop)
+        let value = entry::encode(window);
+        self.write(|store| {
+            let value = value.clone();
+            async move { store.put(Kind::Maintenance.key(site), value).await }
+        })
+        .await
+        .map(drop)
     }
 
     pub async fn clear_maintenance(&self, site: &str) -> Result<(), RegistryError> {
@@ -237,10 +278,13 @@ impl Registry {
 
     pub async fn set_ack(&self, site: &str, ack: &Ack) -> Result<(), RegistryError> {
         ack.check()?;
-        let store = self.store().await?;
-        self.run(store.put(Kind::Ack.key(site), entry::encode(ack)))
-            .await
-            .map(drop)
+        let value = entry::encode(ack);
+        self.write(|store| {
+            let value = value.clone();
+            async move { store.put(Kind::Ack.key(site), value).await }
+        })
+        .await
+        .map(drop)
     }
 
     pub async fn clear_ack(&self, site: &str) -> Result<(), RegistryError> {
@@ -256,7 +300,7 @@ impl Registry {
     }
 
     async fn delete(&self, kind: Kind, site: &str) -> Result<(), RegistryError> {
-        let store = self.store().await?;
-        self.run(store.delete(kind.key(site))).await
+        self.write(|store| async move { store.delete(kind.key(site)).await })
+            .await
     }
 }

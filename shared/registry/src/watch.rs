@@ -139,6 +139,7 @@ impl Watcher {
             .await
             .map_err(|_| "reading the bucket's state timed out".to_owned())?
             .map_err(|e| e.to_string())?;
+        served(info)?;
         let last = info.state.last_sequence;
         // A bucket whose revisions went backwards was recreated: reload.
         let reload = self.revision > last;
@@ -169,7 +170,10 @@ impl Watcher {
                 next = watch.next() => next,
                 _ = probe.tick() => {
                     match timeout(OP_TIMEOUT, stream.info()).await {
-                        Ok(Ok(_)) => continue,
+                        Ok(Ok(info)) => {
+                            served(info)?;
+                            continue;
+                        }
                         Ok(Err(e)) => return Err(e.to_string()),
                         Err(_) => return Err("the bucket does not answer".into()),
                     }
@@ -301,6 +305,18 @@ impl Watcher {
             s.available = false;
             s.error = Some(reason.to_owned());
         });
+    }
+}
+
+/// Whether the bucket's stream can take writes: a clustered stream whose
+/// replicas lost quorum still answers `info` from a surviving replica, but
+/// with no leader, and every write fails.
+fn served(info: &async_nats::jetstream::stream::Info) -> Result<(), String> {
+    match &info.cluster {
+        Some(cluster) if cluster.leader.is_none() => {
+            Err("the bucket's stream has no leader (no JetStream quorum)".into())
+        }
+        _ => Ok(()),
     }
 }
 

@@ -55,14 +55,18 @@ impl Api {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
-    /// An admin write: `method` on a path with a JSON body (none when
-    /// `Null`): (status, JSON body or Null).
-    pub async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+    /// Any request, with an optional JSON body: (status, JSON body or Null).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self.http.request(method, self.url(path));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
-        if !body.is_null() {
+        if let Some(body) = body {
             request = request.json(&body);
         }
         let response = request.send().await.expect("dashboard API answers");

@@ -190,6 +190,34 @@ impl Centre {
         self.dashboard = self.setup.dashboard(self.http_addr).await;
     }
 
+    /// Stops all three services, then starts them again (aggregator,
+    /// assessor, dashboard API on its address): the whole centre restarted,
+    /// with nothing of it running in between.
+    pub async fn restart_all(&mut self) {
+        self.dashboard.stop().await;
+        self.assessor.stop().await;
+        self.aggregator.stop().await;
+        self.aggregator = self.setup.aggregator().await;
+        self.assessor = self.setup.assessor().await;
+        self.dashboard = self.setup.dashboard(self.http_addr).await;
+        self.metrics_addrs.extend([
+            self.aggregator.service().metrics_addr,
+            self.assessor.service().metrics_addr,
+        ]);
+    }
+
+    /// Another aggregator replica with the same settings (same queue group).
+    pub async fn aggregator_replica(&self) -> Aggregator {
+        self.setup.aggregator().await
+    }
+
+    /// Another dashboard API replica with the same settings, on its own port.
+    pub async fn dashboard_replica(&self) -> (Dashboard, Api) {
+        let dashboard = self.setup.dashboard(any_port()).await;
+        let api = Api::new(format!("http://{}", dashboard.service().http_addr));
+        (dashboard, api)
+    }
+
     /// The current aggregator's `/metrics` (its per-site series, and every
     /// in-process service's counters: they share one recorder).
     pub async fn aggregator_metrics(&self) -> String {

@@ -13,7 +13,8 @@
 //!   micro stats, a status log across servers);
 //! - [`secure`]: the real `nats/hub.conf` and `nats/leaf.conf` with their
 //!   users, permissions, TLS and optional blocks, and certificates;
-//! - [`browser`]: headless Chromium through chromedriver, and what the page shows.
+//! - [`browser`]: headless Chromium through chromedriver, and what the page shows;
+//! - [`prometheus`]: a real Prometheus running the deployment's config and rules.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -21,6 +22,7 @@ pub mod browser;
 pub mod central;
 pub mod flood;
 pub mod ha;
+pub mod prometheus;
 pub mod proxy;
 pub mod recorder;
 pub mod secure;

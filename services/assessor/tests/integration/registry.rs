@@ -115,3 +115,29 @@ async fn without_auto_registration_only_listed_sites_are_judged() {
     assert_eq!(ids, ["listed"]);
     assessor.stop().await;
 }
+
+#[tokio::test]
+async fn a_site_declaring_a_day_is_judged_by_the_maximum_and_told_so() {
+    let server = start_jetstream();
+    let client = server.client().await;
+    let mut events = status_events(&client).await;
+    let mut c = config(&server);
+    // `--max-interval 1m`, scaled down: 300 ms.
+    c.max_interval = Duration::from_millis(300);
+    let assessor = Assessor::start(c).await;
+    let day = 24 * 60 * 60 * 1000;
+    publish(&client, &report("slow", 1, day)).await;
+    let online = next_event_for(&mut events, "slow", WAIT).await;
+    assert_eq!(online.connectivity, Connectivity::Online);
+    assert_eq!(online.health, healthmon_proto::Health::Degraded);
+    assert_eq!(
+        online.reasons,
+        ["declares a 86400s interval, judged by the 0.3s maximum (--max-interval)"]
+    );
+    let late = next_event_for(&mut events, "slow", WAIT).await;
+    assert_eq!(late.connectivity, Connectivity::Late);
+    let offline = next_event_for(&mut events, "slow", WAIT).await;
+    assert_eq!(offline.connectivity, Connectivity::Offline);
+    assert_eq!(offline.reasons[0], "no report for 0.9s (timeout 0.9s)");
+    assessor.stop().await;
+}

@@ -644,7 +644,7 @@ async fn label(central: &Central, site: &str, labels: serde_json::Value) {
         .send(
             Method::PUT,
             &format!("/api/v1/sites/{site}/labels"),
-            json!({ "labels": labels }),
+            Some(json!({ "labels": labels })),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -950,7 +950,7 @@ async fn acknowledging_from_the_page_moves_the_row_below_its_rank_and_windows_sh
         .send(
             Method::PUT,
             "/api/v1/sites/site-b/maintenance",
-            json!({ "until_ms": until, "reason": "firmware upgrade" }),
+            Some(json!({ "until_ms": until, "reason": "firmware upgrade" })),
         )
         .await;
     assert_eq!(status, 200, "{body}");

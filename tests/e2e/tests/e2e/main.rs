@@ -14,6 +14,8 @@ mod hostile;
 mod partition;
 mod pipeline;
 mod prometheus;
+mod registry;
+mod registry_outage;
 mod security_api;
 mod security_nats;
 mod shutdown;

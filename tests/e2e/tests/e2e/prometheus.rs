@@ -9,37 +9,16 @@
 //! `scripts/install-deps.sh --deploy-tools` installs it (scripts/test.sh does).
 //! `PROMTOOL_BIN` / `PROMETHEUS_BIN` override the binaries.
 
-use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::net::SocketAddr;
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use healthmon_e2e::prometheus::{PATIENCE, Prometheus, Targets, repo_root, tool};
 use healthmon_e2e::{Central, INTERVAL};
 use healthmon_test_support::eventually;
 use serde_json::Value;
 
-const PATIENCE: Duration = Duration::from_secs(30);
 const SITE: &str = "sim-00001";
-const INSTALL_HINT: &str =
-    "install Debian's prometheus package: scripts/install-deps.sh --deploy-tools";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A tool of the Prometheus package, or a panic naming how to install it.
-fn tool(name: &str, env: &str) -> PathBuf {
-    let bin = std::env::var_os(env).map_or_else(|| PathBuf::from(name), PathBuf::from);
-    match Command::new(&bin).arg("--version").output() {
-        Ok(out) if out.status.success() => bin,
-        Ok(out) => panic!(
-            "{} --version failed ({}): {INSTALL_HINT}",
-            bin.display(),
-            out.status
-        ),
-        Err(e) => panic!("{} not runnable ({e}): {INSTALL_HINT}", bin.display()),
-    }
-}
 
 /// Every service of the central side plus a 3-site simulator, all online.
 struct System {
@@ -66,15 +45,22 @@ impl System {
 
     /// (service, address of its /metrics) for every service.
     fn metrics_endpoints(&self) -> [(&'static str, SocketAddr); 4] {
+        let t = self.targets();
         [
-            ("aggregator", self.central.aggregator.service().metrics_addr),
-            ("assessor", self.central.assessor.service().metrics_addr),
-            ("collector", self.collector_metrics),
-            (
-                "dashboard-api",
-                self.central.dashboard.service().metrics_addr,
-            ),
+            ("aggregator", t.aggregator),
+            ("assessor", t.assessor),
+            ("collector", t.collector),
+            ("dashboard-api", t.dashboard),
         ]
+    }
+
+    fn targets(&self) -> Targets {
+        Targets {
+            aggregator: self.central.aggregator.service().metrics_addr,
+            assessor: self.central.assessor.service().metrics_addr,
+            collector: self.collector_metrics,
+            dashboard: self.central.dashboard.service().metrics_addr,
+        }
     }
 }
 
@@ -133,198 +119,10 @@ async fn every_service_metrics_pass_promtool_check_metrics() {
     );
 }
 
-/// A scratch directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("healthmon-{tag}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("create scratch dir");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A real Prometheus server, killed on drop.
-struct Prometheus {
-    child: Child,
-    url: String,
-    log: PathBuf,
-    _dir: Scratch,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port()
-}
-
-/// `text` with `from` replaced by `to`; panics if `from` is not there, so a
-/// changed deploy file fails loudly instead of being silently not adapted.
-fn swap(text: String, from: &str, to: &str, file: &str) -> String {
-    assert!(
-        text.contains(from),
-        "{file} no longer contains {from:?}; update tests/e2e/tests/prometheus.rs"
-    );
-    text.replace(from, to)
-}
-
-impl Prometheus {
-    /// `deploy/prometheus/prometheus.yml` and its rules, with the compose
-    /// service names swapped for the test's addresses and every interval 1 s.
-    fn start(system: &System) -> Self {
-        let bin = tool("prometheus", "PROMETHEUS_BIN");
-        let dir = Scratch::new("prometheus");
-        let port = free_port();
-        let deploy = repo_root().join("deploy/prometheus");
-        let name = "deploy/prometheus/prometheus.yml";
-        let mut config =
-            std::fs::read_to_string(deploy.join("prometheus.yml")).expect("read prometheus.yml");
-        config = swap(config, "scrape_interval: 15s", "scrape_interval: 1s", name);
-        config = swap(
-            config,
-            "evaluation_interval: 15s",
-            "evaluation_interval: 1s",
-            name,
-        );
-        config = swap(config, "localhost:9090", &format!("127.0.0.1:{port}"), name);
-        let [aggregator, assessor, collector, dashboard] =
-            system.metrics_endpoints().map(|(_, addr)| addr.to_string());
-        config = swap(config, "aggregator:9101", &aggregator, name);
-        config = swap(config, "assessor:9102", &assessor, name);
-        config = swap(config, "dashboard-api:8080", &dashboard, name);
-        config = swap(config, "collector:9103", &collector, name);
-        config = swap(config, "site-leaf:9103", &collector, name);
-        std::fs::write(dir.0.join("prometheus.yml"), config).expect("write config");
-
-        let rules = dir.0.join("rules");
-        std::fs::create_dir_all(&rules).expect("rules dir");
-        for entry in std::fs::read_dir(deploy.join("rules")).expect("read rules dir") {
-            let path = entry.expect("dir entry").path();
-            let text = std::fs::read_to_string(&path).expect("read rules");
-            // Recording rules run every 30 s in the deploy file; every second here.
-            let text = text.replace("interval: 30s", "interval: 1s");
-            std::fs::write(rules.join(path.file_name().expect("name")), text).expect("write rules");
-        }
-
-        let log = dir.0.join("prometheus.log");
-        let log_file = std::fs::File::create(&log).expect("log file");
-        let child = Command::new(&bin)
-            .arg(format!(
-                "--config.file={}",
-                dir.0.join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.0.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(log_file)
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {}: {e} ({INSTALL_HINT})", bin.display()));
-        Prometheus {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            log,
-            _dir: dir,
-        }
-    }
-
-    fn log_tail(&self) -> String {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = log.lines().collect();
-        lines[lines.len().saturating_sub(20)..].join("\n")
-    }
-
-    /// `/api/v1/query`: `Ok(result vector)` or `Err(the API's error)`;
-    /// `None` while the server does not answer yet.
-    async fn query(&self, promql: &str) -> Option<Result<Vec<Value>, String>> {
-        let response = reqwest::Client::new()
-            .get(format!("{}/api/v1/query", self.url))
-            .query(&[("query", promql)])
-            .send()
-            .await
-            .ok()?;
-        let body: Value = response.json().await.ok()?;
-        Some(if body["status"] == "success" {
-            Ok(body["data"]["result"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default())
-        } else {
-            Err(format!("{}: {}", body["errorType"], body["error"]))
-        })
-    }
-
-    /// (rules loaded, [(rule, health, last error)] of those not "ok").
-    async fn rule_health(&self) -> (usize, Vec<(String, String, String)>) {
-        let body: Value = match reqwest::get(format!("{}/api/v1/rules", self.url)).await {
-            Ok(response) => response.json().await.unwrap_or(Value::Null),
-            Err(_) => Value::Null,
-        };
-        let rules: Vec<Value> = body["data"]["groups"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|g| g["rules"].as_array().cloned().unwrap_or_default())
-            .collect();
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-        let bad = rules
-            .iter()
-            .filter(|r| r["health"] != "ok")
-            .map(|r| (text(&r["name"]), text(&r["health"]), text(&r["lastError"])))
-            .collect();
-        (rules.len(), bad)
-    }
-
-    /// Waits until `promql` returns a sample whose value passes `want`.
-    async fn wait_value(&self, promql: &str, want: impl Fn(f64) -> bool) -> f64 {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        let mut last = None;
-        loop {
-            if let Some(answer) = self.query(promql).await {
-                let value = answer
-                    .as_ref()
-                    .ok()
-                    .and_then(|samples| samples.first()?["value"][1].as_str()?.parse::<f64>().ok());
-                if let Some(value) = value.filter(|v| want(*v)) {
-                    return value;
-                }
-                last = Some(answer);
-            }
-            if tokio::time::Instant::now() >= deadline {
-                panic!(
-                    "Prometheus never answered {promql} as expected (last answer: {last:?}); its log:\n{}",
-                    self.log_tail()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-}
-
 #[tokio::test]
 async fn prometheus_scrapes_every_service_and_serves_the_per_site_series() {
     let system = System::start().await;
-    let prometheus = Prometheus::start(&system);
+    let prometheus = Prometheus::start(system.targets());
 
     // What a user checks first: the simulated site is up, as Prometheus sees it.
     let up = prometheus
@@ -333,6 +131,34 @@ async fn prometheus_scrapes_every_service_and_serves_the_per_site_series() {
         })
         .await;
     assert_eq!(up, 1.0);
+
+    // Labels given in the registry join onto every per-site series.
+    let (status, body) = system
+        .central
+        .api
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/sites/{SITE}/labels"),
+            Some(serde_json::json!({"labels": {"region": "north"}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let join = "healthmon_site_up * on(site) group_left(region) healthmon_site_info";
+    let joined = eventually("the join with healthmon_site_info", PATIENCE, || async {
+        prometheus
+            .samples(join)
+            .await
+            .into_iter()
+            .find(|(labels, _)| labels["site"] == SITE && labels["region"] == "north")
+    })
+    .await;
+    assert_eq!(joined.1, 1.0);
+    prometheus
+        .wait_value(
+            r#"region:healthmon_sites_offline:sum{region="north"}"#,
+            |v| v == 0.0,
+        )
+        .await;
 
     // Every job of the deploy config is scraped successfully.
     for job in [
@@ -384,7 +210,7 @@ async fn prometheus_scrapes_every_service_and_serves_the_per_site_series() {
 #[tokio::test]
 async fn every_grafana_dashboard_query_is_answered_by_prometheus() {
     let system = System::start().await;
-    let prometheus = Prometheus::start(&system);
+    let prometheus = Prometheus::start(system.targets());
     prometheus
         .wait_value(&format!("healthmon_site_up{{site=\"{SITE}\"}}"), |v| {
             v == 1.0
@@ -512,7 +338,7 @@ async fn the_dockerfile_healthcheck_passes_against_the_live_services() {
         );
     }
     // And it can fail: nothing listens on a fresh port.
-    let closed = free_port();
+    let closed = healthmon_test_support::free_port().expect("a free port");
     let healthy = tokio::task::spawn_blocking(move || healthcheck(&command, closed, "/metrics"))
         .await
         .expect("join");
