@@ -197,7 +197,8 @@ impl ListQuery {
     /// Whether a site with (`true`) or without an acknowledgement that
     /// applies passes the `acknowledged` filter.
     pub fn admits_ack(&self, acknowledged: bool) -> bool {
-        self.acknowledged.is_none_or(|wanted| wanted == acknowledged)
+        self.acknowledged
+            .is_none_or(|wanted| wanted == acknowledged)
     }
 
     pub fn effective_limit(&self) -> usize {

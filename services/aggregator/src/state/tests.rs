@@ -287,18 +287,20 @@ fn arb_query() -> impl Strategy<Value = ListQuery> {
         any::<bool>(),
         proptest::option::of(any::<bool>()),
     )
-        .prop_map(|(connectivity, health, search, by_id, acknowledged)| ListQuery {
-            connectivity,
-            health,
-            search,
-            acknowledged,
-            sort: if by_id {
-                SortOrder::SiteId
-            } else {
-                SortOrder::Severity
+        .prop_map(
+            |(connectivity, health, search, by_id, acknowledged)| ListQuery {
+                connectivity,
+                health,
+                search,
+                acknowledged,
+                sort: if by_id {
+                    SortOrder::SiteId
+                } else {
+                    SortOrder::Severity
+                },
+                ..Default::default()
             },
-            ..Default::default()
-        })
+        )
 }
 
 proptest! {

@@ -32,7 +32,10 @@ fn parses_every_list_parameter() {
 #[test]
 fn acknowledged_is_true_or_false_once() {
     assert_eq!(list("acknowledged=true").unwrap().acknowledged, Some(true));
-    assert_eq!(list("acknowledged=false").unwrap().acknowledged, Some(false));
+    assert_eq!(
+        list("acknowledged=false").unwrap().acknowledged,
+        Some(false)
+    );
     assert_eq!(list("").unwrap().acknowledged, None);
     for bad in ["yes", "1", "TRUE", "null"] {
         let e = list(&format!("acknowledged={bad}")).unwrap_err();
@@ -58,7 +61,14 @@ fn list_values_may_repeat_and_are_deduplicated() {
 #[test]
 fn empty_values_are_refused_but_an_empty_search_is_no_search() {
     assert_eq!(list("search=").unwrap(), ListQuery::default());
-    for name in ["connectivity", "health", "sort", "limit", "offset", "acknowledged"] {
+    for name in [
+        "connectivity",
+        "health",
+        "sort",
+        "limit",
+        "offset",
+        "acknowledged",
+    ] {
         let e = list(&format!("{name}=")).unwrap_err();
         assert_eq!(e.param, name);
     }

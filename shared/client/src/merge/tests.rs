@@ -11,7 +11,9 @@ fn row(site_id: &str, connectivity: Connectivity, health: Health) -> SiteSummary
 fn one_aggregator(rows: &[SiteSummary], query: &ListQuery) -> SitePage {
     let mut matching: Vec<SiteSummary> = rows
         .iter()
-        .filter(|r| query.matches(&r.site_id, r.connectivity, r.health) && query.admits_ack(r.acknowledged))
+        .filter(|r| {
+            query.matches(&r.site_id, r.connectivity, r.health) && query.admits_ack(r.acknowledged)
+        })
         .cloned()
         .collect();
     matching.sort_by(|a, b| query.sort.compare(a, b));

@@ -217,7 +217,11 @@ fn the_acknowledged_filter() {
     assert!(!none.admits_ack(true) && none.admits_ack(false));
     // Absent from the request when not asked for: an older aggregator reads
     // the same request as before.
-    assert!(!serde_json::to_string(&any).unwrap().contains("acknowledged"));
+    assert!(
+        !serde_json::to_string(&any)
+            .unwrap()
+            .contains("acknowledged")
+    );
     let parsed: ListQuery = serde_json::from_str(r#"{"acknowledged":false}"#).unwrap();
     assert_eq!(parsed, none);
 }

@@ -711,7 +711,7 @@ async fn labels_filter_the_page_and_group_its_summary_from_controls_and_from_a_l
             (only(p, &["eu-1", "eu-2"]).is_some()
                 && p.counts.total == "2"
                 && p.label_filters == ["region=eu"])
-                .then(|| p.clone())
+            .then(|| p.clone())
         })
         .await;
     assert!(page.hash.contains("label=region%3Deu"), "{}", page.hash);
@@ -727,22 +727,20 @@ async fn labels_filter_the_page_and_group_its_summary_from_controls_and_from_a_l
             (only(p, &["eu-1"]).is_some()
                 && p.counts.total == "1"
                 && p.label_filters == ["region=eu", "tier=gold"])
-                .then_some(())
+            .then_some(())
         })
         .await;
     // A chip removes its filter.
     browser.click("#label-chips [data-label='region=eu']").await;
     browser
         .wait_for("the gold sites", PATIENCE, |p| {
-            (only(p, &["eu-1", "us-1"]).is_some() && p.label_filters == ["tier=gold"])
-                .then_some(())
+            (only(p, &["eu-1", "us-1"]).is_some() && p.label_filters == ["tier=gold"]).then_some(())
         })
         .await;
     browser.click("#label-chips [data-label='tier=gold']").await;
     browser
         .wait_for("every site again", PATIENCE, |p| {
-            (p.rows.len() == 5 && p.label_filters.is_empty() && p.counts.total == "5")
-                .then_some(())
+            (p.rows.len() == 5 && p.label_filters.is_empty() && p.counts.total == "5").then_some(())
         })
         .await;
 
@@ -761,7 +759,11 @@ async fn labels_filter_the_page_and_group_its_summary_from_controls_and_from_a_l
         .collect();
     assert_eq!(
         tiles,
-        [("us", "2", "offline"), ("eu", "2", "degraded"), ("", "1", "ok")],
+        [
+            ("us", "2", "offline"),
+            ("eu", "2", "degraded"),
+            ("", "1", "ok")
+        ],
         "{page:#?}"
     );
     assert!(page.groups[0].text.contains("1 offline"), "{page:#?}");
@@ -777,7 +779,7 @@ async fn labels_filter_the_page_and_group_its_summary_from_controls_and_from_a_l
                 && p.groups.len() == 3
                 && p.groups[1].pressed
                 && p.label_filters == ["region=eu"])
-                .then_some(())
+            .then_some(())
         })
         .await;
     let shot = browser.screenshot("dashboard-labels.png").await;
@@ -864,12 +866,16 @@ async fn acknowledging_from_the_page_moves_the_row_below_its_rank_and_windows_sh
     let _a = site_collector(&central, "site-a", &[("plc-1", down)]).await;
     central
         .api
-        .wait_site("site-a", "degraded", PATIENCE, |s| s["health"] == "degraded")
+        .wait_site("site-a", "degraded", PATIENCE, |s| {
+            s["health"] == "degraded"
+        })
         .await;
     let _b = site_collector(&central, "site-b", &[("plc-1", down)]).await;
     central
         .api
-        .wait_site("site-b", "degraded", PATIENCE, |s| s["health"] == "degraded")
+        .wait_site("site-b", "degraded", PATIENCE, |s| {
+            s["health"] == "degraded"
+        })
         .await;
     let _c = site_collector(&central, "site-c", &[("plc-1", up)]).await;
     central
@@ -878,9 +884,7 @@ async fn acknowledging_from_the_page_moves_the_row_below_its_rank_and_windows_sh
         .await;
 
     let browser = Browser::start().await;
-    browser
-        .open(&format!("{}/#site=site-a", central.api))
-        .await;
+    browser.open(&format!("{}/#site=site-a", central.api)).await;
     browser
         .wait_for("the oldest problem first, its detail open", PATIENCE, |p| {
             let detail = p.detail.as_ref()?;
@@ -1029,7 +1033,9 @@ async fn a_viewer_who_tries_to_acknowledge_reads_why_not() {
         .api
         .clone()
         .with_token(VIEWER)
-        .wait_site("site-v", "degraded", PATIENCE, |s| s["health"] == "degraded")
+        .wait_site("site-v", "degraded", PATIENCE, |s| {
+            s["health"] == "degraded"
+        })
         .await;
 
     let browser = Browser::start().await;
@@ -1038,9 +1044,7 @@ async fn a_viewer_who_tries_to_acknowledge_reads_why_not() {
         .open(&format!("{}/ui/favicon.svg", central.api))
         .await;
     browser.set_token(VIEWER).await;
-    browser
-        .open(&format!("{}/#site=site-v", central.api))
-        .await;
+    browser.open(&format!("{}/#site=site-v", central.api)).await;
     browser
         .wait_for("site-v's detail", PATIENCE, |p| {
             let detail = p.detail.as_ref()?;

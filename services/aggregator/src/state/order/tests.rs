@@ -74,12 +74,18 @@ fn acknowledged_problems_go_below_their_rank_and_back() {
     assert_eq!(ids(&o), ["old", "new", "crit"]);
     o.change(offline(false, 100), offline(true, 100), "old");
     assert_eq!(ids(&o), ["new", "old", "crit"], "below, still above rank 3");
-    assert_eq!(o.count_acknowledged(Connectivity::Offline, Health::Healthy), 1);
+    assert_eq!(
+        o.count_acknowledged(Connectivity::Offline, Health::Healthy),
+        1
+    );
     assert_eq!(o.count(Connectivity::Offline, Health::Healthy, false), 2);
     // Its state changes (a new since): the acknowledgement no longer applies.
     o.change(offline(true, 100), offline(false, 900), "old");
     assert_eq!(ids(&o), ["new", "old", "crit"]);
-    assert_eq!(o.count_acknowledged(Connectivity::Offline, Health::Healthy), 0);
+    assert_eq!(
+        o.count_acknowledged(Connectivity::Offline, Health::Healthy),
+        0
+    );
     let by_id: Vec<&str> = o.by_id().map(|(id, _, _)| id).collect();
     assert_eq!(by_id, ["crit", "new", "old"]);
 }
