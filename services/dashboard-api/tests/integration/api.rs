@@ -109,6 +109,10 @@ async fn bad_requests_are_json_400s_naming_the_parameter() {
         ("/api/v1/sites?limit=abc", "invalid limit \"abc\""),
         ("/api/v1/sites?colour=red", "unknown parameter \"colour\""),
         ("/api/v1/sites?health=ok", "invalid health \"ok\""),
+        (
+            "/api/v1/sites?acknowledged=yes",
+            "invalid acknowledged \"yes\": expected true or false",
+        ),
         ("/api/v1/summary?verbose=1", "unknown parameter \"verbose\""),
         ("/api/v1/sites/a.b", "invalid site_id \"a.b\""),
         ("/api/v1/sites/a%20b", "invalid site_id \"a b\""),
