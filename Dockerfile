@@ -6,7 +6,8 @@
 #   docker build --target assessor      -t healthmon/assessor:0.1.0 .
 #   docker build --target dashboard-api -t healthmon/dashboard-api:0.1.0 .
 #   docker build --target collector     -t healthmon/collector:0.1.0 .
-#   docker build                        -t healthmon/healthmon:0.1.0 .   # all four binaries
+#   docker build --target cli           -t healthmon/cli:0.1.0 .         # the `healthmon` CLI
+#   docker build                        -t healthmon/healthmon:0.1.0 .   # all five binaries
 #
 # docker-compose.yml builds these targets under these names, and k8s/ uses
 # the same names. Needs BuildKit (the default builder since Docker 23; set
@@ -18,8 +19,9 @@
 #   source    (default) compiled here, in the rust image, from the context:
 #             the repository (what `docker compose up --build` does);
 #   prebuilt  taken as they are from a context directory that holds exactly
-#             healthmon-collector, healthmon-aggregator, healthmon-assessor and
-#             healthmon-dashboard-api, built outside (cargo build on the host);
+#             healthmon-collector, healthmon-aggregator, healthmon-assessor,
+#             healthmon-dashboard-api and healthmon (the CLI), built outside
+#             (cargo build on the host);
 #             no rust image is needed. scripts/compose-test.sh builds this way
 #             (deploy/compose/prebuilt.yml), from the binaries scripts/test.sh
 #             has already compiled. The runtime stages below are the same.
@@ -42,14 +44,15 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked \
       -p healthmon-collector -p healthmon-aggregator -p healthmon-assessor -p healthmon-dashboard-api \
+      -p healthmon-cli \
  && mkdir -p /out \
- && for bin in collector aggregator assessor dashboard-api; do \
-      cp "target/release/healthmon-$bin" /out/; \
+ && for bin in healthmon-collector healthmon-aggregator healthmon-assessor healthmon-dashboard-api healthmon; do \
+      cp "target/release/$bin" /out/; \
     done
 
 # BUILD_FROM=prebuilt: the binaries of the build context, nothing compiled.
 FROM scratch AS build-prebuilt
-COPY healthmon-collector healthmon-aggregator healthmon-assessor healthmon-dashboard-api /out/
+COPY healthmon-collector healthmon-aggregator healthmon-assessor healthmon-dashboard-api healthmon /out/
 
 # BuildKit builds only the stage chosen here (and pulls only its base image).
 FROM build-${BUILD_FROM} AS build
@@ -98,6 +101,16 @@ COPY --from=build /out/healthmon-dashboard-api /usr/local/bin/
 ENV HTTP_ADDR=0.0.0.0:8080 HEALTHCHECK_PORT=8080 HEALTHCHECK_PATH=/readyz
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/healthmon-dashboard-api"]
+
+# The command-line tool, for jobs and operators: `healthmon fleet apply FILE`
+# (the compose demo's and the k8s base's roster job), `fleet export`,
+# `sites`, `watch`, ... It takes the services' NATS settings (NATS_URL,
+# NATS_USER, NATS_PASSWORD, ...). A one-shot command serves nothing, so no
+# health check.
+FROM runtime AS cli
+COPY --from=build /out/healthmon /usr/local/bin/
+HEALTHCHECK NONE
+ENTRYPOINT ["/usr/local/bin/healthmon"]
 
 # The default target: every binary in one image, running the dashboard API
 # unless told otherwise (`docker run IMAGE healthmon-collector --simulate 5`).

@@ -150,9 +150,9 @@ else
   export HEALTHMON_PREBUILT_DIR=target/compose-bin
   rm -rf "$HEALTHMON_PREBUILT_DIR"
   mkdir -p "$HEALTHMON_PREBUILT_DIR"
-  for b in collector aggregator assessor dashboard-api; do
-    strip --strip-debug -o "$HEALTHMON_PREBUILT_DIR/healthmon-$b" "target/debug/healthmon-$b" \
-      || die "target/debug/healthmon-$b missing or not strippable"
+  for b in healthmon-collector healthmon-aggregator healthmon-assessor healthmon-dashboard-api healthmon; do
+    strip --strip-debug -o "$HEALTHMON_PREBUILT_DIR/$b" "target/debug/$b" \
+      || die "target/debug/$b missing or not strippable"
   done
   compose_files+=(-f deploy/compose/prebuilt.yml)
 fi
@@ -338,10 +338,18 @@ for i, block in enumerate(blocks):
 PY
 }
 
-# Every container of the project is running and `healthy` by its HEALTHCHECK.
+# The project's long-running containers: all but the one-shot fleet-roster
+# job (checked on its own: roster_applied).
+long_running() {
+  local c
+  for c in $(compose ps -q); do
+    [ "$(docker inspect -f '{{index .Config.Labels "com.docker.compose.service"}}' "$c")" = fleet-roster ] || echo "$c"
+  done
+}
+# Every long-running container of the project is running and `healthy` by its HEALTHCHECK.
 all_healthy() {
   local c state bad=0
-  for c in $(compose ps -q); do
+  for c in $(long_running); do
     state=$(docker inspect -f '{{.State.Status}}/{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$c")
     [ "$state" = running/healthy ] || bad=1
   done
@@ -351,11 +359,34 @@ wait_healthy() { # seconds
   local started=$SECONDS
   wait_for "$1" "every container healthy ($(compose ps 2>/dev/null | grep -v 'healthy' | tail -n +3 | awk '{print $1}' | tr '\n' ' '))" all_healthy
   local c
-  for c in $(compose ps -q); do
+  for c in $(long_running); do
     printf '      %-40s %s\n' "$(docker inspect -f '{{.Name}}' "$c" | tr -d /)" \
       "$(docker inspect -f '{{.State.Health.Status}} (healthcheck: {{join .Config.Healthcheck.Test " "}})' "$c" | cut -c1-110)" >&2
   done
-  ok "all $(compose ps -q | wc -l) containers healthy by their own HEALTHCHECK after $((SECONDS - started)) s"
+  ok "all $(long_running | wc -l) long-running containers healthy by their own HEALTHCHECK after $((SECONDS - started)) s"
+}
+
+# The fleet-roster job ran `healthmon fleet apply` to completion: exited 0
+# (after any retries its restart policy allows) and stays exited.
+roster_exited() {
+  [ "$(docker inspect -f '{{.State.Status}}' "$(cid fleet-roster)" 2>/dev/null)" = exited ]
+}
+roster_applied() {
+  wait_for 60 "the fleet-roster job to finish" roster_exited
+  local c code restarts
+  c=$(cid fleet-roster)
+  code=$(docker inspect -f '{{.State.ExitCode}}' "$c")
+  restarts=$(docker inspect -f '{{.RestartCount}}' "$c")
+  [ "$code" = 0 ] || { docker logs "$c" >&2 2>&1; die "fleet-roster exited $code (its log above)"; }
+  docker logs "$c" 2>&1 | sed 's/^/      fleet-roster: /' | tail -4 >&2
+  ok "fleet-roster: healthmon fleet apply exited 0 ($restarts restarts)"
+}
+
+# The registry's stream as one node sees it: "replicas storage messages current-followers bytes".
+registry_stream() { # container
+  natsmon "$1" '/jsz?accounts=true&streams=true&config=true' 2>/dev/null | jq -r '
+    [.account_details[]?.stream_detail[]? | select(.name == "KV_healthmon_sites")][0]
+    | "\(.config.num_replicas) \(.config.storage) \(.state.messages) \([.cluster.replicas[]? | select(.current)] | length) \(.state.bytes)"'
 }
 
 # No site went offline in [since, now] (events) and the summary agrees.
@@ -369,8 +400,14 @@ no_offline_since() { # since_ms what
 SIM_SITES=50
 SITES=$((SIM_SITES + 1))   # + plant-north-01 behind the leaf node
 LEAF_SITE=plant-north-01
+# deploy/roster.toml declares these sites and one more that never reports.
+SILENT_SITE=plant-south-02
+ROSTER_SITES=$((SITES + 1))
 
-fleet_online() { [ "$(summary .total)/$(summary .online)" = "$SITES/$SITES" ]; }
+# Every reporting site online, and the silent one listed beside them.
+fleet_online() { [ "$(summary .total)/$(summary .online)" = "$ROSTER_SITES/$SITES" ]; }
+# The silent site as the API shows it: "connectivity reason".
+silent_site() { api "/api/v1/sites/$SILENT_SITE" 2>/dev/null | jq -r '.connectivity + " " + (.reasons[0] // "")'; }
 
 # ============================================================ the stack ====
 if part debian; then fresh_debian_start; fi
@@ -401,13 +438,27 @@ for svc in aggregator assessor dashboard-api collector site-collector; do
 done
 ok "aggregator, assessor, dashboard-api, collector, site-collector: User 10001:10001, ReadonlyRootfs true, uid 10001 inside, /tmp/probe: Read-only file system"
 
+step "the demo roster (deploy/roster.toml) applied to the fleet registry"
+roster_applied
+read -r replicas storage messages _ bytes <<<"$(registry_stream "$(cid nats)")"
+[ "$replicas/$storage" = 1/file ] || die "KV_healthmon_sites: replicas/storage $replicas/$storage, want 1/file"
+[ "$messages" -ge "$ROSTER_SITES" ] || die "KV_healthmon_sites holds $messages entries, want at least $ROSTER_SITES"
+roster_listed() { [ "$(api '/api/v1/sites?limit=1000' 2>/dev/null | jq '[.sites[] | select(.labels.region != null)] | length')" = "$ROSTER_SITES" ]; }
+wait_for 30 "every roster site listed by the API with its labels" roster_listed
+labels=$(api /api/v1/sites/sim-00005 | jq -c .labels)
+[ "$labels" = '{"customer":"initech","region":"eu-west","tier":"gold"}' ] || die "sim-00005's labels: $labels"
+defaults=$(api /api/v1/sites/sim-00001 | jq -c .labels)
+[ "$defaults" = '{"customer":"globex","region":"eu-west","tier":"standard"}' ] || die "sim-00001's labels (the roster's defaults): $defaults"
+[ "$(silent_site)" = "unknown never reported" ] || die "$SILENT_SITE: $(silent_site), want unknown, never reported"
+ok "bucket KV_healthmon_sites (R1, file storage, $messages entries, $bytes bytes: $((bytes / messages)) per entry); the API lists all $ROSTER_SITES roster sites with their labels (sim-00005: $labels); $SILENT_SITE unknown, \"never reported\""
+
 step "dashboard: the $SIM_SITES simulated sites and $LEAF_SITE behind the leaf node"
-wait_for 60 "the dashboard summary shows $SITES sites online" fleet_online
+wait_for 60 "the dashboard summary shows $SITES sites online and $SILENT_SITE" fleet_online
 n=$(api "/api/v1/sites?search=sim-&limit=100" | jq '[.sites[] | select(.connectivity == "online")] | length')
 [ "$n" = "$SIM_SITES" ] || die "$n simulated sites online, want $SIM_SITES"
 leaf=$(api "/api/v1/sites/$LEAF_SITE" | jq -r '.connectivity + " " + (.report.interval_ms | tostring)')
 [ "$leaf" = "online 10000" ] || die "$LEAF_SITE: $leaf"
-ok "summary total=$(summary .total) online=$(summary .online); $LEAF_SITE online (its collector reports through site-leaf every 10 s)"
+ok "summary total=$(summary .total) online=$(summary .online) (+ $SILENT_SITE); $LEAF_SITE online (its collector reports through site-leaf every 10 s)"
 
 step "Prometheus: every target up, healthmon_site_up answered"
 targets_up() {
@@ -501,6 +552,8 @@ while len(first) < want and time.time() < deadline:
     except Exception:
         rows = []  # the API answers 503 until the aggregator is back on NATS
     for r in rows:
+        if not r["last_report_ms"]:
+            continue  # the roster's site that never reports
         interval[r["site_id"]] = r["interval_ms"]
         if (r["last_report_ms"] or 0) > back:
             first.setdefault(r["site_id"], r["last_report_ms"] - back)
@@ -520,7 +573,9 @@ no_offline_since "$t_kill" "hub outage"
 late=$(events "$t_kill" | awk '$3 == "late"' | wc -l)
 [ "$late" = 0 ] || die "$late late events during/after the hub outage: $(events "$t_kill" | awk '$3 == "late"' | head -5)"
 wait_healthy 60
-ok "no site late or offline; each site's first report after the hub's return: $current"
+read -r _ _ after _ _ <<<"$(registry_stream "$(cid nats)")"
+[ "${after:-0}" -ge "$ROSTER_SITES" ] || die "after the hub's restart KV_healthmon_sites holds ${after:-nothing}, want at least $ROSTER_SITES"
+ok "no site late or offline; each site's first report after the hub's return: $current; the registry kept (nats-data volume): $after entries"
 
 step "the leaf site's network cut (docker network disconnect), then reconnected"
 net=${P}_default
@@ -545,19 +600,20 @@ t_restart=$(now_ms)
 compose restart aggregator 2>/dev/null
 t_up=$(now_ms)
 wait_for 15 "the restarted aggregator holds all $SITES sites online" fleet_online
-ok "restart took $((t_up - t_restart)) ms; all $SITES sites back online $(( $(now_ms) - t_up )) ms after the new aggregator started"
+[ "$(silent_site)" = "unknown never reported" ] || die "after the aggregator's restart $SILENT_SITE: $(silent_site)"
+ok "restart took $((t_up - t_restart)) ms; all $SITES sites back online $(( $(now_ms) - t_up )) ms after the new aggregator started; $SILENT_SITE listed again at once, from the registry"
 sleep 5
 no_offline_since "$t_restart" "aggregator restart"
 wait_healthy 60
 
 step "image hygiene: --help, sizes"
-for svc in aggregator assessor dashboard-api collector; do
+for svc in aggregator assessor dashboard-api collector cli; do
   out=$(docker run --rm --read-only "healthmon/$svc:0.1.0" --help) || die "healthmon/$svc:0.1.0 --help failed"
-  grep -q '^Usage: healthmon-' <<<"$out" || die "healthmon/$svc:0.1.0 --help printed no usage"
+  grep -q '^Usage: healthmon' <<<"$out" || die "healthmon/$svc:0.1.0 --help printed no usage"
 done
-ok "docker run --rm healthmon/<service>:0.1.0 --help: usage, exit 0 (all four)"
+ok "docker run --rm healthmon/<image>:0.1.0 --help: usage, exit 0 (all five)"
 for image in healthmon/aggregator:0.1.0 healthmon/assessor:0.1.0 healthmon/dashboard-api:0.1.0 \
-  healthmon/collector:0.1.0 debian:bookworm-slim healthmon-local/nats:stand-in healthmon-local/prometheus:stand-in; do
+  healthmon/collector:0.1.0 healthmon/cli:0.1.0 debian:bookworm-slim healthmon-local/nats:stand-in healthmon-local/prometheus:stand-in; do
   printf '      %-38s %6.1f MB\n' "$image" "$(docker image inspect -f '{{.Size}}' "$image" | awk '{print $1 / 1e6}')" >&2
 done
 
@@ -590,7 +646,8 @@ t=$SECONDS
 compose up -d --no-build >"$work/$P-up.log" 2>&1 || { cat "$work/$P-up.log" >&2; die "docker-compose up (cluster) failed (log above)"; }
 ok "up in $((SECONDS - t)) s"
 wait_healthy 120
-wait_for 60 "the dashboard summary shows $SITES sites online" fleet_online
+roster_applied
+wait_for 60 "the dashboard summary shows $SITES sites online and $SILENT_SITE" fleet_online
 assessors=($(cids assessor))
 [ "${#assessors[@]}" = 2 ] || die "want 2 assessor replicas, got ${#assessors[@]}"
 
@@ -616,6 +673,15 @@ lease_r3() { # as the stream's leader sees it, on any node that answers
   return 1
 }
 wait_for 30 "the lease bucket replicated on all three nodes (R3, both followers current)" lease_r3
+registry_r3() { # as the stream's leader sees it, on any node that answers
+  local c r s m f
+  for c in "$n1" "$n2" "$n3"; do
+    read -r r s m f _ <<<"$(registry_stream "$c")"
+    [ "$r/$s/$f" = 3/file/2 ] && [ "${m:-0}" -ge "$ROSTER_SITES" ] && return 0
+  done
+  return 1
+}
+wait_for 30 "the registry replicated on all three nodes (R3, file storage, both followers current)" registry_r3
 leaders() { # the assessor containers leading now
   local c
   for c in "${assessors[@]}"; do
@@ -625,7 +691,7 @@ leaders() { # the assessor containers leading now
 }
 one_leader() { [ "$(leaders | wc -l)" = 1 ]; }
 wait_for 15 "exactly one assessor leading" one_leader
-ok "routes between hub-1, hub-2, hub-3; KV_healthmon_assessor_leader R3 with both followers current; one of 2 assessors leads"
+ok "routes between hub-1, hub-2, hub-3; KV_healthmon_sites and KV_healthmon_assessor_leader R3 with both followers current; one of 2 assessors leads"
 
 sse_start
 step "cluster: node hub-1 killed; services move to the other two"
@@ -650,6 +716,20 @@ for c in "${assessors[@]}"; do
   [ "$(metric "$c" healthmon_nats_connected)" = 1 ] || die "assessor $c: healthmon_nats_connected != 1"
 done
 ok "all clients on hub-2/hub-3 $moved_ms ms after the kill (connz by user, leafz), healthmon_nats_connected = 1 everywhere"
+
+step "cluster: the registry on two of three nodes (quorum): read and written"
+# The aggregator's registry watch answers on the two survivors...
+registry_up() { # every aggregator / assessor / dashboard replica says the registry is available
+  local c
+  for c in $(cid aggregator) "${assessors[@]}" $(cid dashboard-api); do
+    [ "$(metric "$c" healthmon_registry_available 2>/dev/null)" = 1 ] || return 1
+  done
+}
+wait_for 20 "healthmon_registry_available 1 in every central service" registry_up
+# ...and a write goes through: the roster applied again, as an operator would.
+out=$(compose run --rm -T --no-deps fleet-roster 2>&1) || { echo "$out" >&2; die "fleet apply with hub-1 down failed"; }
+[ "$(silent_site)" = "unknown never reported" ] || die "$SILENT_SITE: $(silent_site)"
+ok "with hub-1 down the registry answers (healthmon_registry_available 1 everywhere) and healthmon fleet apply succeeds: $(tail -1 <<<"$out")"
 
 step "cluster: the assessors' lease works on two nodes"
 wait_for 15 "exactly one assessor leading after the kill" one_leader
@@ -680,10 +760,11 @@ meta_rejoined() { # hub-1 knows the meta leader; the meta leader has both peers 
 }
 wait_for 30 "hub-1 back in the JetStream meta group, both peers of the meta leader current" meta_rejoined
 wait_for 30 "the lease stream with all three replicas current" lease_r3
+wait_for 30 "the registry stream with all three replicas current" registry_r3
 wait_healthy 60
 sleep 3
 no_offline_since "$t_kill" "cluster node loss"
-ok "hub-1 routed and current in JetStream again; no site went offline during the whole cluster test"
+ok "hub-1 routed and current in JetStream again (meta group, lease and registry streams); no site went offline during the whole cluster test"
 
 step "cluster: docker-compose down -v"
 compose down -v -t 20 2>/dev/null

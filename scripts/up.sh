@@ -19,7 +19,9 @@
 #   SIM_INTERVAL=5s               their report interval (offline after 3 missed: 15 s)
 #   SIM_FAULT_RATE=0.02           how often simulated sites misbehave (0 = never)
 #   PROFILE=dev                   cargo profile to build (dev or release)
-#   RUN_DIR=.run                  logs, pids and requests of this demo (one per demo)
+#   RUN_DIR=.run                  logs, pids and requests of this demo (one per demo), and
+#                                 its NATS JetStream store: the fleet registry, kept across
+#                                 runs (rm -rf $RUN_DIR/jetstream to start from an empty one)
 #   UP_BIN_DIR=                   run the binaries in this directory instead of building
 # Ports (all on 127.0.0.1; move them all to run a second demo beside the first):
 #   HTTP_PORT=8080                dashboard API, web page and its /metrics
@@ -144,6 +146,7 @@ else
 fi
 
 mkdir -p "$logs" "$pid_dir" "$control"
+run_abs=$(cd "$run" && pwd)
 rm -f "$pid_dir"/* "$control"/*
 for n in "${names[@]}"; do : >"$logs/$n.log"; done
 echo $$ >"$run/up.pid"
@@ -156,7 +159,8 @@ launch() {
   local name=$1
   local -a cmd
   case $name in
-    nats) cmd=("$NATS_SERVER_BIN" -c nats/dev.conf -p "$NATS_PORT" -m "$NATS_MONITOR_PORT") ;;
+    # JetStream (the fleet registry) keeps its store in $run/jetstream.
+    nats) cmd=("$NATS_SERVER_BIN" -c nats/dev.conf -p "$NATS_PORT" -m "$NATS_MONITOR_PORT" -sd "$run_abs") ;;
     aggregator) cmd=("$bin_dir/healthmon-aggregator" --metrics-addr "127.0.0.1:$AGGREGATOR_METRICS_PORT") ;;
     assessor) cmd=("$bin_dir/healthmon-assessor" --metrics-addr "127.0.0.1:$ASSESSOR_METRICS_PORT") ;;
     # The local demo runs without API authentication (loopback only; the API

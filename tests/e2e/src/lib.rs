@@ -14,10 +14,12 @@
 //! - [`secure`]: the real `nats/hub.conf` and `nats/leaf.conf` with their
 //!   users, permissions, TLS and optional blocks, and certificates;
 //! - [`browser`]: headless Chromium through chromedriver, and what the page shows;
+//! - [`bins`]: the workspace's binaries (services, the `healthmon` CLI) to run as a user does;
 //! - [`prometheus`]: a real Prometheus running the deployment's config and rules.
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod bins;
 pub mod browser;
 pub mod central;
 pub mod flood;

@@ -4,8 +4,9 @@
 //! with the passwords in its environment, exactly as compose and k8s do.
 //!
 //! What a test changes in those files is only what cannot be fixed in a
-//! shared file: ports (free ones per test), the certificate directory, and
-//! the site users (copied from the file's own site-user template, so a
+//! shared file: ports (free ones per test), the certificate directory, the
+//! JetStream store directory (the server's own temporary one), and the site
+//! users (copied from the file's own site-user template, so a
 //! loosened template fails the tests). Certificates (a CA, the server, one
 //! client certificate) are made at test time with `rcgen`.
 
@@ -44,7 +45,7 @@ pub fn enable_tls(conf: &str, dir: &Path) -> String {
 }
 
 /// Switches on a commented block of a deployment file, `# <name>-on` ...
-/// `# <name>-off` (e.g. `partitions`, `leader-election` in hub.conf), the
+/// `# <name>-off` (e.g. `partitions` in hub.conf), the
 /// way the file tells an operator to: every line in it uncommented.
 pub fn enable_block(conf: &str, name: &str) -> String {
     let (on, off) = (format!("# {name}-on"), format!("# {name}-off"));
@@ -169,8 +170,6 @@ pub struct Hub {
     pub leaf_port: u16,
     pub tls: bool,
     env: Vec<(String, String)>,
-    /// JetStream's store directory, when the leader-election block is on.
-    _store: Option<TempDir>,
 }
 
 /// The password variable of a user, as hub.conf names it.
@@ -185,12 +184,11 @@ impl Hub {
     /// Starts the hub with one site user per `(site_id, login)`; with `pki`,
     /// TLS (mutual, on the client and leafnode ports) is on.
     pub fn start(sites: &[(&str, SiteLogin)], pki: Option<&Pki>) -> Hub {
-        Self::start_conf(repo_file("nats/hub.conf"), sites, pki, None)
+        Self::start_conf(repo_file("nats/hub.conf"), sites, pki)
     }
 
     /// The hub with its `partitions` block on for `partitions` partitions
-    /// (the mapping the file documents, with that N) and its
-    /// `leader-election` block on (JetStream, in a temporary store).
+    /// (the mapping the file documents, with that N).
     pub fn start_partitioned(sites: &[(&str, SiteLogin)], partitions: u16) -> Hub {
         let mut conf = enable_block(&repo_file("nats/hub.conf"), "partitions");
         conf = replace_once(
@@ -198,22 +196,13 @@ impl Hub {
             "{{partition(2,1)}}",
             &format!("{{{{partition({partitions},1)}}}}"),
         );
-        conf = enable_block(&conf, "leader-election");
-        let store = TempDir::new("hub-js").expect("temp dir");
-        conf = replace_once(
-            &conf,
-            "store_dir: \"/data/jetstream\"",
-            &format!("store_dir: \"{}\"", store.path.display()),
-        );
-        Self::start_conf(conf, sites, None, Some(store))
+        Self::start_conf(conf, sites, None)
     }
 
-    fn start_conf(
-        mut conf: String,
-        sites: &[(&str, SiteLogin)],
-        pki: Option<&Pki>,
-        store: Option<TempDir>,
-    ) -> Hub {
+    fn start_conf(mut conf: String, sites: &[(&str, SiteLogin)], pki: Option<&Pki>) -> Hub {
+        // JetStream (the fleet registry, the assessors' lease) in the
+        // server's own directory (`{dir}`), gone with it.
+        conf = replace_once(&conf, "store_dir: \"/data\"", "store_dir: \"{dir}\"");
         if let Some(pki) = pki {
             conf = enable_tls(&conf, &pki.dir.path);
         }
@@ -276,7 +265,6 @@ impl Hub {
             leaf_port,
             tls: pki.is_some(),
             env,
-            _store: store,
         }
     }
 

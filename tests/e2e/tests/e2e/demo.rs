@@ -1,7 +1,8 @@
 //! `scripts/up.sh`, the README's demo, run as a newcomer would: it starts
-//! the fleet, restarts one service, stops and starts the collector so the
-//! sites go offline and come back, reports a crashed service while the others
-//! keep running, and stops everything on Ctrl-C.
+//! the fleet (its registry in JetStream, stored in `RUN_DIR` and kept across
+//! a restart of NATS), restarts one service, stops and starts the collector
+//! so the sites go offline and come back, reports a crashed service while
+//! the others keep running, and stops everything on Ctrl-C.
 //!
 //! It runs the services' debug binaries beside this test's (a workspace test
 //! build makes them for their own integration tests; built here if missing)
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use healthmon_e2e::bins::{self, workspace};
 use healthmon_test_support::{TempDir, eventually, free_port, nats_server_bin};
 use serde_json::Value;
 
@@ -26,29 +28,9 @@ const SITES: u64 = 5;
 const START_WITHIN: Duration = Duration::from_secs(60);
 const PATIENCE: Duration = Duration::from_secs(20);
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// `target/<profile>`, where the services' binaries are; built if missing.
 fn service_bins() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let dir = exe
-        .ancestors()
-        .find(|d| d.file_name().is_some_and(|n| n == "deps"))
-        .and_then(Path::parent)
-        .expect("the test binary lives in target/<profile>/deps")
-        .to_owned();
-    if SERVICES.iter().any(|s| !dir.join(s).is_file()) {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.current_dir(workspace()).args(["build", "--bins"]);
-        for s in SERVICES {
-            cmd.args(["-p", s]);
-        }
-        assert!(cmd.status().expect("run cargo build").success());
-    }
-    dir
+    bins::dir_with(&SERVICES.map(|s| (s, s)))
 }
 
 /// A running `scripts/up.sh`; stopped (and its services with it) on drop.
@@ -118,6 +100,41 @@ impl Demo {
             || async { self.summary().await.filter(|s| s[connectivity] == SITES) },
         )
         .await;
+    }
+
+    /// The fleet registry's stream as this demo's nats-server shows it
+    /// (monitoring): JetStream's store directory, and the stream's creation
+    /// time and number of entries.
+    async fn registry(&self) -> Option<(PathBuf, String, u64)> {
+        let base = format!("http://127.0.0.1:{}", self.port("NATS_MONITOR_PORT"));
+        let get = |path: &str| {
+            let url = format!("{base}{path}");
+            async move { reqwest::get(url).await.ok()?.json::<Value>().await.ok() }
+        };
+        let varz = get("/varz").await?;
+        let store = PathBuf::from(varz["jetstream"]["config"]["store_dir"].as_str()?);
+        let jsz = get("/jsz?accounts=true&streams=true").await?;
+        let stream = jsz["account_details"]
+            .as_array()?
+            .iter()
+            .filter_map(|a| a["stream_detail"].as_array())
+            .flatten()
+            .find(|s| s["name"] == "KV_healthmon_sites")?
+            .clone();
+        Some((
+            store,
+            stream["created"].as_str()?.to_owned(),
+            stream["state"]["messages"].as_u64()?,
+        ))
+    }
+
+    async fn wait_registered(&self) -> (PathBuf, String, u64) {
+        eventually(
+            &format!("all {SITES} sites in the fleet registry"),
+            PATIENCE,
+            || async { self.registry().await.filter(|(_, _, n)| *n >= SITES) },
+        )
+        .await
     }
 
     /// What up.sh has printed so far.
@@ -201,6 +218,16 @@ async fn up_sh_supervises_restarts_one_service_and_stops_all_on_ctrl_c() {
         output.contains("scripts/up.sh restart aggregator"),
         "{output}"
     );
+
+    // The fleet registry: every site registered itself on its first report,
+    // in the JetStream store up.sh keeps in RUN_DIR...
+    let (store, created, _) = demo.wait_registered().await;
+    assert_eq!(store, demo.run_dir.path.join("jetstream"));
+    // ...which outlives NATS: restarted, it has the same bucket back.
+    ok(&demo.command(&["restart", "nats"]));
+    let (_, again, _) = demo.wait_registered().await;
+    assert_eq!(again, created, "the registry was created anew");
+    demo.wait_all("online", PATIENCE).await;
 
     // Restarting the aggregator: a new process, and the whole fleet is back
     // on its first answers (it asks every collector to report).

@@ -7,6 +7,12 @@
 //!   and hear commands, nothing else: a report claiming another site is
 //!   refused by the server and never reaches the aggregator.
 //! - Central users and `ops` have only what they need.
+//! - The fleet registry (JetStream KV): every central service reads it with
+//!   its own user; the aggregator, the dashboard and `fleet-admin` write it
+//!   (the aggregator only `site.<id>`), the assessor and `ops` cannot. The
+//!   demo roster (`deploy/roster.toml`) applies with the real `healthmon
+//!   fleet apply` as `fleet-admin`, as the compose and k8s roster jobs run
+//!   it, and not as `ops`.
 //! - TLS (mutual) on the client and leafnode ports: services and a site's
 //!   leaf node get through with the test CA; a client without it cannot.
 //! - `max_payload`: the hub and the leaf refuse oversized publishes; a report
@@ -17,10 +23,13 @@ use std::time::Duration;
 use futures::StreamExt;
 use healthmon_common::nats::NatsAuth;
 use healthmon_e2e::Centre;
+use healthmon_e2e::bins;
 use healthmon_e2e::secure::{
     Hub, Pki, SiteLogin, client_as, expect_server_error, secure_centre, start_leaf,
 };
+use healthmon_proto::fleet::{Maintenance, SiteRecord, Source};
 use healthmon_proto::{HealthReport, encode};
+use healthmon_registry::{Change, Registry, RegistryConfig};
 use healthmon_test_support::eventually;
 use healthmon_test_support::promtext::value as metric_value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -186,12 +195,12 @@ async fn a_site_may_publish_only_its_own_reports_and_hear_only_commands() {
     let (ops_client, mut ops_errors) =
         client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
     ops_client
-        .publish("health.agg.forget", r#"{"site_id":"plant-a"}"#.into())
+        .publish("$KV.healthmon_sites.maintenance.plant-a", "{}".into())
         .await
         .unwrap();
     expect_server_error(
         &mut ops_errors,
-        "Permissions Violation for Publish to \"health.agg.forget\"",
+        "Permissions Violation for Publish to \"$KV.healthmon_sites.maintenance.plant-a\"",
     )
     .await;
 
@@ -265,10 +274,27 @@ async fn central_users_and_ops_have_least_privilege() {
         ("dashboard", "health.cmd.resend"),
         ("ops", "health.report.x"),
         ("ops", "health.status.x"),
-        ("ops", "health.agg.forget"),
-        ("ops", "health.agg.maintenance"),
+        ("ops", "$KV.healthmon_sites.maintenance.x"),
+        ("ops", "$KV.healthmon_sites.ack.x"),
         ("sim", "health.status.x"),
         ("sim", "health.agg.list"),
+        // The fleet registry: readers and others may not write it, and the
+        // aggregator may write only what it registers (site.<id>).
+        ("assessor", "$KV.healthmon_sites.site.x"),
+        ("assessor", "$KV.healthmon_sites.maintenance.x"),
+        ("aggregator", "$KV.healthmon_sites.maintenance.x"),
+        ("aggregator", "$KV.healthmon_sites.ack.x"),
+        ("ops", "$KV.healthmon_sites.site.x"),
+        ("ops", "$JS.API.STREAM.INFO.KV_healthmon_sites"),
+        ("ops", "$JS.API.STREAM.DELETE.KV_healthmon_sites"),
+        ("sim", "$KV.healthmon_sites.site.x"),
+        ("sim", "$JS.API.STREAM.INFO.KV_healthmon_sites"),
+        ("assessor", "$JS.API.STREAM.DELETE.KV_healthmon_sites"),
+        ("assessor", "$JS.API.STREAM.PURGE.KV_healthmon_sites"),
+        ("dashboard", "$JS.API.STREAM.DELETE.KV_healthmon_sites"),
+        ("fleet-admin", "$JS.API.STREAM.DELETE.KV_healthmon_sites"),
+        ("fleet-admin", "health.report.x"),
+        ("fleet-admin", "health.status.x"),
     ];
     for (user, subject) in forbidden_publish {
         let (client, mut errors) = client_as(&hub.url(), user, &hub.password(user), None).await;
@@ -486,4 +512,291 @@ async fn oversized_payloads_stop_at_the_server_or_at_the_services() {
     )
     .await;
     assert_eq!(central.api.site("plant-p").await, None);
+}
+
+/// The registry as `user` of the hub, and the server errors that user gets.
+async fn registry_as(
+    hub: &Hub,
+    user: &str,
+) -> (
+    std::sync::Arc<Registry>,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    let (client, errors) = client_as(&hub.url(), user, &hub.password(user), None).await;
+    let registry = Registry::new(client, RegistryConfig::default());
+    (std::sync::Arc::new(registry), errors)
+}
+
+/// What a watch of the whole registry delivers before [`Change::Loaded`].
+async fn load(registry: std::sync::Arc<Registry>) -> Vec<Change> {
+    let stop = healthmon_common::CancellationToken::new();
+    let (mut changes, _availability, task) =
+        healthmon_registry::watch::spawn(registry, None, stop.clone());
+    let mut seen = Vec::new();
+    let loaded = tokio::time::timeout(PATIENCE, async {
+        while let Some(change) = changes.recv().await {
+            if change == Change::Loaded {
+                return true;
+            }
+            seen.push(change);
+        }
+        false
+    })
+    .await;
+    stop.cancel();
+    let _ = task.await;
+    assert_eq!(loaded, Ok(true), "the watch did not load the registry");
+    seen
+}
+
+fn listed(site: &str, changes: &[Change]) -> bool {
+    changes
+        .iter()
+        .any(|c| matches!(c, Change::Site(id, Some(_)) if id == site))
+}
+
+#[tokio::test]
+async fn every_central_user_reads_the_registry_and_only_its_writers_write_it() {
+    let hub = Hub::start(&[("plant-r", SiteLogin::Password)], None);
+
+    // fleet-admin declares a site that will never report, as `healthmon
+    // fleet apply` does: on a fresh hub this creates the bucket.
+    let (admin, _) = registry_as(&hub, "fleet-admin").await;
+    let mut never = SiteRecord::declared(healthmon_common::clock::now_ms(), Source::Roster);
+    never.interval_ms = Some(500);
+    admin
+        .put_site("never-r", &never)
+        .await
+        .expect("fleet-admin writes the registry");
+
+    // Every central service, each as its own user, reads it: the aggregator
+    // lists the declared site at once, and the assessor (whose status
+    // events the aggregator shows) judges it offline after its window.
+    let central = secure_centre(&hub, None).await;
+    let shown = eventually("never-r offline, never reported", PATIENCE, || async {
+        central
+            .api
+            .site("never-r")
+            .await
+            .filter(|s| s["connectivity"] == "offline")
+    })
+    .await;
+    assert!(
+        shown["reasons"][0]
+            .as_str()
+            .is_some_and(|r| r.starts_with("never reported")),
+        "{shown}"
+    );
+
+    // The aggregator writes what a report registers (site.<id>).
+    let (_collector, _stop) = collector(
+        hub.url(),
+        "plant-r",
+        NatsAuth::UserPassword {
+            user: "site-plant-r".into(),
+            password: hub.password("site-plant-r"),
+        },
+    )
+    .await;
+    eventually("plant-r registered by the aggregator", PATIENCE, || async {
+        admin
+            .site("plant-r")
+            .await
+            .ok()
+            .flatten()
+            .filter(|r| r.first_report_ms.is_some() && r.source == Source::Report)
+    })
+    .await;
+
+    // Each user that watches the registry loads it with its own
+    // permissions (the very watch the services run).
+    for user in ["aggregator", "assessor", "dashboard", "fleet-admin"] {
+        let (registry, _) = registry_as(&hub, user).await;
+        let changes = load(registry).await;
+        assert!(
+            listed("never-r", &changes) && listed("plant-r", &changes),
+            "{user}'s watch: {changes:?}"
+        );
+    }
+    // The dashboard's admin actions are registry writes.
+    let (dashboard, _) = registry_as(&hub, "dashboard").await;
+    let window = Maintenance {
+        since_ms: healthmon_common::clock::now_ms(),
+        until_ms: None,
+        reason: Some("permission test".into()),
+        by: "test".into(),
+    };
+    dashboard
+        .set_maintenance("plant-r", &window)
+        .await
+        .expect("the dashboard's user writes maintenance windows");
+    dashboard
+        .clear_maintenance("plant-r")
+        .await
+        .expect("the dashboard's user clears them");
+    // fleet-admin forgets (every key of a site deleted), as `fleet apply --prune` does.
+    admin
+        .forget("never-r")
+        .await
+        .expect("fleet-admin deletes keys");
+    // So far nothing a service or the CLI's user needed was refused.
+    let log = hub.server.log_text();
+    assert!(
+        !log.contains("Violation"),
+        "the hub refused something a registry user needed:\n{log}"
+    );
+
+    // The assessor only reads: its writes are refused by the server and
+    // fail (the registry calls it unavailable to that user), and nothing
+    // is written.
+    let (assessor, mut errors) = registry_as(&hub, "assessor").await;
+    let refused = assessor.put_site("forged", &never).await;
+    assert!(refused.is_err(), "the assessor wrote the registry");
+    expect_server_error(
+        &mut errors,
+        "Permissions Violation for Publish to \"$KV.healthmon_sites.site.forged\"",
+    )
+    .await;
+    // ...and so are the aggregator's writes other than a site's record.
+    let (aggregator, mut errors) = registry_as(&hub, "aggregator").await;
+    assert!(
+        aggregator
+            .set_maintenance("plant-r", &window)
+            .await
+            .is_err(),
+        "the aggregator set a maintenance window"
+    );
+    expect_server_error(
+        &mut errors,
+        "Permissions Violation for Publish to \"$KV.healthmon_sites.maintenance.plant-r\"",
+    )
+    .await;
+    assert_eq!(admin.site("forged").await, Ok(None));
+    let (admin_watch, _) = registry_as(&hub, "fleet-admin").await;
+    let changes = load(admin_watch).await;
+    assert!(
+        !changes
+            .iter()
+            .any(|c| matches!(c, Change::Maintenance(_, Some(_)))),
+        "a maintenance window was written: {changes:?}"
+    );
+}
+
+/// `healthmon <args>` logged in to the hub as `user`, as the roster jobs run
+/// it (NATS_* in the environment): exit code, stdout, stderr.
+async fn healthmon_as(hub: &Hub, user: &str, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(bins::healthmon_cli())
+        .args(args)
+        .current_dir(bins::workspace())
+        .env("NATS_URL", hub.url())
+        .env("NATS_USER", user)
+        .env("NATS_PASSWORD", hub.password(user))
+        .env("NATS_CONNECT_TIMEOUT", "5s")
+        .output()
+        .await
+        .expect("run healthmon");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_demo_roster_applies_as_fleet_admin_and_not_as_ops() {
+    let hub = Hub::start(&[], None);
+    let central = secure_centre(&hub, None).await;
+    let roster = bins::workspace().join("deploy/roster.toml");
+    let declared = std::fs::read_to_string(&roster)
+        .unwrap()
+        .lines()
+        .filter(|l| l.trim() == "[[site]]")
+        .count();
+    let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
+    let mut audit = ops.subscribe("health.audit").await.unwrap();
+    ops.flush().await.unwrap();
+
+    // As the compose service and the k8s Job run it.
+    let (code, out, err) = healthmon_as(
+        &hub,
+        "fleet-admin",
+        &["fleet", "apply", "deploy/roster.toml"],
+    )
+    .await;
+    assert_eq!(code, 0, "fleet apply as fleet-admin: {out}{err}");
+    assert!(
+        out.contains(&format!("applied: {declared} added, 0 changed, 0 removed")),
+        "{out}"
+    );
+    // Every declared site is listed at once, the silent one "never reported".
+    eventually("the roster's sites in the API", PATIENCE, || async {
+        (central.api.sites().await.len() == declared).then_some(())
+    })
+    .await;
+    let silent = central.api.site("plant-south-02").await.expect("listed");
+    assert_eq!(silent["connectivity"], "unknown", "{silent}");
+    assert_eq!(silent["reasons"][0], "never reported", "{silent}");
+    let labelled = central.api.site("sim-00005").await.expect("listed");
+    assert_eq!(
+        labelled["labels"],
+        serde_json::json!({"region": "eu-west", "customer": "initech", "tier": "gold"})
+    );
+    // What it wrote is audited (fleet-admin may publish health.audit).
+    let event = tokio::time::timeout(PATIENCE, audit.next())
+        .await
+        .expect("an audit event")
+        .expect("the subscription");
+    let event: serde_json::Value = serde_json::from_slice(&event.payload).unwrap();
+    assert_eq!(
+        (&event["action"], &event["who"], &event["outcome"]),
+        (
+            &serde_json::json!("fleet_apply"),
+            &serde_json::json!("fleet-admin"),
+            &serde_json::json!("ok")
+        ),
+        "{event}"
+    );
+
+    // Backup and restore as docs/DEPLOY.md has them: the export applies
+    // back with no change.
+    let (code, exported, err) = healthmon_as(&hub, "fleet-admin", &["fleet", "export"]).await;
+    assert_eq!(code, 0, "fleet export: {err}");
+    let dir = healthmon_test_support::TempDir::new("roster").unwrap();
+    let backup = dir.path.join("backup.toml");
+    std::fs::write(&backup, &exported).unwrap();
+    let (code, out, err) = healthmon_as(
+        &hub,
+        "fleet-admin",
+        &["fleet", "apply", backup.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        !out.contains("applied:"),
+        "the export changed something: {out}"
+    );
+    let log = hub.server.log_text();
+    assert!(
+        !log.contains("Violation"),
+        "the hub refused fleet-admin or a service something:\n{log}"
+    );
+
+    // The operators' read-only user cannot: it may not even read the
+    // registry, and nothing changes.
+    let (code, out, err) = healthmon_as(
+        &hub,
+        "ops",
+        &["fleet", "apply", "--prune", backup.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(code, 1, "fleet apply as ops: {out}{err}");
+    assert!(err.contains("healthmon_sites"), "{err}");
+    let log = hub.server.log_text();
+    assert!(
+        log.lines().any(|l| l.contains("Violation")
+            && l.contains("user:ops\"")
+            && l.contains("$JS.API.STREAM.INFO.KV_healthmon_sites")),
+        "no violation logged for ops:\n{log}"
+    );
+    assert_eq!(central.api.sites().await.len(), declared);
 }
