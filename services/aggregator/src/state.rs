@@ -89,6 +89,7 @@ impl SiteEntry {
             self.connectivity,
             self.health,
             self.maintenance,
+            self.ack().is_some(),
             self.status_since_ms,
         )
     }

@@ -5,8 +5,9 @@
 //! All of them read the severity index ([`crate::state::Order`]) under the
 //! table lock: a summary sums its tallies; a page walks the index in the
 //! requested order and decodes only its own rows' reports. Without a search
-//! term the total comes from the tallies too, so the work per page is
-//! O(offset + limit); a search must test every site id once.
+//! term or labels the total comes from the tallies too (also when filtering
+//! by acknowledgement), so the work per page is O(offset + limit) plus the
+//! sites the filters skip; a search must test every site id once.
 
 use std::collections::BTreeMap;
 
@@ -109,6 +110,10 @@ impl SiteTable {
             query.matches(id, *c, *h)
                 && (query.labels.is_empty()
                     || self.get(id).is_some_and(|e| e.has_labels(&query.labels)))
+                && (query.acknowledged.is_none()
+                    || self
+                        .get(id)
+                        .is_some_and(|e| query.admits_ack(e.ack().is_some())))
         });
         let mut page = Vec::with_capacity(limit.min(order.len()));
         let total = if query.search.is_none() && query.labels.is_empty() {
@@ -138,14 +143,21 @@ impl SiteTable {
         }
     }
 
-    /// Sites matching the query's status filters, from the tallies.
+    /// Sites matching the query's status and acknowledgement filters, from
+    /// the tallies.
     fn count_matching(&self, query: &ListQuery) -> usize {
         let order = self.order();
         let mut total = 0;
         for c in Connectivity::ALL {
             for h in Health::ALL {
                 if query.matches("", c, h) {
-                    total += order.count(c, h, false) + order.count(c, h, true);
+                    let all = order.count(c, h, false) + order.count(c, h, true);
+                    let acknowledged = order.count_acknowledged(c, h);
+                    total += match query.acknowledged {
+                        None => all,
+                        Some(true) => acknowledged,
+                        Some(false) => all - acknowledged,
+                    };
                 }
             }
         }

@@ -8,6 +8,7 @@
 //!   silently return the unfiltered list);
 //! - an empty value is refused, as the document's types refuse it, except
 //!   `search`, where it means no search (a cleared search box);
+//! - `acknowledged` is `true` or `false`;
 //! - list parameters (`connectivity`, `health`) take comma-separated values
 //!   and may also be repeated (`?health=degraded&health=critical`), the form
 //!   `URLSearchParams.append` produces; scalar parameters may appear once;
@@ -58,6 +59,7 @@ const LIST_PARAMS: &[&str] = &[
     "limit",
     "offset",
     "label",
+    "acknowledged",
 ];
 const EVENT_PARAMS: &[&str] = &["site_id"];
 
@@ -104,6 +106,7 @@ pub fn list_query(raw: Option<&str>) -> Result<Filtered<ListQuery>, ParamError> 
                     "search" => query.search = Some(search(&value)?).filter(|s| !s.is_empty()),
                     "sort" => query.sort = sort(&value)?,
                     "limit" => query.limit = limit(&value)?,
+                    "acknowledged" => query.acknowledged = Some(boolean(&name, &value)?),
                     _ => query.offset = offset(&value)?,
                 }
             }
@@ -166,6 +169,15 @@ fn sort(value: &str) -> Result<SortOrder, ParamError> {
         "severity" => Ok(SortOrder::Severity),
         "site_id" => Ok(SortOrder::SiteId),
         _ => Err(ParamError::invalid("sort", value, "severity or site_id")),
+    }
+}
+
+/// `true` or `false`, exactly as the document's boolean reads in a query.
+fn boolean(name: &str, value: &str) -> Result<bool, ParamError> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ParamError::invalid(name, value, "true or false")),
     }
 }
 

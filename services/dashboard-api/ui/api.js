@@ -1,4 +1,5 @@
-// API access: JSON GETs of /api/v1, the access token, and the central clock.
+// API access: JSON GETs of /api/v1, admin writes, the access token, and
+// the central clock.
 //
 // Every failure becomes an ApiError with the API's own `code` and `message`
 // (status 0 when the API cannot be reached at all), so the banner can say
@@ -62,14 +63,32 @@ function askForToken(rejected) {
 // ---- requests ------------------------------------------------------------------
 
 /** GET `path` as JSON; throws ApiError (or AbortError when `signal` aborts). */
-export async function fetchJson(path, signal) {
+export function fetchJson(path, signal) {
+  return request('GET', path, undefined, signal);
+}
+
+/**
+ * An admin action: `method` (PUT, DELETE) on `path` with `body` as JSON
+ * (none when undefined); resolves to the answer, or throws ApiError with
+ * the API's own message (403 for a viewer, 409, 503 registry_unavailable).
+ */
+export function sendJson(method, path, body) {
+  return request(method, path, body);
+}
+
+async function request(method, path, payload, signal) {
   const sent = Date.now();
   const token = accessToken();
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
+  const init = { method, signal, cache: 'no-store', headers };
+  if (payload !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(payload);
+  }
   let res;
   try {
-    res = await fetch(path, { signal, cache: 'no-store', headers });
+    res = await fetch(path, init);
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'unreachable', 'cannot reach the dashboard API');

@@ -4,10 +4,13 @@
 //   api.js      JSON API access, the access token, the central clock
 //   live.js     the SSE stream of status events and its live/reconnecting state
 //   banner.js   the banner when the API or the aggregator cannot be reached
-//   summary.js  the counters in the top bar
+//   summary.js  the counters in the top bar; groups.js its tiles per label value
 //   table.js    the visible page of sites, pager and keyboard; rows.js one row
-//   detail.js   the site detail panel
-//   controls.js filters, search, sort, paging; state.js the view and URL fragment
+//   detail.js   the site detail panel; sections.js its building blocks;
+//               fleet.js its acknowledgement, maintenance and labels, with
+//               the admin actions on them
+//   controls.js filters, search, sort, paging; labels.js the label filter
+//               and group-by; state.js the view and URL fragment
 //   format.js   how values read; dom.js, timing.js small helpers; theme.js
 //
 // Three things keep the page fresh:
@@ -22,8 +25,11 @@
 
 import { onTokenChange, serverNow } from './api.js';
 import { isFailing } from './banner.js';
-import { syncControls, wireControls } from './controls.js';
-import { openDetail, refreshDetail, refreshDetailSoon, tickDetail } from './detail.js';
+import { filterByLabel, syncControls, wireControls } from './controls.js';
+import {
+  openDetail, refreshDetail, refreshDetailSoon, tickDetail, wireDetail,
+} from './detail.js';
+import { wireGroups } from './groups.js';
 import { connectLive, reconnectLive } from './live.js';
 import { changes, loadHash, state } from './state.js';
 import { refreshSummary, refreshSummarySoon } from './summary.js';
@@ -61,6 +67,8 @@ function onStatus(e) {
   // changed reasons alone keeps it.
   if (e.connectivity !== e.previous_connectivity || e.health !== e.previous_health) {
     change.status_since_ms = e.at_ms;
+    // An acknowledgement holds for the state it was given for only.
+    change.acknowledged = false;
   }
   if (e.last_report_ms !== undefined && e.last_report_ms !== null) change.last_report_ms = e.last_report_ms;
   const row = patchRow(e.site_id, change);
@@ -91,6 +99,13 @@ function start() {
   syncControls();
   wireControls();
   wireTable({ onOpen: openDetail });
+  wireGroups({ onPick: filterByLabel });
+  // An admin action changes the registry, which every aggregator follows
+  // within moments: look again now and once more shortly after.
+  wireDetail({
+    onLabel: filterByLabel,
+    onAction: () => { resync(); setTimeout(resync, 700); },
+  });
   renderPager();
   onTokenChange(() => { resync(); reconnectLive(); });
   connectLive({ onStatus, onOpen: resync, onLagged: resync });

@@ -1,12 +1,15 @@
-// The controls above and below the table: search, filter chips, summary
+// The controls above and below the table: search, filter chips, the
+// acknowledged filter, the label filter and group-by (labels.js), summary
 // counters (which filter too), sort, page size and pager, the keyboard
 // shortcuts, and following the URL fragment when it changes.
 
 import { closeDetail, openDetail } from './detail.js';
 import { $ } from './dom.js';
+import { syncLabels, wireLabels } from './labels.js';
 import {
-  DEFAULT_LIMIT, PAGE_SIZES, loadHash, saveHash, state,
+  ACK_FILTERS, DEFAULT_LIMIT, PAGE_SIZES, addLabel, loadHash, removeLabel, saveHash, state,
 } from './state.js';
+import { refreshSummary } from './summary.js';
 import { abortPage, refreshPage, renderPager } from './table.js';
 import { debounced } from './timing.js';
 
@@ -17,6 +20,8 @@ export function syncControls() {
   }
   const search = $('search');
   if (document.activeElement !== search) search.value = state.search;
+  $('filter-ack').value = state.acknowledged;
+  syncLabels();
   $('sort').value = state.sort;
   $('page-size').value = String(state.limit);
   for (const btn of document.querySelectorAll('.counter[data-filter-kind]')) {
@@ -29,15 +34,25 @@ export function syncControls() {
   }
 }
 
-/** After any filter/sort/page change: reflect it everywhere and fetch the new page now. */
-function viewChanged({ resetOffset = true } = {}) {
+/**
+ * After any filter/sort/page change: reflect it everywhere and fetch the
+ * new page now; label filters and grouping change the summary too.
+ */
+function viewChanged({ resetOffset = true, summary = false } = {}) {
   if (resetOffset) state.offset = 0;
   syncControls();
   saveHash();
   renderPager();
   abortPage();
   refreshPage();
+  if (summary) refreshSummary();
   $('table-wrap').scrollTop = 0;
+}
+
+/** Filters by the label `key=value` (`on`), or stops (a tile or a label chip asked). */
+export function filterByLabel(pair, on = true) {
+  const changed = on ? addLabel(pair) : removeLabel(pair);
+  if (changed) viewChanged({ summary: true });
 }
 
 export function wireControls() {
@@ -49,6 +64,13 @@ export function wireControls() {
       if (t.checked) set.add(t.value); else set.delete(t.value);
       viewChanged();
     }
+  });
+  $('filter-ack').addEventListener('change', (ev) => {
+    state.acknowledged = ACK_FILTERS.includes(ev.target.value) ? ev.target.value : '';
+    viewChanged();
+  });
+  wireLabels(({ grouping = false } = {}) => {
+    if (grouping) { syncControls(); saveHash(); refreshSummary(); } else viewChanged({ summary: true });
   });
   $('sort').addEventListener('change', (ev) => {
     state.sort = ev.target.value === 'site_id' ? 'site_id' : 'severity';
@@ -65,11 +87,14 @@ export function wireControls() {
     if (ev.key === 'Escape' && $('search').value) { ev.stopPropagation(); $('search').value = ''; onSearch(); }
   });
   $('clear-filters').addEventListener('click', () => {
+    const labels = state.labels.length > 0;
     state.connectivity.clear();
     state.health.clear();
     state.search = '';
+    state.acknowledged = '';
+    state.labels = [];
     $('search').value = '';
-    viewChanged();
+    viewChanged({ summary: labels });
   });
   for (const btn of document.querySelectorAll('.counter[data-filter-kind]')) {
     btn.addEventListener('click', () => {
@@ -104,5 +129,6 @@ export function wireControls() {
     syncControls();
     if (site) openDetail(site); else closeDetail(false);
     refreshPage();
+    refreshSummary();
   });
 }

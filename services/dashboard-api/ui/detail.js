@@ -1,16 +1,22 @@
 // The site detail panel: every metric of one site's latest report, its
-// reasons, and the status changes seen since the page was opened.
+// reasons, what the fleet registry holds of it (acknowledgement,
+// maintenance, labels, with their admin actions: fleet.js), and the status
+// changes seen since the page was opened.
 //
 // The head (site id, close button, status line) stays while the body
 // refreshes, so keyboard focus survives a refresh; an identical answer is
-// not re-rendered, and neither is a panel whose text is being selected.
+// not re-rendered, and neither is a panel whose text is being selected or
+// whose form is being filled in.
 
 import { API, fetchJson, serverNow } from './api.js';
 import { dataArrived, dataFailed } from './banner.js';
 import { $, badge, h, present, setText } from './dom.js';
+import { editing, fleetBadges, fleetSections } from './fleet.js';
 import {
   fmtAge, fmtBytes, fmtDuration, fmtInt, fmtPct, fmtRate, fmtTime, healthIsLastKnown, liveReason, num,
 } from './format.js';
+import { noteLabels } from './labels.js';
+import { kv, section, ticking } from './sections.js';
 import { changes, saveHash, state } from './state.js';
 import { focusCursorRow, markSelected } from './table.js';
 import { debounced, singleFlight } from './timing.js';
@@ -18,6 +24,24 @@ import { debounced, singleFlight } from './timing.js';
 const panel = () => $('site-detail');
 /** What the panel shows now, to skip rebuilding it for an identical answer. */
 let detailKey = '';
+let onLabel = () => {};
+let onAction = () => {};
+
+/**
+ * `onLabel(pair)`: a label chip was clicked (filter by it); `onAction()`:
+ * an admin action was answered (refetch what it may have changed).
+ */
+export function wireDetail(handlers) {
+  onLabel = handlers.onLabel;
+  onAction = handlers.onAction;
+}
+
+/** After an action: show its outcome now, and the registry's change as it arrives. */
+function actionDone() {
+  detailKey = '';
+  refreshDetail();
+  onAction();
+}
 
 export function openDetail(id) {
   if (!id) return;
@@ -67,13 +91,14 @@ async function loadDetail() {
   }
   if (id !== state.selected) return;
   dataArrived();
+  noteLabels([d]);
   const list = changes.get(id);
   const key = `${JSON.stringify(d)}|${list ? list.length : 0}|${state.gaps}`;
-  // Rebuilding would drop a text selection (say, a collector id being copied);
-  // the next refresh catches up once it is gone.
+  // Rebuilding would drop a text selection (say, a collector id being copied)
+  // or the focus of a field being typed in; the next refresh catches up.
   const selection = document.getSelection();
   const selecting = selection && !selection.isCollapsed && panel().contains(selection.anchorNode);
-  if (key === detailKey || selecting) return;
+  if (key === detailKey || selecting || editing(panel())) return;
   detailKey = key;
   render(d, list);
   tickDetail(serverNow());
@@ -88,6 +113,9 @@ export function tickDetail(nowMs) {
   for (const el of p.querySelectorAll('[data-tick-from]')) {
     setText(el, fmtAge(nowMs - Number(el.getAttribute('data-tick-from'))));
   }
+  for (const el of p.querySelectorAll('[data-tick-to]')) {
+    setText(el, fmtAge(Number(el.getAttribute('data-tick-to')) - nowMs));
+  }
   for (const el of p.querySelectorAll('[data-reason]')) {
     const last = el.getAttribute('data-last-report');
     setText(el, liveReason(el.getAttribute('data-reason'), last === null ? NaN : Number(last), nowMs));
@@ -95,22 +123,6 @@ export function tickDetail(nowMs) {
 }
 
 // ---- rendering -----------------------------------------------------------------
-
-function section(title, extra, ...body) {
-  return h('section', { class: 'detail-section' }, h('h3', {}, title, extra ? h('span', { class: 'h-extra' }, extra) : null), ...body);
-}
-
-function kv(rows) {
-  return h('dl', { class: 'kv' }, rows.filter(Boolean).map(([k, v, metric, attrs]) => [
-    h('dt', {}, k),
-    h('dd', { 'data-metric': metric, ...(attrs || {}) }, v),
-  ]));
-}
-
-/** An element showing the time elapsed since `ms` (unix), kept current by `tickDetail`. */
-function ticking(ms) {
-  return h('span', { 'data-tick-from': ms }, '');
-}
 
 function meter(label, pct, text, metric) {
   const level = pct >= 90 ? 'bad' : pct >= 75 ? 'warn' : 'ok';
@@ -133,7 +145,7 @@ function detailHead(siteId) {
     h('div', { class: 'detail-status', id: 'detail-status' }));
 }
 
-/** Connectivity, health (last known for a silent site), maintenance, and for how long. */
+/** Connectivity, health (last known for a silent site), maintenance, acknowledged, and for how long. */
 function statusLine(d) {
   const lastKnown = healthIsLastKnown(d.connectivity, d.health);
   const last = num(d.last_report_ms);
@@ -144,7 +156,7 @@ function statusLine(d) {
     h('span', { 'data-field': 'connectivity' }, badge(d.connectivity)),
     h('span', { 'data-field': 'health' }, health, ' ',
       lastKnown ? h('span', { class: 'as-of' }, Number.isFinite(last) ? `last known, as of ${fmtTime(last)}` : 'last known') : null),
-    d.maintenance ? h('span', { 'data-field': 'maintenance' }, badge('maintenance')) : null,
+    fleetBadges(d),
     Number.isFinite(since) ? h('span', { class: 'muted', 'data-field': 'since' }, 'for ', ticking(since)) : null,
   ]);
 }
@@ -169,6 +181,7 @@ function sections(d, history) {
   out.push(section('Reasons', null, reasons.length
     ? h('ul', { class: 'reasons', id: 'detail-reasons' }, reasons.map((x) => h('li', { 'data-reason': x, 'data-last-report': d.last_report_ms }, x)))
     : h('p', { class: 'muted', id: 'detail-reasons' }, 'No rule is firing.')));
+  out.push(...present(fleetSections(d, { onLabel: (pair) => onLabel(pair), onDone: actionDone })));
 
   if (!r) {
     out.push(section('Latest report', null, h('p', { class: 'muted' }, 'No report received from this site yet.')));

@@ -1,6 +1,9 @@
 // One site's row in the fleet table: built once, then patched cell by cell
 // and only where a value's text changes, so a refresh of the visible page
-// or a burst of status events costs almost nothing.
+// or a burst of status events costs almost nothing. Beside its health a row
+// is marked `maintenance` or `ack` (acknowledged); its labels are the site
+// id's tooltip (the detail panel lists them), so the row's width stays
+// with status, since and reason.
 //
 // Each cell carries `data-priority` (1 = always shown): on narrower screens
 // style.css hides the lower priorities, and below 600 px turns rows into
@@ -41,12 +44,22 @@ export function createRow(siteId) {
   // assessor keeps judging, so the operator sees both.
   const maintenance = badge('maintenance');
   maintenance.hidden = true;
+  // Someone is on its problem: who, when and why are in the detail panel.
+  const ack = badge('acknowledged', 'ack');
+  ack.hidden = true;
+  setAttr(ack, 'title', 'Acknowledged: someone is on it (open the site for who, when and the note)');
   const asOf = h('span', { class: 'as-of' });
-  cells.health.append(health, ' ', maintenance, ' ', asOf);
+  cells.health.append(health, ' ', maintenance, ' ', ack, ' ', asOf);
   const reasonText = h('span', { class: 'reason-text' });
   const more = h('span', { class: 'more' });
   cells.reason.append(reasonText, more);
-  return { tr, cells, health, reasonText, more, maintenance, asOf, site: null };
+  return { tr, cells, health, reasonText, more, maintenance, ack, asOf, site: null };
+}
+
+/** A site's labels as one line of text (`region=eu-west · tier=gold`), '' for none. */
+function labelLine(site) {
+  const labels = site.labels && typeof site.labels === 'object' ? site.labels : {};
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(' · ');
 }
 
 function setBadge(b, status) {
@@ -68,11 +81,16 @@ export function updateRow(row, site, nowMs) {
   setAttr(tr, 'data-health', health);
   setAttr(tr, 'data-band', band(connectivity, health));
   setText(cells.site_id, site.site_id);
-  setAttr(cells.site_id, 'title', site.site_id);
+  // Labels are what a site is, not how it is: the tooltip and the detail
+  // panel carry them, so the row's width stays with status and reason.
+  const labels = labelLine(site);
+  setAttr(cells.site_id, 'title', labels ? `${site.site_id}\n${labels}` : site.site_id);
   setBadge(cells.connectivity.firstElementChild, connectivity);
   setBadge(row.health, health);
   row.maintenance.hidden = !site.maintenance;
   setAttr(tr, 'data-maintenance', site.maintenance ? 'true' : null);
+  row.ack.hidden = !site.acknowledged;
+  setAttr(tr, 'data-acknowledged', site.acknowledged ? 'true' : null);
 
   // A silent site's health is what it was when it last reported: greyed,
   // and said to be as of that report.

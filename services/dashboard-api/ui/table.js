@@ -8,6 +8,7 @@ import { API, fetchJson, serverNow } from './api.js';
 import { dataArrived, dataFailed } from './banner.js';
 import { $, setAttr, setText } from './dom.js';
 import { CONNECTIVITY, HEALTH, fmtInt } from './format.js';
+import { noteLabels } from './labels.js';
 import { createRow, tickRow, updateRow } from './rows.js';
 import { isFiltered, ordered, saveHash, state } from './state.js';
 import { debounced, singleFlight } from './timing.js';
@@ -23,6 +24,8 @@ function listQuery() {
   if (state.connectivity.size) p.set('connectivity', ordered(state.connectivity, CONNECTIVITY));
   if (state.health.size) p.set('health', ordered(state.health, HEALTH));
   if (state.search) p.set('search', state.search);
+  for (const pair of state.labels) p.append('label', pair);
+  if (state.acknowledged) p.set('acknowledged', state.acknowledged);
   p.set('sort', state.sort);
   p.set('limit', String(state.limit));
   p.set('offset', String(state.offset));
@@ -44,6 +47,7 @@ async function loadPage() {
   dataArrived();
   const sites = Array.isArray(page.sites) ? page.sites : [];
   const total = Number(page.total) || 0;
+  noteLabels(sites);
   if (sites.length === 0 && total > 0 && state.offset > 0) {
     // Sites went away under us: show the last page that exists.
     state.offset = Math.floor((total - 1) / state.limit) * state.limit;
@@ -117,7 +121,16 @@ export function renderPager() {
   if (total === null) info = 'loading…';
   else if (total === 0) info = '0 sites';
   else info = `${fmtInt(offset + 1)}–${fmtInt(Math.min(offset + limit, total))} of ${fmtInt(total)}`;
-  if (total !== null && isFiltered() && state.fleetTotal !== null) info += ` matching (fleet: ${fmtInt(state.fleetTotal)})`;
+  if (total !== null && state.fleetTotal !== null) {
+    // The counters (fleetTotal) count the sites the label filters select.
+    const labels = state.labels.join(', ');
+    const narrower = state.connectivity.size || state.health.size || state.search || state.acknowledged;
+    if (narrower && labels) info += ` matching (${fmtInt(state.fleetTotal)} with ${labels})`;
+    else if (narrower) info += ` matching (fleet: ${fmtInt(state.fleetTotal)})`;
+    else if (labels) info += ` with ${labels}`;
+  } else if (total !== null && isFiltered()) {
+    info += ' matching';
+  }
   setText($('page-info'), info);
   $('page-first').disabled = offset === 0;
   $('page-prev').disabled = offset === 0;

@@ -51,8 +51,9 @@ pub fn row_reasons(reasons: &[String]) -> Vec<String> {
 #[serde(rename_all = "snake_case")]
 pub enum SortOrder {
     /// Worst first (see [`crate::status::severity_rank`]); within a rank
-    /// that is a problem, the longest-standing first; then by site id. Sites
-    /// under maintenance come last.
+    /// that is a problem, the unacknowledged before the acknowledged, each
+    /// the longest-standing first; then by site id. Sites under maintenance
+    /// come last.
     #[default]
     Severity,
     SiteId,
@@ -69,6 +70,10 @@ pub const MAINTENANCE_RANK: u8 = u8::MAX;
 pub struct Place {
     /// [`SortOrder::rank`].
     pub rank: u8,
+    /// In a rank [`SortOrder::timed`] orders by time, an acknowledged
+    /// problem (someone is on it) comes after every unacknowledged one of
+    /// its rank, and only then by time. `false` elsewhere.
+    pub acknowledged: bool,
     /// In a rank [`SortOrder::timed`] orders by time: when the site's
     /// current status began (unix ms; `u64::MAX` when unknown, so a site
     /// whose status has no start yet comes after those that have one).
@@ -97,22 +102,29 @@ impl SortOrder {
         self == SortOrder::Severity && rank < HEALTHY_RANK
     }
 
-    /// Where a site with this status goes; `status_since_ms` is when its
-    /// connectivity or health last changed.
+    /// Where a site with this status goes; `acknowledged`: an
+    /// acknowledgement applies to its current state; `status_since_ms` is
+    /// when its connectivity or health last changed.
     pub fn place(
         self,
         connectivity: Connectivity,
         health: Health,
         maintenance: bool,
+        acknowledged: bool,
         status_since_ms: Option<u64>,
     ) -> Place {
         let rank = self.rank(connectivity, health, maintenance);
-        let since_ms = if self.timed(rank) {
-            status_since_ms.unwrap_or(u64::MAX)
-        } else {
-            0
-        };
-        Place { rank, since_ms }
+        if !self.timed(rank) {
+            return Place {
+                rank,
+                ..Place::default()
+            };
+        }
+        Place {
+            rank,
+            acknowledged,
+            since_ms: status_since_ms.unwrap_or(u64::MAX),
+        }
     }
 
     /// The order of `list` rows: the aggregator sorts its page with it, and
@@ -124,6 +136,7 @@ impl SortOrder {
                 row.connectivity,
                 row.health,
                 row.maintenance,
+                row.acknowledged,
                 row.status_since_ms,
             )
         };
@@ -145,6 +158,10 @@ pub struct ListQuery {
     /// fleet registry, else sent by the site); empty: any.
     #[serde(skip_serializing_if = "Labels::is_empty")]
     pub labels: Labels,
+    /// Only sites whose current problem is acknowledged (`true`), or only
+    /// those without an acknowledgement that applies (`false`); absent: any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<bool>,
     pub sort: SortOrder,
     pub offset: usize,
     /// At most [`MAX_LIMIT`]; larger values are clamped.
@@ -158,6 +175,7 @@ impl Default for ListQuery {
             health: Vec::new(),
             search: None,
             labels: Labels::new(),
+            acknowledged: None,
             sort: SortOrder::Severity,
             offset: 0,
             limit: DEFAULT_LIMIT,
@@ -174,6 +192,13 @@ impl ListQuery {
                     .to_ascii_lowercase()
                     .contains(&needle.to_ascii_lowercase())
             })
+    }
+
+    /// Whether a site with (`true`) or without an acknowledgement that
+    /// applies passes the `acknowledged` filter.
+    pub fn admits_ack(&self, acknowledged: bool) -> bool {
+        self.acknowledged
+            .is_none_or(|wanted| wanted == acknowledged)
     }
 
     pub fn effective_limit(&self) -> usize {

@@ -59,6 +59,16 @@ pub struct Page {
     pub stale: bool,
     /// The empty-list message, when shown.
     pub empty: Option<String>,
+    /// The label filters' chips (`key=value`), in order.
+    pub label_filters: Vec<String>,
+    /// The group-by field's value.
+    pub group_by: String,
+    /// The acknowledged filter: `""` (any), `"true"` or `"false"`.
+    pub ack_filter: String,
+    /// The summary's tiles per label value, when grouped; in page order.
+    pub groups: Vec<Group>,
+    /// The pager's line, e.g. `1–2 of 2 with region=eu`.
+    pub page_info: String,
     /// Text on the page (or in a tooltip, label or field) that reads `null`,
     /// `undefined` or `NaN`, with where it is: must stay empty.
     pub bad_text: Vec<String>,
@@ -71,6 +81,21 @@ pub struct Banner {
     pub text: String,
 }
 
+/// One tile of the summary grouped by a label key.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Group {
+    /// The label's value; `""` for the sites without the label.
+    pub value: String,
+    /// Its sites, as shown.
+    pub total: String,
+    /// The tile's text, e.g. `eu 2 1 degraded`.
+    pub text: String,
+    /// The table shows only this value.
+    pub pressed: bool,
+    /// The worst status it counts (`offline` … `ok`), its colour.
+    pub band: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Row {
     pub site_id: String,
@@ -78,6 +103,10 @@ pub struct Row {
     pub health: String,
     /// The row is flagged and its `maintenance` badge is visible.
     pub maintenance: bool,
+    /// The row is flagged and its `ack` badge is visible.
+    pub acknowledged: bool,
+    /// The site id's tooltip (the id, and its labels on a second line).
+    pub site_title: String,
     /// The text of the connectivity cell, as a person reads it.
     pub connectivity_text: String,
     /// The health shown is marked as the last known (greyed, "as of …").
@@ -116,6 +145,15 @@ pub struct Detail {
     pub connections: Vec<(String, bool)>,
     /// `(name, role)`.
     pub nodes: Vec<(String, String)>,
+    /// The label chips (`key=value`).
+    pub labels: Vec<String>,
+    /// The maintenance section's text, as shown.
+    pub maintenance: String,
+    /// The acknowledgement section's text, as shown (empty when the site
+    /// has nothing to acknowledge).
+    pub ack: String,
+    /// The outcome lines of admin actions, as shown.
+    pub messages: Vec<String>,
 }
 
 impl Page {
@@ -141,6 +179,9 @@ const rows = [...document.querySelectorAll('#site-rows tr[data-site-id]')].map((
   connectivity_text: text(tr.querySelector('[data-col=connectivity]')),
   maintenance: tr.dataset.maintenance === 'true'
     && [...tr.querySelectorAll('[data-col=health] [data-status=maintenance]')].some((b) => !b.hidden),
+  acknowledged: tr.dataset.acknowledged === 'true'
+    && [...tr.querySelectorAll('[data-col=health] [data-status=acknowledged]')].some((b) => !b.hidden),
+  site_title: (tr.querySelector('[data-col=site_id]') || { title: '' }).title || '',
   health_last_known: Boolean(tr.querySelector('[data-col=health] .badge[data-last-known]')),
   health_text: seen(tr.querySelector('[data-col=health]')),
   since: text(tr.querySelector('[data-col=since]')),
@@ -179,7 +220,20 @@ const detail = panel && !panel.hidden && panel.dataset.siteId ? {
   connections: [...panel.querySelectorAll('[data-connection]')]
     .map((el) => [el.dataset.connection, el.dataset.connected === 'true']),
   nodes: [...panel.querySelectorAll('[data-node]')].map((el) => [el.dataset.node, el.dataset.role]),
+  labels: [...panel.querySelectorAll('#detail-labels [data-label]')].map((el) => el.dataset.label),
+  maintenance: seen(panel.querySelector('#detail-maintenance') && panel.querySelector('#detail-maintenance').closest('section')),
+  ack: seen(panel.querySelector('#detail-ack') && panel.querySelector('#detail-ack').closest('section')),
+  messages: [...panel.querySelectorAll('.action-msg')].map(seen).filter(Boolean),
 } : null;
+const groupsEl = q('#groups');
+const groups = groupsEl && !groupsEl.hidden
+  ? [...groupsEl.querySelectorAll('.tile')].map((t) => ({
+    value: t.dataset.value || '',
+    total: text(t.querySelector('.tile-total')),
+    text: seen(t),
+    pressed: t.getAttribute('aria-pressed') === 'true',
+    band: t.dataset.band || '',
+  })) : [];
 const live = q('#live-status');
 return {
   rows, counts, detail,
@@ -188,6 +242,11 @@ return {
   marker: window.__healthmonTestMarker === undefined ? null : String(window.__healthmonTestMarker),
   banner, stale: document.body.classList.contains('stale'),
   empty: emptyEl && !emptyEl.hidden ? text(emptyEl) : null,
+  label_filters: [...document.querySelectorAll('#label-chips [data-label]')].map((el) => el.dataset.label),
+  group_by: (q('#group-by') || { value: '' }).value,
+  ack_filter: (q('#filter-ack') || { value: '' }).value,
+  groups,
+  page_info: text(q('#page-info')),
   bad_text,
 };
 "#;
@@ -456,6 +515,41 @@ impl Browser {
             },
         )
         .await
+    }
+
+    /// Types `text` into the field `css` names, as a user would, and
+    /// presses Enter when `enter`.
+    pub async fn type_into(&self, css: &str, text: &str, enter: bool) {
+        let field = self.find(css).await;
+        field.clear().await.expect("the field clears");
+        field.send_keys(text).await.expect("the field takes keys");
+        if enter {
+            field
+                .send_keys(&fantoccini::key::Key::Enter)
+                .await
+                .expect("the field takes Enter");
+        }
+    }
+
+    /// Chooses the option of value `value` in the select `css` names.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .expect("the option can be chosen");
+    }
+
+    /// Stores an access token for the page, as its token prompt would
+    /// (this tab only); takes effect on the next load.
+    pub async fn set_token(&self, token: &str) {
+        self.client
+            .execute(
+                "sessionStorage.setItem('healthmon.token', arguments[0]);",
+                vec![json!(token)],
+            )
+            .await
+            .expect("the page runs scripts");
     }
 
     /// The site's row, once listed.

@@ -219,6 +219,10 @@ pub struct SitesArgs {
     /// pairs with commas: all must match).
     #[arg(long = "label", value_parser = clap::value_parser!(Selector))]
     pub labels: Vec<Selector>,
+    /// Only sites whose current problem is acknowledged (true), or only
+    /// those without an acknowledgement that applies (false).
+    #[arg(long, value_name = "true|false", action = clap::ArgAction::Set)]
+    pub acknowledged: Option<bool>,
     #[arg(long, value_enum, default_value = "severity")]
     pub sort: Sort,
     /// Sites to show, at most 1000.
@@ -249,7 +253,8 @@ pub struct SummaryArgs {
 pub enum Sort {
     /// Worst first: offline (critical, degraded, other), critical, late
     /// (degraded, other), degraded, unknown, healthy; within a problem rank
-    /// the longest-standing first; maintenance last.
+    /// the unacknowledged before the acknowledged, each the longest-standing
+    /// first; maintenance last.
     Severity,
     /// By site id.
     #[value(name = "site_id")]
@@ -281,6 +286,7 @@ impl SitesArgs {
             offset: usize::try_from(self.offset).unwrap_or(usize::MAX),
             limit: usize::try_from(self.limit).unwrap_or(MAX_LIMIT),
             labels: all_labels(&self.labels)?,
+            acknowledged: self.acknowledged,
         })
     }
 }

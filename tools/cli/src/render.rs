@@ -115,13 +115,20 @@ fn first_reason(reasons: &[String], last_report_ms: Option<u64>, now_ms: u64) ->
     }
 }
 
-/// A site under maintenance says so first: its state is shown but not failing.
-fn reason_cell(maintenance: bool, first_reason: String) -> String {
-    match (maintenance, first_reason) {
-        (false, reason) => reason,
-        (true, reason) if reason.is_empty() => "[maintenance]".to_owned(),
-        (true, reason) => format!("[maintenance] {reason}"),
+/// A site under maintenance says so first: its state is shown but not
+/// failing; an acknowledged problem too: someone is on it (the detail says
+/// who).
+fn reason_cell(maintenance: bool, acknowledged: bool, first_reason: String) -> String {
+    let marks = [(maintenance, "[maintenance]"), (acknowledged, "[ack]")];
+    let mut parts: Vec<&str> = marks
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, m)| *m)
+        .collect();
+    if !first_reason.is_empty() {
+        parts.push(&first_reason);
     }
+    parts.join(" ")
 }
 
 /// One row per site, then a line saying which part of the list this is
@@ -159,6 +166,7 @@ pub fn sites(page: &SitePage, now_ms: u64) -> String {
             age(now_ms, site.last_report_ms),
             reason_cell(
                 site.maintenance,
+                site.acknowledged,
                 first_reason(&site.reasons, site.last_report_ms, now_ms),
             ),
         ]);

@@ -36,6 +36,22 @@ fn sites_flags_become_the_aggregator_query() {
 }
 
 #[test]
+fn the_acknowledged_filter_is_true_or_false() {
+    for (value, want) in [("true", Some(true)), ("false", Some(false))] {
+        let Command::Sites(args) = parse(&["sites", "--acknowledged", value]).unwrap().command
+        else {
+            panic!("not sites")
+        };
+        assert_eq!(args.query().unwrap().acknowledged, want);
+    }
+    assert!(parse(&["sites", "--acknowledged", "yes"]).is_err());
+    assert!(
+        parse(&["sites", "--acknowledged"]).is_err(),
+        "a value is required"
+    );
+}
+
+#[test]
 fn defaults_are_the_aggregator_defaults() {
     let Command::Sites(args) = parse(&["sites"]).unwrap().command else {
         panic!("not sites")

@@ -3,12 +3,17 @@
 //! The page of `/api/v1/sites` (worst first, 100 rows) used to scan and
 //! partially sort the whole table per request — 11 ms at 100,000 sites. This
 //! keeps sites ordered by their [`Place`] (severity rank, then for a problem
-//! how long it has stood) and id in a B-tree, so a page is a walk over its
-//! own rows, and keeps a tally per (connectivity, health, maintenance), so a
-//! summary or a filtered total is a sum over 32 numbers.
+//! whether it is acknowledged and how long it has stood) and id in a
+//! B-tree, so a page is a walk over its own rows, and keeps a tally per
+//! (connectivity, health, maintenance), and of the acknowledged per
+//! (connectivity, health), so a summary or a filtered total is a sum over
+//! at most 48 numbers.
 //!
 //! Only status changes touch it (new sites, assessor events, maintenance,
-//! forget): reports, the hot path, never do.
+//! acknowledgements, forget): reports, the hot path, never do. An
+//! acknowledgement holds for the state it was given for, so the status
+//! change that ends that state also moves the site back among the
+//! unacknowledged: its key is computed afresh from the entry each time.
 //!
 //! Ordering by site id is a merge: the ranks that are not ordered by time
 //! (healthy online sites, maintenance) are runs already sorted by id in the
@@ -32,6 +37,9 @@ pub struct OrderKey {
     pub connectivity: Connectivity,
     pub health: Health,
     pub maintenance: bool,
+    /// An acknowledgement applies to the site's current state (also under
+    /// maintenance, where it does not move the site: the filter counts it).
+    pub acknowledged: bool,
 }
 
 impl OrderKey {
@@ -39,13 +47,21 @@ impl OrderKey {
         connectivity: Connectivity,
         health: Health,
         maintenance: bool,
+        acknowledged: bool,
         status_since_ms: Option<u64>,
     ) -> Self {
         OrderKey {
-            place: SortOrder::Severity.place(connectivity, health, maintenance, status_since_ms),
+            place: SortOrder::Severity.place(
+                connectivity,
+                health,
+                maintenance,
+                acknowledged,
+                status_since_ms,
+            ),
             connectivity,
             health,
             maintenance,
+            acknowledged,
         }
     }
 
@@ -69,6 +85,8 @@ pub struct Order {
     timed_by_id: BTreeMap<CompactString, Status>,
     /// Sites per `[maintenance][connectivity][health]`.
     tally: [[[usize; 4]; 4]; 2],
+    /// Acknowledged sites per `[connectivity][health]`, under maintenance or not.
+    acknowledged: [[usize; 4]; 4],
 }
 
 fn slot(connectivity: Connectivity, health: Health) -> (usize, usize) {
@@ -87,6 +105,9 @@ impl Order {
         }
         self.tree.insert((key.place, id), status);
         *self.count_mut(key) += 1;
+        if key.acknowledged {
+            *self.acknowledged_mut(key) += 1;
+        }
     }
 
     pub fn remove(&mut self, key: OrderKey, site_id: &str) {
@@ -96,6 +117,9 @@ impl Order {
                 self.timed_by_id.remove(site_id);
             }
             *self.count_mut(key) -= 1;
+            if key.acknowledged {
+                *self.acknowledged_mut(key) -= 1;
+            }
         }
     }
 
@@ -118,9 +142,21 @@ impl Order {
         self.tally[usize::from(maintenance)][c][h]
     }
 
+    /// Sites with this status whose acknowledgement applies, under
+    /// maintenance or not.
+    pub fn count_acknowledged(&self, connectivity: Connectivity, health: Health) -> usize {
+        let (c, h) = slot(connectivity, health);
+        self.acknowledged[c][h]
+    }
+
     fn count_mut(&mut self, key: OrderKey) -> &mut usize {
         let (c, h) = slot(key.connectivity, key.health);
         &mut self.tally[usize::from(key.maintenance)][c][h]
+    }
+
+    fn acknowledged_mut(&mut self, key: OrderKey) -> &mut usize {
+        let (c, h) = slot(key.connectivity, key.health);
+        &mut self.acknowledged[c][h]
     }
 
     /// Every site, worst first (see [`SortOrder::compare`]).
@@ -138,14 +174,15 @@ impl Order {
         // One range query per rank present: hop from rank to rank.
         while let Some(((place, _), _)) = self.tree.range((from, Bound::Unbounded)).next() {
             let rank = place.rank;
-            let start = (Place { rank, since_ms: 0 }, CompactString::default());
-            let end = rank.checked_add(1).map(|next| {
-                let place = Place {
-                    rank: next,
-                    since_ms: 0,
-                };
-                (place, CompactString::default())
-            });
+            // The smallest place of a rank, and of the next one.
+            let first = |rank| Place {
+                rank,
+                ..Place::default()
+            };
+            let start = (first(rank), CompactString::default());
+            let end = rank
+                .checked_add(1)
+                .map(|next| (first(next), CompactString::default()));
             if !SortOrder::Severity.timed(rank) {
                 let end = end.clone().map_or(Bound::Unbounded, Bound::Excluded);
                 let run = self.tree.range((Bound::Included(start), end));

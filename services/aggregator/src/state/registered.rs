@@ -214,13 +214,19 @@ impl SiteTable {
         self.restatus(site_id, |entry| entry.maintenance = open);
     }
 
-    /// An acknowledgement set (`Some`) or cleared.
+    /// An acknowledgement set (`Some`) or cleared. One that applies to the
+    /// site's current state moves it below the unacknowledged problems of
+    /// its rank (and back when cleared); one that does not is kept but has
+    /// no effect (see [`SiteEntry::ack`]).
     pub fn apply_ack(&mut self, site_id: &str, ack: Option<Ack>, now_ms: u64) {
         if ack.is_none() && self.get(site_id).is_none() {
             return;
         }
-        self.registered_entry(site_id, now_ms, NO_REPORT_SINCE_START)
-            .ack = ack;
+        self.registered_entry(site_id, now_ms, NO_REPORT_SINCE_START);
+        // Through `restatus`, so the severity index follows.
+        self.restatus(site_id, |entry| {
+            entry.registry.get_or_insert_with(Box::default).ack = ack;
+        });
     }
 
     /// Closes the windows that ended by `now_ms`; returns how many.

@@ -252,13 +252,31 @@ fn arb_table() -> impl Strategy<Value = SiteTable> {
             } else {
                 t.apply_status(event(&site, at, Connectivity::ALL[c], Health::ALL[h]));
             }
-            // Now and then an admin opens (or ends) a maintenance window.
-            if flag < 2 {
-                maintain(&mut t, &site, flag == 0);
+            // Now and then an admin opens (or ends) a maintenance window,
+            // acknowledges the site's current state, or one it has left (a
+            // later status of the same site ends what was acknowledged).
+            match flag {
+                0 | 1 => maintain(&mut t, &site, flag == 0),
+                2 | 3 => acknowledge(&mut t, &site, flag == 3),
+                _ => {}
             }
         }
         t
     })
+}
+
+/// An acknowledgement of the site's current state (or, `stale`, of another).
+pub(crate) fn acknowledge(t: &mut SiteTable, site: &str, stale: bool) {
+    let Some(entry) = t.get(site) else { return };
+    let ack = healthmon_proto::fleet::Ack {
+        at_ms: 1,
+        by: "admin".into(),
+        note: String::new(),
+        connectivity: entry.connectivity,
+        health: entry.health,
+        since_ms: entry.status_since_ms.unwrap_or(0) + u64::from(stale),
+    };
+    t.apply_ack(site, Some(ack), 2);
 }
 
 fn arb_query() -> impl Strategy<Value = ListQuery> {
@@ -267,18 +285,22 @@ fn arb_query() -> impl Strategy<Value = ListQuery> {
         proptest::sample::subsequence(Health::ALL.to_vec(), 0..=4),
         proptest::option::of("[a-f]{0,2}"),
         any::<bool>(),
+        proptest::option::of(any::<bool>()),
     )
-        .prop_map(|(connectivity, health, search, by_id)| ListQuery {
-            connectivity,
-            health,
-            search,
-            sort: if by_id {
-                SortOrder::SiteId
-            } else {
-                SortOrder::Severity
+        .prop_map(
+            |(connectivity, health, search, by_id, acknowledged)| ListQuery {
+                connectivity,
+                health,
+                search,
+                acknowledged,
+                sort: if by_id {
+                    SortOrder::SiteId
+                } else {
+                    SortOrder::Severity
+                },
+                ..Default::default()
             },
-            ..Default::default()
-        })
+        )
 }
 
 proptest! {
@@ -308,7 +330,12 @@ proptest! {
         prop_assert_eq!(&paged, &all);
         let unique: BTreeSet<_> = paged.iter().collect();
         prop_assert_eq!(unique.len(), paged.len());
-        let expected = t.iter().filter(|(id, e)| q.matches(id, e.connectivity, e.health)).count();
+        let expected = t
+            .iter()
+            .filter(|(id, e)| {
+                q.matches(id, e.connectivity, e.health) && q.admits_ack(e.ack().is_some())
+            })
+            .count();
         prop_assert_eq!(everything.total, expected);
         // In the contract's order (the one partition merges use), strictly.
         prop_assert!(everything.sites.windows(2).all(|w| q.sort.compare(&w[0], &w[1]).is_lt()));

@@ -1,12 +1,12 @@
 //! The aggregator and the fleet registry (a real JetStream KV bucket): the
 //! sites it expects shown before they report and across restarts, sites it
-//! registers on their first report, maintenance windows and forgets that
-//! reach it through the registry, and auto-registration off.
+//! registers on their first report, maintenance windows, acknowledgements
+//! and forgets that reach it through the registry, and auto-registration off.
 
 use std::time::Duration;
 
 use healthmon_common::clock::now_ms;
-use healthmon_proto::fleet::{Maintenance, SiteRecord, Source};
+use healthmon_proto::fleet::{Ack, Maintenance, SiteRecord, Source};
 use healthmon_proto::query::{FleetSummary, ListQuery, SitePage, SummaryQuery};
 use healthmon_proto::{Connectivity, Health, HealthReport};
 use healthmon_test_support::{eventually, fixtures};
@@ -130,6 +130,97 @@ async fn a_maintenance_window_set_in_the_registry_is_shown_and_ends_by_itself() 
         .await;
     let summary: FleetSummary = h.query("summary", &SummaryQuery::default()).await.unwrap();
     assert_eq!((summary.totals.maintenance, summary.totals.offline), (0, 1));
+    h.stop().await;
+}
+
+/// The ids of a list page, with whether each is acknowledged.
+async fn listed(h: &Harness, acknowledged: Option<bool>) -> (usize, Vec<(String, bool)>) {
+    let query = ListQuery {
+        acknowledged,
+        ..Default::default()
+    };
+    let page: SitePage = h.query("list", &query).await.unwrap();
+    let rows = page
+        .sites
+        .into_iter()
+        .map(|s| (s.site_id, s.acknowledged))
+        .collect();
+    (page.total, rows)
+}
+
+fn own(rows: &[(&str, bool)]) -> Vec<(String, bool)> {
+    rows.iter().map(|(id, a)| (id.to_string(), *a)).collect()
+}
+
+/// Issue 13: an acknowledgement written to the registry moves the site
+/// below the unacknowledged problems of its rank, the `acknowledged`
+/// filter and its total follow, and the site's next status change ends it.
+#[tokio::test]
+async fn an_acknowledgement_in_the_registry_moves_the_site_until_its_state_changes() {
+    let mut h = Harness::started().await;
+    for (site, at) in [("old", 1_000), ("new", 2_000)] {
+        h.publish_report(&report(site, "i", 1)).await;
+        h.publish_status(&status(
+            site,
+            at,
+            Connectivity::Offline,
+            Health::Healthy,
+            &["x"],
+        ))
+        .await;
+    }
+    h.wait_site("new", "new offline", |d| {
+        d.connectivity == Connectivity::Offline
+    })
+    .await;
+    h.wait_site("old", "old offline", |d| {
+        d.connectivity == Connectivity::Offline
+    })
+    .await;
+    assert_eq!(
+        listed(&h, None).await.1,
+        own(&[("old", false), ("new", false)])
+    );
+
+    let registry = h.registry().await;
+    let since_ms = h.get("old").await.unwrap().status_since_ms.unwrap();
+    let ack = Ack {
+        at_ms: now_ms(),
+        by: "alice".into(),
+        note: "van on the way".into(),
+        connectivity: Connectivity::Offline,
+        health: Health::Healthy,
+        since_ms,
+    };
+    registry.set_ack("old", &ack).await.unwrap();
+    let d = h
+        .wait_site("old", "old acknowledged", |d| d.ack.is_some())
+        .await;
+    assert_eq!(d.ack.unwrap().note, "van on the way");
+    assert_eq!(
+        listed(&h, None).await.1,
+        own(&[("new", false), ("old", true)])
+    );
+    assert_eq!(listed(&h, Some(true)).await, (1, own(&[("old", true)])));
+    assert_eq!(listed(&h, Some(false)).await, (1, own(&[("new", false)])));
+
+    // Its state changes: the acknowledgement no longer applies.
+    h.publish_status(&status(
+        "old",
+        3_000,
+        Connectivity::Offline,
+        Health::Critical,
+        &["x"],
+    ))
+    .await;
+    h.wait_site("old", "old critical", |d| d.health == Health::Critical)
+        .await;
+    assert!(h.get("old").await.unwrap().ack.is_none());
+    assert_eq!(listed(&h, Some(true)).await, (0, vec![]));
+    assert_eq!(
+        listed(&h, None).await.1,
+        own(&[("old", false), ("new", false)])
+    );
     h.stop().await;
 }
 

@@ -30,6 +30,28 @@ fn parses_every_list_parameter() {
 }
 
 #[test]
+fn acknowledged_is_true_or_false_once() {
+    assert_eq!(list("acknowledged=true").unwrap().acknowledged, Some(true));
+    assert_eq!(
+        list("acknowledged=false").unwrap().acknowledged,
+        Some(false)
+    );
+    assert_eq!(list("").unwrap().acknowledged, None);
+    for bad in ["yes", "1", "TRUE", "null"] {
+        let e = list(&format!("acknowledged={bad}")).unwrap_err();
+        assert_eq!(
+            (e.param.as_str(), e.message),
+            (
+                "acknowledged",
+                format!("invalid acknowledged \"{bad}\": expected true or false")
+            )
+        );
+    }
+    let e = list("acknowledged=true&acknowledged=false").unwrap_err();
+    assert_eq!(e.message, "parameter acknowledged may be given only once");
+}
+
+#[test]
 fn list_values_may_repeat_and_are_deduplicated() {
     let q = list("health=degraded&health=critical,degraded&connectivity=%20OFFLINE%20").unwrap();
     assert_eq!(q.health, vec![Health::Degraded, Health::Critical]);
@@ -39,7 +61,14 @@ fn list_values_may_repeat_and_are_deduplicated() {
 #[test]
 fn empty_values_are_refused_but_an_empty_search_is_no_search() {
     assert_eq!(list("search=").unwrap(), ListQuery::default());
-    for name in ["connectivity", "health", "sort", "limit", "offset"] {
+    for name in [
+        "connectivity",
+        "health",
+        "sort",
+        "limit",
+        "offset",
+        "acknowledged",
+    ] {
         let e = list(&format!("{name}=")).unwrap_err();
         assert_eq!(e.param, name);
     }
@@ -110,7 +139,7 @@ fn unknown_and_repeated_parameters_are_refused() {
     assert_eq!(e.param, "conectivity");
     assert_eq!(
         e.message,
-        "unknown parameter \"conectivity\": expected connectivity, health, search, sort, limit, offset or label"
+        "unknown parameter \"conectivity\": expected connectivity, health, search, sort, limit, offset, label or acknowledged"
     );
     let e = list("limit=1&limit=2").unwrap_err();
     assert_eq!(e.message, "parameter limit may be given only once");

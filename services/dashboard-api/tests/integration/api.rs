@@ -58,7 +58,7 @@ async fn list_parameters_reach_the_aggregator() {
     let agg = FakeAggregator::start(&h.nats).await;
 
     let (status, page) = h
-        .get_json("/api/v1/sites?connectivity=offline,late&health=healthy&search=NORTH&sort=site_id&limit=1&offset=0")
+        .get_json("/api/v1/sites?connectivity=offline,late&health=healthy&search=NORTH&sort=site_id&limit=1&offset=0&acknowledged=false")
         .await;
     assert_eq!(status, 200);
     assert_eq!(page["total"], 1);
@@ -80,6 +80,7 @@ async fn list_parameters_reach_the_aggregator() {
                 connectivity: vec![Connectivity::Offline, Connectivity::Late],
                 health: vec![Health::Healthy],
                 search: Some("NORTH".into()),
+                acknowledged: Some(false),
                 sort: SortOrder::SiteId,
                 offset: 0,
                 limit: 1,
@@ -108,6 +109,10 @@ async fn bad_requests_are_json_400s_naming_the_parameter() {
         ("/api/v1/sites?limit=abc", "invalid limit \"abc\""),
         ("/api/v1/sites?colour=red", "unknown parameter \"colour\""),
         ("/api/v1/sites?health=ok", "invalid health \"ok\""),
+        (
+            "/api/v1/sites?acknowledged=yes",
+            "invalid acknowledged \"yes\": expected true or false",
+        ),
         ("/api/v1/summary?verbose=1", "unknown parameter \"verbose\""),
         ("/api/v1/sites/a.b", "invalid site_id \"a.b\""),
         ("/api/v1/sites/a%20b", "invalid site_id \"a b\""),

@@ -272,7 +272,11 @@ impl FakeAggregator {
 fn page(q: &ListQuery) -> SitePage {
     let mut sites: Vec<SiteSummary> = fixture()
         .into_iter()
-        .filter(|s| q.matches(&s.site_id, s.connectivity, s.health) && has_labels(s, &q.labels))
+        .filter(|s| {
+            q.matches(&s.site_id, s.connectivity, s.health)
+                && has_labels(s, &q.labels)
+                && q.admits_ack(s.acknowledged)
+        })
         .collect();
     sites.sort_by(|a, b| q.sort.compare(a, b));
     let total = sites.len();

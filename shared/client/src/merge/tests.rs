@@ -11,7 +11,9 @@ fn row(site_id: &str, connectivity: Connectivity, health: Health) -> SiteSummary
 fn one_aggregator(rows: &[SiteSummary], query: &ListQuery) -> SitePage {
     let mut matching: Vec<SiteSummary> = rows
         .iter()
-        .filter(|r| query.matches(&r.site_id, r.connectivity, r.health))
+        .filter(|r| {
+            query.matches(&r.site_id, r.connectivity, r.health) && query.admits_ack(r.acknowledged)
+        })
         .cloned()
         .collect();
     matching.sort_by(|a, b| query.sort.compare(a, b));
@@ -49,7 +51,7 @@ proptest! {
     #[test]
     fn merged_pages_equal_one_aggregators_page(
         sites in proptest::collection::vec(
-            (0usize..4, 0usize..4, any::<bool>(), proptest::option::of(0u64..4)),
+            (0usize..4, 0usize..4, any::<bool>(), any::<bool>(), proptest::option::of(0u64..4)),
             0..60,
         ),
         partitions in 1u16..5,
@@ -57,13 +59,16 @@ proptest! {
         limit in 0usize..30,
         by_id in any::<bool>(),
         only_offline in any::<bool>(),
+        acknowledged in proptest::option::of(any::<bool>()),
     ) {
         let fleet: Vec<SiteSummary> = sites
             .iter()
             .enumerate()
-            .map(|(i, (c, h, maintenance, since))| {
+            .map(|(i, (c, h, maintenance, acked, since))| {
                 let mut r = row(&format!("site-{i:03}"), CONNECTIVITY[*c], HEALTH[*h]);
                 r.maintenance = *maintenance;
+                // Acknowledged problems go below the unacknowledged of their rank.
+                r.acknowledged = *acked;
                 // Problems of one rank order by when they began.
                 r.status_since_ms = *since;
                 r
@@ -72,6 +77,7 @@ proptest! {
         let query = ListQuery {
             connectivity: if only_offline { vec![Connectivity::Offline] } else { vec![] },
             sort: if by_id { SortOrder::SiteId } else { SortOrder::Severity },
+            acknowledged,
             offset,
             limit,
             ..ListQuery::default()

@@ -118,19 +118,19 @@ fn offline_critical_first_and_the_longest_standing_problem_first_within_a_rank()
 
 #[test]
 fn only_problem_ranks_are_timed() {
-    let place = |c, h, m, since| SortOrder::Severity.place(c, h, m, since);
+    let place = |c, h, m, since| SortOrder::Severity.place(c, h, m, false, since);
     assert_eq!(
         place(Connectivity::Online, Health::Healthy, false, Some(5)),
         Place {
             rank: HEALTHY_RANK,
-            since_ms: 0
+            ..Place::default()
         }
     );
     assert_eq!(
         place(Connectivity::Offline, Health::Healthy, true, Some(5)),
         Place {
             rank: MAINTENANCE_RANK,
-            since_ms: 0
+            ..Place::default()
         }
     );
     assert_eq!(
@@ -138,9 +138,92 @@ fn only_problem_ranks_are_timed() {
         5
     );
     assert_eq!(
-        SortOrder::SiteId.place(Connectivity::Late, Health::Healthy, false, Some(5)),
+        SortOrder::SiteId.place(Connectivity::Late, Health::Healthy, false, true, Some(5)),
         Place::default()
     );
+}
+
+/// An acknowledgement moves a problem below the unacknowledged problems of
+/// its rank (however recent they are), never into another rank; where
+/// nothing is wrong (healthy, maintenance, or sorting by id) it changes
+/// nothing.
+#[test]
+fn an_acknowledged_problem_sorts_after_the_unacknowledged_of_its_rank() {
+    use Connectivity::{Offline, Online};
+    use Health::{Critical, Degraded, Healthy};
+    let acked = |mut row: SiteSummary| {
+        row.acknowledged = true;
+        row
+    };
+    let mut quiet = acked(since(row("m", Offline, Critical), Some(1)));
+    quiet.maintenance = true;
+    let mut rows = vec![
+        acked(since(row("off-old-acked", Offline, Healthy), Some(100))),
+        since(row("off-new", Offline, Healthy), Some(900)),
+        since(row("off-newer", Offline, Healthy), Some(950)),
+        acked(since(row("off-acked-older", Offline, Healthy), Some(50))),
+        acked(since(row("off-crit-acked", Offline, Critical), Some(10))),
+        since(row("crit", Online, Critical), Some(10)),
+        acked(since(row("deg-acked", Online, Degraded), Some(1))),
+        since(row("deg", Online, Degraded), Some(999)),
+        acked(since(row("a-healthy", Online, Healthy), Some(1))),
+        since(row("b-healthy", Online, Healthy), Some(1)),
+        quiet,
+    ];
+    rows.sort_by(|a, b| SortOrder::Severity.compare(a, b));
+    let ids: Vec<&str> = rows.iter().map(|r| r.site_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            // Acknowledged, but still the worst rank: first.
+            "off-crit-acked",
+            "off-new",
+            "off-newer",
+            "off-acked-older",
+            "off-old-acked",
+            "crit",
+            "deg",
+            "deg-acked",
+            "a-healthy",
+            "b-healthy",
+            "m",
+        ]
+    );
+    assert_eq!(
+        SortOrder::Severity.place(Online, Healthy, false, true, Some(1)),
+        SortOrder::Severity.place(Online, Healthy, false, false, Some(1)),
+        "nothing to acknowledge on a healthy site"
+    );
+    assert_eq!(
+        SortOrder::Severity.place(Offline, Critical, true, true, Some(1)),
+        SortOrder::Severity.place(Offline, Critical, true, false, Some(1)),
+        "under maintenance, by id"
+    );
+}
+
+#[test]
+fn the_acknowledged_filter() {
+    let any = ListQuery::default();
+    assert!(any.admits_ack(true) && any.admits_ack(false));
+    let only = ListQuery {
+        acknowledged: Some(true),
+        ..Default::default()
+    };
+    assert!(only.admits_ack(true) && !only.admits_ack(false));
+    let none = ListQuery {
+        acknowledged: Some(false),
+        ..Default::default()
+    };
+    assert!(!none.admits_ack(true) && none.admits_ack(false));
+    // Absent from the request when not asked for: an older aggregator reads
+    // the same request as before.
+    assert!(
+        !serde_json::to_string(&any)
+            .unwrap()
+            .contains("acknowledged")
+    );
+    let parsed: ListQuery = serde_json::from_str(r#"{"acknowledged":false}"#).unwrap();
+    assert_eq!(parsed, none);
 }
 
 #[test]

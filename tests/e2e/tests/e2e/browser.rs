@@ -7,9 +7,13 @@
 //! Every read of the page also checks that nothing on it reads `null`,
 //! `undefined` or `NaN` (see `healthmon_e2e::browser`), in each state these
 //! tests drive: loading, live, filtered, empty, detail open, offline,
-//! maintenance, reconnecting, API down and aggregator down. Screenshots go to
+//! maintenance, labels and grouping, acknowledged, an action refused,
+//! reconnecting, API down and aggregator down. Labels and maintenance
+//! windows are set through the API, as an admin would; acknowledgements
+//! and windows also from the page. Screenshots go to
 //! `target/test-artifacts/`. Fails, with an install hint, if chromium or
-//! chromedriver is missing.
+//! chromedriver is missing. Labels and grouping are in `labels`,
+//! acknowledgements and maintenance windows in `acks`.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -20,6 +24,9 @@ use healthmon_e2e::browser::{Browser, Layout, Page};
 use healthmon_e2e::services::{Collector, collector_config, start_collector};
 use healthmon_e2e::{Central, INTERVAL, OFFLINE_AFTER};
 use tokio::net::TcpListener;
+
+mod acks;
+mod labels;
 
 const PATIENCE: Duration = Duration::from_secs(10);
 /// From the last report to "offline" on the page: the assessor's timeout,

@@ -162,6 +162,29 @@ fn sites_under_maintenance_say_so() {
 }
 
 #[test]
+fn acknowledged_problems_say_so() {
+    let mut acked = row(
+        "acked",
+        Connectivity::Offline,
+        Health::Healthy,
+        &["no report"],
+    );
+    acked.acknowledged = true;
+    let mut both = row("both", Connectivity::Online, Health::Degraded, &[]);
+    (both.acknowledged, both.maintenance) = (true, true);
+    let page = SitePage {
+        total: 2,
+        offset: 0,
+        limit: 100,
+        sites: vec![acked, both],
+    };
+    let text = sites(&page, NOW);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].ends_with("  [ack] no report"), "{text}");
+    assert!(lines[2].ends_with("  [maintenance] [ack]"), "{text}");
+}
+
+#[test]
 fn a_partial_page_says_how_to_get_more() {
     let page = SitePage {
         total: 57,

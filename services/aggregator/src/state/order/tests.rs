@@ -3,7 +3,7 @@ use healthmon_proto::query::SiteSummary;
 use proptest::prelude::*;
 
 fn key(c: Connectivity, h: Health, m: bool) -> OrderKey {
-    OrderKey::new(c, h, m, Some(0))
+    OrderKey::new(c, h, m, false, Some(0))
 }
 
 #[test]
@@ -28,7 +28,7 @@ fn counts_follow_changes() {
 #[test]
 fn time_orders_problems_and_only_problems() {
     let mut o = Order::default();
-    let at = |c, h, since| OrderKey::new(c, h, false, Some(since));
+    let at = |c, h, since| OrderKey::new(c, h, false, false, Some(since));
     o.insert(at(Connectivity::Offline, Health::Healthy, 500), "a");
     o.insert(at(Connectivity::Offline, Health::Healthy, 100), "b");
     o.insert(at(Connectivity::Online, Health::Healthy, 900), "c");
@@ -49,23 +49,71 @@ fn time_orders_problems_and_only_problems() {
     assert_eq!(by_id, ["a", "b", "c", "d"]);
 }
 
-type Status = (Connectivity, Health, bool, Option<u64>);
+/// An acknowledgement moves a problem below the unacknowledged ones of its
+/// rank, and back when it no longer applies; the acknowledged are counted.
+#[test]
+fn acknowledged_problems_go_below_their_rank_and_back() {
+    let mut o = Order::default();
+    let offline = |acked, since| {
+        OrderKey::new(
+            Connectivity::Offline,
+            Health::Healthy,
+            false,
+            acked,
+            Some(since),
+        )
+    };
+    o.insert(offline(false, 100), "old");
+    o.insert(offline(false, 500), "new");
+    o.insert(key(Connectivity::Online, Health::Critical, false), "crit");
+    let ids = |o: &Order| {
+        o.by_severity()
+            .map(|(id, _, _)| id.to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&o), ["old", "new", "crit"]);
+    o.change(offline(false, 100), offline(true, 100), "old");
+    assert_eq!(ids(&o), ["new", "old", "crit"], "below, still above rank 3");
+    assert_eq!(
+        o.count_acknowledged(Connectivity::Offline, Health::Healthy),
+        1
+    );
+    assert_eq!(o.count(Connectivity::Offline, Health::Healthy, false), 2);
+    // Its state changes (a new since): the acknowledgement no longer applies.
+    o.change(offline(true, 100), offline(false, 900), "old");
+    assert_eq!(ids(&o), ["new", "old", "crit"]);
+    assert_eq!(
+        o.count_acknowledged(Connectivity::Offline, Health::Healthy),
+        0
+    );
+    let by_id: Vec<&str> = o.by_id().map(|(id, _, _)| id).collect();
+    assert_eq!(by_id, ["crit", "new", "old"]);
+}
+
+/// Connectivity, health, maintenance, acknowledged, since.
+type Status = (Connectivity, Health, bool, bool, Option<u64>);
 
 fn arb_status() -> impl Strategy<Value = Status> {
     (
         proptest::sample::select(Connectivity::ALL.to_vec()),
         proptest::sample::select(Health::ALL.to_vec()),
         any::<bool>(),
+        any::<bool>(),
         // Few distinct times, so ties (broken by id) are common.
         proptest::option::of(0u64..5),
     )
 }
 
-fn row(id: &str, (c, h, m, since): Status) -> SiteSummary {
+fn row(id: &str, (c, h, m, acked, since): Status) -> SiteSummary {
     let mut row = SiteSummary::new(id, c, h);
     row.maintenance = m;
+    row.acknowledged = acked;
     row.status_since_ms = since;
     row
+}
+
+fn key_of((c, h, m, acked, since): Status) -> OrderKey {
+    OrderKey::new(c, h, m, acked, since)
 }
 
 /// The order `SortOrder::compare` gives, by a full sort of the rows.
@@ -75,8 +123,8 @@ fn full_sort(sites: &BTreeMap<String, Status>, sort: SortOrder) -> Vec<String> {
     rows.into_iter().map(|r| r.site_id).collect()
 }
 
-fn insert(o: &mut Order, id: &str, (c, h, m, since): Status) {
-    o.insert(OrderKey::new(c, h, m, since), id);
+fn insert(o: &mut Order, id: &str, status: Status) {
+    o.insert(key_of(status), id);
 }
 
 proptest! {
@@ -108,11 +156,9 @@ proptest! {
             insert(&mut o, id, *status);
         }
         for (id, after) in changes {
-            let after_key = OrderKey::new(after.0, after.1, after.2, after.3);
+            let after_key = key_of(after);
             match sites.insert(id.clone(), after) {
-                Some(before) => {
-                    o.change(OrderKey::new(before.0, before.1, before.2, before.3), after_key, &id);
-                }
+                Some(before) => o.change(key_of(before), after_key, &id),
                 None => o.insert(after_key, &id),
             }
         }
@@ -127,6 +173,8 @@ proptest! {
                     let want = sites.values().filter(|s| (s.0, s.1, s.2) == (c, h, m)).count();
                     prop_assert_eq!(o.count(c, h, m), want);
                 }
+                let acked = sites.values().filter(|s| (s.0, s.1, s.3) == (c, h, true)).count();
+                prop_assert_eq!(o.count_acknowledged(c, h), acked);
             }
         }
     }

@@ -210,3 +210,105 @@ fn an_ack_shows_only_while_the_state_it_names_lasts() {
     });
     assert!(t.detail("a").unwrap().ack.is_none(), "a new state");
 }
+
+fn offline(site: &str, at_ms: u64, health: Health) -> StatusEvent {
+    StatusEvent {
+        v: 1,
+        site_id: site.into(),
+        at_ms,
+        connectivity: Connectivity::Offline,
+        previous_connectivity: Connectivity::Online,
+        health,
+        previous_health: health,
+        reasons: vec![],
+        last_report_ms: None,
+    }
+}
+
+fn ack_of(t: &SiteTable, site: &str) -> Ack {
+    let d = t.detail(site).unwrap();
+    Ack {
+        at_ms: 5_000,
+        by: "bob".into(),
+        note: "on it".into(),
+        connectivity: d.connectivity,
+        health: d.health,
+        since_ms: d.status_since_ms.unwrap(),
+    }
+}
+
+fn listed(t: &SiteTable, acknowledged: Option<bool>) -> Vec<(String, bool)> {
+    t.list(&healthmon_proto::query::ListQuery {
+        acknowledged,
+        ..Default::default()
+    })
+    .sites
+    .into_iter()
+    .map(|s| (s.site_id, s.acknowledged))
+    .collect()
+}
+
+/// Issue 13: an acknowledged problem moves below the unacknowledged
+/// problems of its rank; when the site's state changes the acknowledgement
+/// no longer applies (it is kept, not deleted) and the site takes its
+/// place again among the unacknowledged, at once, with the filter following.
+#[test]
+fn an_acknowledged_site_sorts_below_its_rank_until_its_state_changes() {
+    let mut t = SiteTable::new();
+    t.apply_status(offline("old", 1_000, Health::Healthy));
+    t.apply_status(offline("new", 2_000, Health::Healthy));
+    t.apply_status(offline("crit", 3_000, Health::Critical));
+    let own = |v: &[(&str, bool)]| -> Vec<(String, bool)> {
+        v.iter().map(|(s, a)| (s.to_string(), *a)).collect()
+    };
+    assert_eq!(
+        listed(&t, None),
+        own(&[("crit", false), ("old", false), ("new", false)])
+    );
+
+    let ack = ack_of(&t, "old");
+    t.apply_ack("old", Some(ack.clone()), 5_000);
+    assert_eq!(
+        listed(&t, None),
+        own(&[("crit", false), ("new", false), ("old", true)])
+    );
+    assert_eq!(listed(&t, Some(true)), own(&[("old", true)]));
+    assert_eq!(
+        listed(&t, Some(false)),
+        own(&[("crit", false), ("new", false)])
+    );
+    assert_eq!(t.list(&Default::default()).total, 3);
+
+    // Acknowledging the worst rank keeps it first: the rank still decides.
+    t.apply_ack("crit", Some(ack_of(&t, "crit")), 5_000);
+    assert_eq!(listed(&t, None)[0], ("crit".to_owned(), true));
+    t.apply_ack("crit", None, 5_100);
+
+    // The site's health changes while offline: a new state, no longer the
+    // one acknowledged; it is ranked afresh, unacknowledged.
+    t.apply_status(StatusEvent {
+        previous_health: Health::Healthy,
+        ..offline("old", 6_000, Health::Degraded)
+    });
+    assert_eq!(
+        listed(&t, None),
+        own(&[("crit", false), ("old", false), ("new", false)])
+    );
+    assert_eq!(listed(&t, Some(true)), own(&[]));
+    // Kept in the registry's part, ignored.
+    assert_eq!(
+        t.get("old").unwrap().registered().unwrap().ack.as_ref(),
+        Some(&ack)
+    );
+    assert!(t.detail("old").unwrap().ack.is_none());
+
+    // Withdrawn: back among the unacknowledged.
+    t.apply_ack("new", Some(ack_of(&t, "new")), 7_000);
+    assert_eq!(listed(&t, Some(true)), own(&[("new", true)]));
+    t.apply_ack("new", None, 8_000);
+    assert_eq!(listed(&t, Some(true)), own(&[]));
+    assert_eq!(
+        listed(&t, None),
+        own(&[("crit", false), ("old", false), ("new", false)])
+    );
+}
