@@ -18,6 +18,9 @@
 #   SIM_SITES=50                  simulated sites
 #   SIM_INTERVAL=5s               their report interval (offline after 3 missed: 15 s)
 #   SIM_FAULT_RATE=0.02           how often simulated sites misbehave (0 = never)
+#   ROSTER=deploy/roster.toml     applied to the fleet registry at start (healthmon fleet
+#                                 apply): labels for sim-00001..50 and two sites that never
+#                                 report; empty = none (every site then registers itself)
 #   PROFILE=dev                   cargo profile to build (dev or release)
 #   RUN_DIR=.run                  logs, pids and requests of this demo (one per demo), and
 #                                 its NATS JetStream store: the fleet registry, kept across
@@ -36,6 +39,7 @@ cd "$(dirname "$0")/.."
 SIM_SITES=${SIM_SITES:-50}
 SIM_INTERVAL=${SIM_INTERVAL:-5s}
 SIM_FAULT_RATE=${SIM_FAULT_RATE:-0.02}
+ROSTER=${ROSTER-deploy/roster.toml}
 PROFILE=${PROFILE:-dev}
 HTTP_PORT=${HTTP_PORT:-8080}
 NATS_PORT=${NATS_PORT:-4222}
@@ -262,9 +266,24 @@ launch dashboard-api
 launch collector
 for _ in $(seq 100); do port_busy "$HTTP_PORT" && break; sleep 0.1; done
 
+# The demo's roster, as the compose demo's fleet-roster job applies it; retried
+# while JetStream starts. Applying it again changes nothing.
+roster_note="no roster (ROSTER is empty): every site registers itself"
+if [ -n "$ROSTER" ]; then
+  roster_note="roster $ROSTER not applied: see $logs/roster.log"
+  for _ in $(seq 20); do
+    if "$bin_dir/healthmon" fleet apply "$ROSTER" >"$logs/roster.log" 2>&1; then
+      roster_note="roster $ROSTER applied: $(tail -1 "$logs/roster.log")"
+      break
+    fi
+    sleep 0.5
+  done
+fi
+
 cat <<MSG
 
 healthmon is running ($SIM_SITES simulated sites reporting every $SIM_INTERVAL).
+Fleet registry: $roster_note
 
   Dashboard   http://127.0.0.1:$HTTP_PORT/
   API         http://127.0.0.1:$HTTP_PORT/api/v1/summary
@@ -277,6 +296,7 @@ Try, in another terminal:
   $ctl start collector      ... and back online
   $ctl restart aggregator   the fleet is back on the page at once
   $ctl status
+  $bin_dir/healthmon --nats-url $NATS_URL summary --by region
   curl -s http://127.0.0.1:$HTTP_PORT/api/v1/summary
   $bin_dir/healthmon --nats-url $NATS_URL sites --connectivity offline,late
 

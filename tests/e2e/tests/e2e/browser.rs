@@ -664,10 +664,12 @@ async fn readme_screenshot() {
         .await;
     // A silent site shows its last known health and a ticking silence; else
     // an online site with a connection down shows the most in its detail.
+    // (One that has reported: the roster's never-reported sites have no
+    // detail to show.)
     let silent = page
         .rows
         .iter()
-        .find(|r| r.connectivity == "offline" || r.connectivity == "late");
+        .find(|r| (r.connectivity == "offline" || r.connectivity == "late") && r.health_last_known);
     let unwell = |health: &str| {
         page.rows
             .iter()
