@@ -6,9 +6,10 @@
 // Diagnostics go to stderr; the exit code is 1 if any is an error (or, with
 // --strict, a warning). On success stdout gets one JSON object summarising
 // the parsed document (channels with their addresses and parameters, each
-// message's content type, payload and header property names, and every
-// property path of each component schema, with $refs resolved by the
-// parser), which tools/cli/tests/asyncapi.rs compares with the Rust contract.
+// message's content type, description, payload and header property names,
+// every property path of each component schema and the values of each path
+// with an enum, with $refs resolved by the parser), which
+// tools/cli/tests/integration/asyncapi.rs compares with the Rust contract.
 import { readFile } from 'node:fs/promises';
 import { Parser } from '@asyncapi/parser';
 
@@ -64,6 +65,23 @@ function paths(schema, prefix = '', out = new Set(), depth = 0) {
   return out;
 }
 
+// The allowed values of every property path that has an `enum` (`` for the
+// schema itself), following the same paths as above.
+function enums(schema, prefix = '', out = {}, depth = 0) {
+  if (!schema || depth > 8) return out;
+  const values = schema.enum();
+  if (values) out[prefix.replace(/\.$/, '')] = values;
+  for (const part of [...(schema.allOf() ?? []), ...(schema.oneOf() ?? []), ...(schema.anyOf() ?? [])]) {
+    enums(part, prefix, out, depth + 1);
+  }
+  for (const [name, sub] of Object.entries(schema.properties() ?? {})) {
+    enums(sub, `${prefix}${name}.`, out, depth + 1);
+  }
+  const items = schema.items();
+  if (items && !Array.isArray(items)) enums(items, `${prefix.replace(/\.$/, '')}[].`, out, depth + 1);
+  return out;
+}
+
 const summary = {
   asyncapi: document.version(),
   channels: Object.fromEntries(
@@ -81,6 +99,7 @@ const summary = {
       m.id(),
       {
         contentType: m.contentType() ?? document.defaultContentType() ?? null,
+        description: m.description() ?? null,
         payload: properties(m.payload()),
         headers: m.hasHeaders() ? properties(m.headers()) : null,
       },
@@ -88,6 +107,9 @@ const summary = {
   ),
   schemas: Object.fromEntries(
     document.components().schemas().all().map((s) => [s.id(), [...paths(s)].sort()]),
+  ),
+  enums: Object.fromEntries(
+    document.components().schemas().all().map((s) => [s.id(), enums(s)]),
   ),
   operations: Object.fromEntries(
     document.operations().all().map((o) => [

@@ -131,6 +131,7 @@ impl SiteCollector {
         let mut report = HealthReport::new(self.site_id.clone(), "", 0);
         merge(contributions, &probed, &mut report);
         report.resources = resources;
+        report.labels = self.sources.labels.clone();
         Collected { report, warnings }
     }
 }

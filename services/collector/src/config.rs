@@ -12,6 +12,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use healthmon_common::nats::NatsConfig;
+use healthmon_proto::labels::{self, Labels};
 use healthmon_proto::validate::{MAX_CUSTOM, MAX_INTERVAL_MS, MAX_NAME_LEN, MIN_INTERVAL_MS};
 use healthmon_proto::validate_site_id;
 use serde::Deserialize;
@@ -131,7 +132,8 @@ impl Simulate {
     }
 }
 
-/// Where a real site's report comes from (the file's tables of the same names).
+/// Where a real site's report comes from (the file's tables of the same
+/// names), and the labels it carries.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sources {
     pub host: HostConfig,
@@ -139,10 +141,25 @@ pub struct Sources {
     pub mapping: Mapping,
     pub probe: Vec<Probe>,
     pub custom: BTreeMap<String, CustomGauge>,
+    /// Sent in every report (`labels = { region = "eu-west" }`); labels
+    /// the fleet registry declares for the site win over these. Rules:
+    /// `healthmon_proto::labels`, checked at start.
+    pub labels: Labels,
 }
 
 impl Sources {
     fn validate(&self) -> Result<(), ConfigError> {
+        if self.labels.len() > labels::MAX_LABELS {
+            return Err(ConfigError::new(
+                "labels",
+                format!("at most {} labels", labels::MAX_LABELS),
+            ));
+        }
+        for (key, value) in &self.labels {
+            labels::check_key(key)
+                .and_then(|()| labels::check_value(key, value))
+                .map_err(|e| ConfigError::new(format!("labels.{key}"), e.to_string()))?;
+        }
         unique_names("scrape", self.scrape.iter().map(|t| t.name.as_str()))?;
         for (i, t) in self.scrape.iter().enumerate() {
             let key = |field: &str| format!("scrape[{i}].{field}");

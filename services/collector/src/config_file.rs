@@ -30,6 +30,7 @@ pub struct FileConfig {
     pub mapping: crate::config::Mapping,
     pub probe: Vec<crate::config::Probe>,
     pub custom: std::collections::BTreeMap<String, crate::config::CustomGauge>,
+    pub labels: healthmon_proto::labels::Labels,
 }
 
 impl FileConfig {
@@ -40,6 +41,7 @@ impl FileConfig {
             mapping: self.mapping,
             probe: self.probe,
             custom: self.custom,
+            labels: self.labels,
         }
     }
 }

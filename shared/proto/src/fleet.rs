@@ -207,8 +207,13 @@ impl Maintenance {
 
 impl Ack {
     pub fn check(&self) -> Result<(), FleetError> {
-        check_text("note", &self.note)?;
+        Self::check_note(&self.note)?;
         check_text("name", &self.by)
+    }
+
+    /// The note's rule alone, to refuse a bad one before anything else.
+    pub fn check_note(note: &str) -> Result<(), FleetError> {
+        check_text("note", note)
     }
 }
 

@@ -6,9 +6,9 @@
 //! | `<p>.status.<site_id>` | `StatusEvent` (MessagePack + headers) | assessor → anyone |
 //! | `<p>.cmd.resend` | empty | aggregator (or anyone) → every collector |
 //! | `<p>.centre.status` | centre event (MessagePack + headers) | assessor → anyone |
-//! | `<p>.agg.{summary,list,get,forget,maintenance}` | JSON request/reply | dashboard API → aggregator (NATS micro) |
+//! | `<p>.agg.{summary,list,get}` | JSON request/reply | dashboard API, CLI, assessor → aggregator (NATS micro) |
 //! | `<p>.assessor.statuses` | JSON request/reply | aggregator → assessor (NATS micro) |
-//! | `<p>.audit` | `AuditEvent` (JSON) | dashboard API → anyone (security log) |
+//! | `<p>.audit` | `AuditEvent` (JSON) | dashboard API, `healthmon fleet apply` → anyone (security log) |
 //!
 //! ## Partitions
 //!

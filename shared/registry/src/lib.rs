@@ -12,6 +12,7 @@
 //! - [`entry`]: the bucket's keys and values;
 //! - [`roster`]: the declarative roster file and its difference from the registry;
 //! - [`store`]: opening the bucket and writing to it;
+//! - [`read`]: every site's record at once, for the fleet commands;
 //! - [`watch`]: every replica's live copy, change by change;
 //! - [`view`]: that copy in memory, for a service that only needs to look
 //!   sites up (the dashboard API).
@@ -23,6 +24,7 @@
 pub mod entry;
 pub mod flags;
 pub mod metric_names;
+pub mod read;
 pub mod roster;
 pub mod selector;
 pub mod store;

@@ -67,18 +67,19 @@ pub struct Roster {
 #[serde(deny_unknown_fields)]
 struct File {
     #[serde(default)]
-    defaults: Entry,
+    defaults: Option<toml::Spanned<Entry>>,
     #[serde(default)]
     site: Vec<toml::Spanned<Entry>>,
 }
 
+/// `[defaults]` or one `[[site]]`; each value keeps where it was written,
+/// so that an error names its own line, not the table's.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
-    id: Option<String>,
-    #[serde(default)]
-    labels: Labels,
-    interval: Option<String>,
+    id: Option<toml::Spanned<String>>,
+    labels: Option<toml::Spanned<Labels>>,
+    interval: Option<toml::Spanned<String>>,
     expected: Option<bool>,
 }
 
@@ -88,42 +89,70 @@ pub fn parse(text: &str) -> Result<Roster, RosterError> {
         line: e.span().map_or(0, |span| line_of(text, span.start)),
         message: e.message().trim().replace('\n', "; "),
     })?;
-    if file.defaults.id.is_some() {
-        return Err(RosterError {
-            line: 0,
-            message: "[defaults] may not name an id".into(),
-        });
+    let at = |span: std::ops::Range<usize>, message: String| RosterError {
+        line: line_of(text, span.start),
+        message,
+    };
+    let defaults = file
+        .defaults
+        .map(toml::Spanned::into_inner)
+        .unwrap_or_default();
+    if let Some(id) = &defaults.id {
+        return Err(at(id.span(), "[defaults] may not name an id".into()));
     }
-    let default_interval =
-        interval_ms(file.defaults.interval.as_deref()).map_err(|message| RosterError {
-            line: 0,
-            message: format!("[defaults] interval: {message}"),
-        })?;
+    let default_labels = match &defaults.labels {
+        Some(labels) => {
+            labels::check(labels.get_ref())
+                .map_err(|e| at(labels.span(), format!("[defaults] labels: {e}")))?;
+            labels.get_ref().clone()
+        }
+        None => Labels::new(),
+    };
+    let default_interval = match &defaults.interval {
+        Some(text) => interval_ms(text.get_ref())
+            .map_err(|e| at(text.span(), format!("[defaults] interval: {e}")))?,
+        None => None,
+    };
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut sites = Vec::with_capacity(file.site.len());
     for spanned in file.site {
-        let line = line_of(text, spanned.span().start);
-        let at = |message: String| RosterError { line, message };
+        let table = spanned.span();
         let entry = spanned.into_inner();
-        let id = entry
-            .id
-            .ok_or_else(|| at("a [[site]] needs an id".into()))?;
-        validate_site_id(&id).map_err(|e| at(format!("site {id:?}: {e}")))?;
+        let Some(id) = entry.id else {
+            return Err(at(
+                table,
+                "a [[site]] needs an id (e.g. id = \"plant-north-01\")".into(),
+            ));
+        };
+        let (id_span, id) = (id.span(), id.into_inner());
+        validate_site_id(&id).map_err(|e| at(id_span.clone(), format!("site {id:?}: {e}")))?;
+        let line = line_of(text, id_span.start);
         if let Some(first) = seen.insert(id.clone(), line) {
-            return Err(at(format!(
-                "site {id:?} is declared twice (first at line {first})"
-            )));
+            return Err(at(
+                id_span,
+                format!("site {id:?} is declared twice (first at line {first})"),
+            ));
         }
-        let mut labels = file.defaults.labels.clone();
-        labels.extend(entry.labels);
-        labels::check(&labels).map_err(|e| at(format!("site {id:?}: {e}")))?;
-        let interval = interval_ms(entry.interval.as_deref())
-            .map_err(|e| at(format!("site {id:?}: interval: {e}")))?
-            .or(default_interval);
+        let mut labels = default_labels.clone();
+        let labels_span = match entry.labels {
+            Some(own) => {
+                let span = own.span();
+                labels.extend(own.into_inner());
+                span
+            }
+            None => table.clone(),
+        };
+        labels::check(&labels).map_err(|e| at(labels_span, format!("site {id:?}: {e}")))?;
+        let interval = match &entry.interval {
+            Some(text) => interval_ms(text.get_ref())
+                .map_err(|e| at(text.span(), format!("site {id:?}: interval: {e}")))?,
+            None => None,
+        }
+        .or(default_interval);
         sites.push((
             id,
             Declared {
-                expected: entry.expected.or(file.defaults.expected).unwrap_or(true),
+                expected: entry.expected.or(defaults.expected).unwrap_or(true),
                 labels,
                 interval_ms: interval,
             },
@@ -132,8 +161,7 @@ pub fn parse(text: &str) -> Result<Roster, RosterError> {
     Ok(Roster { sites })
 }
 
-fn interval_ms(text: Option<&str>) -> Result<Option<u64>, String> {
-    let Some(text) = text else { return Ok(None) };
+fn interval_ms(text: &str) -> Result<Option<u64>, String> {
     let d = humantime::parse_duration(text).map_err(|e| format!("{e} (expected e.g. 30s, 5m)"))?;
     let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     check_interval(ms).map_err(|e| e.to_string())?;

@@ -66,7 +66,7 @@ pub enum RegistryError {
 /// A handle on the bucket, opened on first use and reopened after a failure.
 #[derive(Debug)]
 pub struct Registry {
-    js: jetstream::Context,
+    pub(crate) js: jetstream::Context,
     config: RegistryConfig,
     store: Mutex<Option<kv::Store>>,
 }

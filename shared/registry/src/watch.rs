@@ -139,7 +139,7 @@ impl Watcher {
             .await
             .map_err(|_| "reading the bucket's state timed out".to_owned())?
             .map_err(|e| e.to_string())?;
-        served(&info)?;
+        served(info)?;
         let last = info.state.last_sequence;
         // A bucket whose revisions went backwards was recreated: reload.
         let reload = self.revision > last;
@@ -171,7 +171,7 @@ impl Watcher {
                 _ = probe.tick() => {
                     match timeout(OP_TIMEOUT, stream.info()).await {
                         Ok(Ok(info)) => {
-                            served(&info)?;
+                            served(info)?;
                             continue;
                         }
                         Ok(Err(e)) => return Err(e.to_string()),

@@ -28,6 +28,28 @@ pub enum CliError {
     Closed,
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+    /// The fleet registry's bucket cannot be read or written; names the bucket.
+    #[error("{inner}{hint}", inner = .0, hint = registry_hint(.0))]
+    Registry(#[from] healthmon_registry::RegistryError),
+    /// `fleet apply` wrote part of its changes.
+    #[error("{0}")]
+    Apply(String),
+    /// The dashboard API refused an admin request (its error code and
+    /// message), or could not be asked.
+    #[error("{code}: {message}")]
+    Api { code: String, message: String },
+    #[error("cannot write {path}: {reason}")]
+    WriteFile { path: String, reason: String },
+}
+
+/// What to check when the registry cannot be reached at all.
+fn registry_hint(e: &healthmon_registry::RegistryError) -> &'static str {
+    match e {
+        healthmon_registry::RegistryError::Unavailable { .. } => {
+            " (is JetStream enabled on this NATS server, and may this NATS user use the bucket?)"
+        }
+        _ => "",
+    }
 }
 
 impl CliError {

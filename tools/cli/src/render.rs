@@ -9,7 +9,8 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use healthmon_proto::query::{SiteDetail, SitePage, Summary};
+use healthmon_proto::fleet::{SiteRecord, Source};
+use healthmon_proto::query::{FleetSummary, SiteDetail, SitePage, Summary, SummaryGroup};
 use healthmon_proto::reason::reason_at;
 use healthmon_proto::{Connectivity, Health, HealthReport, NodeRole};
 
@@ -83,8 +84,14 @@ fn interval(ms: u64) -> String {
     }
 }
 
-/// `2023-11-14T22:13:20Z`.
+/// The last instant RFC 3339 can write (9999-12-31T23:59:59.999Z).
+const LAST_RFC_3339_MS: u64 = 253_402_300_799_999;
+
+/// `2023-11-14T22:13:20Z`; beyond the year 9999, `unix ms N`.
 pub fn timestamp(ms: u64) -> String {
+    if ms > LAST_RFC_3339_MS {
+        return format!("unix ms {ms}");
+    }
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
 }
 
@@ -168,22 +175,68 @@ pub fn sites(page: &SitePage, now_ms: u64) -> String {
     out
 }
 
+/// The counts of a summary, in the order of [`COUNT_COLUMNS`].
+fn counts(s: &Summary) -> [usize; 9] {
+    [
+        s.total,
+        s.online,
+        s.late,
+        s.offline,
+        s.unknown,
+        s.healthy,
+        s.degraded,
+        s.critical,
+        s.maintenance,
+    ]
+}
+
+/// The counts' names, as rows of `summary` and columns of `summary --by`.
+const COUNT_COLUMNS: [&str; 9] = [
+    "total",
+    "online",
+    "late",
+    "offline",
+    "unknown",
+    "healthy",
+    "degraded",
+    "critical",
+    "maintenance",
+];
+
 pub fn summary(s: &Summary) -> String {
     let mut table = Table::new(&["", "SITES"]);
-    let rows = [
-        ("total", s.total),
-        ("online", s.online),
-        ("late", s.late),
-        ("offline", s.offline),
-        ("unknown", s.unknown),
-        ("healthy", s.healthy),
-        ("degraded", s.degraded),
-        ("critical", s.critical),
-        ("maintenance", s.maintenance),
-    ];
-    for (name, count) in rows {
-        table.row(vec![name.to_owned(), count.to_string()]);
+    for (name, count) in COUNT_COLUMNS.iter().zip(counts(s)) {
+        table.row(vec![(*name).to_owned(), count.to_string()]);
     }
+    table.render()
+}
+
+/// What a group without the label is called: `(no region)`.
+pub fn no_value(by: &str) -> String {
+    format!("(no {by})")
+}
+
+/// `summary --by KEY`: a row per value of the label, worst first (most
+/// offline, then critical, late, degraded), sites without the label as
+/// `(no KEY)`, then the fleet's totals as the last row, `(all)`.
+pub fn summary_groups(by: &str, s: &FleetSummary) -> String {
+    let mut header = vec![by.to_uppercase()];
+    header.extend(COUNT_COLUMNS.iter().map(|c| c.to_uppercase()));
+    header[1] = "SITES".to_owned();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let mut table = Table::new(&header);
+    let mut groups: Vec<&SummaryGroup> = s.groups.iter().collect();
+    groups.sort_by(|a, b| SummaryGroup::compare(a, b));
+    let row = |name: String, counts: [usize; 9]| {
+        let mut cells = vec![name];
+        cells.extend(counts.iter().map(usize::to_string));
+        cells
+    };
+    for group in groups {
+        let name = group.value.clone().unwrap_or_else(|| no_value(by));
+        table.row(row(name, counts(&group.counts)));
+    }
+    table.row(row("(all)".to_owned(), counts(&s.totals)));
     table.render()
 }
 
@@ -208,11 +261,21 @@ pub fn site(d: &SiteDetail, now_ms: u64) -> String {
         ("last report", age_and_time(now_ms, d.last_report_ms)),
         ("status since", age_and_time(now_ms, d.status_since_ms)),
         ("lost reports", d.lost_reports.to_string()),
-        (
-            "maintenance",
-            if d.maintenance { "yes" } else { "no" }.to_owned(),
-        ),
+        ("maintenance", maintenance(d, now_ms)),
+        ("labels", crate::admin::pairs(&d.labels)),
     ];
+    if let Some(ack) = &d.ack {
+        let note = if ack.note.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", ack.note)
+        };
+        pairs.push((
+            "acknowledged",
+            format!("by {} {}{note}", ack.by, age(now_ms, Some(ack.at_ms))),
+        ));
+    }
+    pairs.push(("registry", registry(d.registry.as_ref(), now_ms)));
     let Some(r) = &d.report else {
         pairs.push(("report", "none received yet".to_owned()));
         return key_values(&pairs);
@@ -229,6 +292,42 @@ pub fn site(d: &SiteDetail, now_ms: u64) -> String {
         out.push_str(&table.render());
     }
     out
+}
+
+/// `no`; `yes, until 2026-03-01T18:00:00Z (in 2h00m), by ops: firmware`.
+fn maintenance(d: &SiteDetail, now_ms: u64) -> String {
+    match (&d.maintenance_window, d.maintenance) {
+        (Some(w), _) => format!("yes, {}", crate::admin::window(w, now_ms)),
+        (None, true) => "yes".to_owned(),
+        (None, false) => "no".to_owned(),
+    }
+}
+
+/// What the fleet registry holds of a site: `registered 3d02h ago (roster),
+/// interval 5m00s`; `not listed` for a site it does not hold.
+fn registry(record: Option<&SiteRecord>, now_ms: u64) -> String {
+    let Some(r) = record else {
+        return "not listed".to_owned();
+    };
+    let source = match r.source {
+        Source::Roster => "roster",
+        Source::Report => "first report",
+        Source::Api => "API",
+    };
+    let mut text = format!(
+        "registered {} ({source})",
+        age(now_ms, Some(r.registered_ms))
+    );
+    if let Some(ms) = r.interval_ms {
+        text.push_str(&format!(", interval {}", interval(ms)));
+    }
+    if !r.expected {
+        text.push_str(", not expected to report");
+    }
+    if r.first_report_ms.is_none() {
+        text.push_str(", never reported");
+    }
+    text
 }
 
 /// `healthy`, or for a silent site `healthy (last known, as of 1m32s ago)`.

@@ -25,7 +25,7 @@ fn sites_flags_become_the_aggregator_query() {
     let Command::Sites(args) = cli.command else {
         panic!("not sites")
     };
-    let q = args.query();
+    let q = args.query().unwrap();
     assert_eq!(
         q.connectivity,
         vec![Connectivity::Offline, Connectivity::Late]
@@ -40,7 +40,11 @@ fn defaults_are_the_aggregator_defaults() {
     let Command::Sites(args) = parse(&["sites"]).unwrap().command else {
         panic!("not sites")
     };
-    assert_eq!(args.query(), ListQuery::default());
+    assert_eq!(args.query(), Ok(ListQuery::default()));
+    let Command::Summary(args) = parse(&["summary"]).unwrap().command else {
+        panic!("not summary")
+    };
+    assert_eq!(args.query(), Ok(SummaryQuery::default()));
     let cli = parse(&["summary"]).unwrap();
     assert_eq!(cli.timeout, Duration::from_secs(5));
     assert_eq!(cli.nats.nats_connect_timeout, Duration::from_secs(5));
@@ -108,4 +112,144 @@ fn subjects_are_checked() {
     for bad in ["", "a..b", "a.>.b", "a b", "a.b*", ".a", "a.>x"] {
         assert!(parse_subject(bad).is_err(), "{bad:?}");
     }
+}
+
+#[test]
+fn label_filters_add_up_and_contradictions_are_usage_errors() {
+    let Command::Sites(args) = parse(&[
+        "sites",
+        "--label",
+        "region=eu-west",
+        "--label",
+        "tier=gold,customer=acme",
+    ])
+    .unwrap()
+    .command
+    else {
+        panic!("not sites")
+    };
+    let q = args.query().unwrap();
+    assert_eq!(
+        q.labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>(),
+        ["customer=acme", "region=eu-west", "tier=gold"]
+    );
+    let Command::Sites(args) = parse(&["sites", "--label", "a=1", "--label", "a=2"])
+        .unwrap()
+        .command
+    else {
+        panic!("not sites")
+    };
+    assert!(args.query().unwrap_err().contains("--label"));
+
+    let Command::Summary(args) = parse(&["summary", "--by", "region", "--label", "tier=gold"])
+        .unwrap()
+        .command
+    else {
+        panic!("not summary")
+    };
+    let q = args.query().unwrap();
+    assert_eq!(q.by.as_deref(), Some("region"));
+    assert_eq!(q.labels["tier"], "gold");
+    for bad in [
+        &["summary", "--by", "Region"][..],
+        &["summary", "--by", "site"],
+        &["sites", "--label", "region"],
+        &["sites", "--label", "Region=x"],
+    ] {
+        assert_eq!(parse(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+    }
+}
+
+#[test]
+fn admin_commands_need_the_api_and_one_target() {
+    let api = ["--api", "http://127.0.0.1:8080"];
+    let with_api =
+        |args: &[&'static str]| -> Vec<&'static str> { args.iter().copied().chain(api).collect() };
+    for ok in [
+        with_api(&[
+            "maintenance",
+            "set",
+            "plant-7",
+            "--for",
+            "2h",
+            "--reason",
+            "fw",
+        ]),
+        with_api(&[
+            "maintenance",
+            "set",
+            "--selector",
+            "region=eu",
+            "--until",
+            "1900000000000",
+        ]),
+        with_api(&["maintenance", "clear", "plant-7"]),
+        with_api(&["maintenance", "clear", "--selector", "region=eu"]),
+        with_api(&["forget", "plant-7"]),
+        with_api(&["labels", "plant-7", "region=eu", "tier=gold"]),
+        with_api(&["labels", "plant-7", "--clear"]),
+        with_api(&["ack", "plant-7", "--note", "on it"]),
+        with_api(&["unack", "plant-7"]),
+    ] {
+        assert!(parse(&ok).is_ok(), "{ok:?}: {}", parse(&ok).unwrap_err());
+    }
+    for bad in [
+        vec!["forget", "plant-7"], // no --api
+        with_api(&["maintenance", "set"]),
+        with_api(&["maintenance", "set", "plant-7", "--selector", "a=b"]),
+        with_api(&[
+            "maintenance",
+            "set",
+            "plant-7",
+            "--for",
+            "2h",
+            "--until",
+            "1900000000000",
+        ]),
+        with_api(&["maintenance", "set", "plant-7", "--until", "tomorrow"]),
+        with_api(&["maintenance", "set", "plant-7", "--for", "0s"]),
+        with_api(&["maintenance", "clear", "--selector", "Region=x"]),
+        with_api(&["labels", "plant-7"]),
+        with_api(&["labels", "plant-7", "region=eu", "--clear"]),
+        with_api(&["labels", "plant-7", "region"]),
+        with_api(&["ack", "not/a/site"]),
+        vec!["forget", "plant-7", "--api", "localhost:8080"],
+    ] {
+        let err = parse(&bad).unwrap_err();
+        assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+    }
+}
+
+#[test]
+fn preparing_checks_what_clap_cannot() {
+    let cli = parse(&[
+        "maintenance",
+        "set",
+        "plant-7",
+        "--until",
+        "1000",
+        "--api",
+        "http://127.0.0.1:1",
+    ])
+    .unwrap();
+    let e = prepare(cli).unwrap_err();
+    assert!(e.contains("not in the future"), "{e}");
+    let cli = parse(&["fleet", "apply", "/nonexistent/fleet.toml"]).unwrap();
+    let e = prepare(cli).unwrap_err();
+    assert!(
+        e.starts_with("/nonexistent/fleet.toml: cannot read it"),
+        "{e}"
+    );
+    let cli = parse(&["fleet", "export", "--registry-bucket", "a.b"]).unwrap();
+    assert!(prepare(cli).unwrap_err().contains("--registry-bucket"));
+    let cli = parse(&["sites", "--label", "a=1", "--label", "a=2"]).unwrap();
+    assert!(prepare(cli).is_err());
+    let cli = parse(&["summary", "--by", "region"]).unwrap();
+    let Job::Summary { query, .. } = prepare(cli).unwrap().job else {
+        panic!("not summary")
+    };
+    assert_eq!(query.by.as_deref(), Some("region"));
 }

@@ -135,3 +135,40 @@ timeout = "750ms"
     assert!(f.custom["queue"].labels.is_empty());
     assert_eq!(f.scrape[0].timeout, Duration::from_millis(750));
 }
+
+#[test]
+fn labels_are_sent_as_given_and_checked_at_start() {
+    let config = with_file(
+        "site_id = \"a\"\nlabels = { region = \"eu-west\", tier = \"gold\" }\n",
+        Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(config.sources.labels["region"], "eu-west");
+    assert_eq!(config.sources.labels.len(), 2);
+    for (labels, key, says) in [
+        ("{ Region = \"x\" }", "labels.Region", "must match [a-z_]"),
+        ("{ site = \"x\" }", "labels.site", "reserved"),
+        ("{ __x = \"x\" }", "labels.__x", "reserved"),
+        ("{ region = \"\" }", "labels.region", "1-64 printable"),
+    ] {
+        let err = with_file(
+            &format!("site_id = \"a\"\nlabels = {labels}\n"),
+            Overrides::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with(&format!("invalid config file c.toml: key {key}: "))
+                && err.contains(says),
+            "{labels}: {err}"
+        );
+    }
+    let many: Vec<String> = (0..17).map(|i| format!("k{i} = \"v\"")).collect();
+    let err = with_file(
+        &format!("site_id = \"a\"\nlabels = {{ {} }}\n", many.join(", ")),
+        Overrides::default(),
+    )
+    .unwrap_err();
+    assert!(err.contains("key labels: at most 16 labels"), "{err}");
+    let err = parse("labels = { region = 5 }\n").unwrap_err().to_string();
+    assert!(err.contains("line 1") && err.contains("region"), "{err}");
+}

@@ -43,6 +43,19 @@ fn a_bad_config_key_exits_2_naming_the_file_and_key() {
 }
 
 #[test]
+fn a_bad_label_exits_2_naming_the_file_and_the_label() {
+    let dir = TempDir::new("collector-cli").unwrap();
+    let path = dir.path.join("collector.toml");
+    std::fs::write(&path, "site_id = \"s\"\nlabels = { Region = \"x\" }\n").unwrap();
+    let out = collector().arg("--config").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    assert!(stderr.contains("key labels.Region"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
 fn a_missing_site_id_or_bad_interval_exits_2() {
     let out = collector().output().unwrap();
     assert_eq!(out.status.code(), Some(2));

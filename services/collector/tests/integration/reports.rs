@@ -57,6 +57,22 @@ async fn reports_arrive_every_interval_with_one_instance_and_rising_seq() {
 }
 
 #[tokio::test]
+async fn the_configured_labels_travel_in_every_report() {
+    let server = NatsServer::start();
+    let inbox = Inbox::listen(&server.client().await).await;
+    let mut config = config(&server, "plant-7", Duration::from_millis(200));
+    config.sources.labels.extend([
+        ("region".into(), "eu-west".into()),
+        ("tier".into(), "gold".into()),
+    ]);
+    let _collector = start(config).await;
+    for r in inbox.wait_for(2, Duration::from_secs(5)).await {
+        assert_eq!(r.report.labels["region"], "eu-west");
+        assert_eq!(r.report.labels["tier"], "gold");
+    }
+}
+
+#[tokio::test]
 async fn a_restarted_collector_starts_a_new_instance_at_seq_1() {
     let server = NatsServer::start();
     let inbox = Inbox::listen(&server.client().await).await;

@@ -74,7 +74,9 @@ pub async fn set(
 ) -> Result<Json<SiteAck>, ApiError> {
     let result = async {
         let site_id = target(&state, &caller, path, uri.query()).await?;
-        let note = body::<AckRequest>(&bytes)?.note;
+        let note = body::<AckRequest>(&bytes)?.note.trim().to_owned();
+        Ack::check_note(&note)
+            .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
         state.fleet.writable()?;
         let detail = state.aggregator.get(&site_id).await?;
         if detail.connectivity == Connectivity::Online && detail.health == Health::Healthy {
@@ -90,7 +92,7 @@ pub async fn set(
         let ack = Ack {
             at_ms: now_ms(),
             by: caller.principal.name.clone(),
-            note: note.trim().to_owned(),
+            note,
             connectivity: detail.connectivity,
             health: detail.health,
             since_ms,

@@ -50,41 +50,72 @@ fn a_broken_file_names_the_line_and_what_is_expected() {
         (
             "[[site]]\nid = \"a\"\ncolour = \"red\"\n",
             3,
-            "unknown field",
+            "unknown field `colour`, expected one of `id`, `labels`, `interval`, `expected`",
         ),
         (
             "[[site]]\nid = \"a\"\nlabels = { Region = \"x\" }\n",
-            1,
+            3,
             "[a-z_]",
         ),
         (
-            "[[site]]\nid = \"a\"\n\n[[site]]\nid = \"a\"\n",
-            4,
-            "declared twice (first at line 1)",
+            "[[site]]\nid = \"a\"\nlabels = { region = \"\" }\n",
+            3,
+            "value must be 1-64 printable characters",
         ),
-        ("[[site]]\nid = \"a.b\"\n", 1, "may contain only"),
+        (
+            "[[site]]\nid = \"a\"\nlabels = { region = 7 }\n",
+            3,
+            "expected a string",
+        ),
+        (
+            "[[site]]\nid = \"a\"\n\n[[site]]\nid = \"a\"\n",
+            5,
+            "declared twice (first at line 2)",
+        ),
+        ("[[site]]\nid = \"a.b\"\n", 2, "may contain only"),
         ("[[site]]\nlabels = {}\n", 1, "needs an id"),
         (
             "[[site]]\nid = \"a\"\ninterval = \"soon\"\n",
-            1,
+            3,
             "expected e.g. 30s",
         ),
         (
             "[[site]]\nid = \"a\"\ninterval = \"10ms\"\n",
-            1,
+            3,
             "interval must be within",
+        ),
+        (
+            "[[site]]\nid = \"a\"\nexpected = \"yes\"\n",
+            3,
+            "expected a boolean",
         ),
         ("[[site]\n", 1, ""),
         (
             "[defaults]\nlabels = { site = \"x\" }\n[[site]]\nid = \"a\"\n",
-            3,
+            2,
             "reserved",
         ),
+        ("[defaults]\ninterval = \"3d\"\n", 2, "[defaults] interval"),
+        ("[defaults]\nid = \"x\"\n", 2, "may not name an id"),
+        ("[site]\nid = \"x\"\n", 1, "invalid type"),
+        ("[[sites]]\nid = \"x\"\n", 1, "unknown field `sites`"),
     ] {
         let e = parse(text).unwrap_err();
         assert_eq!(e.line, line, "{text:?}: {e}");
         assert!(e.message.contains(why), "{text:?}: {e}");
     }
+    // More labels than a site may carry, counting the defaults: the site's
+    // own labels line is named.
+    let defaults: Vec<String> = (0..10).map(|i| format!("d{i} = \"x\"")).collect();
+    let own: Vec<String> = (0..10).map(|i| format!("s{i} = \"x\"")).collect();
+    let text = format!(
+        "[defaults]\nlabels = {{ {} }}\n\n[[site]]\nid = \"a\"\nlabels = {{ {} }}\n",
+        defaults.join(", "),
+        own.join(", ")
+    );
+    let e = parse(&text).unwrap_err();
+    assert_eq!(e.line, 6, "{e}");
+    assert!(e.message.contains("at most 16 labels"), "{e}");
 }
 
 fn registered(roster: &Roster) -> BTreeMap<String, SiteRecord> {

@@ -107,3 +107,58 @@ async fn without_jetstream_every_write_says_the_registry_is_unavailable() {
     assert!(matches!(err, RegistryError::Unavailable { .. }), "{err}");
     assert!(err.to_string().contains("healthmon_sites"), "{err}");
 }
+
+#[tokio::test]
+async fn sites_reads_every_record_at_once_and_names_the_unreadable() {
+    let server = start_jetstream();
+    let reg = registry(&server).await;
+    assert!(
+        reg.sites().await.unwrap().records.is_empty(),
+        "empty bucket"
+    );
+    // Only other kinds of keys: still no sites, and no waiting for one.
+    reg.set_maintenance(
+        "plant-9",
+        &Maintenance {
+            since_ms: 1,
+            until_ms: None,
+            reason: None,
+            by: "alice".into(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(reg.sites().await.unwrap().records.is_empty());
+
+    let mut record = SiteRecord::declared(1, Source::Roster);
+    record.labels.insert("region".into(), "eu".into());
+    for i in 0..300 {
+        reg.put_site(&format!("plant-{i:03}"), &record)
+            .await
+            .unwrap();
+    }
+    reg.forget("plant-007").await.unwrap();
+    // Rewritten: only its current value counts.
+    record.labels.insert("region".into(), "us".into());
+    reg.put_site("plant-001", &record).await.unwrap();
+    let store = reg.store().await.unwrap();
+    store.put("site.broken", "not json".into()).await.unwrap();
+    store.put("other.key", "ignored".into()).await.unwrap();
+
+    let sites = reg.sites().await.unwrap();
+    assert_eq!(sites.records.len(), 299);
+    assert!(!sites.records.contains_key("plant-007"));
+    assert_eq!(sites.records["plant-001"].labels["region"], "us");
+    assert_eq!(sites.records["plant-002"].labels["region"], "eu");
+    assert_eq!(sites.unreadable.len(), 1);
+    assert_eq!(sites.unreadable[0].0, "site.broken");
+}
+
+#[tokio::test]
+async fn without_jetstream_reading_the_sites_names_the_bucket() {
+    let server = NatsServer::start();
+    let reg = registry(&server).await;
+    let err = reg.sites().await.unwrap_err();
+    assert!(matches!(err, RegistryError::Unavailable { .. }), "{err}");
+    assert!(err.to_string().contains("healthmon_sites"), "{err}");
+}

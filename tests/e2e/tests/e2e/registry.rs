@@ -8,10 +8,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use healthmon_assessor::MassSilenceRule;
+use healthmon_assessor::centre::{CentreEvent, CentreState};
 use healthmon_client::request_json;
 use healthmon_common::clock::now_ms;
 use healthmon_e2e::prometheus::{Prometheus, Targets};
-use healthmon_e2e::{Central, INTERVAL, Options};
+use healthmon_e2e::recorder::Recorder;
+use healthmon_e2e::{Central, INTERVAL, OFFLINE_AFTER, Options};
 use healthmon_proto::query::{PageQuery, StatusPage};
 use healthmon_registry::{Registry, RegistryConfig, roster};
 use healthmon_test_support::{eventually, free_port, promtext};
@@ -339,4 +342,40 @@ async fn a_site_silent_through_a_full_central_restart_never_vanishes_from_promet
     );
     prometheus.wait_value(up, |v| v == 0.0).await;
     assert_eq!(prometheus.samples(firing).await.len(), 1);
+}
+
+#[tokio::test]
+async fn after_a_full_restart_with_a_silent_fleet_the_centre_suspects_itself_first() {
+    const FLEET: u64 = 30;
+    let options = Options::default().assessor(|config| {
+        config.mass_silence = MassSilenceRule {
+            fraction: 0.5,
+            min_sites: 20,
+            hold: Duration::from_secs(60),
+        }
+    });
+    let mut central = Central::start_with(options).await;
+    let mut fleet = central.simulator(FLEET as usize, INTERVAL).await;
+    central.api.wait_summary("online", FLEET, PATIENCE).await;
+    // The whole fleet falls silent and the centre restarts: nothing running
+    // has heard of any site but the registry.
+    fleet.stop().await;
+    central.restart_all().await;
+    let centre_events = Recorder::<CentreEvent>::start(&central.nats, "health.centre.status").await;
+    central.api.wait_summary("unknown", FLEET, PATIENCE).await;
+    let (_, suspect) = centre_events
+        .wait_for("the centre to be suspected", PATIENCE, |e| {
+            e.state == CentreState::Suspect
+        })
+        .await;
+    assert!(suspect.silent_sites >= 20, "{suspect:?}");
+    // Held at late well past every site's offline window.
+    central.api.wait_summary("late", FLEET, PATIENCE).await;
+    tokio::time::sleep(OFFLINE_AFTER * 2).await;
+    let summary = central.api.summary().await;
+    assert_eq!(
+        (summary["late"].as_u64(), summary["offline"].as_u64()),
+        (Some(FLEET), Some(0)),
+        "{summary}"
+    );
 }

@@ -33,3 +33,20 @@ fn messages_name_the_subject_and_what_to_check() {
         "health.agg.list answered 400: bad request: limit"
     );
 }
+
+#[test]
+fn an_unreachable_registry_says_what_to_check() {
+    let e = CliError::from(healthmon_registry::RegistryError::Unavailable {
+        bucket: "healthmon_sites".into(),
+        reason: "no responders".into(),
+    });
+    assert_eq!(
+        e.to_string(),
+        "the fleet registry (JetStream KV bucket healthmon_sites) is unavailable: no responders \
+         (is JetStream enabled on this NATS server, and may this NATS user use the bucket?)"
+    );
+    let e = CliError::from(healthmon_registry::RegistryError::Conflict {
+        key: "site.a".into(),
+    });
+    assert!(!e.to_string().contains("JetStream enabled"), "{e}");
+}

@@ -38,6 +38,13 @@ fn ages_use_the_two_largest_units() {
 }
 
 #[test]
+fn any_time_has_a_timestamp() {
+    assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
+    assert_eq!(timestamp(253_402_300_799_999), "9999-12-31T23:59:59Z");
+    assert_eq!(timestamp(u64::MAX), format!("unix ms {}", u64::MAX));
+}
+
+#[test]
 fn sites_table_shows_one_row_per_site_worst_first_as_given() {
     let page = SitePage {
         total: 2,
@@ -351,4 +358,156 @@ fn numbers_read_naturally() {
     assert_eq!(interval(300), "300ms");
     assert_eq!(interval(30_000), "30s");
     assert_eq!(interval(300_000), "5m00s");
+}
+
+fn counts(total: usize, offline: usize, critical: usize) -> Summary {
+    Summary {
+        total,
+        online: total - offline,
+        offline,
+        healthy: total - critical,
+        critical,
+        ..Summary::default()
+    }
+}
+
+#[test]
+fn summary_by_a_label_is_a_row_per_value_worst_first_then_the_totals() {
+    let s = FleetSummary {
+        totals: counts(9, 3, 1),
+        by: Some("region".into()),
+        // Deliberately not in order: the table orders them.
+        groups: vec![
+            SummaryGroup {
+                value: Some("eu-west".into()),
+                counts: counts(4, 0, 0),
+            },
+            SummaryGroup {
+                value: None,
+                counts: counts(1, 1, 0),
+            },
+            SummaryGroup {
+                value: Some("us-east".into()),
+                counts: counts(4, 2, 1),
+            },
+        ],
+    };
+    let text = summary_groups("region", &s);
+    assert_eq!(
+        text,
+        "REGION       SITES  ONLINE  LATE  OFFLINE  UNKNOWN  HEALTHY  DEGRADED  CRITICAL  MAINTENANCE\n\
+         us-east      4      2       0     2        0        3        0         1         0\n\
+         (no region)  1      0       0     1        0        1        0         0         0\n\
+         eu-west      4      4       0     0        0        4        0         0         0\n\
+         (all)        9      6       0     3        0        8        0         1         0\n"
+    );
+}
+
+#[test]
+fn site_detail_shows_labels_window_acknowledgement_and_registry() {
+    let mut record =
+        healthmon_proto::fleet::SiteRecord::declared(NOW - 3 * 86_400_000, Source::Roster);
+    record.interval_ms = Some(300_000);
+    let detail = SiteDetail {
+        site_id: "x".into(),
+        connectivity: Connectivity::Offline,
+        health: Health::Unknown,
+        reasons: vec!["never reported".into()],
+        last_report_ms: None,
+        status_since_ms: None,
+        lost_reports: 0,
+        report: None,
+        maintenance: true,
+        labels: [("region".to_owned(), "eu-west".to_owned())].into(),
+        maintenance_window: Some(healthmon_proto::fleet::Maintenance {
+            since_ms: NOW - 1000,
+            until_ms: Some(NOW + 3_600_000),
+            reason: Some("swap".into()),
+            by: "ops".into(),
+        }),
+        ack: Some(healthmon_proto::fleet::Ack {
+            at_ms: NOW - 60_000,
+            by: "alice".into(),
+            note: "on it".into(),
+            connectivity: Connectivity::Offline,
+            health: Health::Unknown,
+            since_ms: NOW - 120_000,
+        }),
+        registry: Some(record),
+    };
+    let text = site(&detail, NOW);
+    for line in [
+        "maintenance   yes, until 2023-11-14T23:15:00Z (in 1h00m), by ops: swap",
+        "labels        region=eu-west",
+        "acknowledged  by alice 1m00s ago: on it",
+        "registry      registered 3d00h ago (roster), interval 5m00s, never reported",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "missing {line:?} in\n{text}"
+        );
+    }
+    let plain = SiteDetail {
+        maintenance_window: None,
+        ack: None,
+        registry: None,
+        labels: Default::default(),
+        ..detail
+    };
+    let text = site(&plain, NOW);
+    assert!(text.contains("\nlabels        none\n"), "{text}");
+    assert!(text.contains("\nregistry      not listed\n"), "{text}");
+    assert!(!text.contains("acknowledged"), "{text}");
+}
+
+mod groups {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_summary() -> impl Strategy<Value = Summary> {
+        (0usize..50, 0usize..50, 0usize..50, 0usize..50).prop_map(|(on, off, crit, deg)| Summary {
+            total: on + off,
+            online: on,
+            offline: off,
+            critical: crit.min(on + off),
+            degraded: deg.min(on + off - crit.min(on + off)),
+            ..Summary::default()
+        })
+    }
+
+    proptest! {
+        /// Any groups: a header, one row per group in worst-first order,
+        /// the totals last; every row as many cells as the header; values
+        /// shown as they are (a control character as `?`).
+        #[test]
+        fn every_group_is_one_row_worst_first_then_the_totals(
+            groups in proptest::collection::btree_map(
+                proptest::option::of("[a-z\u{7}][a-z -]{0,10}[a-z]"),
+                arb_summary(),
+                0..8,
+            ),
+        ) {
+            let totals = groups.values().fold(Summary::default(), |mut t, g| { t.add(g); t });
+            let s = FleetSummary::grouped(totals, Some("tier".into()), groups.clone());
+            let text = summary_groups("tier", &s);
+            let lines: Vec<&str> = text.lines().collect();
+            prop_assert_eq!(lines.len(), groups.len() + 2, "{}", text);
+            prop_assert!(lines[0].starts_with("TIER"));
+            prop_assert!(lines.last().unwrap().starts_with("(all)"));
+            // Columns line up: every count column starts where its heading does.
+            let sites_at = lines[0].find("SITES").unwrap();
+            let offline_at = lines[0].find("OFFLINE").unwrap();
+            for (line, group) in lines[1..lines.len() - 1].iter().zip(&s.groups) {
+                let name = group.value.clone().unwrap_or_else(|| no_value("tier"));
+                prop_assert!(line.starts_with(&crate::table::clean(&name)), "{}", text);
+                prop_assert!(!line.contains('\u{7}'), "a bell in {:?}", line);
+                let cell = |at: usize| line[at..].split_whitespace().next().unwrap().to_owned();
+                prop_assert_eq!(cell(sites_at), group.counts.total.to_string());
+                prop_assert_eq!(cell(offline_at), group.counts.offline.to_string());
+            }
+            for pair in s.groups.windows(2) {
+                prop_assert!(SummaryGroup::compare(&pair[0], &pair[1]).is_le());
+            }
+        }
+    }
 }

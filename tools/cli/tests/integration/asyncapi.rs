@@ -1,9 +1,12 @@
 //! `docs/asyncapi.yaml`: parsed and validated by the official AsyncAPI parser
 //! (`@asyncapi/parser`, run by node from `tools/asyncapi-check`, installed by
 //! `scripts/install-deps.sh --doc-tools`), then compared with the contract:
-//! every documented subject is one the code uses and the other way round,
-//! and every documented payload has exactly the keys the Rust types (and
-//! the real micro services) put on the wire.
+//! every documented subject is one the code uses and the other way round
+//! (the fleet registry's KV keys too), every documented payload has exactly
+//! the keys the Rust types (and the real micro services) put on the wire,
+//! every documented enum exactly the values, and the rejection reasons and
+//! report keys are those of the code in the AsyncAPI document and in the
+//! README's contract tables alike.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,17 +17,22 @@ use healthmon_assessor::centre::{CentreEvent, HEADER_CENTRE};
 use healthmon_assessor::mass_silence::Change;
 use healthmon_common::micro::{ERROR_CODE_HEADER, ERROR_HEADER};
 use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
+use healthmon_proto::fleet::{Ack, Maintenance, SiteRecord, Source};
+use healthmon_proto::labels::Labels;
 use healthmon_proto::query::{
-    Forgotten, GetQuery, ListQuery, PageQuery, SiteDetail, SitePage, SiteSummary, StatusPage,
-    StatusRow, Summary,
+    FleetSummary, GetQuery, ListQuery, PageQuery, SiteDetail, SitePage, SiteSummary, SortOrder,
+    StatusPage, StatusRow, Summary, SummaryGroup, SummaryQuery,
 };
 use healthmon_proto::subjects::{
     HEADER_CONNECTIVITY, HEADER_CONTENT_TYPE, HEADER_HEALTH, HEADER_SITE,
 };
+use healthmon_proto::validate::Rejection;
 use healthmon_proto::{
     ConnectionStatus, Connectivity, Health, HealthReport, Node, NodeRole, Resources, StatusEvent,
     Subjects,
 };
+use healthmon_registry::Kind;
+use healthmon_registry::store::DEFAULT_BUCKET;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -99,8 +107,6 @@ fn every_subject_in_use_is_documented_and_nothing_else() {
         s.aggregator("summary"),
         s.aggregator("list"),
         s.aggregator("get"),
-        s.aggregator("forget"),
-        s.aggregator("maintenance"),
         s.audit(),
         s.assessor("statuses"),
         "$SRV.PING".to_owned(),
@@ -108,13 +114,22 @@ fn every_subject_in_use_is_documented_and_nothing_else() {
         "$SRV.STATS.{service}".to_owned(),
     ]
     .into_iter()
+    // The registry's keys, as the KV API puts them on the wire.
+    .chain(
+        [Kind::Site, Kind::Maintenance, Kind::Ack]
+            .map(|kind| format!("$KV.{DEFAULT_BUCKET}.{}", kind.key("SITE"))),
+    )
     .collect();
     let documented: BTreeSet<String> = doc["channels"]
         .as_object()
         .unwrap()
         .values()
         .filter_map(|c| c["address"].as_str())
-        .map(|a| a.replace("{prefix}", "health").replace("{site_id}", "SITE"))
+        .map(|a| {
+            a.replace("{prefix}", "health")
+                .replace("{bucket}", DEFAULT_BUCKET)
+                .replace("{site_id}", "SITE")
+        })
         .collect();
     assert_eq!(documented, expected);
 
@@ -122,8 +137,12 @@ fn every_subject_in_use_is_documented_and_nothing_else() {
         ("HealthReport", "application/msgpack"),
         ("StatusEvent", "application/msgpack"),
         ("CentreEvent", "application/msgpack"),
-        ("Summary", "application/json"),
+        ("SummaryQuery", "application/json"),
+        ("FleetSummary", "application/json"),
         ("ListQuery", "application/json"),
+        ("SiteRecord", "application/json"),
+        ("Maintenance", "application/json"),
+        ("Ack", "application/json"),
     ] {
         assert_eq!(
             doc["messages"][message]["contentType"], content_type,
@@ -133,7 +152,7 @@ fn every_subject_in_use_is_documented_and_nothing_else() {
 }
 
 /// Every property path of a JSON value (`a`, `a.b`, `list[].c`); the keys of
-/// maps (site-defined `custom` gauges, `metadata`) are data, not schema.
+/// maps (site-defined `custom` gauges, `metadata`, labels) are data, not schema.
 fn paths(value: &Value) -> BTreeSet<String> {
     fn walk(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
         match value {
@@ -141,7 +160,7 @@ fn paths(value: &Value) -> BTreeSet<String> {
                 for (key, sub) in map {
                     let path = format!("{prefix}{key}");
                     out.insert(path.clone());
-                    if key != "custom" && key != "metadata" {
+                    if !MAPS.contains(&key.as_str()) {
                         walk(sub, &format!("{path}."), out);
                     }
                 }
@@ -159,6 +178,9 @@ fn paths(value: &Value) -> BTreeSet<String> {
     walk(value, "", &mut out);
     out
 }
+
+/// Keys whose values are maps with data for keys.
+const MAPS: [&str; 4] = ["custom", "metadata", "labels", "declared_labels"];
 
 fn documented(doc: &Value, schema: &str) -> BTreeSet<String> {
     doc["schemas"][schema]
@@ -186,7 +208,46 @@ fn full_report() -> HealthReport {
     }];
     r.resources = Some(Resources::default());
     r.custom.insert("response_ms".into(), 1.0);
+    r.labels = labels();
     r
+}
+
+fn labels() -> Labels {
+    [("region".to_owned(), "eu-west".to_owned())].into()
+}
+
+/// A record with every optional part present.
+fn record() -> SiteRecord {
+    SiteRecord {
+        expected: true,
+        labels: labels(),
+        interval_ms: Some(30_000),
+        registered_ms: 1,
+        source: Source::Roster,
+        declared_interval_ms: Some(30_000),
+        declared_labels: labels(),
+        first_report_ms: Some(2),
+    }
+}
+
+fn window() -> Maintenance {
+    Maintenance {
+        since_ms: 1,
+        until_ms: Some(2),
+        reason: Some("firmware".into()),
+        by: "ops".into(),
+    }
+}
+
+fn ack() -> Ack {
+    Ack {
+        at_ms: 1,
+        by: "ops".into(),
+        note: "on it".into(),
+        connectivity: Connectivity::Offline,
+        health: Health::Healthy,
+        since_ms: 1,
+    }
 }
 
 fn row() -> SiteSummary {
@@ -206,8 +267,8 @@ fn row() -> SiteSummary {
         sf_buffer_total: 0,
         lost_reports: 0,
         maintenance: false,
-        labels: Default::default(),
-        acknowledged: false,
+        labels: labels(),
+        acknowledged: true,
     }
 }
 
@@ -234,11 +295,25 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
         status_since_ms: None,
         lost_reports: 0,
         report: Some(full_report()),
-        maintenance: false,
-        labels: Default::default(),
-        maintenance_window: None,
-        ack: None,
-        registry: None,
+        maintenance: true,
+        labels: labels(),
+        maintenance_window: Some(window()),
+        ack: Some(ack()),
+        registry: Some(record()),
+    };
+    let totals = Summary {
+        total: 1,
+        online: 1,
+        healthy: 1,
+        ..Summary::default()
+    };
+    let grouped = FleetSummary {
+        totals,
+        by: Some("region".into()),
+        groups: vec![SummaryGroup {
+            value: Some("eu-west".into()),
+            counts: totals,
+        }],
     };
     let cases: Vec<(&str, Value)> = vec![
         ("HealthReport", json(&full_report())),
@@ -248,6 +323,18 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
             json(&CentreEvent::new(Change::Suspected, 1, 2, 3, "r".into())),
         ),
         ("Summary", json(&Summary::default())),
+        ("FleetSummary", json(&grouped)),
+        ("SummaryGroup", json(&grouped.groups[0])),
+        (
+            "SummaryQuery",
+            json(&SummaryQuery {
+                labels: labels(),
+                by: Some("region".into()),
+            }),
+        ),
+        ("SiteRecord", json(&record())),
+        ("Maintenance", json(&window())),
+        ("Ack", json(&ack())),
         (
             "SitePage",
             json(&SitePage {
@@ -277,6 +364,7 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
             "ListQuery",
             json(&ListQuery {
                 search: Some("x".into()),
+                labels: labels(),
                 ..Default::default()
             }),
         ),
@@ -287,12 +375,6 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
             }),
         ),
         ("PageQuery", json(&PageQuery::default())),
-        (
-            "Forgotten",
-            json(&Forgotten {
-                site_id: "x".into(),
-            }),
-        ),
         (
             "AuditEvent",
             json(&AuditEvent {
@@ -377,4 +459,203 @@ async fn documented_discovery_answers_match_the_real_services() {
             "{subject}: documented but not sent {missing:?}"
         );
     }
+    // The endpoints the services serve are the documented channels: no
+    // admin endpoint (forget, maintenance) is left on any replica.
+    let channels: BTreeSet<String> = doc["channels"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|c| c["address"].as_str())
+        .map(|a| a.replace("{prefix}", "health"))
+        .collect();
+    for (service, want) in [
+        (
+            "healthmon-aggregator",
+            &["health.agg.get", "health.agg.list", "health.agg.summary"][..],
+        ),
+        ("healthmon-assessor", &["health.assessor.statuses"]),
+    ] {
+        let reply = nats
+            .request(format!("$SRV.INFO.{service}"), "".into())
+            .await
+            .unwrap();
+        let info: Value = serde_json::from_slice(&reply.payload).unwrap();
+        let served: BTreeSet<String> = info["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["subject"].as_str().unwrap().to_owned())
+            .collect();
+        let want: BTreeSet<String> = want.iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(served, want, "{service}");
+        assert!(served.is_subset(&channels), "{service}: {served:?}");
+    }
+}
+
+/// The wire name of a unit enum value.
+fn wire<T: Serialize>(value: T) -> String {
+    json(&value).as_str().unwrap().to_owned()
+}
+
+/// Every audit action; a new one does not compile here until it is listed
+/// (and so documented).
+fn every_action() -> Vec<AuditAction> {
+    use AuditAction::*;
+    let all = [
+        Authenticate,
+        ForgetSite,
+        SetMaintenance,
+        ClearMaintenance,
+        SetMaintenanceBySelector,
+        ClearMaintenanceBySelector,
+        SetLabels,
+        Acknowledge,
+        ClearAcknowledgement,
+        FleetApply,
+        Access,
+    ];
+    for action in all {
+        match action {
+            Authenticate
+            | ForgetSite
+            | SetMaintenance
+            | ClearMaintenance
+            | SetMaintenanceBySelector
+            | ClearMaintenanceBySelector
+            | SetLabels
+            | Acknowledge
+            | ClearAcknowledgement
+            | FleetApply
+            | Access => {}
+        }
+    }
+    all.to_vec()
+}
+
+fn every_outcome() -> Vec<AuditOutcome> {
+    use AuditOutcome::*;
+    let all = [Ok, Unauthenticated, Forbidden, NotFound, Failed];
+    for outcome in all {
+        match outcome {
+            Ok | Unauthenticated | Forbidden | NotFound | Failed => {}
+        }
+    }
+    all.to_vec()
+}
+
+fn every_source() -> Vec<Source> {
+    let all = [Source::Roster, Source::Report, Source::Api];
+    for source in all {
+        match source {
+            Source::Roster | Source::Report | Source::Api => {}
+        }
+    }
+    all.to_vec()
+}
+
+#[test]
+fn documented_enums_have_exactly_the_values_on_the_wire() {
+    let doc = document();
+    let names = |values: Vec<String>| -> BTreeSet<String> { values.into_iter().collect() };
+    for (schema, path, want) in [
+        (
+            "AuditEvent",
+            "action",
+            names(every_action().into_iter().map(wire).collect()),
+        ),
+        (
+            "AuditEvent",
+            "outcome",
+            names(every_outcome().into_iter().map(wire).collect()),
+        ),
+        (
+            "SiteRecord",
+            "source",
+            names(every_source().into_iter().map(wire).collect()),
+        ),
+        (
+            "Connectivity",
+            "",
+            names(Connectivity::ALL.into_iter().map(wire).collect()),
+        ),
+        (
+            "Health",
+            "",
+            names(Health::ALL.into_iter().map(wire).collect()),
+        ),
+        (
+            "ListQuery",
+            "sort",
+            names(vec![wire(SortOrder::Severity), wire(SortOrder::SiteId)]),
+        ),
+    ] {
+        let documented: BTreeSet<String> = doc["enums"][schema][path]
+            .as_array()
+            .unwrap_or_else(|| panic!("{schema}.{path} has a documented enum"))
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(documented, want, "{schema}.{path}");
+    }
+}
+
+fn readme() -> String {
+    std::fs::read_to_string(repo().join("README.md")).unwrap()
+}
+
+/// The README's section under `heading`, up to the next heading of any level.
+fn section<'a>(text: &'a str, heading: &str) -> &'a str {
+    let start = text
+        .find(heading)
+        .unwrap_or_else(|| panic!("README has {heading:?}"));
+    let body = &text[start + heading.len()..];
+    let end = body.find("\n#").unwrap_or(body.len());
+    &body[..end]
+}
+
+#[test]
+fn every_rejection_reason_is_documented_in_asyncapi_and_the_readme() {
+    let doc = document();
+    let described = doc["messages"]["HealthReport"]["description"]
+        .as_str()
+        .expect("HealthReport has a description");
+    let readme = readme();
+    let contract = section(&readme, "### HealthReport");
+    for reason in Rejection::REASONS {
+        let quoted = format!("`{reason}`");
+        assert!(
+            described.contains(&quoted),
+            "docs/asyncapi.yaml HealthReport does not list {quoted}"
+        );
+        assert!(
+            contract.contains(&quoted),
+            "README's HealthReport section does not list {quoted}"
+        );
+    }
+}
+
+#[test]
+fn the_readme_report_table_has_every_key_of_the_report() {
+    let readme = readme();
+    let contract = section(&readme, "### HealthReport");
+    // The first cell of each table row, every `key` in it.
+    let documented: BTreeSet<String> = contract
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .filter_map(|l| l.split('|').nth(1))
+        .flat_map(|cell| {
+            cell.split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let on_the_wire: BTreeSet<String> = json(&full_report())
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(documented, on_the_wire);
 }

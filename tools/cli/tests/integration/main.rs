@@ -3,7 +3,10 @@
 //! services in-process (the `healthmon-e2e` harness); one binary, a module
 //! per concern, sharing [`support`].
 
+mod admin;
 mod asyncapi;
+mod fleet;
+mod labels;
 mod queries;
 mod support;
 mod watch;

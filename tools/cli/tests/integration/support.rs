@@ -13,7 +13,12 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_healthmon");
 
 /// `healthmon --nats-url <url> ARGS...`, run to the end.
 pub async fn healthmon(url: &str, args: &[&str]) -> Run {
-    Run::of(command(url, args).output().await.expect("healthmon runs"))
+    run(command(url, args)).await
+}
+
+/// A prepared command, run to the end.
+pub async fn run(mut cmd: Command) -> Run {
+    Run::of(cmd.output().await.expect("healthmon runs"))
 }
 
 /// `healthmon --nats-url <url> ARGS...`, ignoring any healthmon settings in
@@ -33,6 +38,12 @@ pub fn command(url: &str, args: &[&str]) -> Command {
         "NATS_CONNECT_TIMEOUT",
         "HEALTHMON_TIMEOUT",
         "HEALTHMON_PARTITIONS",
+        "REGISTRY_BUCKET",
+        "REGISTRY_REPLICAS",
+        "HEALTHMON_API",
+        "HEALTHMON_TOKEN",
+        "HEALTHMON_TOKEN_FILE",
+        "HEALTHMON_API_CA",
     ] {
         cmd.env_remove(var);
     }
@@ -59,6 +70,19 @@ impl Run {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
+    }
+
+    /// Asserts exit code 1 or 2 with one `error: ` line and nothing on
+    /// stdout, and returns the line without `error: `.
+    pub fn failed(self, code: i32) -> String {
+        assert_eq!(self.code, Some(code), "{self:?}");
+        assert!(self.stdout.is_empty(), "{self:?}");
+        assert_eq!(self.stderr.lines().count(), 1, "{self:?}");
+        self.stderr
+            .trim_end()
+            .strip_prefix("error: ")
+            .unwrap_or_else(|| panic!("no `error: ` line: {self:?}"))
+            .to_owned()
     }
 
     /// Asserts success and returns stdout.
