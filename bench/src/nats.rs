@@ -19,7 +19,7 @@ pub fn start(log_dir: &Path, label: &str) -> Result<NatsServer> {
 pub fn start_jetstream(log_dir: &Path, label: &str) -> Result<NatsServer> {
     NatsServer::builder()
         .monitor()
-        .config("jetstream { store_dir: \"{dir}/js\" }\n")
+        .jetstream()
         .log_to(log_dir, &format!("{label}-nats"))
         .start()
 }

@@ -226,7 +226,10 @@ pub fn targets(s: &Sections) -> Vec<Target> {
         "≤ 100, none missed",
         registry.map(|r| {
             let p = &r.propagation;
-            (p.visible.p99_ms, p.visible.p99_ms <= 100.0 && p.timeouts == 0)
+            (
+                p.visible.p99_ms,
+                p.visible.p99_ms <= 100.0 && p.timeouts == 0,
+            )
         }),
     );
     t

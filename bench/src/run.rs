@@ -9,14 +9,7 @@ use crate::results::{Machine, Outcome, Report, Sections, load1, targets};
 use crate::{Ctx, api, footprint, ingest, memory, registry, steady};
 
 /// Section names for `--only`.
-pub const SECTIONS: [&str; 6] = [
-    "ingest",
-    "steady",
-    "memory",
-    "collector",
-    "api",
-    "registry",
-];
+pub const SECTIONS: [&str; 6] = ["ingest", "steady", "memory", "collector", "api", "registry"];
 
 pub async fn run(ctx: &Ctx, only: &[String], command: String) -> Report {
     let started = Instant::now();

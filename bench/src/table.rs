@@ -236,7 +236,11 @@ pub fn render(r: &Report) -> String {
             format!(", {} timeouts", p.timeouts),
         );
         for replica in &p.replicas {
-            line(&format!("  {}", replica.replica), &replica.visible, String::new());
+            line(
+                &format!("  {}", replica.replica),
+                &replica.visible,
+                String::new(),
+            );
         }
     });
     let _ = writeln!(out, "targets");
