@@ -7,7 +7,11 @@
 #   scripts/bench.sh                  the scale (100,000 sites; ~4 min)
 #   scripts/bench.sh --quick          tiny scale, seconds (what CI's smoke test runs)
 #   scripts/bench.sh --sites N --reports N --out FILE.json
-#   scripts/bench.sh --only ingest,steady,memory,collector,api
+#   scripts/bench.sh --only ingest,steady,memory,collector,api,registry
+#   scripts/bench.sh --only registry --registry-sites N --registry-actions N
+#                                     the fleet registry (JetStream KV): load at
+#                                     start, RSS per registered site, admin
+#                                     action → every replica (100,000 / 200)
 #   scripts/bench.sh --help           every option
 #
 # Results go to target/bench/results.json (child logs next to it, in

@@ -6,13 +6,13 @@
 //! `--site-series unhealthy`, where 1 site in [`UNHEALTHY_EVERY`] reports a
 //! connection down (degraded).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::Ctx;
-use crate::fleet::{ReportMaker, publish_windowed, site_id, wait_for};
+use crate::fleet::{QUIET_INTERVAL, ReportMaker, publish_windowed, site_id, wait_for};
 use crate::services;
 use crate::stats::round3;
 use crate::wrk::{self, WrkResult};
@@ -75,7 +75,7 @@ pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
     let assessor = services::assessor(ctx, &nats, &query, "api").await?;
     let dashboard = services::dashboard(ctx, &nats, &http, "api").await?;
 
-    let mut maker = ReportMaker::new(&ctx.instance, Duration::from_secs(24 * 3600));
+    let mut maker = ReportMaker::new(&ctx.instance, QUIET_INTERVAL);
     let subjects = ctx.subjects.clone();
     let items = (0..sites).map(move |i| {
         let id = site_id("api", i);
@@ -153,8 +153,12 @@ pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
     };
     let expected = sites.div_ceil(UNHEALTHY_EVERY);
     if unhealthy_only.unhealthy_sites != expected {
+        let counts: Vec<&str> = small
+            .lines()
+            .filter(|l| l.starts_with("healthmon_fleet_sites{") && !l.ends_with(" 0"))
+            .collect();
         bail!(
-            "--site-series unhealthy exported {} sites, expected the {expected} degraded ones",
+            "--site-series unhealthy exported {} sites, expected the {expected} degraded ones; it holds {counts:?}",
             unhealthy_only.unhealthy_sites
         );
     }

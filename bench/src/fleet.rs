@@ -18,6 +18,12 @@ use healthmon_test_support::fixtures;
 /// Data connections in the typical report.
 pub const CONNECTIONS: usize = fixtures::CONNECTIONS.len();
 
+/// The longest interval a report may declare without the assessor judging
+/// the site degraded for it (its default `--max-interval`, issue 12's
+/// interval policy), so also the longest a fleet can stay quiet: nothing
+/// goes late while a section that loads sites once measures them.
+pub const QUIET_INTERVAL: Duration = Duration::from_secs(15 * 60);
+
 pub fn site_id(prefix: &str, i: usize) -> String {
     format!("{prefix}-{i:07}")
 }

@@ -26,6 +26,10 @@ use crate::stats::round3;
 use healthmon_test_support::promtext;
 use healthmon_test_support::{NatsServer, Proc};
 
+/// Pause before a second look at a service's counters, when the first
+/// counted fewer reports than were sent.
+const COUNTERS_SETTLE: Duration = Duration::from_millis(200);
+
 #[derive(Debug, Clone, Serialize)]
 pub struct IngestResult {
     pub reports: u64,
@@ -145,23 +149,19 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
             let seconds = done.duration_since(started).as_secs_f64();
             // Before the scrape: rendering per-site series is not ingest work.
             let cpu_seconds = svc.proc.cpu_seconds()? - cpu_before;
-            let text = svc.scrape(&http).await?;
-            let (accepted, rejected) = match kind {
-                Kind::Aggregator => (
-                    "healthmon_aggregator_reports_accepted_total",
-                    "healthmon_aggregator_reports_rejected_total",
-                ),
-                _ => (
-                    "healthmon_assessor_reports_total",
-                    "healthmon_assessor_reports_rejected_total",
-                ),
-            };
-            let accepted = promtext::sum(&text, accepted, &[]).unwrap_or(0.0) as u64;
-            let rejected = promtext::sum(&text, rejected, &[]).unwrap_or(0.0) as u64;
+            // The aggregator counts a report just after it becomes visible:
+            // a scrape right after the last one showed can miss the count of
+            // a report or two still on their way, so one more after a pause.
+            let mut text = svc.scrape(&http).await?;
+            if counts(kind, &text).0 < sent {
+                tokio::time::sleep(COUNTERS_SETTLE).await;
+                text = svc.scrape(&http).await?;
+            }
+            let (processed, rejected) = counts(kind, &text);
             let slow = [("event", "slow_consumer")];
             let slow =
                 promtext::sum(&text, "healthmon_nats_events_total", &slow).unwrap_or(0.0) as u64;
-            (seconds, accepted + rejected, rejected, slow, cpu_seconds)
+            (seconds, processed, rejected, slow, cpu_seconds)
         }
     };
     let server_slow = crate::nats::slow_consumers(&nats, &http).await?;
@@ -224,6 +224,24 @@ async fn start_counter(
         bail!("bare subscriber said {ready:?} instead of ready");
     }
     Ok((proc, lines))
+}
+
+/// Reports a service counted as processed (accepted + rejected), and the
+/// rejected among them, from its `/metrics`.
+fn counts(kind: Kind, metrics: &str) -> (u64, u64) {
+    let (accepted, rejected) = match kind {
+        Kind::Aggregator => (
+            "healthmon_aggregator_reports_accepted_total",
+            "healthmon_aggregator_reports_rejected_total",
+        ),
+        _ => (
+            "healthmon_assessor_reports_total",
+            "healthmon_assessor_reports_rejected_total",
+        ),
+    };
+    let count = |name| promtext::sum(metrics, name, &[]).unwrap_or(0.0) as u64;
+    let rejected = count(rejected);
+    (count(accepted) + rejected, rejected)
 }
 
 /// When the aggregator shows the last report. Progress is read from the last

@@ -9,10 +9,12 @@
 //! Sections, one module each: [`ingest`] (1), [`steady`] (2 latency and
 //! 3 detection precision, on one steady stream), [`memory`] (4),
 //! [`footprint`] (5 collector vs node-exporter), [`api`] (6 dashboard API
-//! and 7 Prometheus scrape). [`results`] holds what they measure, the targets
-//! of the issue and the JSON file; [`table`] prints it. The plumbing is in
-//! [`nats`] (each section's nats-server; processes come from `healthmon-test-support`), [`services`] (healthmon
-//! processes and readiness), [`fleet`] (reports and publishing), [`probes`],
+//! and 7 Prometheus scrape), [`registry`] (8 the fleet registry: load at
+//! start, RSS per registered site, admin action → every replica).
+//! [`results`] holds what they measure, the targets of the issues and the
+//! JSON file; [`table`] prints it. The plumbing is in [`nats`] (each
+//! section's nats-server; processes come from `healthmon-test-support`),
+//! [`services`] (healthmon processes and readiness), [`fleet`] (reports and publishing), [`probes`],
 //! [`counter`] (the bare subscriber), [`wrk`] and [`stats`].
 #![forbid(unsafe_code)]
 
@@ -24,6 +26,7 @@ pub mod ingest;
 pub mod memory;
 pub mod nats;
 pub mod probes;
+pub mod registry;
 pub mod results;
 pub mod run;
 pub mod scale;

@@ -36,7 +36,13 @@ struct Cli {
     /// The two fleet sizes of the memory section [default: SITES,10×SITES].
     #[arg(long, value_delimiter = ',', num_args = 2)]
     memory_sites: Option<Vec<usize>>,
-    /// Run only these sections (ingest, steady, memory, collector, api).
+    /// Registered sites the registry section loads at each service's start [default: 100000; quick 2000].
+    #[arg(long)]
+    registry_sites: Option<usize>,
+    /// Maintenance actions the registry section times until every replica shows them [default: 200; quick 20].
+    #[arg(long)]
+    registry_actions: Option<usize>,
+    /// Run only these sections (ingest, steady, memory, collector, api, registry).
     #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(run::SECTIONS))]
     only: Vec<String>,
     /// Where to write the JSON results.
@@ -146,6 +152,12 @@ fn context(cli: &Cli) -> Result<Ctx> {
     }
     if let Some(sizes) = &cli.memory_sites {
         scale.memory_sites = [sizes[0], sizes[1]];
+    }
+    if let Some(sites) = cli.registry_sites {
+        scale.registry_sites = sites.max(1);
+    }
+    if let Some(actions) = cli.registry_actions {
+        scale.registry_actions = actions.max(2);
     }
     let self_exe = std::env::current_exe().context("locate this binary")?;
     let bin_dir = match &cli.bin_dir {

@@ -2,20 +2,16 @@
 //! holding N sites, each with a full latest report, per site:
 //! (RSS(N) − RSS(no sites)) ÷ N, read from `/proc/<pid>/status` after a
 //! settle pause. Sites are loaded within a window of what both services have
-//! processed, so none is lost, with a 24 h interval so none changes state
-//! while we measure.
-
-use std::time::Duration;
+//! processed, so none is lost, with a 15 min interval ([`QUIET_INTERVAL`])
+//! so none changes state while we measure.
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::Ctx;
-use crate::fleet::{ReportMaker, publish_windowed, site_id, wait_for};
+use crate::fleet::{QUIET_INTERVAL, ReportMaker, publish_windowed, site_id, wait_for};
 use crate::services::{self, Svc};
 
-/// Longest interval a report may declare: nothing goes late during the section.
-const QUIET_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 const WINDOW: u64 = 40_000;
 
 #[derive(Debug, Clone, Serialize)]

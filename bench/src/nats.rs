@@ -14,6 +14,16 @@ pub fn start(log_dir: &Path, label: &str) -> Result<NatsServer> {
         .start()
 }
 
+/// [`start`] with JetStream (its store in the server's own directory), which
+/// the fleet registry needs.
+pub fn start_jetstream(log_dir: &Path, label: &str) -> Result<NatsServer> {
+    NatsServer::builder()
+        .monitor()
+        .jetstream()
+        .log_to(log_dir, &format!("{label}-nats"))
+        .start()
+}
+
 /// Messages the server dropped because a subscriber fell behind (`/varz` `slow_consumers`).
 pub async fn slow_consumers(nats: &NatsServer, http: &reqwest::Client) -> Result<u64> {
     let port = nats.monitor_port().context("the bench's servers monitor")?;

@@ -7,6 +7,7 @@ use crate::api::{ApiResult, ScrapeResult};
 use crate::footprint::FootprintResult;
 use crate::ingest::IngestResult;
 use crate::memory::MemoryResult;
+use crate::registry::RegistryResult;
 use crate::scale::Scale;
 use crate::steady::{DetectionResult, LatencyResult};
 
@@ -47,6 +48,7 @@ pub struct Sections {
     pub collector: Outcome<FootprintResult>,
     pub dashboard_api: Outcome<ApiResult>,
     pub prometheus: Outcome<ScrapeResult>,
+    pub registry: Outcome<RegistryResult>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -205,6 +207,30 @@ pub fn targets(s: &Sections) -> Vec<Target> {
         "collector CPU/cycle ÷ node-exporter/scrape",
         "≤ 1",
         footprint.map(|f| (f.cpu_ratio, f.cpu_ratio <= 1.0)),
+    );
+    let registry = s.registry.done();
+    add(
+        "registry loaded after start, slowest s",
+        "≤ 5",
+        registry.map(|r| {
+            let slowest = r
+                .services
+                .iter()
+                .map(|s| s.loaded_after_start_s)
+                .fold(0.0, f64::max);
+            (slowest, slowest <= 5.0)
+        }),
+    );
+    add(
+        "admin action → every replica p99 ms",
+        "≤ 100, none missed",
+        registry.map(|r| {
+            let p = &r.propagation;
+            (
+                p.visible.p99_ms,
+                p.visible.p99_ms <= 100.0 && p.timeouts == 0,
+            )
+        }),
     );
     t
 }

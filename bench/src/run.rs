@@ -6,10 +6,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Result;
 
 use crate::results::{Machine, Outcome, Report, Sections, load1, targets};
-use crate::{Ctx, api, footprint, ingest, memory, steady};
+use crate::{Ctx, api, footprint, ingest, memory, registry, steady};
 
 /// Section names for `--only`.
-pub const SECTIONS: [&str; 5] = ["ingest", "steady", "memory", "collector", "api"];
+pub const SECTIONS: [&str; 6] = ["ingest", "steady", "memory", "collector", "api", "registry"];
 
 pub async fn run(ctx: &Ctx, only: &[String], command: String) -> Report {
     let started = Instant::now();
@@ -58,6 +58,10 @@ pub async fn run(ctx: &Ctx, only: &[String], command: String) -> Report {
             }
         }
     }
+    if want("registry") {
+        announce("8 fleet registry");
+        s.registry = outcome(registry::run(ctx).await);
+    }
     machine.load1_after = load1();
     Report {
         command,
@@ -77,6 +81,7 @@ pub fn any_failed(s: &Sections) -> bool {
         || s.memory.failed()
         || s.collector.failed()
         || s.dashboard_api.failed()
+        || s.registry.failed()
 }
 
 fn announce(what: &str) {

@@ -25,6 +25,12 @@ pub struct Scale {
     pub footprint_interval_ms: u64,
     /// Pause before reading RSS, so that allocations from a burst have settled.
     pub settle_ms: u64,
+    /// Registered sites the registry section loads at each service's start.
+    pub registry_sites: usize,
+    /// Registered sites of the registry section's propagation fleet.
+    pub registry_fleet: usize,
+    /// Maintenance actions (set, then clear) timed until every replica shows them.
+    pub registry_actions: usize,
 }
 
 impl Scale {
@@ -41,6 +47,9 @@ impl Scale {
             footprint_cycles: 40,
             footprint_interval_ms: 250,
             settle_ms: 3_000,
+            registry_sites: 100_000,
+            registry_fleet: 1_000,
+            registry_actions: 200,
         }
     }
 
@@ -57,6 +66,9 @@ impl Scale {
             footprint_cycles: 5,
             footprint_interval_ms: 100,
             settle_ms: 300,
+            registry_sites: 2_000,
+            registry_fleet: 200,
+            registry_actions: 20,
         }
     }
 

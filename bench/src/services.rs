@@ -136,6 +136,11 @@ pub fn api_token(ctx: &Ctx) -> String {
     format!("{}-{}", ctx.instance, "0123456789abcdef0123456789abcdef")
 }
 
+/// The admin token it is also started with (admin actions: the registry section).
+pub fn api_admin_token(ctx: &Ctx) -> String {
+    format!("{}-{}", ctx.instance, "fedcba9876543210fedcba9876543210")
+}
+
 pub async fn dashboard(
     ctx: &Ctx,
     nats: &NatsServer,
@@ -146,7 +151,12 @@ pub async fn dashboard(
     let mut args = common_args(nats, "--http-addr", port);
     std::fs::create_dir_all(&ctx.log_dir)?;
     let tokens = ctx.log_dir.join(format!("{label}-auth-tokens.txt"));
-    std::fs::write(&tokens, format!("viewer bench {}\n", api_token(ctx)))?;
+    let users = format!(
+        "viewer bench {}\nadmin bench-admin {}\n",
+        api_token(ctx),
+        api_admin_token(ctx)
+    );
+    std::fs::write(&tokens, users)?;
     args.extend(["--auth-tokens".into(), tokens.display().to_string()]);
     let mut proc = spawn(ctx, label, "healthmon-dashboard-api", &args)?;
     wait_listening(&mut proc, port, READY_TIMEOUT)?;

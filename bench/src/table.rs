@@ -176,6 +176,73 @@ pub fn render(r: &Report) -> String {
             n(b.site_series as u64)
         );
     });
+    section(&mut out, "8 fleet registry", &s.registry, |o, r| {
+        let _ = writeln!(
+            o,
+            "  {} registered sites (3 labels + interval, {} B of JSON each); bucket filled in {:.1} s ({} puts/s, {} in flight)",
+            n(r.sites as u64),
+            r.record_bytes,
+            r.fill.seconds,
+            n(r.fill.records_per_s as u64),
+            r.fill.in_flight
+        );
+        let _ = writeln!(
+            o,
+            "    {:<26}{:>9}{:>14}{:>8}{:>11}   {:<22}{:>9}",
+            "load at start",
+            "own gauge",
+            "after spawn",
+            "CPU",
+            "sites",
+            "RSS empty → loaded",
+            "per site"
+        );
+        for s in &r.services {
+            let _ = writeln!(
+                o,
+                "    {:<26}{:>7.3} s{:>12.3} s{:>6.2} s{:>11}   {:<22}{:>7} B",
+                s.service,
+                s.load_seconds,
+                s.loaded_after_start_s,
+                s.cpu_seconds,
+                n(s.registry_sites),
+                format!(
+                    "{} → {} MiB",
+                    mib(s.empty_rss_bytes),
+                    mib(s.loaded_rss_bytes)
+                ),
+                s.bytes_per_site
+            );
+        }
+        let p = &r.propagation;
+        let _ = writeln!(
+            o,
+            "  admin action → every replica: 2 aggregators, 2 APIs, 1 assessor; {} sites; {} maintenance set/clear via API a; poll {} ms",
+            n(p.sites as u64),
+            p.actions,
+            p.poll_ms
+        );
+        let mut line = |name: &str, q: &crate::stats::Percentiles, extra: String| {
+            let _ = writeln!(
+                o,
+                "    {name:<26}p50 {:.1}  p99 {:.1}  max {:.1} ms  ({} samples{extra})",
+                q.p50_ms, q.p99_ms, q.max_ms, q.samples
+            );
+        };
+        line("write answered (API a)", &p.write, String::new());
+        line(
+            "visible on every replica",
+            &p.visible,
+            format!(", {} timeouts", p.timeouts),
+        );
+        for replica in &p.replicas {
+            line(
+                &format!("  {}", replica.replica),
+                &replica.visible,
+                String::new(),
+            );
+        }
+    });
     let _ = writeln!(out, "targets");
     for t in &r.targets {
         let value = t.value.map_or("-".into(), |v| format!("{v:.3}"));

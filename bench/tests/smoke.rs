@@ -74,6 +74,7 @@ fn quick_run_measures_every_section() {
         "2 latency",
         "3 detection",
         "4 memory",
+        "8 fleet registry",
         "targets",
     ] {
         assert!(stdout.contains(title), "no {title:?} in:\n{stdout}");
@@ -90,6 +91,7 @@ fn quick_run_measures_every_section() {
         "collector",
         "dashboard_api",
         "prometheus",
+        "registry",
     ] {
         assert!(
             s[section].is_object() && s[section].get("error").is_none(),
@@ -141,9 +143,29 @@ fn quick_run_measures_every_section() {
     // 7: the scrape carried every site's series.
     assert_eq!(number(s, "prometheus.sites"), 2_000.0);
     assert!(number(s, "prometheus.series_per_site") >= 10.0);
+    // 8: every service loaded the whole registry and grew for it; every
+    // admin action reached every replica.
+    assert_eq!(number(s, "registry.sites"), 2_000.0);
+    for i in 0..3 {
+        let service = &s["registry"]["services"][i];
+        assert_eq!(number(service, "registry_sites"), 2_000.0, "{service:#}");
+        assert!(number(service, "load_seconds") > 0.0, "{service:#}");
+        let after = number(service, "loaded_after_start_s");
+        assert!(after >= number(service, "load_seconds"), "{service:#}");
+        assert!(number(service, "loaded_rss_bytes") > 1e6, "{service:#}");
+    }
+    assert_eq!(number(s, "registry.propagation.actions"), 20.0);
+    assert_eq!(number(s, "registry.propagation.timeouts"), 0.0);
+    assert_eq!(number(s, "registry.propagation.visible.samples"), 20.0);
+    let p50 = number(s, "registry.propagation.visible.p50_ms");
+    assert!(p50 > 0.0 && p50 <= number(s, "registry.propagation.visible.p99_ms"));
+    for i in 0..4 {
+        let replica = &s["registry"]["propagation"]["replicas"][i];
+        assert_eq!(number(replica, "visible.samples"), 20.0, "{replica:#}");
+    }
     // Every target was judged, and the machine described.
     let targets = report["targets"].as_array().expect("targets");
-    assert_eq!(targets.len(), 10);
+    assert_eq!(targets.len(), 12);
     assert!(
         targets.iter().all(|t| t["met"].is_boolean()),
         "{targets:#?}"

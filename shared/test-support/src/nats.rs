@@ -12,6 +12,11 @@ use crate::temp::TempDir;
 /// How long a server may take to listen after it was started.
 const LISTEN_WITHIN: Duration = Duration::from_secs(10);
 
+/// Configuration that turns JetStream on, its store in the server's own
+/// directory (kept across [`NatsServer::restart`]): what the fleet registry
+/// needs.
+pub const JETSTREAM_CONFIG: &str = "jetstream { store_dir: \"{dir}/js\" }\n";
+
 /// A `nats-server` child process on a free loopback port, with a temporary
 /// directory of its own (its config, JetStream store and log), killed on drop.
 #[derive(Debug)]
@@ -112,6 +117,7 @@ impl NatsServer {
 pub struct NatsBuilder {
     config: Option<String>,
     monitor: bool,
+    jetstream: bool,
     env: Vec<(String, String)>,
     logs: Option<(PathBuf, String)>,
 }
@@ -120,6 +126,12 @@ impl NatsBuilder {
     /// Configuration text (`{port}` and `{dir}` are filled in).
     pub fn config(mut self, text: &str) -> Self {
         self.config = Some(text.to_owned());
+        self
+    }
+
+    /// JetStream on ([`JETSTREAM_CONFIG`], after any other configuration text).
+    pub fn jetstream(mut self) -> Self {
+        self.jetstream = true;
         self
     }
 
@@ -154,7 +166,11 @@ impl NatsBuilder {
         } else {
             None
         };
-        if let Some(text) = self.config {
+        let mut config = self.config;
+        if self.jetstream {
+            config.get_or_insert_default().push_str(JETSTREAM_CONFIG);
+        }
+        if let Some(text) = config {
             let path = dir.path.join("server.conf");
             let text = text
                 .replace("{port}", &port.to_string())

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use crate::nats::NatsServer;
+use crate::nats::{JETSTREAM_CONFIG, NatsServer};
 use crate::net::free_port;
 
 /// A hub server that also accepts leaf-node connections, and the port leaf
@@ -62,7 +62,7 @@ pub async fn wait_for_leaf_link(leaf: &NatsServer, hub: &NatsServer, timeout: Du
 /// A server with JetStream on (store in its own directory, kept across
 /// [`NatsServer::restart`]).
 pub fn start_jetstream() -> NatsServer {
-    NatsServer::start_with_config("jetstream { store_dir: \"{dir}/js\" }\n")
+    NatsServer::start_with_config(JETSTREAM_CONFIG)
 }
 
 /// Three servers joined in one NATS cluster by routes on loopback ports,
@@ -81,7 +81,7 @@ impl Cluster {
 
     /// Three servers with JetStream clustered over them (R3 streams possible).
     pub fn start_jetstream() -> Self {
-        Self::start_with("jetstream { store_dir: \"{dir}/js\" }\n")
+        Self::start_with(JETSTREAM_CONFIG)
     }
 
     fn start_with(extra: &str) -> Self {
