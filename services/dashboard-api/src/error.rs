@@ -228,7 +228,7 @@ pub struct Forbidden(pub ErrorBody);
 #[response(
     status = 503,
     description = "The fleet registry (JetStream) cannot be written now (`registry_unavailable`); \
-        nothing was changed. Reads keep working from what every service last saw"
+        the change was refused (a timed-out write says it may still be applied). Reads keep working from what every service last saw"
 )]
 pub struct RegistryUnavailable(pub ErrorBody);
 

@@ -157,6 +157,11 @@ impl Registry {
                 tokio::time::sleep(WRITE_PAUSE).await;
             }
             let store = self.store().await?;
+            // A disconnected client keeps a publish and sends it when it
+            // reconnects: a write refused now would land later, unasked.
+            if self.js.client().connection_state() != async_nats::connection::State::Connected {
+                return Err(self.unavailable("not connected to NATS"));
+            }
             match timeout(OP_TIMEOUT, op(store)).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(e)) => {
@@ -165,7 +170,9 @@ impl Registry {
                 }
                 Err(_) => {
                     self.reset().await;
-                    return Err(self.unavailable("no answer in time"));
+                    return Err(self.unavailable(
+                        "no answer in time (the write may still be applied: check before retrying)",
+                    ));
                 }
             }
         }

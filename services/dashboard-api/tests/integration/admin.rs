@@ -247,7 +247,8 @@ async fn without_the_registry_writes_are_503s_naming_it_and_reads_go_on() {
     assert_eq!(status, 503, "{answer}");
     let message = error_message(&answer, "registry_unavailable");
     assert!(message.contains("healthmon_sites"), "{message}");
-    assert!(message.contains("nothing was changed"), "{message}");
+    assert!(message.contains("admin changes are refused"), "{message}");
+    assert_eq!(message.matches("is unavailable").count(), 1, "{message}");
 
     let (status, _) = h.get_json("/api/v1/sites/north-1").await;
     assert_eq!(status, 200, "reads do not need the registry");

@@ -1,11 +1,14 @@
 //! The writes each party makes, as JetStream sees them.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use healthmon_registry::{
     Ack, Maintenance, Registry, RegistryConfig, RegistryError, SiteRecord, Source,
 };
-use healthmon_test_support::{NatsServer, start_jetstream};
+use healthmon_test_support::{NatsServer, eventually, start_jetstream};
+
+const PATIENCE: Duration = Duration::from_secs(10);
 
 async fn registry(server: &NatsServer) -> Registry {
     Registry::new(server.client().await, RegistryConfig::default())
@@ -161,4 +164,43 @@ async fn without_jetstream_reading_the_sites_names_the_bucket() {
     let err = reg.sites().await.unwrap_err();
     assert!(matches!(err, RegistryError::Unavailable { .. }), "{err}");
     assert!(err.to_string().contains("healthmon_sites"), "{err}");
+}
+
+#[tokio::test]
+async fn a_write_refused_while_nats_is_down_does_not_land_when_it_returns() {
+    let mut server = start_jetstream();
+    let client = server.client().await;
+    let reg = Registry::new(client.clone(), RegistryConfig::default());
+    reg.put_site("plant-1", &SiteRecord::declared(1, Source::Roster))
+        .await
+        .unwrap();
+    let connected = |want: bool| {
+        let client = client.clone();
+        move || {
+            let up = client.connection_state() == async_nats::connection::State::Connected;
+            std::future::ready((up == want).then_some(()))
+        }
+    };
+
+    server.kill();
+    eventually("the client sees NATS gone", PATIENCE, connected(false)).await;
+    let window = Maintenance {
+        since_ms: 1,
+        until_ms: None,
+        reason: Some("asked while NATS was down".into()),
+        by: "alice".into(),
+    };
+    let err = reg.set_maintenance("plant-1", &window).await.unwrap_err();
+    assert!(matches!(err, RegistryError::Unavailable { .. }), "{err}");
+    assert!(err.to_string().contains("not connected"), "{err}");
+
+    // A disconnected client would have kept the publish and sent it now.
+    server.restart();
+    eventually("the client back", PATIENCE, connected(true)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let store = reg.store().await.unwrap();
+    assert_eq!(store.get("maintenance.plant-1").await.unwrap(), None);
+    // And a write now goes through.
+    reg.set_maintenance("plant-1", &window).await.unwrap();
+    assert!(store.get("maintenance.plant-1").await.unwrap().is_some());
 }
