@@ -185,13 +185,7 @@ impl SiteTable {
             self.forget(site_id);
             return;
         };
-        let reason = if !record.expected {
-            NOT_EXPECTED
-        } else if record.first_report_ms.is_none() {
-            NEVER_REPORTED
-        } else {
-            NO_REPORT_SINCE_START
-        };
+        let reason = unheard(Some(&record));
         self.registered_entry(site_id, now_ms, reason).record = Some(record);
     }
 
@@ -200,7 +194,8 @@ impl SiteTable {
         if window.is_none() && self.get(site_id).is_none() {
             return;
         }
-        let registered = self.registered_entry(site_id, now_ms, NO_REPORT_SINCE_START);
+        let reason = self.unheard_reason(site_id);
+        let registered = self.registered_entry(site_id, now_ms, reason);
         let old_end = registered.maintenance.as_ref().and_then(|m| m.until_ms);
         let open = window.as_ref().is_some_and(|m| m.active_at(now_ms));
         let new_end = window.as_ref().and_then(|m| m.until_ms).filter(|_| open);
@@ -222,7 +217,8 @@ impl SiteTable {
         if ack.is_none() && self.get(site_id).is_none() {
             return;
         }
-        self.registered_entry(site_id, now_ms, NO_REPORT_SINCE_START);
+        let reason = self.unheard_reason(site_id);
+        self.registered_entry(site_id, now_ms, reason);
         // Through `restatus`, so the severity index follows.
         self.restatus(site_id, |entry| {
             entry.registry.get_or_insert_with(Box::default).ack = ack;
@@ -250,6 +246,17 @@ impl SiteTable {
         self.windows.first().map(|(end, _)| *end)
     }
 
+    /// Why a site not heard from is shown as it is, from the record this
+    /// replica holds (none yet while the bucket loads: its record, when it
+    /// comes, says).
+    fn unheard_reason(&self, site_id: &str) -> &'static str {
+        unheard(
+            self.get(site_id)
+                .and_then(|e| e.registry.as_deref())
+                .and_then(|r| r.record.as_ref()),
+        )
+    }
+
     /// The site's registry part, creating the site (as the registry lists
     /// it, not heard from) when the table does not hold it yet.
     fn registered_entry(&mut self, site_id: &str, now_ms: u64, reason: &str) -> &mut Registered {
@@ -269,6 +276,15 @@ impl SiteTable {
             entry.reasons = vec![reason.to_owned()];
         }
         entry.registry.get_or_insert_with(Box::default)
+    }
+}
+
+/// The reason of a registered site not heard from since the centre started.
+fn unheard(record: Option<&SiteRecord>) -> &'static str {
+    match record {
+        Some(r) if !r.expected => NOT_EXPECTED,
+        Some(r) if r.first_report_ms.is_none() => NEVER_REPORTED,
+        _ => NO_REPORT_SINCE_START,
     }
 }
 

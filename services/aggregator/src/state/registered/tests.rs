@@ -179,6 +179,27 @@ fn a_report_offers_what_the_registry_does_not_know_yet_and_nothing_after() {
 }
 
 #[test]
+fn a_window_or_an_ack_keeps_an_unheard_sites_reason() {
+    let mut t = SiteTable::new();
+    t.apply_record("new", Some(record(None)), 1_000);
+    let mut spare = record(None);
+    spare.expected = false;
+    t.apply_record("spare", Some(spare), 1_000);
+
+    t.apply_maintenance("new", Some(window(None)), 1_100);
+    t.apply_maintenance("new", None, 1_200);
+    t.apply_ack("spare", Some(ack_of(&t, "spare")), 1_300);
+    assert_eq!(t.detail("new").unwrap().reasons, vec![NEVER_REPORTED]);
+    assert_eq!(t.detail("spare").unwrap().reasons, vec![NOT_EXPECTED]);
+
+    // A window that arrives before its site's record (the bucket loads in
+    // any order): the record, when it comes, says why.
+    t.apply_maintenance("later", Some(window(None)), 1_400);
+    t.apply_record("later", Some(record(None)), 1_500);
+    assert_eq!(t.detail("later").unwrap().reasons, vec![NEVER_REPORTED]);
+}
+
+#[test]
 fn an_ack_shows_only_while_the_state_it_names_lasts() {
     let mut t = SiteTable::new();
     t.apply_record("a", Some(record(Some(1))), 1_000);
