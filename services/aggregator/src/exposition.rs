@@ -115,7 +115,7 @@ const FAMILIES: [(&str, &str); 24] = [
     ),
     (
         "healthmon_site_info",
-        "1 for every site, labelled with its labels (declared in the fleet registry, else sent by the site): join with `* on(site) group_left(region) healthmon_site_info`.",
+        "1 for every site, labelled with its labels (declared in the fleet registry, else sent by the site): join with `* on(site) group_left(region) max by (site, region) (healthmon_site_info)` (max: one series per site across aggregator replicas).",
     ),
 ];
 
