@@ -85,9 +85,13 @@ struct Entry {
 
 /// Reads a roster; the error names the line and what is wrong.
 pub fn parse(text: &str) -> Result<Roster, RosterError> {
-    let file: File = toml::from_str(text).map_err(|e| RosterError {
-        line: e.span().map_or(0, |span| line_of(text, span.start)),
-        message: e.message().trim().replace('\n', "; "),
+    let file: File = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(0, |span| line_of(text, span.start));
+        let message = e.message().trim().replace('\n', "; ");
+        RosterError {
+            line,
+            message: with_key(text, line, message),
+        }
     })?;
     let at = |span: std::ops::Range<usize>, message: String| RosterError {
         line: line_of(text, span.start),
@@ -166,6 +170,21 @@ fn interval_ms(text: &str) -> Result<Option<u64>, String> {
     let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     check_interval(ms).map_err(|e| e.to_string())?;
     Ok(Some(ms))
+}
+
+/// TOML's own message names the value, not its key (`invalid type: string
+/// "no", expected a boolean`): the key written on that line goes first.
+fn with_key(text: &str, line: usize, message: String) -> String {
+    let key = line
+        .checked_sub(1)
+        .and_then(|i| text.lines().nth(i))
+        .and_then(|l| l.split_once('='))
+        .map(|(key, _)| key.trim())
+        .filter(|key| !key.is_empty() && !message.contains(&format!("`{key}`")));
+    match key {
+        Some(key) => format!("{key}: {message}"),
+        None => message,
+    }
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

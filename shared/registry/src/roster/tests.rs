@@ -65,7 +65,7 @@ fn a_broken_file_names_the_line_and_what_is_expected() {
         (
             "[[site]]\nid = \"a\"\nlabels = { region = 7 }\n",
             3,
-            "expected a string",
+            "labels: invalid type: integer `7`, expected a string",
         ),
         (
             "[[site]]\nid = \"a\"\n\n[[site]]\nid = \"a\"\n",
@@ -87,7 +87,7 @@ fn a_broken_file_names_the_line_and_what_is_expected() {
         (
             "[[site]]\nid = \"a\"\nexpected = \"yes\"\n",
             3,
-            "expected a boolean",
+            "expected: invalid type: string \"yes\", expected a boolean",
         ),
         ("[[site]\n", 1, ""),
         (
