@@ -184,7 +184,9 @@ function sections(d, history) {
   out.push(...present(fleetSections(d, { onLabel: (pair) => onLabel(pair), onDone: actionDone })));
 
   if (!r) {
-    out.push(section('Latest report', null, h('p', { class: 'muted' }, 'No report received from this site yet.')));
+    const never = Array.isArray(d.reasons) && d.reasons.includes('never reported');
+    const none = never ? 'This site has never reported.' : 'No report from this site since the central services started.';
+    out.push(section('Latest report', null, h('p', { class: 'muted' }, none)));
   } else {
     const last = num(d.last_report_ms);
     const skew = Number.isFinite(last) ? num(r.sent_at_ms) - last : NaN;

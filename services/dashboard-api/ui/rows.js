@@ -144,7 +144,9 @@ export function tickRow(row, nowMs) {
 
   const cell = row.cells.last_report;
   if (!Number.isFinite(last)) {
-    setText(cell, 'never');
+    // "never" only for a site that never reported; one the centre has not
+    // heard since it started reported before (its reason says so).
+    setText(cell, reasons.includes('never reported') ? 'never' : '–');
     setAttr(cell, 'data-warn', null);
     return;
   }

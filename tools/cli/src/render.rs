@@ -9,6 +9,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use healthmon_proto::fleet::unheard::NEVER_REPORTED;
 use healthmon_proto::fleet::{SiteRecord, Source};
 use healthmon_proto::query::{FleetSummary, SiteDetail, SitePage, Summary, SummaryGroup};
 use healthmon_proto::reason::reason_at;
@@ -95,6 +96,17 @@ pub fn timestamp(ms: u64) -> String {
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
 }
 
+/// When a site last reported: `never` only for one that never did; one the
+/// centre has not heard since it started (it reported before, its reason
+/// says so) shows `-`.
+pub fn last_report(now_ms: u64, last_report_ms: Option<u64>, reasons: &[String]) -> String {
+    let never = reasons.iter().any(|r| r == NEVER_REPORTED);
+    match last_report_ms {
+        None if !never => "-".to_owned(),
+        last => age(now_ms, last),
+    }
+}
+
 fn age_and_time(now_ms: u64, then_ms: Option<u64>) -> String {
     match then_ms {
         None => "never".to_owned(),
@@ -163,7 +175,7 @@ pub fn sites(page: &SitePage, now_ms: u64) -> String {
             site.connectivity.to_string(),
             health,
             lasted(now_ms, site.status_since_ms),
-            age(now_ms, site.last_report_ms),
+            last_report(now_ms, site.last_report_ms, &site.reasons),
             reason_cell(
                 site.maintenance,
                 site.acknowledged,

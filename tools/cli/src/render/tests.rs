@@ -534,3 +534,17 @@ mod groups {
         }
     }
 }
+
+#[test]
+fn last_report_says_never_only_for_a_site_that_never_reported() {
+    let reasons = |r: &str| vec![r.to_owned()];
+    assert_eq!(last_report(NOW, None, &reasons("never reported")), "never");
+    assert_eq!(
+        last_report(NOW, None, &reasons("no report since the centre started")),
+        "-"
+    );
+    assert_eq!(
+        last_report(NOW, Some(NOW - 12_000), &reasons("anything")),
+        "12s ago"
+    );
+}
