@@ -7,6 +7,7 @@ use crate::support::*;
 use axum::{Router, extract::State, http::StatusCode, routing::get};
 use healthmon_collector::config_file;
 use healthmon_proto::NodeRole;
+use healthmon_test_support::fixtures::connection_states;
 
 /// A subsystem's `/metrics`: serves whatever the test put in `body`, or 503 when `None`.
 #[derive(Clone)]
@@ -88,15 +89,11 @@ async fn scraped_values_fill_the_report_and_rates_survive_a_counter_reset() {
     config.sources.custom = file.custom;
     let collector = start(config).await;
 
-    let r = inbox.wait_for(1, Duration::from_secs(5)).await[0]
-        .report
-        .clone();
-    let conns: Vec<_> = r
-        .connections
-        .iter()
-        .map(|c| (c.name.as_str(), c.connected))
-        .collect();
-    assert_eq!(conns, [("opc ua, line 2", false), ("plc-1", true)]);
+    let r = inbox.first().await;
+    assert_eq!(
+        connection_states(&r),
+        [("opc ua, line 2", false), ("plc-1", true)]
+    );
     let nodes: Vec<_> = r.nodes.iter().map(|n| (n.name.as_str(), n.role)).collect();
     assert_eq!(
         nodes,

@@ -71,6 +71,13 @@ impl Inbox {
         .await
     }
 
+    /// The first report received, waiting up to 5 s for it.
+    pub async fn first(&self) -> HealthReport {
+        self.wait_for(1, Duration::from_secs(5)).await[0]
+            .report
+            .clone()
+    }
+
     /// Waits for the first report that satisfies `pred` among those after index `from`.
     pub async fn wait_match(
         &self,
