@@ -12,13 +12,13 @@
 //! simulated fleet, straight to the hub as the demo user `sim`.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::jetstream;
 use futures::StreamExt;
 use healthmon_assessor::leader::{self, BUCKET, DEFAULT_LEASE};
 use healthmon_common::nats::NatsConfig;
+use healthmon_e2e::recorder::Recorder;
 use healthmon_e2e::secure::{Hub, SiteLogin, client_as, expect_server_error, start_leaf};
 use healthmon_e2e::services::{
     Aggregator, Assessor, Collector, Dashboard, aggregator_config, assessor_config, base_url,
@@ -105,55 +105,6 @@ fn site_in(p: Partition, candidates: &[&'static str]) -> &'static str {
         .expect("a candidate site in the partition")
 }
 
-/// Every status event, as an operator's `nats sub 'health.status.*'` sees it.
-struct StatusLog {
-    seen: Arc<Mutex<Vec<StatusEvent>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl StatusLog {
-    async fn start(client: async_nats::Client) -> Self {
-        let mut sub = client
-            .subscribe("health.status.*")
-            .await
-            .expect("status subscription");
-        client.flush().await.expect("flush");
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let task = tokio::spawn({
-            let seen = seen.clone();
-            async move {
-                let _client = client;
-                while let Some(msg) = sub.next().await {
-                    if let Ok(event) = healthmon_proto::decode::<StatusEvent>(&msg.payload) {
-                        seen.lock().expect("lock").push(event);
-                    }
-                }
-            }
-        });
-        StatusLog { seen, task }
-    }
-
-    /// Events that moved `site` to `connectivity`.
-    fn count(&self, site: &str, connectivity: Connectivity) -> usize {
-        self.seen
-            .lock()
-            .expect("lock")
-            .iter()
-            .filter(|e| {
-                e.site_id == site
-                    && e.connectivity == connectivity
-                    && e.previous_connectivity != connectivity
-            })
-            .count()
-    }
-}
-
-impl Drop for StatusLog {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 async fn get(http: &reqwest::Client, url: &str) -> (u16, Value) {
     let response = http.get(url).send().await.expect("the API answers");
     let status = response.status().as_u16();
@@ -218,7 +169,7 @@ async fn two_partitions_are_one_fleet_through_the_dashboard_api() {
         PARTITIONS,
     );
     let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
-    let log = StatusLog::start(ops.clone()).await;
+    let log = Recorder::<StatusEvent>::on(ops.clone(), "health.status.*").await;
 
     let _aggregator0 = aggregator(&hub, p0).await;
     let mut aggregator1 = aggregator(&hub, p1).await;
