@@ -124,9 +124,8 @@ async fn scraped_values_fill_the_report_and_rates_survive_a_counter_reset() {
 
     // +10 errors within one 250 ms interval is about 2400 per minute.
     exporter.set(Some(site_metrics(110)));
-    let from = inbox.len();
     let rising = inbox
-        .wait_match("the increased total", from, Duration::from_secs(5), |r| {
+        .next_match("the increased total", Duration::from_secs(5), |r| {
             r.report.script_errors.total == 110
         })
         .await;
@@ -139,9 +138,8 @@ async fn scraped_values_fill_the_report_and_rates_survive_a_counter_reset() {
 
     // The subsystem restarts: its counter starts again from 0 and is at 4.
     exporter.set(Some(site_metrics(4)));
-    let from = inbox.len();
     let reset = inbox
-        .wait_match("the reset total", from, Duration::from_secs(5), |r| {
+        .next_match("the reset total", Duration::from_secs(5), |r| {
             r.report.script_errors.total == 4
         })
         .await;
@@ -176,11 +174,9 @@ async fn a_failing_target_is_counted_and_never_stops_the_reports() {
     );
 
     exporter.set(None);
-    let from = inbox.len();
     let during = inbox
-        .wait_match(
+        .next_match(
             "a report without the target's connections",
-            from,
             Duration::from_secs(5),
             |r| r.report.connections.is_empty(),
         )
@@ -198,9 +194,8 @@ async fn a_failing_target_is_counted_and_never_stops_the_reports() {
     assert!(errors.is_some_and(|n| n >= 1.0), "scrape errors {errors:?}");
 
     exporter.set(Some(site_metrics(60)));
-    let from = inbox.len();
     inbox
-        .wait_match("the target back", from, Duration::from_secs(5), |r| {
+        .next_match("the target back", Duration::from_secs(5), |r| {
             r.report.connections.len() == 2 && r.report.script_errors.total == 60
         })
         .await;

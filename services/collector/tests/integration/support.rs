@@ -78,6 +78,16 @@ impl Inbox {
             .clone()
     }
 
+    /// Waits for the first report from now on that satisfies `pred`.
+    pub async fn next_match(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Received) -> bool,
+    ) -> Received {
+        self.wait_match(what, self.len(), timeout, pred).await
+    }
+
     /// Waits for the first report that satisfies `pred` among those after index `from`.
     pub async fn wait_match(
         &self,
