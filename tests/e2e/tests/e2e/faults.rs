@@ -532,14 +532,12 @@ async fn a_collector_restart_is_not_loss_and_seq_gaps_count_as_lost_reports() {
     let before = centre.site_becomes("re-1", "online", PATIENCE).await;
     first.stop().await;
     let _second = collector_at(&centre.nats.url(), "re-1", INTERVAL).await;
-    let after = eventually("re-1 from the new collector instance", PATIENCE, || async {
-        centre
-            .api
-            .site("re-1")
-            .await
-            .filter(|s| s["report"]["instance"] != before["report"]["instance"])
-    })
-    .await;
+    let after = centre
+        .api
+        .wait_site("re-1", "from the new collector instance", PATIENCE, |s| {
+            s["report"]["instance"] != before["report"]["instance"]
+        })
+        .await;
     assert!(after["report"]["seq"].as_u64().unwrap() <= 2, "{after}");
     assert_eq!(after["lost_reports"], 0);
     assert_eq!(after["connectivity"], "online");
@@ -568,14 +566,12 @@ async fn a_collector_restart_is_not_loss_and_seq_gaps_count_as_lost_reports() {
             .unwrap();
     }
     nats.flush().await.unwrap();
-    let site = eventually("gappy's last report", PATIENCE, || async {
-        centre
-            .api
-            .site("gappy")
-            .await
-            .filter(|s| s["report"]["instance"] == "b" && s["report"]["seq"] == 2)
-    })
-    .await;
+    let site = centre
+        .api
+        .wait_site("gappy", "with its last report", PATIENCE, |s| {
+            s["report"]["instance"] == "b" && s["report"]["seq"] == 2
+        })
+        .await;
     // 3 and 4, then 7 to 9; the restart ("b" from 1) is not loss.
     assert_eq!(site["lost_reports"], 5, "{site}");
     let (_, list) = centre.api.get("/api/v1/sites?search=gappy").await;

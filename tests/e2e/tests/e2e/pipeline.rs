@@ -88,14 +88,12 @@ async fn health_rules_fire_with_reasons() {
     report.nodes = vec![node("a", NodeRole::Active), node("b", NodeRole::Standby)];
     report.connections = vec![conn("plc-1", true), conn("plc-2", false)];
     publish(&nats, &report).await;
-    let site = eventually("plant-3 degraded", PATIENCE, || async {
-        central
-            .api
-            .site("plant-3")
-            .await
-            .filter(|s| s["health"] == "degraded")
-    })
-    .await;
+    let site = central
+        .api
+        .wait_site("plant-3", "degraded", PATIENCE, |s| {
+            s["health"] == "degraded"
+        })
+        .await;
     let reasons = site["reasons"].to_string();
     assert!(
         reasons.contains("connection plc-2 disconnected"),
@@ -106,14 +104,12 @@ async fn health_rules_fire_with_reasons() {
     report.seq = 2;
     report.nodes = vec![node("a", NodeRole::Active), node("b", NodeRole::Active)];
     publish(&nats, &report).await;
-    eventually("plant-3 critical", PATIENCE, || async {
-        central
-            .api
-            .site("plant-3")
-            .await
-            .filter(|s| s["health"] == "critical")
-    })
-    .await;
+    central
+        .api
+        .wait_site("plant-3", "critical", PATIENCE, |s| {
+            s["health"] == "critical"
+        })
+        .await;
     let (_, critical) = central.api.get("/api/v1/sites?health=critical").await;
     assert_eq!(critical["total"], 1);
     assert!(
@@ -245,14 +241,12 @@ async fn a_third_party_client_report_is_accepted_and_shown() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let site = eventually("py-site shown", PATIENCE, || async {
-        central
-            .api
-            .site("py-site")
-            .await
-            .filter(|s| s["connectivity"] == "online")
-    })
-    .await;
+    let site = central
+        .api
+        .wait_site("py-site", "shown", PATIENCE, |s| {
+            s["connectivity"] == "online"
+        })
+        .await;
     assert_eq!(site["report"]["instance"], "python-client");
     assert_eq!(site["report"]["alarm_errors"]["per_min"], 0.5);
     assert_eq!(site["report"]["custom"]["response_ms"], 12.5);
