@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::support::*;
 use axum::{Router, extract::State, http::StatusCode, routing::get};
 use healthmon_collector::config_file;
-use healthmon_proto::NodeRole;
+use healthmon_proto::{HealthReport, NodeRole};
 use healthmon_test_support::fixtures::connection_states;
 
 /// A subsystem's `/metrics`: serves whatever the test put in `body`, or 503 when `None`.
@@ -78,6 +78,20 @@ api_latency_ms = {{ metric = "app_latency_ms", labels = {{ endpoint = "/api" }} 
     )
 }
 
+/// Has the subsystem report `total` script errors and waits for the first
+/// report that carries the new total.
+async fn report_with_total(exporter: &Exporter, inbox: &Inbox, total: u64) -> HealthReport {
+    exporter.set(Some(site_metrics(total)));
+    inbox
+        .next_match(
+            &format!("a report with {total} script errors"),
+            Duration::from_secs(5),
+            |r| r.report.script_errors.total == total,
+        )
+        .await
+        .report
+}
+
 #[tokio::test]
 async fn scraped_values_fill_the_report_and_rates_survive_a_counter_reset() {
     let server = NatsServer::start();
@@ -123,27 +137,19 @@ async fn scraped_values_fill_the_report_and_rates_survive_a_counter_reset() {
         .await;
 
     // +10 errors within one 250 ms interval is about 2400 per minute.
-    exporter.set(Some(site_metrics(110)));
-    let rising = inbox
-        .next_match("the increased total", Duration::from_secs(5), |r| {
-            r.report.script_errors.total == 110
-        })
-        .await;
-    let rate = rising.report.script_errors.per_min;
+    let rising = report_with_total(&exporter, &inbox, 110).await;
+    let rate = rising.script_errors.per_min;
     assert!(
         (900.0..=4_000.0).contains(&rate),
         "per_min {rate} for +10 in ~250ms"
     );
-    assert!(rising.report.seq > steady.report.seq);
+    assert!(rising.seq > steady.report.seq);
 
     // The subsystem restarts: its counter starts again from 0 and is at 4.
-    exporter.set(Some(site_metrics(4)));
-    let reset = inbox
-        .next_match("the reset total", Duration::from_secs(5), |r| {
-            r.report.script_errors.total == 4
-        })
-        .await;
-    let rate = reset.report.script_errors.per_min;
+    let rate = report_with_total(&exporter, &inbox, 4)
+        .await
+        .script_errors
+        .per_min;
     assert!(
         (300.0..=1_700.0).contains(&rate),
         "per_min {rate} for 4 new errors after a reset"
