@@ -348,28 +348,22 @@ async fn every_refusal_and_admin_action_is_audited_and_no_token_is_ever_logged()
     central.site_becomes("plant-5", "online", PATIENCE).await;
     use reqwest::Method;
 
-    let (status, _, _) = api.call(Method::GET, "/api/v1/sites", Some(WRONG)).await;
-    assert_eq!(status, 401);
-    let (status, _, _) = api
-        .call(
+    // In this order: the audit events below follow it.
+    for (method, path, token, want) in [
+        (Method::GET, "/api/v1/sites", WRONG, 401),
+        (
             Method::PUT,
             "/api/v1/sites/plant-5/maintenance",
-            Some(VIEWER),
-        )
-        .await;
-    assert_eq!(status, 403);
-    let (status, _, _) = api
-        .call(
-            Method::PUT,
-            "/api/v1/sites/plant-5/maintenance",
-            Some(ADMIN),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, _, _) = api
-        .call(Method::DELETE, "/api/v1/sites/nowhere", Some(ADMIN))
-        .await;
-    assert_eq!(status, 404);
+            VIEWER,
+            403,
+        ),
+        (Method::PUT, "/api/v1/sites/plant-5/maintenance", ADMIN, 200),
+        (Method::DELETE, "/api/v1/sites/nowhere", ADMIN, 404),
+    ] {
+        let what = format!("{method} {path}");
+        let (status, _, _) = api.call(method, path, Some(token)).await;
+        assert_eq!(status, want, "{what}");
+    }
     let stream = api
         .http
         .get(format!("{}/api/v1/events?access_token={VIEWER}", api.base))
