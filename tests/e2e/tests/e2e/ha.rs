@@ -17,7 +17,7 @@ use healthmon_e2e::ha::{QueryLoad, micro_requests, status_log};
 use healthmon_e2e::proxy::Proxy;
 use healthmon_e2e::recorder::Recorder;
 use healthmon_e2e::services::{
-    aggregator_at, assessor_at, collector_at, dashboard_at, simulator_at,
+    Assessor, Collector, aggregator_at, assessor_at, collector_at, dashboard_at, simulator_at,
 };
 use healthmon_proto::Connectivity::{Late, Offline, Online};
 use healthmon_proto::StatusEvent;
@@ -121,26 +121,21 @@ async fn assessor_replicas_announce_each_change_once_and_a_stopped_leader_hands_
     let log = status_log(&url).await;
     let _aggregator = aggregator_at(&url).await;
     let mut first = assessor_at(&url, Some(DEFAULT_LEASE)).await;
-    let store = lease_store(&nats).await;
-    let first_id = leader(&store).await;
-    let _second = assessor_at(&url, Some(DEFAULT_LEASE)).await;
-    let mut a = collector_at(&url, "site-a", INTERVAL).await;
-    let mut b = collector_at(&url, "site-b", INTERVAL).await;
-    announced_online(&log, &["site-a", "site-b"]).await;
+    let mut f = Follower::join(&nats, &log).await;
 
-    a.stop().await;
+    f.a.stop().await;
     announced_once(&log, "site-a", "one event each from two replicas").await;
 
     let stopping = Instant::now();
     first.stop().await;
-    let second_id = new_leader(&store, &first_id).await;
+    let second_id = new_leader(&f.store, &f.first_id).await;
     let takeover = stopping.elapsed();
     assert!(
         takeover <= CLEAN_TAKEOVER,
         "{second_id} took over {takeover:?} after the leader stopped"
     );
 
-    b.stop().await;
+    f.b.stop().await;
     announced_once(&log, "site-b", "the new leader announces once").await;
     // Nothing already announced was announced again at the takeover.
     assert_eq!(log.count("site-a", Offline), 1);
@@ -157,34 +152,29 @@ async fn an_assessor_leader_cut_off_steps_down_and_the_follower_takes_over_withi
     let log = status_log(&url).await;
     let _aggregator = aggregator_at(&url).await;
     let _first = assessor_at(&relay.url(), Some(DEFAULT_LEASE)).await;
-    let store = lease_store(&nats).await;
-    let first_id = leader(&store).await;
-    let _second = assessor_at(&url, Some(DEFAULT_LEASE)).await;
-    let mut a = collector_at(&url, "site-a", INTERVAL).await;
-    let mut b = collector_at(&url, "site-b", INTERVAL).await;
-    announced_online(&log, &["site-a", "site-b"]).await;
+    let mut f = Follower::join(&nats, &log).await;
 
     // The leader's link is cut: it can neither renew nor publish. Its lease
     // must expire and the follower take over, within lease + a third + slack.
     let cut = Instant::now();
     relay.cut();
-    let second_id = new_leader(&store, &first_id).await;
+    let second_id = new_leader(&f.store, &f.first_id).await;
     let takeover = cut.elapsed();
     assert!(
         takeover <= DEFAULT_LEASE + DEFAULT_LEASE / 3 + SLACK,
         "{second_id} took over {takeover:?} after the leader was cut off"
     );
-    b.stop().await;
+    f.b.stop().await;
     announced_offline(&log, "site-b").await;
 
     // The old leader comes back and must follow, not publish too.
     relay.restore();
     tokio::time::sleep(DEFAULT_LEASE).await;
     assert_eq!(
-        lease_holder(&store).await.as_deref(),
+        lease_holder(&f.store).await.as_deref(),
         Some(second_id.as_str())
     );
-    a.stop().await;
+    f.a.stop().await;
     announced_once(&log, "site-a", "one publisher after the link healed").await;
     assert_eq!(log.count("site-b", Offline), 1);
     eprintln!("takeover {takeover:?} after the leader's link was cut");
@@ -218,6 +208,37 @@ async fn announced_offline(log: &Recorder<StatusEvent>, site: &str) {
         (log.count(site, Offline) >= 1).then_some(())
     })
     .await;
+}
+
+/// What the assessor HA tests add once the first replica runs: the lease
+/// bucket and who holds it, a second replica (the follower), and sites a
+/// and b reporting, both announced online.
+struct Follower {
+    store: kv::Store,
+    first_id: String,
+    /// Kept running: the replica that takes over.
+    _second: Assessor,
+    a: Collector,
+    b: Collector,
+}
+
+impl Follower {
+    async fn join(nats: &NatsServer, log: &Recorder<StatusEvent>) -> Self {
+        let url = nats.url();
+        let store = lease_store(nats).await;
+        let first_id = leader(&store).await;
+        let _second = assessor_at(&url, Some(DEFAULT_LEASE)).await;
+        let a = collector_at(&url, "site-a", INTERVAL).await;
+        let b = collector_at(&url, "site-b", INTERVAL).await;
+        announced_online(log, &["site-a", "site-b"]).await;
+        Follower {
+            store,
+            first_id,
+            _second,
+            a,
+            b,
+        }
+    }
 }
 
 /// Waits for `site` to go offline, then as long again as a duplicate
