@@ -47,10 +47,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_nats::service::ServiceExt;
 use healthmon_common::nats::{self, NatsConfig};
 use healthmon_common::{
-    CancellationToken, ServiceError, ServiceHandle, ServiceTask, metrics_http, telemetry,
+    CancellationToken, ServiceError, ServiceHandle, ServiceTask, metrics_http, micro, telemetry,
 };
 use healthmon_proto::subjects::ASSESSOR_SERVICE;
 use healthmon_registry::{Registry, RegistryConfig};
@@ -164,21 +163,14 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         .subscribe(subjects.reports())
         .await
         .map_err(|e| ServiceError::nats("subscribe to reports", e))?;
-    let mut builder = client
-        .service_builder()
-        .description("healthmon assessor: current connectivity and health of every site");
-    if let Some(partition) = subjects.partition() {
-        // `nats micro info healthmon-assessor` tells the partitions apart.
-        builder = builder.metadata(
-            [("partition".to_owned(), partition.to_string())]
-                .into_iter()
-                .collect(),
-        );
-    }
-    let micro = builder
-        .start(ASSESSOR_SERVICE, env!("CARGO_PKG_VERSION"))
-        .await
-        .map_err(|e| ServiceError::nats("start micro service", e))?;
+    let micro = micro::start_service(
+        &client,
+        &subjects,
+        ASSESSOR_SERVICE,
+        env!("CARGO_PKG_VERSION"),
+        "healthmon assessor: current connectivity and health of every site",
+    )
+    .await?;
     let statuses = micro
         .group(subjects.assessor_group())
         // Named `statuses`, not after its subject, in `nats micro info/stats`.

@@ -578,4 +578,6 @@ fn slot(c: Connectivity) -> usize {
 }
 
 #[cfg(test)]
+mod clock;
+#[cfg(test)]
 mod tests;

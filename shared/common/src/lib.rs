@@ -9,7 +9,8 @@
 //! - [`service`]: the task a started service runs on, and waiting for it to stop;
 //! - [`shutdown`]: SIGTERM/Ctrl-C as a `CancellationToken`;
 //! - [`log_limit`]: one log line per period for repeating complaints;
-//! - [`micro`]: answering JSON requests on the services' NATS micro endpoints;
+//! - [`micro`]: starting the services' NATS micro services and answering JSON
+//!   requests on their endpoints;
 //! - [`clock`]: unix milliseconds on the central clock.
 #![forbid(unsafe_code)]
 

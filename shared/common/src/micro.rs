@@ -1,9 +1,14 @@
 //! The serving half of healthmon's JSON request/reply over NATS micro
-//! endpoints: parsing a request, answering with JSON or a micro error reply.
-//! The asking half is `healthmon-client`.
+//! endpoints: starting a service's micro service, parsing a request,
+//! answering with JSON or a micro error reply. The asking half is
+//! `healthmon-client`.
 
-use async_nats::service::Request as ServiceRequest;
+use async_nats::Client;
+use async_nats::service::{Request as ServiceRequest, Service, ServiceExt};
+use healthmon_proto::Subjects;
 use serde::{Serialize, de::DeserializeOwned};
+
+use crate::ServiceError;
 
 pub const ERROR_CODE_HEADER: &str = "Nats-Service-Error-Code";
 pub const ERROR_HEADER: &str = "Nats-Service-Error";
@@ -28,6 +33,30 @@ impl ReplyError {
             message: message.into(),
         }
     }
+}
+
+/// Starts the micro service `name` (at `version`, the service's own), with
+/// its partition in the metadata when `subjects` are partitioned: that is
+/// how `nats micro info <name>` tells the partitions apart.
+pub async fn start_service(
+    client: &Client,
+    subjects: &Subjects,
+    name: &str,
+    version: &str,
+    description: &str,
+) -> Result<Service, ServiceError> {
+    let mut builder = client.service_builder().description(description);
+    if let Some(partition) = subjects.partition() {
+        builder = builder.metadata(
+            [("partition".to_owned(), partition.to_string())]
+                .into_iter()
+                .collect(),
+        );
+    }
+    builder
+        .start(name, version)
+        .await
+        .map_err(|e| ServiceError::nats("start micro service", e))
 }
 
 /// Parses a JSON request body; an empty body (or `null`) means the type's defaults.

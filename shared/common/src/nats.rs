@@ -157,6 +157,13 @@ pub async fn connect(cfg: &NatsConfig, name: &str) -> Result<Connection, Service
     }
 }
 
+/// The contents of the file a flag names, or why it cannot be read.
+fn read_secret(flag: &str, path: &std::path::Path) -> Result<String, ServiceError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        ServiceError::NatsOptions(format!("cannot read {flag} {}: {e}", path.display()))
+    })
+}
+
 fn options(
     cfg: &NatsConfig,
     name: &str,
@@ -165,22 +172,12 @@ fn options(
     let mut opts = match &cfg.auth {
         NatsAuth::None => ConnectOptions::new(),
         NatsAuth::Creds(path) => {
-            let creds = std::fs::read_to_string(path).map_err(|e| {
-                ServiceError::NatsOptions(format!(
-                    "cannot read --nats-creds {}: {e}",
-                    path.display()
-                ))
-            })?;
+            let creds = read_secret("--nats-creds", path)?;
             ConnectOptions::with_credentials(&creds)
                 .map_err(|e| ServiceError::NatsOptions(format!("bad --nats-creds file: {e}")))?
         }
         NatsAuth::NKeyFile(path) => {
-            let seed = std::fs::read_to_string(path).map_err(|e| {
-                ServiceError::NatsOptions(format!(
-                    "cannot read --nats-nkey {}: {e}",
-                    path.display()
-                ))
-            })?;
+            let seed = read_secret("--nats-nkey", path)?;
             ConnectOptions::with_nkey(seed.trim().to_owned())
         }
         NatsAuth::UserPassword { user, password } => {

@@ -1,6 +1,8 @@
 //! Reports to start from, for every test, the bench and the soak (feature
 //! `fixtures`; `healthmon-test-support` re-exports this module). Each is a
-//! valid report of the given site; tests change the fields they are about.
+//! valid report of the given site; tests change the fields they are about,
+//! with the small builders below ([`node`], [`connection`], [`labels`]), and
+//! compare connections through [`connection_states`].
 //!
 //! | fixture | what it is | the assessor's default rules say |
 //! |---|---|---|
@@ -11,9 +13,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::labels::Labels;
 use crate::report::{
     ConnectionStatus, ErrorCounter, HealthReport, Node, NodeRole, Resources, SfBuffer,
 };
+use crate::status::{Connectivity, Health, StatusEvent};
 
 /// Sent-at time of every fixture: 2023-11-14, a fixed moment on the site's clock.
 pub const SENT_AT_MS: u64 = 1_700_000_000_000;
@@ -31,6 +35,27 @@ pub const CONNECTIONS: [&str; 8] = [
     "plc-6",
     "historian",
     "erp",
+];
+
+/// The keys a report must carry: without one it is malformed.
+pub const REQUIRED_KEYS: [&str; 6] = [
+    "v",
+    "site_id",
+    "instance",
+    "seq",
+    "sent_at_ms",
+    "interval_ms",
+];
+
+/// Keys of a report's optional parts, each defaulted when left out.
+pub const OPTIONAL_KEYS: [&str; 7] = [
+    "nodes",
+    "connections",
+    "script_errors",
+    "alarm_errors",
+    "sf_buffer",
+    "resources",
+    "custom",
 ];
 
 /// Only the required keys: seq 1 of [`INSTANCE`], a 30 s interval.
@@ -116,6 +141,39 @@ pub fn connection(name: &str, connected: bool) -> ConnectionStatus {
         name: name.into(),
         connected,
     }
+}
+
+/// `site` announced offline at `at_ms` after 92 s of silence (it was online
+/// and healthy), with no last report time: a nil on the wire.
+pub fn offline_event(site: &str, at_ms: u64) -> StatusEvent {
+    StatusEvent {
+        v: 1,
+        site_id: site.into(),
+        at_ms,
+        connectivity: Connectivity::Offline,
+        previous_connectivity: Connectivity::Online,
+        health: Health::Healthy,
+        previous_health: Health::Healthy,
+        reasons: vec!["no report for 92s (timeout 90s)".into()],
+        last_report_ms: None,
+    }
+}
+
+/// Labels from `(key, value)` pairs, as a test writes them.
+pub fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A report's connections as `(name, connected)`, in its order: what tests
+/// compare a report's connections with.
+pub fn connection_states(r: &HealthReport) -> Vec<(&str, bool)> {
+    r.connections
+        .iter()
+        .map(|c| (c.name.as_str(), c.connected))
+        .collect()
 }
 
 #[cfg(test)]

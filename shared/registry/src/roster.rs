@@ -208,6 +208,17 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.add.is_empty() && self.change.is_empty() && self.remove.is_empty()
     }
+
+    /// The plan's last line: `N to add, N to change, N to remove, N unchanged`.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} to add, {} to change, {} to remove, {} unchanged",
+            self.add.len(),
+            self.change.len(),
+            self.remove.len(),
+            self.unchanged
+        )
+    }
 }
 
 /// The difference between a roster and the registered records.
@@ -260,14 +271,7 @@ pub fn describe(plan: &Plan) -> String {
     for id in &plan.remove {
         let _ = writeln!(out, "- {id}");
     }
-    let _ = writeln!(
-        out,
-        "{} to add, {} to change, {} to remove, {} unchanged",
-        plan.add.len(),
-        plan.change.len(),
-        plan.remove.len(),
-        plan.unchanged
-    );
+    let _ = writeln!(out, "{}", plan.counts());
     out
 }
 

@@ -255,13 +255,7 @@ impl Registry {
 
     pub async fn put_site(&self, site: &str, record: &SiteRecord) -> Result<(), RegistryError> {
         record.check()?;
-        let value = entry::encode(record);
-        self.write(|store| {
-            let value = value.clone();
-            async move { store.put(Kind::Site.key(site), value).await }
-        })
-        .await
-        .map(drop)
+        self.put(Kind::Site, site, entry::encode(record)).await
     }
 
     pub async fn set_maintenance(
@@ -270,13 +264,8 @@ impl Registry {
         window: &Maintenance,
     ) -> Result<(), RegistryError> {
         window.check()?;
-        let value = entry::encode(window);
-        self.write(|store| {
-            let value = value.clone();
-            async move { store.put(Kind::Maintenance.key(site), value).await }
-        })
-        .await
-        .map(drop)
+        self.put(Kind::Maintenance, site, entry::encode(window))
+            .await
     }
 
     pub async fn clear_maintenance(&self, site: &str) -> Result<(), RegistryError> {
@@ -285,13 +274,7 @@ impl Registry {
 
     pub async fn set_ack(&self, site: &str, ack: &Ack) -> Result<(), RegistryError> {
         ack.check()?;
-        let value = entry::encode(ack);
-        self.write(|store| {
-            let value = value.clone();
-            async move { store.put(Kind::Ack.key(site), value).await }
-        })
-        .await
-        .map(drop)
+        self.put(Kind::Ack, site, entry::encode(ack)).await
     }
 
     pub async fn clear_ack(&self, site: &str) -> Result<(), RegistryError> {
@@ -304,6 +287,16 @@ impl Registry {
             self.delete(kind, site).await?;
         }
         Ok(())
+    }
+
+    /// Writes `value` as the site's entry of `kind` (retried as every write is).
+    async fn put(&self, kind: Kind, site: &str, value: bytes::Bytes) -> Result<(), RegistryError> {
+        self.write(|store| {
+            let value = value.clone();
+            async move { store.put(kind.key(site), value).await }
+        })
+        .await
+        .map(drop)
     }
 
     async fn delete(&self, kind: Kind, site: &str) -> Result<(), RegistryError> {

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use healthmon_common::nats::NatsConfig;
 use healthmon_test_support::{NatsServer, any_port, promtext};
+use serde_json::Value;
 
 use crate::api::{Api, scrape};
 use crate::services::{
@@ -249,6 +250,12 @@ impl Centre {
     /// A real collector simulating `sites` healthy sites `sim-00001`….
     pub async fn simulator(&self, sites: usize, interval: Duration) -> Collector {
         simulator_at(&self.setup.url, sites, interval).await
+    }
+
+    /// Waits until the dashboard API shows site `id` as `want` (`"online"`,
+    /// `"offline"`, ...); its row. What most tests wait for between steps.
+    pub async fn site_becomes(&self, id: &str, want: &str, timeout: Duration) -> Value {
+        self.api.wait_connectivity(id, want, timeout).await
     }
 }
 

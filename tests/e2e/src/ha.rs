@@ -8,8 +8,11 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use healthmon_common::CancellationToken;
+use healthmon_proto::StatusEvent;
 use serde_json::Value;
 use tokio::task::JoinHandle;
+
+use crate::recorder::Recorder;
 
 /// `GET /api/v1/summary` in a loop, as a dashboard would poll it; counts
 /// answers that are not 200 with the expected fleet size.
@@ -110,73 +113,15 @@ pub async fn micro_requests(
 
 /// Every status event published, from a plain client that may connect to
 /// any of several servers (a comma list) and rides out the loss of one.
-pub struct StatusLog {
-    seen: Arc<std::sync::Mutex<Vec<(std::time::Instant, healthmon_proto::StatusEvent)>>>,
-    task: JoinHandle<()>,
-}
-
-impl StatusLog {
-    pub async fn start(urls: &str) -> Self {
-        let servers: Vec<async_nats::ServerAddr> = urls
-            .split(',')
-            .map(|u| u.parse().expect("server URL"))
-            .collect();
-        let client = async_nats::ConnectOptions::new()
-            .retry_on_initial_connect()
-            .connect(servers)
-            .await
-            .expect("status log connects");
-        let mut sub = client
-            .subscribe("health.status.*")
-            .await
-            .expect("status subscription");
-        client.flush().await.expect("status log flush");
-        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let task = tokio::spawn({
-            let seen = seen.clone();
-            async move {
-                let _client = client;
-                while let Some(msg) = sub.next().await {
-                    if let Ok(event) = healthmon_proto::decode(&msg.payload) {
-                        seen.lock()
-                            .expect("lock")
-                            .push((std::time::Instant::now(), event));
-                    }
-                }
-            }
-        });
-        StatusLog { seen, task }
-    }
-
-    pub fn all(&self) -> Vec<(std::time::Instant, healthmon_proto::StatusEvent)> {
-        self.seen.lock().expect("lock").clone()
-    }
-
-    /// Events that moved `site` to `connectivity`.
-    pub fn count(&self, site: &str, connectivity: healthmon_proto::Connectivity) -> usize {
-        self.all()
-            .iter()
-            .filter(|(_, e)| {
-                e.site_id == site
-                    && e.connectivity == connectivity
-                    && e.previous_connectivity != connectivity
-            })
-            .count()
-    }
-
-    /// Events, for any site, moving it to one of `states`.
-    pub fn count_any(&self, states: &[healthmon_proto::Connectivity]) -> usize {
-        self.all()
-            .iter()
-            .filter(|(_, e)| {
-                states.contains(&e.connectivity) && e.previous_connectivity != e.connectivity
-            })
-            .count()
-    }
-}
-
-impl Drop for StatusLog {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+pub async fn status_log(urls: &str) -> Recorder<StatusEvent> {
+    let servers: Vec<async_nats::ServerAddr> = urls
+        .split(',')
+        .map(|u| u.parse().expect("server URL"))
+        .collect();
+    let client = async_nats::ConnectOptions::new()
+        .retry_on_initial_connect()
+        .connect(servers)
+        .await
+        .expect("status log connects");
+    Recorder::on(client, "health.status.*").await
 }

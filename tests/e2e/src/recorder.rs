@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use healthmon_proto::{Connectivity, StatusEvent};
 use healthmon_test_support::{NatsServer, eventually};
 use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
@@ -18,7 +19,12 @@ pub struct Recorder<T> {
 impl<T: DeserializeOwned + Clone + Send + 'static> Recorder<T> {
     /// Subscribes on `nats` (active when this returns) and records until dropped.
     pub async fn start(nats: &NatsServer, subject: &str) -> Self {
-        let client = nats.client().await;
+        Self::on(nats.client().await, subject).await
+    }
+
+    /// The same on a client of the test's making (a user's, or one that
+    /// knows several servers); it is kept until the recorder is dropped.
+    pub async fn on(client: async_nats::Client, subject: &str) -> Self {
         let mut sub = client
             .subscribe(subject.to_owned())
             .await
@@ -61,6 +67,31 @@ impl<T: DeserializeOwned + Clone + Send + 'static> Recorder<T> {
             self.all().into_iter().find(|(_, v)| want(v))
         })
         .await
+    }
+}
+
+/// Status events, as an operator's `nats sub 'health.status.*'` sees them.
+impl Recorder<StatusEvent> {
+    /// Events that moved `site` to `connectivity`.
+    pub fn count(&self, site: &str, connectivity: Connectivity) -> usize {
+        self.all()
+            .iter()
+            .filter(|(_, e)| {
+                e.site_id == site
+                    && e.connectivity == connectivity
+                    && e.previous_connectivity != connectivity
+            })
+            .count()
+    }
+
+    /// Events, for any site, moving it to one of `states`.
+    pub fn count_any(&self, states: &[Connectivity]) -> usize {
+        self.all()
+            .iter()
+            .filter(|(_, e)| {
+                states.contains(&e.connectivity) && e.previous_connectivity != e.connectivity
+            })
+            .count()
     }
 }
 

@@ -287,6 +287,18 @@ impl Hub {
             .unwrap_or_else(|| panic!("no password for user {user}"))
     }
 
+    /// A plain client logged in as `user` (a hub without TLS), and the
+    /// errors the server sends it; see [`client_as`].
+    pub async fn login(
+        &self,
+        user: &str,
+    ) -> (
+        async_nats::Client,
+        tokio::sync::mpsc::UnboundedReceiver<String>,
+    ) {
+        client_as(&self.url(), user, &self.password(user), None).await
+    }
+
     /// Service settings logged in as `user`, with TLS files when the hub has TLS.
     pub fn nats_config(&self, user: &str, pki: Option<&Pki>) -> NatsConfig {
         let mut config = NatsConfig::local(self.url());

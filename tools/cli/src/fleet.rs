@@ -324,14 +324,7 @@ pub fn describe(plan: &Plan, left_out: usize) -> String {
             plan.unchanged
         );
     } else {
-        let _ = writeln!(
-            out,
-            "{} to add, {} to change, {} to remove, {} unchanged",
-            plan.add.len(),
-            plan.change.len(),
-            plan.remove.len(),
-            plan.unchanged
-        );
+        let _ = writeln!(out, "{}", plan.counts());
     }
     if left_out > 0 {
         let _ = writeln!(

@@ -4,6 +4,14 @@ fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
     Cli::try_parse_from(std::iter::once("healthmon").chain(args.iter().copied()))
 }
 
+/// Fails unless `args` are refused as a usage error (exit 2, before
+/// anything connects); the error.
+fn usage_error(args: &[&str]) -> clap::Error {
+    let err = parse(args).unwrap_err();
+    assert_eq!(err.exit_code(), 2, "{args:?}: {err}");
+    err
+}
+
 #[test]
 fn sites_flags_become_the_aggregator_query() {
     let cli = parse(&[
@@ -78,8 +86,7 @@ fn usage_errors_are_refused_before_connecting() {
         &["summary", "--bogus"],
         &[],
     ] {
-        let err = parse(args).unwrap_err();
-        assert_eq!(err.exit_code(), 2, "{args:?}: {err}");
+        usage_error(args);
     }
 }
 
@@ -114,8 +121,7 @@ fn partitions_is_a_global_flag_checked_before_connecting() {
         2
     );
     for bad in ["0", "1025", "x"] {
-        let err = parse(&["summary", "--partitions", bad]).unwrap_err();
-        assert_eq!(err.exit_code(), 2, "{bad}: {err}");
+        let err = usage_error(&["summary", "--partitions", bad]);
         assert!(err.to_string().contains("--partitions"), "{err}");
     }
 }
@@ -175,7 +181,7 @@ fn label_filters_add_up_and_contradictions_are_usage_errors() {
         &["sites", "--label", "region"],
         &["sites", "--label", "Region=x"],
     ] {
-        assert_eq!(parse(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+        usage_error(bad);
     }
 }
 
@@ -234,8 +240,7 @@ fn admin_commands_need_the_api_and_one_target() {
         with_api(&["ack", "not/a/site"]),
         vec!["forget", "plant-7", "--api", "localhost:8080"],
     ] {
-        let err = parse(&bad).unwrap_err();
-        assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+        usage_error(&bad);
     }
 }
 

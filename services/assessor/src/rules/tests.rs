@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::findings::{Finding, evaluate, health_of};
-use healthmon_proto::{ConnectionStatus, HealthReport, Node, NodeRole, Resources};
+use healthmon_proto::{HealthReport, NodeRole, Resources};
+use healthmon_test_support::fixtures::{connection as conn, node};
 use proptest::prelude::*;
 
 fn report() -> HealthReport {
@@ -10,20 +11,6 @@ fn report() -> HealthReport {
     r.nodes = vec![node("a", NodeRole::Active), node("b", NodeRole::Standby)];
     r.connections = vec![conn("plc-1", true), conn("plc-2", true)];
     r
-}
-
-fn node(name: &str, role: NodeRole) -> Node {
-    Node {
-        name: name.into(),
-        role,
-    }
-}
-
-fn conn(name: &str, connected: bool) -> ConnectionStatus {
-    ConnectionStatus {
-        name: name.into(),
-        connected,
-    }
 }
 
 fn keys(findings: &[Finding]) -> Vec<&str> {
@@ -165,36 +152,31 @@ fn file_overrides_defaults_and_keeps_the_rest() {
     assert_eq!(Rules::from_toml_str("").unwrap(), Rules::default());
 }
 
+/// Why `toml` is not a valid rules file.
+fn rules_error(toml: &str) -> String {
+    Rules::from_toml_str(toml).unwrap_err().to_string()
+}
+
 #[test]
 fn unknown_keys_are_errors_naming_the_key() {
-    let e = Rules::from_toml_str("[script_errors]\nwarn_per_min = 1\nwarn = 3\n")
-        .unwrap_err()
-        .to_string();
+    let e = rules_error("[script_errors]\nwarn_per_min = 1\nwarn = 3\n");
     assert!(e.contains("`warn`"), "{e}");
     assert!(e.contains("[script_errors]"), "{e}");
     assert!(e.contains("line 3"), "{e}");
 
-    let e = Rules::from_toml_str("[bogus]\n").unwrap_err().to_string();
+    let e = rules_error("[bogus]\n");
     assert!(e.contains("`bogus`"), "{e}");
 }
 
 #[test]
 fn invalid_values_name_the_key() {
-    let e = Rules::from_toml_str("[script_errors]\nwarn_per_min = 70\n")
-        .unwrap_err()
-        .to_string();
+    let e = rules_error("[script_errors]\nwarn_per_min = 70\n");
     assert!(e.starts_with("script_errors.warn_per_min:"), "{e}");
-    let e = Rules::from_toml_str("[alarm_errors]\ncritical_per_min = -1\n")
-        .unwrap_err()
-        .to_string();
+    let e = rules_error("[alarm_errors]\ncritical_per_min = -1\n");
     assert!(e.starts_with("alarm_errors.critical_per_min:"), "{e}");
-    let e = Rules::from_toml_str("[resources]\ncpu_warn_pct = 120\n")
-        .unwrap_err()
-        .to_string();
+    let e = rules_error("[resources]\ncpu_warn_pct = 120\n");
     assert!(e.starts_with("resources.cpu_warn_pct:"), "{e}");
-    let e = Rules::from_toml_str("[connections]\ndisconnected = \"meh\"\n")
-        .unwrap_err()
-        .to_string();
+    let e = rules_error("[connections]\ndisconnected = \"meh\"\n");
     assert!(e.contains("meh"), "{e}");
 }
 

@@ -1,36 +1,12 @@
 //! Unit and property tests of the site state machine, on synthetic instants.
 
+use super::clock::{Clock, T0_MS, start, tracker};
 use super::*;
 use healthmon_proto::query::{PageQuery, SiteSummary};
 use healthmon_proto::{ConnectionStatus, HealthReport};
 use proptest::prelude::*;
 
 const INTERVAL: u64 = 200;
-const T0_MS: u64 = 1_700_000_000_000;
-
-struct Clock {
-    epoch: Instant,
-    at: u64,
-}
-
-impl Clock {
-    fn new() -> Self {
-        Clock {
-            epoch: Instant::now(),
-            at: 0,
-        }
-    }
-    fn advance(&mut self, ms: u64) -> (Instant, u64) {
-        self.at += ms;
-        self.now()
-    }
-    fn now(&self) -> (Instant, u64) {
-        (self.epoch + Duration::from_millis(self.at), T0_MS + self.at)
-    }
-    fn after(&self, ms: u64) -> Instant {
-        self.epoch + Duration::from_millis(ms)
-    }
-}
 
 fn report(site: &str, seq: u64) -> HealthReport {
     let mut r = HealthReport::new(site, "inst-a", seq);
@@ -38,15 +14,9 @@ fn report(site: &str, seq: u64) -> HealthReport {
     r
 }
 
-fn tracker(clock: &Clock) -> Tracker {
-    Tracker::new(clock.epoch, 3, Rules::default())
-}
-
 #[test]
 fn first_report_announces_online() {
-    let clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (clock, mut t, now, now_ms) = start();
     let o = t.on_view(&report("s1", 1).view(), now, now_ms).unwrap();
     let e = o.event.unwrap();
     assert_eq!(
@@ -67,9 +37,7 @@ fn first_report_announces_online() {
 
 #[test]
 fn silence_makes_late_then_offline_then_a_report_brings_it_back() {
-    let mut clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (mut clock, mut t, now, now_ms) = start();
     let site = t
         .on_view(&report("s1", 1).view(), now, now_ms)
         .unwrap()
@@ -114,9 +82,7 @@ fn silence_makes_late_then_offline_then_a_report_brings_it_back() {
 
 #[test]
 fn stale_seq_of_the_same_instance_is_rejected() {
-    let clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (_clock, mut t, now, now_ms) = start();
     t.on_view(&report("s1", 5).view(), now, now_ms).unwrap();
     let e = t.on_view(&report("s1", 5).view(), now, now_ms).unwrap_err();
     assert_eq!(e.reason(), "stale_seq");
@@ -128,9 +94,7 @@ fn stale_seq_of_the_same_instance_is_rejected() {
 
 #[test]
 fn finding_keys_changes_are_announced_value_changes_are_not() {
-    let clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (_clock, mut t, now, now_ms) = start();
     let mut r = report("s1", 1);
     r.connections = vec![ConnectionStatus {
         name: "plc-2".into(),
@@ -162,9 +126,7 @@ fn finding_keys_changes_are_announced_value_changes_are_not() {
 
 #[test]
 fn health_is_kept_while_late_and_follows_the_connectivity_reason() {
-    let mut clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (mut clock, mut t, now, now_ms) = start();
     let mut r = report("s1", 1);
     r.sf_buffer.db_write = 2_000;
     let site = t.on_view(&r.view(), now, now_ms).unwrap().site;
@@ -185,23 +147,12 @@ fn health_is_kept_while_late_and_follows_the_connectivity_reason() {
 
 fn row(site: &str, connectivity: Connectivity, age_ms: u64, now_ms: u64) -> SiteSummary {
     SiteSummary {
-        site_id: site.into(),
-        connectivity,
-        health: Health::Degraded,
         reasons: vec!["connection plc-1 disconnected".into()],
         last_report_ms: Some(now_ms - age_ms),
         status_since_ms: Some(now_ms - age_ms),
         interval_ms: Some(INTERVAL),
-        active_node: None,
-        connections_up: 0,
         connections_total: 1,
-        script_errors_per_min: 0.0,
-        alarm_errors_per_min: 0.0,
-        sf_buffer_total: 0,
-        lost_reports: 0,
-        maintenance: false,
-        labels: Default::default(),
-        acknowledged: false,
+        ..SiteSummary::new(site, connectivity, Health::Degraded)
     }
 }
 
@@ -261,9 +212,7 @@ fn adopted_sites_keep_their_state_and_deadlines_count_from_the_aggregators_recei
 
 #[test]
 fn a_live_report_wins_over_a_bootstrap_row() {
-    let clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (_clock, mut t, now, now_ms) = start();
     t.on_view(&report("s1", 1).view(), now, now_ms).unwrap();
     assert!(
         t.adopt(&row("s1", Connectivity::Offline, 0, now_ms), now, now_ms)
@@ -275,9 +224,7 @@ fn a_live_report_wins_over_a_bootstrap_row() {
 
 #[test]
 fn restored_link_gives_a_fresh_window() {
-    let mut clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (mut clock, mut t, now, now_ms) = start();
     let a = t.on_view(&report("a", 1).view(), now, now_ms).unwrap().site;
     let b = t.on_view(&report("b", 1).view(), now, now_ms).unwrap().site;
     let (now, now_ms) = clock.advance(300);
@@ -304,9 +251,7 @@ fn restored_link_gives_a_fresh_window() {
 
 #[test]
 fn statuses_are_paged_by_site_id() {
-    let clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (_clock, mut t, now, now_ms) = start();
     for s in ["c", "a", "b"] {
         t.on_view(&report(s, 1).view(), now, now_ms).unwrap();
     }
@@ -346,9 +291,7 @@ fn site_state_stays_compact() {
 
 #[test]
 fn ids_are_stored_once_and_found_again_as_the_index_grows() {
-    let clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (_clock, mut t, now, now_ms) = start();
     let ids: Vec<String> = (0..5_000).map(|i| format!("site-{i:05}")).collect();
     for (i, id) in ids.iter().enumerate() {
         let o = t.on_view(&report(id, 1).view(), now, now_ms).unwrap();
@@ -369,9 +312,7 @@ fn ids_are_stored_once_and_found_again_as_the_index_grows() {
 
 #[test]
 fn healthy_sites_hold_no_findings_and_unhealthy_ones_keep_their_reasons() {
-    let clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (_clock, mut t, now, now_ms) = start();
     let site = t
         .on_view(&report("s1", 1).view(), now, now_ms)
         .unwrap()

@@ -23,23 +23,10 @@ fn row(
     interval_ms: u64,
 ) -> SiteSummary {
     SiteSummary {
-        site_id: site.into(),
-        connectivity,
-        health: Health::Healthy,
-        reasons: vec![],
         last_report_ms: Some(last_report_ms),
         status_since_ms: Some(last_report_ms),
         interval_ms: Some(interval_ms),
-        active_node: None,
-        connections_up: 0,
-        connections_total: 0,
-        script_errors_per_min: 0.0,
-        alarm_errors_per_min: 0.0,
-        sf_buffer_total: 0,
-        lost_reports: 0,
-        maintenance: false,
-        labels: Default::default(),
-        acknowledged: false,
+        ..SiteSummary::new(site, connectivity, Health::Healthy)
     }
 }
 
@@ -171,10 +158,7 @@ async fn a_site_silent_across_an_assessor_restart_is_still_declared_offline() {
 
 #[tokio::test]
 async fn statuses_endpoint_pages_current_state_by_site_id() {
-    let server = NatsServer::start();
-    let assessor = Assessor::start(config(&server)).await;
-    let client = server.client().await;
-    let mut events = status_events(&client).await;
+    let (_server, assessor, client, mut events) = start_default().await;
     for site in ["charlie", "alpha", "bravo"] {
         publish(&client, &report(site, 1, 60_000)).await;
         next_event_for(&mut events, site, WAIT).await;

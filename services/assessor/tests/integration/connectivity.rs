@@ -13,10 +13,7 @@ use healthmon_test_support::{NatsServer, eventually};
 
 #[tokio::test]
 async fn first_report_announces_online_with_headers() {
-    let server = NatsServer::start();
-    let assessor = Assessor::start(config(&server)).await;
-    let client = server.client().await;
-    let mut events = status_events(&client).await;
+    let (_server, assessor, client, mut events) = start_default().await;
 
     publish(&client, &report("site-1", 1, 60_000)).await;
     let (e, headers) = next_event(&mut events, WAIT).await.expect("online event");
@@ -48,27 +45,18 @@ async fn first_report_announces_online_with_headers() {
             .await
             .is_none()
     );
-    assert_eq!(
-        assessor
-            .metric("healthmon_assessor_status_events_total")
-            .await,
-        Some(1.0)
-    );
-    assert_eq!(
-        assessor
-            .metric("healthmon_assessor_sites{connectivity=\"online\"}")
-            .await,
-        Some(1.0)
-    );
+    assessor
+        .assert_metric("healthmon_assessor_status_events_total", 1.0)
+        .await;
+    assessor
+        .assert_metric("healthmon_assessor_sites{connectivity=\"online\"}", 1.0)
+        .await;
     assessor.stop().await;
 }
 
 #[tokio::test]
 async fn silence_makes_a_site_late_then_offline_and_a_report_brings_it_back() {
-    let server = NatsServer::start();
-    let assessor = Assessor::start(config(&server)).await; // missed heartbeats: 3
-    let client = server.client().await;
-    let mut events = status_events(&client).await;
+    let (_server, assessor, client, mut events) = start_default().await; // missed heartbeats: 3
 
     let sent = Instant::now();
     publish(&client, &report("quiet", 1, 200)).await;
@@ -158,10 +146,7 @@ async fn silence_makes_a_site_late_then_offline_and_a_report_brings_it_back() {
 
 #[tokio::test]
 async fn bad_reports_are_counted_and_change_nothing() {
-    let server = NatsServer::start();
-    let assessor = Assessor::start(config(&server)).await;
-    let client = server.client().await;
-    let mut events = status_events(&client).await;
+    let (_server, assessor, client, mut events) = start_default().await;
 
     publish(&client, &report("site-1", 5, 60_000)).await;
     next_event_for(&mut events, "site-1", WAIT).await;
@@ -202,10 +187,9 @@ async fn bad_reports_are_counted_and_change_nothing() {
             .is_none(),
         "no bad report produced an event"
     );
-    assert_eq!(
-        assessor.metric("healthmon_assessor_reports_total").await,
-        Some(1.0)
-    );
+    assessor
+        .assert_metric("healthmon_assessor_reports_total", 1.0)
+        .await;
     assert_eq!(
         assessor
             .metric("healthmon_assessor_sites{connectivity=\"online\"}")

@@ -2,35 +2,17 @@
 
 use crate::support::*;
 use healthmon_assessor::Rules;
-use healthmon_proto::{ConnectionStatus, Connectivity, Health, Node, NodeRole};
+use healthmon_proto::{Connectivity, Health, NodeRole};
+use healthmon_test_support::fixtures::{connection, node};
 use healthmon_test_support::{NatsServer, TempDir};
-
-fn node(name: &str, role: NodeRole) -> Node {
-    Node {
-        name: name.into(),
-        role,
-    }
-}
 
 #[tokio::test]
 async fn connection_and_node_problems_set_health_with_reasons() {
-    let server = NatsServer::start();
-    let assessor = Assessor::start(config(&server)).await;
-    let client = server.client().await;
-    let mut events = status_events(&client).await;
+    let (_server, assessor, client, mut events) = start_default().await;
 
     let mut r = report("plant", 1, 60_000);
     r.nodes = vec![node("a", NodeRole::Active), node("b", NodeRole::Standby)];
-    r.connections = vec![
-        ConnectionStatus {
-            name: "plc-1".into(),
-            connected: true,
-        },
-        ConnectionStatus {
-            name: "plc-2".into(),
-            connected: false,
-        },
-    ];
+    r.connections = vec![connection("plc-1", true), connection("plc-2", false)];
     publish(&client, &r).await;
     let e = next_event_for(&mut events, "plant", WAIT).await;
     assert_eq!(
@@ -71,12 +53,12 @@ async fn connection_and_node_problems_set_health_with_reasons() {
         (Health::Critical, Health::Healthy)
     );
     assert!(e.reasons.is_empty());
-    assert_eq!(
-        assessor
-            .metric("healthmon_assessor_health_transitions_total{to=\"healthy\"}")
-            .await,
-        Some(1.0)
-    );
+    assessor
+        .assert_metric(
+            "healthmon_assessor_health_transitions_total{to=\"healthy\"}",
+            1.0,
+        )
+        .await;
     assessor.stop().await;
 }
 

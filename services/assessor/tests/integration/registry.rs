@@ -65,12 +65,9 @@ async fn a_listed_site_that_never_reports_goes_offline_and_a_forget_reaches_the_
     })
     .await;
     assert!(quiet.is_err(), "a forgotten site is not judged: {quiet:?}");
-    assert_eq!(
-        assessor
-            .metric("healthmon_assessor_sites{connectivity=\"online\"}")
-            .await,
-        Some(0.0)
-    );
+    assessor
+        .assert_metric("healthmon_assessor_sites{connectivity=\"online\"}", 0.0)
+        .await;
     assessor.stop().await;
 }
 

@@ -40,6 +40,22 @@ impl Assessor {
     pub async fn metric(&self, series: &str) -> Option<f64> {
         metric(&scrape(self.metrics_addr).await, series)
     }
+
+    /// Asserts that `series` is exposed with the value `want`.
+    pub async fn assert_metric(&self, series: &str, want: f64) {
+        assert_eq!(self.metric(series).await, Some(want), "{series}");
+    }
+}
+
+/// What most tests start from: a nats-server, the assessor on it with the
+/// default settings, a client playing the sites, and that client's
+/// subscription to every status event (made before anything is published).
+pub async fn start_default() -> (NatsServer, Assessor, Client, Subscriber) {
+    let server = NatsServer::start();
+    let assessor = Assessor::start(config(&server)).await;
+    let client = server.client().await;
+    let events = status_events(&client).await;
+    (server, assessor, client, events)
 }
 
 pub async fn start_with_rules(server: &NatsServer, rules: Rules) -> Assessor {

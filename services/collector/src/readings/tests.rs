@@ -1,15 +1,10 @@
 use super::*;
+use healthmon_test_support::fixtures::{connection, connection_states, node};
 
 fn reading(script: u64, conn_up: bool) -> Reading {
     Reading {
-        connections: vec![ConnectionStatus {
-            name: "plc".into(),
-            connected: conn_up,
-        }],
-        nodes: vec![Node {
-            name: "a".into(),
-            role: NodeRole::Active,
-        }],
+        connections: vec![connection("plc", conn_up)],
+        nodes: vec![node("a", NodeRole::Active)],
         script_total: Some(script),
         sf_db_write: Some(7),
         custom: [("g".to_owned(), 1.5)].into(),
@@ -74,17 +69,6 @@ fn targets_add_up_and_probes_and_scrapes_must_agree() {
     assert_eq!(r.script_errors.total, 11);
     assert_eq!(r.sf_buffer.db_write, 14);
     assert_eq!(r.custom["g"], 3.0);
-    let conns: Vec<_> = r
-        .connections
-        .iter()
-        .map(|c| (c.name.as_str(), c.connected))
-        .collect();
-    assert_eq!(conns, [("db", false), ("plc", false)]);
-    assert_eq!(
-        r.nodes,
-        vec![Node {
-            name: "a".into(),
-            role: NodeRole::Active
-        }]
-    );
+    assert_eq!(connection_states(&r), [("db", false), ("plc", false)]);
+    assert_eq!(r.nodes, vec![node("a", NodeRole::Active)]);
 }

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::support::*;
 use healthmon_collector::config::Probe;
+use healthmon_test_support::fixtures::connection_states;
 
 #[tokio::test]
 async fn a_listening_port_is_connected_and_a_closed_one_is_not() {
@@ -25,15 +26,11 @@ async fn a_listening_port_is_connected_and_a_closed_one_is_not() {
     }
     let collector = start(config).await;
 
-    let r = inbox.wait_for(1, Duration::from_secs(5)).await[0]
-        .report
-        .clone();
-    let conns: Vec<_> = r
-        .connections
-        .iter()
-        .map(|c| (c.name.as_str(), c.connected))
-        .collect();
-    assert_eq!(conns, [("plc-closed", false), ("plc-open", true)]);
+    let r = inbox.first().await;
+    assert_eq!(
+        connection_states(&r),
+        [("plc-closed", false), ("plc-open", true)]
+    );
     assert_eq!(
         collector
             .metric(
@@ -55,9 +52,8 @@ async fn a_listening_port_is_connected_and_a_closed_one_is_not() {
 
     // The endpoint goes away: the next reports show the connection down.
     drop(listening);
-    let from = inbox.len();
     inbox
-        .wait_match("plc-open disconnected", from, Duration::from_secs(5), |r| {
+        .next_match("plc-open disconnected", Duration::from_secs(5), |r| {
             r.report.connections.iter().all(|c| !c.connected)
         })
         .await;

@@ -6,7 +6,8 @@ use std::time::Duration;
 use crate::support::*;
 use axum::{Router, extract::State, http::StatusCode, routing::get};
 use healthmon_collector::config_file;
-use healthmon_proto::NodeRole;
+use healthmon_proto::{HealthReport, NodeRole};
+use healthmon_test_support::fixtures::connection_states;
 
 /// A subsystem's `/metrics`: serves whatever the test put in `body`, or 503 when `None`.
 #[derive(Clone)]
@@ -77,6 +78,20 @@ api_latency_ms = {{ metric = "app_latency_ms", labels = {{ endpoint = "/api" }} 
     )
 }
 
+/// Has the subsystem report `total` script errors and waits for the first
+/// report that carries the new total.
+async fn report_with_total(exporter: &Exporter, inbox: &Inbox, total: u64) -> HealthReport {
+    exporter.set(Some(site_metrics(total)));
+    inbox
+        .next_match(
+            &format!("a report with {total} script errors"),
+            Duration::from_secs(5),
+            |r| r.report.script_errors.total == total,
+        )
+        .await
+        .report
+}
+
 #[tokio::test]
 async fn scraped_values_fill_the_report_and_rates_survive_a_counter_reset() {
     let server = NatsServer::start();
@@ -88,15 +103,11 @@ async fn scraped_values_fill_the_report_and_rates_survive_a_counter_reset() {
     config.sources.custom = file.custom;
     let collector = start(config).await;
 
-    let r = inbox.wait_for(1, Duration::from_secs(5)).await[0]
-        .report
-        .clone();
-    let conns: Vec<_> = r
-        .connections
-        .iter()
-        .map(|c| (c.name.as_str(), c.connected))
-        .collect();
-    assert_eq!(conns, [("opc ua, line 2", false), ("plc-1", true)]);
+    let r = inbox.first().await;
+    assert_eq!(
+        connection_states(&r),
+        [("opc ua, line 2", false), ("plc-1", true)]
+    );
     let nodes: Vec<_> = r.nodes.iter().map(|n| (n.name.as_str(), n.role)).collect();
     assert_eq!(
         nodes,
@@ -126,29 +137,19 @@ async fn scraped_values_fill_the_report_and_rates_survive_a_counter_reset() {
         .await;
 
     // +10 errors within one 250 ms interval is about 2400 per minute.
-    exporter.set(Some(site_metrics(110)));
-    let from = inbox.len();
-    let rising = inbox
-        .wait_match("the increased total", from, Duration::from_secs(5), |r| {
-            r.report.script_errors.total == 110
-        })
-        .await;
-    let rate = rising.report.script_errors.per_min;
+    let rising = report_with_total(&exporter, &inbox, 110).await;
+    let rate = rising.script_errors.per_min;
     assert!(
         (900.0..=4_000.0).contains(&rate),
         "per_min {rate} for +10 in ~250ms"
     );
-    assert!(rising.report.seq > steady.report.seq);
+    assert!(rising.seq > steady.report.seq);
 
     // The subsystem restarts: its counter starts again from 0 and is at 4.
-    exporter.set(Some(site_metrics(4)));
-    let from = inbox.len();
-    let reset = inbox
-        .wait_match("the reset total", from, Duration::from_secs(5), |r| {
-            r.report.script_errors.total == 4
-        })
-        .await;
-    let rate = reset.report.script_errors.per_min;
+    let rate = report_with_total(&exporter, &inbox, 4)
+        .await
+        .script_errors
+        .per_min;
     assert!(
         (300.0..=1_700.0).contains(&rate),
         "per_min {rate} for 4 new errors after a reset"
@@ -179,11 +180,9 @@ async fn a_failing_target_is_counted_and_never_stops_the_reports() {
     );
 
     exporter.set(None);
-    let from = inbox.len();
     let during = inbox
-        .wait_match(
+        .next_match(
             "a report without the target's connections",
-            from,
             Duration::from_secs(5),
             |r| r.report.connections.is_empty(),
         )
@@ -201,9 +200,8 @@ async fn a_failing_target_is_counted_and_never_stops_the_reports() {
     assert!(errors.is_some_and(|n| n >= 1.0), "scrape errors {errors:?}");
 
     exporter.set(Some(site_metrics(60)));
-    let from = inbox.len();
     inbox
-        .wait_match("the target back", from, Duration::from_secs(5), |r| {
+        .next_match("the target back", Duration::from_secs(5), |r| {
             r.report.connections.len() == 2 && r.report.script_errors.total == 60
         })
         .await;

@@ -71,6 +71,23 @@ impl Inbox {
         .await
     }
 
+    /// The first report received, waiting up to 5 s for it.
+    pub async fn first(&self) -> HealthReport {
+        self.wait_for(1, Duration::from_secs(5)).await[0]
+            .report
+            .clone()
+    }
+
+    /// Waits for the first report from now on that satisfies `pred`.
+    pub async fn next_match(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Received) -> bool,
+    ) -> Received {
+        self.wait_match(what, self.len(), timeout, pred).await
+    }
+
     /// Waits for the first report that satisfies `pred` among those after index `from`.
     pub async fn wait_match(
         &self,

@@ -27,26 +27,18 @@ fn defaults_are_local() {
 
 #[test]
 fn errors_name_the_flag() {
-    assert!(
-        parse(&["--subject-prefix", "a.*"])
-            .unwrap_err()
-            .contains("--subject-prefix")
-    );
-    assert!(
-        parse(&["--nats-user", "u"])
-            .unwrap_err()
-            .contains("--nats-password")
-    );
-    assert!(
-        parse(&["--nats-tls-cert", "c"])
-            .unwrap_err()
-            .contains("--nats-tls-key")
-    );
-    assert!(
-        parse(&["--nats-connect-timeout", "soon"])
-            .unwrap_err()
-            .contains("--nats-connect-timeout")
-    );
+    for (args, flag) in [
+        (&["--subject-prefix", "a.*"], "--subject-prefix"),
+        (&["--nats-user", "u"], "--nats-password"),
+        (&["--nats-tls-cert", "c"], "--nats-tls-key"),
+        (
+            &["--nats-connect-timeout", "soon"],
+            "--nats-connect-timeout",
+        ),
+    ] {
+        let err = parse(args).unwrap_err();
+        assert!(err.contains(flag), "{args:?}: {err}");
+    }
 }
 
 #[derive(Parser)]

@@ -1,21 +1,14 @@
 use super::*;
-use crate::{
-    ConnectionStatus, Connectivity, Health, HealthReport, Node, NodeRole, Resources, StatusEvent,
-};
+use crate::fixtures::{OPTIONAL_KEYS, REQUIRED_KEYS, connection, node, offline_event};
+use crate::{ConnectionStatus, HealthReport, NodeRole, Resources, StatusEvent};
 use proptest::prelude::*;
 use rmpv::Value;
 
 fn sample() -> HealthReport {
     let mut r = HealthReport::new("site-1", "abc", 7);
     r.sent_at_ms = 1_700_000_000_000;
-    r.nodes = vec![Node {
-        name: "n1".into(),
-        role: NodeRole::Active,
-    }];
-    r.connections = vec![ConnectionStatus {
-        name: "plc-1".into(),
-        connected: true,
-    }];
+    r.nodes = vec![node("n1", NodeRole::Active)];
+    r.connections = vec![connection("plc-1", true)];
     r.script_errors.total = 12;
     r.script_errors.per_min = 0.5;
     r.sf_buffer.db_write = 4;
@@ -43,21 +36,7 @@ fn map_keys(v: &Value) -> Vec<String> {
 #[test]
 fn encodes_a_map_with_the_contract_keys() {
     let keys = map_keys(&to_value(&encode(&sample())));
-    for k in [
-        "v",
-        "site_id",
-        "instance",
-        "seq",
-        "sent_at_ms",
-        "interval_ms",
-        "nodes",
-        "connections",
-        "script_errors",
-        "alarm_errors",
-        "sf_buffer",
-        "resources",
-        "custom",
-    ] {
+    for k in REQUIRED_KEYS.into_iter().chain(OPTIONAL_KEYS) {
         assert!(keys.contains(&k.to_owned()), "missing key {k}");
     }
 }
@@ -122,17 +101,7 @@ fn oversized_payload_is_refused_before_parsing() {
 
 #[test]
 fn status_event_has_nil_last_report() {
-    let e = StatusEvent {
-        v: 1,
-        site_id: "s".into(),
-        at_ms: 1,
-        connectivity: Connectivity::Offline,
-        previous_connectivity: Connectivity::Online,
-        health: Health::Healthy,
-        previous_health: Health::Healthy,
-        reasons: vec!["no report for 92s (timeout 90s)".into()],
-        last_report_ms: None,
-    };
+    let e = offline_event("s", 1);
     let v = to_value(&encode(&e));
     let m = v.as_map().unwrap();
     let last = m

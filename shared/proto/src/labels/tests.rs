@@ -1,12 +1,6 @@
 use super::*;
+use crate::fixtures::labels;
 use proptest::prelude::*;
-
-fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 #[test]
 fn keys_follow_the_prometheus_friendly_rule() {

@@ -1,23 +1,12 @@
 use super::*;
+use crate::fixtures::{connection, node};
 use crate::report::{ConnectionStatus, Node, NodeRole, Resources};
 use proptest::prelude::*;
 
 fn ok_report() -> HealthReport {
     let mut r = HealthReport::new("site-1", "inst", 1);
-    r.nodes = vec![
-        Node {
-            name: "a".into(),
-            role: NodeRole::Active,
-        },
-        Node {
-            name: "b".into(),
-            role: NodeRole::Standby,
-        },
-    ];
-    r.connections = vec![ConnectionStatus {
-        name: "plc-1".into(),
-        connected: true,
-    }];
+    r.nodes = vec![node("a", NodeRole::Active), node("b", NodeRole::Standby)];
+    r.connections = vec![connection("plc-1", true)];
     r
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::fixtures::node;
 use crate::validate::{decode_view, validate_view};
 use crate::{encode, validate_report};
 use proptest::prelude::*;
@@ -9,14 +10,8 @@ fn full() -> HealthReport {
     r.sent_at_ms = 1_700_000_000_000;
     r.interval_ms = 10_000;
     r.nodes = vec![
-        Node {
-            name: "node-a".into(),
-            role: NodeRole::Active,
-        },
-        Node {
-            name: "node-b".into(),
-            role: NodeRole::Standby,
-        },
+        node("node-a", NodeRole::Active),
+        node("node-b", NodeRole::Standby),
     ];
     r.connections = (1..=8)
         .map(|i| ConnectionStatus {

@@ -6,7 +6,7 @@
 use healthmon_proto::codec::{MAX_DEPTH, MAX_PAYLOAD_BYTES};
 use healthmon_proto::validate::decode_report;
 use healthmon_proto::{HealthReport, encode};
-use healthmon_test_support::fixtures::full;
+use healthmon_test_support::fixtures::{OPTIONAL_KEYS, REQUIRED_KEYS, full};
 use healthmon_test_support::wire::{Value, remove_key, set_key, slot, to_bytes, to_value};
 
 use crate::support::{CONTAINERS, Kind, LEAVES, judge};
@@ -131,14 +131,7 @@ fn non_finite_and_negative_numbers_in_every_float_field_are_bad_number() {
 
 #[test]
 fn missing_required_keys_are_malformed_and_optional_ones_default() {
-    for key in [
-        "v",
-        "site_id",
-        "instance",
-        "seq",
-        "sent_at_ms",
-        "interval_ms",
-    ] {
+    for key in REQUIRED_KEYS {
         let mut v = to_value(&full("site-1"));
         remove_key(&mut v, key);
         assert_eq!(
@@ -147,15 +140,7 @@ fn missing_required_keys_are_malformed_and_optional_ones_default() {
             "{key}"
         );
     }
-    for key in [
-        "nodes",
-        "connections",
-        "script_errors",
-        "alarm_errors",
-        "sf_buffer",
-        "resources",
-        "custom",
-    ] {
+    for key in OPTIONAL_KEYS {
         let mut v = to_value(&full("site-1"));
         remove_key(&mut v, key);
         assert!(judge(&to_bytes(&v), "site-1").is_ok(), "{key}");

@@ -1,4 +1,5 @@
 use super::*;
+use healthmon_test_support::fixtures::labels;
 use proptest::prelude::*;
 
 const ROSTER: &str = r#"# the demo fleet
@@ -16,13 +17,6 @@ labels = { region = "us-east", customer = "globex" }
 interval = "5m"
 expected = false
 "#;
-
-fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 #[test]
 fn defaults_apply_and_a_site_overrides_them() {

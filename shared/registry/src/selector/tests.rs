@@ -1,12 +1,6 @@
 use super::*;
+use healthmon_test_support::fixtures::labels;
 use proptest::prelude::*;
-
-fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 #[test]
 fn every_pair_must_match() {

@@ -133,10 +133,7 @@ async fn an_aggregator_cut_off_from_nats_keeps_its_state_and_catches_up_via_rese
     let centre = Central::start_on(nats, Options::default().aggregator_via(proxy.url())).await;
     // So long an interval that only a resend explains a quick new report.
     let _collector = collector_at(&centre.nats.url(), "far-1", Duration::from_secs(120)).await;
-    let before = centre
-        .api
-        .wait_connectivity("far-1", "online", PATIENCE)
-        .await;
+    let before = centre.site_becomes("far-1", "online", PATIENCE).await;
 
     proxy.cut();
     // Meanwhile the API says the aggregator is unreachable (JSON, not a hang).
@@ -189,14 +186,8 @@ async fn with_aggregator_and_assessor_restarted_sites_are_unknown_until_they_ans
     let mut steady = collector_at(&centre.nats.url(), "steady", steady_interval).await;
     // Reports rarely: after the restarts only its next periodic report says it is alive.
     let _quiet = collector_at(&centre.nats.url(), "quiet", Duration::from_secs(4)).await;
-    centre
-        .api
-        .wait_connectivity("steady", "online", PATIENCE)
-        .await;
-    centre
-        .api
-        .wait_connectivity("quiet", "online", PATIENCE)
-        .await;
+    centre.site_becomes("steady", "online", PATIENCE).await;
+    centre.site_becomes("quiet", "online", PATIENCE).await;
 
     centre.assessor.stop().await;
     centre.restart_aggregator().await;
@@ -244,8 +235,7 @@ async fn with_aggregator_and_assessor_restarted_sites_are_unknown_until_they_ans
     );
     // "quiet" answers with its next report: online, never late or offline.
     centre
-        .api
-        .wait_connectivity("quiet", "online", Duration::from_secs(8))
+        .site_becomes("quiet", "online", Duration::from_secs(8))
         .await;
     let quiet: Vec<_> = events
         .values()
@@ -439,26 +429,39 @@ fn assert_no_backlog(reports: &Recorder<HealthReport>, cut_ms: u64, restored_ms:
     );
 }
 
+/// Waits for `site` to be online and records its status events and reports;
+/// then breaks its link (`cut`), checks that the offline event comes on
+/// time, and keeps it cut for five intervals, several reports' worth.
+/// Returns the recorders and the unix ms of the cut.
+async fn cut_off(
+    centre: &Central,
+    site: &str,
+    cut: impl FnOnce(),
+) -> (Recorder<StatusEvent>, Recorder<HealthReport>, u64) {
+    centre.site_becomes(site, "online", PATIENCE).await;
+    let events = Recorder::start(&centre.nats, &format!("health.status.{site}")).await;
+    let reports = Recorder::start(&centre.nats, &format!("health.report.{site}")).await;
+
+    cut();
+    let (cut, cut_ms) = (Instant::now(), now_ms());
+    let (offline_at, _) = events
+        .wait_for(
+            &format!("{site} offline"),
+            PATIENCE,
+            is(Connectivity::Offline),
+        )
+        .await;
+    assert_offline_on_time(offline_at - cut);
+    tokio::time::sleep((INTERVAL * 5).saturating_sub(cut.elapsed())).await;
+    (events, reports, cut_ms)
+}
+
 #[tokio::test]
 async fn a_site_whose_link_is_cut_goes_offline_on_time_and_returns_with_a_fresh_report() {
     let centre = Central::start().await;
     let proxy = Proxy::start(centre.nats.port()).await;
     let _collector = collector_at(&proxy.url(), "cut-1", INTERVAL).await;
-    centre
-        .api
-        .wait_connectivity("cut-1", "online", PATIENCE)
-        .await;
-    let events = Recorder::<StatusEvent>::start(&centre.nats, "health.status.cut-1").await;
-    let reports = Recorder::<HealthReport>::start(&centre.nats, "health.report.cut-1").await;
-
-    proxy.cut();
-    let (cut, cut_ms) = (Instant::now(), now_ms());
-    let (offline_at, _) = events
-        .wait_for("cut-1 offline", PATIENCE, is(Connectivity::Offline))
-        .await;
-    assert_offline_on_time(offline_at - cut);
-    // Stay cut a while: several reports would have been due meanwhile.
-    tokio::time::sleep((INTERVAL * 5).saturating_sub(cut.elapsed())).await;
+    let (events, reports, cut_ms) = cut_off(&centre, "cut-1", || proxy.cut()).await;
 
     proxy.restore();
     let (restored, restored_ms) = (Instant::now(), now_ms());
@@ -503,20 +506,7 @@ async fn a_stopped_leaf_node_takes_its_site_offline_and_back() {
     wait_for_leaf_link(&leaf, &hub, PATIENCE).await;
     let centre = Central::start_on(hub, Options::default()).await;
     let _collector = collector_at(&leaf.url(), "leafy", INTERVAL).await;
-    centre
-        .api
-        .wait_connectivity("leafy", "online", PATIENCE)
-        .await;
-    let events = Recorder::<StatusEvent>::start(&centre.nats, "health.status.leafy").await;
-    let reports = Recorder::<HealthReport>::start(&centre.nats, "health.report.leafy").await;
-
-    leaf.kill();
-    let (cut, cut_ms) = (Instant::now(), now_ms());
-    let (offline_at, _) = events
-        .wait_for("leafy offline", PATIENCE, is(Connectivity::Offline))
-        .await;
-    assert_offline_on_time(offline_at - cut);
-    tokio::time::sleep((INTERVAL * 5).saturating_sub(cut.elapsed())).await;
+    let (events, reports, cut_ms) = cut_off(&centre, "leafy", || leaf.kill()).await;
 
     leaf.restart();
     let restored_ms = now_ms();
@@ -529,10 +519,7 @@ async fn a_stopped_leaf_node_takes_its_site_offline_and_back() {
             is(Connectivity::Online),
         )
         .await;
-    centre
-        .api
-        .wait_connectivity("leafy", "online", PATIENCE)
-        .await;
+    centre.site_becomes("leafy", "online", PATIENCE).await;
     assert_no_backlog(&reports, cut_ms, restored_ms);
 }
 
@@ -542,20 +529,15 @@ async fn a_stopped_leaf_node_takes_its_site_offline_and_back() {
 async fn a_collector_restart_is_not_loss_and_seq_gaps_count_as_lost_reports() {
     let centre = Central::start().await;
     let mut first = collector_at(&centre.nats.url(), "re-1", INTERVAL).await;
-    let before = centre
-        .api
-        .wait_connectivity("re-1", "online", PATIENCE)
-        .await;
+    let before = centre.site_becomes("re-1", "online", PATIENCE).await;
     first.stop().await;
     let _second = collector_at(&centre.nats.url(), "re-1", INTERVAL).await;
-    let after = eventually("re-1 from the new collector instance", PATIENCE, || async {
-        centre
-            .api
-            .site("re-1")
-            .await
-            .filter(|s| s["report"]["instance"] != before["report"]["instance"])
-    })
-    .await;
+    let after = centre
+        .api
+        .wait_site("re-1", "from the new collector instance", PATIENCE, |s| {
+            s["report"]["instance"] != before["report"]["instance"]
+        })
+        .await;
     assert!(after["report"]["seq"].as_u64().unwrap() <= 2, "{after}");
     assert_eq!(after["lost_reports"], 0);
     assert_eq!(after["connectivity"], "online");
@@ -584,14 +566,12 @@ async fn a_collector_restart_is_not_loss_and_seq_gaps_count_as_lost_reports() {
             .unwrap();
     }
     nats.flush().await.unwrap();
-    let site = eventually("gappy's last report", PATIENCE, || async {
-        centre
-            .api
-            .site("gappy")
-            .await
-            .filter(|s| s["report"]["instance"] == "b" && s["report"]["seq"] == 2)
-    })
-    .await;
+    let site = centre
+        .api
+        .wait_site("gappy", "with its last report", PATIENCE, |s| {
+            s["report"]["instance"] == "b" && s["report"]["seq"] == 2
+        })
+        .await;
     // 3 and 4, then 7 to 9; the restart ("b" from 1) is not loss.
     assert_eq!(site["lost_reports"], 5, "{site}");
     let (_, list) = centre.api.get("/api/v1/sites?search=gappy").await;

@@ -13,12 +13,14 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, kv};
 
 use healthmon_assessor::leader::{BUCKET, DEFAULT_LEASE, KEY};
-use healthmon_e2e::ha::{QueryLoad, StatusLog, micro_requests};
+use healthmon_e2e::ha::{QueryLoad, micro_requests, status_log};
 use healthmon_e2e::proxy::Proxy;
+use healthmon_e2e::recorder::Recorder;
 use healthmon_e2e::services::{
-    aggregator_at, assessor_at, collector_at, dashboard_at, simulator_at,
+    Assessor, Collector, aggregator_at, assessor_at, collector_at, dashboard_at, simulator_at,
 };
 use healthmon_proto::Connectivity::{Late, Offline, Online};
+use healthmon_proto::StatusEvent;
 use healthmon_test_support::{
     Cluster, NatsServer, eventually, start_jetstream, wait_for_leaf_link,
 };
@@ -56,14 +58,7 @@ async fn aggregator_replicas_answer_as_one_queue_group_and_losing_one_loses_no_q
     let http = reqwest::Client::new();
     eventually("every replica to hold every site", PATIENCE, || async {
         for _ in 0..30 {
-            let body: serde_json::Value = http
-                .get(format!("{api}/api/v1/summary"))
-                .send()
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()?;
+            let body = summary(&http, &api).await?;
             (body["total"] == SITES).then_some(())?;
         }
         Some(())
@@ -123,63 +118,25 @@ async fn lease_store(nats: &NatsServer) -> kv::Store {
 async fn assessor_replicas_announce_each_change_once_and_a_stopped_leader_hands_over() {
     let nats = start_jetstream();
     let url = nats.url();
-    let log = StatusLog::start(&url).await;
+    let log = status_log(&url).await;
     let _aggregator = aggregator_at(&url).await;
     let mut first = assessor_at(&url, Some(DEFAULT_LEASE)).await;
-    let store = lease_store(&nats).await;
-    let first_id = eventually("the first replica to lead", PATIENCE, || {
-        lease_holder(&store)
-    })
-    .await;
-    let _second = assessor_at(&url, Some(DEFAULT_LEASE)).await;
-    let mut a = collector_at(&url, "site-a", INTERVAL).await;
-    let mut b = collector_at(&url, "site-b", INTERVAL).await;
-    eventually("both sites online", PATIENCE, || async {
-        (log.count("site-a", Online) == 1 && log.count("site-b", Online) == 1).then_some(())
-    })
-    .await;
+    let mut f = Follower::join(&nats, &log).await;
 
-    a.stop().await;
-    eventually("site-a offline", PATIENCE, || async {
-        (log.count("site-a", Offline) >= 1).then_some(())
-    })
-    .await;
-    tokio::time::sleep(SETTLE).await;
-    assert_eq!(
-        log.count("site-a", Late),
-        1,
-        "one late event from two replicas"
-    );
-    assert_eq!(
-        log.count("site-a", Offline),
-        1,
-        "one offline event from two replicas"
-    );
+    f.a.stop().await;
+    announced_once(&log, "site-a", "one event each from two replicas").await;
 
     let stopping = Instant::now();
     first.stop().await;
-    let second_id = eventually("the follower to take the lease", PATIENCE, || async {
-        lease_holder(&store).await.filter(|id| *id != first_id)
-    })
-    .await;
+    let second_id = new_leader(&f.store, &f.first_id).await;
     let takeover = stopping.elapsed();
     assert!(
         takeover <= CLEAN_TAKEOVER,
         "{second_id} took over {takeover:?} after the leader stopped"
     );
 
-    b.stop().await;
-    eventually("site-b offline", PATIENCE, || async {
-        (log.count("site-b", Offline) >= 1).then_some(())
-    })
-    .await;
-    tokio::time::sleep(SETTLE).await;
-    assert_eq!(
-        log.count("site-b", Offline),
-        1,
-        "the new leader announces once"
-    );
-    assert_eq!(log.count("site-b", Late), 1);
+    f.b.stop().await;
+    announced_once(&log, "site-b", "the new leader announces once").await;
     // Nothing already announced was announced again at the takeover.
     assert_eq!(log.count("site-a", Offline), 1);
     assert_eq!(log.count("site-a", Online), 1);
@@ -192,62 +149,121 @@ async fn an_assessor_leader_cut_off_steps_down_and_the_follower_takes_over_withi
     let nats = start_jetstream();
     let url = nats.url();
     let relay = Proxy::start(nats.port()).await;
-    let log = StatusLog::start(&url).await;
+    let log = status_log(&url).await;
     let _aggregator = aggregator_at(&url).await;
     let _first = assessor_at(&relay.url(), Some(DEFAULT_LEASE)).await;
-    let store = lease_store(&nats).await;
-    let first_id = eventually("the first replica to lead", PATIENCE, || {
-        lease_holder(&store)
-    })
-    .await;
-    let _second = assessor_at(&url, Some(DEFAULT_LEASE)).await;
-    let mut a = collector_at(&url, "site-a", INTERVAL).await;
-    let mut b = collector_at(&url, "site-b", INTERVAL).await;
-    eventually("both sites online", PATIENCE, || async {
-        (log.count("site-a", Online) == 1 && log.count("site-b", Online) == 1).then_some(())
-    })
-    .await;
+    let mut f = Follower::join(&nats, &log).await;
 
     // The leader's link is cut: it can neither renew nor publish. Its lease
     // must expire and the follower take over, within lease + a third + slack.
     let cut = Instant::now();
     relay.cut();
-    let second_id = eventually("the follower to take the lease", PATIENCE, || async {
-        lease_holder(&store).await.filter(|id| *id != first_id)
-    })
-    .await;
+    let second_id = new_leader(&f.store, &f.first_id).await;
     let takeover = cut.elapsed();
     assert!(
         takeover <= DEFAULT_LEASE + DEFAULT_LEASE / 3 + SLACK,
         "{second_id} took over {takeover:?} after the leader was cut off"
     );
-    b.stop().await;
-    eventually("site-b offline", PATIENCE, || async {
-        (log.count("site-b", Offline) >= 1).then_some(())
-    })
-    .await;
+    f.b.stop().await;
+    announced_offline(&log, "site-b").await;
 
     // The old leader comes back and must follow, not publish too.
     relay.restore();
     tokio::time::sleep(DEFAULT_LEASE).await;
     assert_eq!(
-        lease_holder(&store).await.as_deref(),
+        lease_holder(&f.store).await.as_deref(),
         Some(second_id.as_str())
     );
-    a.stop().await;
-    eventually("site-a offline", PATIENCE, || async {
-        (log.count("site-a", Offline) >= 1).then_some(())
-    })
-    .await;
-    tokio::time::sleep(SETTLE).await;
-    assert_eq!(
-        log.count("site-a", Offline),
-        1,
-        "one publisher after the link healed"
-    );
-    assert_eq!(log.count("site-a", Late), 1);
+    f.a.stop().await;
+    announced_once(&log, "site-a", "one publisher after the link healed").await;
     assert_eq!(log.count("site-b", Offline), 1);
     eprintln!("takeover {takeover:?} after the leader's link was cut");
+}
+
+/// The fleet summary, if the dashboard API answers with one.
+async fn summary(http: &reqwest::Client, api: &str) -> Option<serde_json::Value> {
+    http.get(format!("{api}/api/v1/summary"))
+        .send()
+        .await
+        .ok()?
+        .json()
+        .await
+        .ok()
+}
+
+/// Waits until each of `sites` has been announced online once.
+async fn announced_online(log: &Recorder<StatusEvent>, sites: &[&str]) {
+    eventually("every site online", PATIENCE, || async {
+        sites
+            .iter()
+            .all(|site| log.count(site, Online) == 1)
+            .then_some(())
+    })
+    .await;
+}
+
+/// Waits until `site` has been announced offline (by any replica).
+async fn announced_offline(log: &Recorder<StatusEvent>, site: &str) {
+    eventually(&format!("{site} offline"), PATIENCE, || async {
+        (log.count(site, Offline) >= 1).then_some(())
+    })
+    .await;
+}
+
+/// What the assessor HA tests add once the first replica runs: the lease
+/// bucket and who holds it, a second replica (the follower), and sites a
+/// and b reporting, both announced online.
+struct Follower {
+    store: kv::Store,
+    first_id: String,
+    /// Kept running: the replica that takes over.
+    _second: Assessor,
+    a: Collector,
+    b: Collector,
+}
+
+impl Follower {
+    async fn join(nats: &NatsServer, log: &Recorder<StatusEvent>) -> Self {
+        let url = nats.url();
+        let store = lease_store(nats).await;
+        let first_id = leader(&store).await;
+        let _second = assessor_at(&url, Some(DEFAULT_LEASE)).await;
+        let a = collector_at(&url, "site-a", INTERVAL).await;
+        let b = collector_at(&url, "site-b", INTERVAL).await;
+        announced_online(log, &["site-a", "site-b"]).await;
+        Follower {
+            store,
+            first_id,
+            _second,
+            a,
+            b,
+        }
+    }
+}
+
+/// Waits for `site` to go offline, then as long again as a duplicate
+/// event would take: one late and one offline event, however many replicas.
+async fn announced_once(log: &Recorder<StatusEvent>, site: &str, why: &str) {
+    announced_offline(log, site).await;
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(log.count(site, Offline), 1, "offline: {why}");
+    assert_eq!(log.count(site, Late), 1, "late: {why}");
+}
+
+/// The replica holding the lease, once one does.
+async fn leader(store: &kv::Store) -> String {
+    eventually("the first replica to lead", PATIENCE, || {
+        lease_holder(store)
+    })
+    .await
+}
+
+/// The replica that took the lease over from `before`.
+async fn new_leader(store: &kv::Store, before: &str) -> String {
+    eventually("the follower to take the lease", PATIENCE, || async {
+        lease_holder(store).await.filter(|id| id != before)
+    })
+    .await
 }
 
 /// Interval of the cluster test's sites: late after 3 s, offline after 6 s,
@@ -269,7 +285,7 @@ async fn a_three_server_cluster_loses_each_server_in_turn_and_no_site_goes_offli
         wait_for_leaf_link(&leaf, server, PATIENCE).await;
     }
     let urls = cluster.urls();
-    let log = StatusLog::start(&urls).await;
+    let log = status_log(&urls).await;
     let _aggregators = (aggregator_at(&urls).await, aggregator_at(&urls).await);
     let _assessor = assessor_at(&urls, None).await;
     let (_dashboard, api) = dashboard_at(&urls).await;
@@ -323,14 +339,7 @@ async fn a_three_server_cluster_loses_each_server_in_turn_and_no_site_goes_offli
     let late = log.count_any(&[Late]);
     let http = reqwest::Client::new();
     eventually("every site online again", PATIENCE, || async {
-        let body: serde_json::Value = http
-            .get(format!("{api}/api/v1/summary"))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
+        let body = summary(&http, &api).await?;
         (body["online"] == SITES).then_some(())
     })
     .await;

@@ -187,10 +187,7 @@ async fn a_hostile_flood_is_counted_by_reason_and_leaves_the_good_site_untouched
         .await
         .unwrap();
     let _collector = central.collector(GOOD, GOOD_INTERVAL).await;
-    let before = central
-        .api
-        .wait_connectivity(GOOD, "online", PATIENCE)
-        .await;
+    let before = central.site_becomes(GOOD, "online", PATIENCE).await;
     assert_eq!(before["health"], "healthy");
     let instance = before["report"]["instance"].clone();
 

@@ -12,14 +12,14 @@
 //! simulated fleet, straight to the hub as the demo user `sim`.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::jetstream;
 use futures::StreamExt;
 use healthmon_assessor::leader::{self, BUCKET, DEFAULT_LEASE};
 use healthmon_common::nats::NatsConfig;
-use healthmon_e2e::secure::{Hub, SiteLogin, client_as, expect_server_error, start_leaf};
+use healthmon_e2e::recorder::Recorder;
+use healthmon_e2e::secure::{Hub, SiteLogin, expect_server_error, start_leaf};
 use healthmon_e2e::services::{
     Aggregator, Assessor, Collector, Dashboard, aggregator_config, assessor_config, base_url,
     collector_at, dashboard_config, simulator_config, start_aggregator, start_assessor,
@@ -105,55 +105,6 @@ fn site_in(p: Partition, candidates: &[&'static str]) -> &'static str {
         .expect("a candidate site in the partition")
 }
 
-/// Every status event, as an operator's `nats sub 'health.status.*'` sees it.
-struct StatusLog {
-    seen: Arc<Mutex<Vec<StatusEvent>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl StatusLog {
-    async fn start(client: async_nats::Client) -> Self {
-        let mut sub = client
-            .subscribe("health.status.*")
-            .await
-            .expect("status subscription");
-        client.flush().await.expect("flush");
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let task = tokio::spawn({
-            let seen = seen.clone();
-            async move {
-                let _client = client;
-                while let Some(msg) = sub.next().await {
-                    if let Ok(event) = healthmon_proto::decode::<StatusEvent>(&msg.payload) {
-                        seen.lock().expect("lock").push(event);
-                    }
-                }
-            }
-        });
-        StatusLog { seen, task }
-    }
-
-    /// Events that moved `site` to `connectivity`.
-    fn count(&self, site: &str, connectivity: Connectivity) -> usize {
-        self.seen
-            .lock()
-            .expect("lock")
-            .iter()
-            .filter(|e| {
-                e.site_id == site
-                    && e.connectivity == connectivity
-                    && e.previous_connectivity != connectivity
-            })
-            .count()
-    }
-}
-
-impl Drop for StatusLog {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 async fn get(http: &reqwest::Client, url: &str) -> (u16, Value) {
     let response = http.get(url).send().await.expect("the API answers");
     let status = response.status().as_u16();
@@ -217,14 +168,14 @@ async fn two_partitions_are_one_fleet_through_the_dashboard_api() {
         &[(quiet, SiteLogin::Password), (steady, SiteLogin::Password)],
         PARTITIONS,
     );
-    let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
-    let log = StatusLog::start(ops.clone()).await;
+    let (ops, _) = hub.login("ops").await;
+    let log = Recorder::<StatusEvent>::on(ops.clone(), "health.status.*").await;
 
     let _aggregator0 = aggregator(&hub, p0).await;
     let mut aggregator1 = aggregator(&hub, p1).await;
     // Two replicas in partition 0, electing one publisher between them: the
     // first leads before the second starts.
-    let (as_assessor, _) = client_as(&hub.url(), "assessor", &hub.password("assessor"), None).await;
+    let (as_assessor, _) = hub.login("assessor").await;
     let js = jetstream::new(as_assessor);
     let mut first0 = assessor(&hub, p0).await;
     let store = eventually("the lease bucket", PATIENCE, || async {
@@ -457,7 +408,7 @@ async fn a_report_through_a_leaf_node_is_mapped_into_its_partition_at_the_hub() 
         ],
         N,
     );
-    let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
+    let (ops, _) = hub.login("ops").await;
     let mut reports = ops.subscribe("health.report.>").await.expect("subscribe");
     ops.flush().await.expect("flush");
     let home = Partition::new(u32::from(Partition::of_site("plant-l", N)), u32::from(N))
@@ -521,13 +472,7 @@ async fn a_report_through_a_leaf_node_is_mapped_into_its_partition_at_the_hub() 
     // Straight to the hub, nats-server 2.15 checks the *mapped* subject:
     // a site user allowed `health.report.plant-d` is refused, which is why
     // hub.conf documents `health.report.<i>.<site>` for such sites.
-    let (direct, mut errors) = client_as(
-        &hub.url(),
-        "site-plant-d",
-        &hub.password("site-plant-d"),
-        None,
-    )
-    .await;
+    let (direct, mut errors) = hub.login("site-plant-d").await;
     direct
         .publish("health.report.plant-d", "x".into())
         .await

@@ -7,10 +7,9 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use healthmon_e2e::{Central, INTERVAL, OFFLINE_AFTER};
-use healthmon_proto::{
-    ConnectionStatus, HealthReport, Node, NodeRole, StatusEvent, decode, encode,
-};
+use healthmon_proto::{HealthReport, NodeRole, StatusEvent, decode, encode};
 use healthmon_test_support::eventually;
+use healthmon_test_support::fixtures::{connection as conn, node};
 use healthmon_test_support::promtext::value as metric_value;
 
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -20,10 +19,7 @@ async fn a_report_travels_from_collector_to_the_api() {
     let central = Central::start().await;
     let _collector = central.collector("plant-1", INTERVAL).await;
 
-    let site = central
-        .api
-        .wait_connectivity("plant-1", "online", PATIENCE)
-        .await;
+    let site = central.site_becomes("plant-1", "online", PATIENCE).await;
     assert_eq!(site["health"], "healthy");
     assert_eq!(site["report"]["site_id"], "plant-1");
     assert!(site["report"]["seq"].as_u64().unwrap() >= 1);
@@ -51,10 +47,7 @@ async fn a_silent_site_goes_offline_within_its_timeout_and_comes_back() {
     let nats = central.nats.client().await;
     let mut events = nats.subscribe("health.status.plant-2").await.unwrap();
     let mut collector = central.collector("plant-2", INTERVAL).await;
-    central
-        .api
-        .wait_connectivity("plant-2", "online", PATIENCE)
-        .await;
+    central.site_becomes("plant-2", "online", PATIENCE).await;
 
     collector.stop().await;
     let silent_since = Instant::now();
@@ -77,18 +70,12 @@ async fn a_silent_site_goes_offline_within_its_timeout_and_comes_back() {
     );
     assert_eq!(offline.previous_connectivity.as_str(), "late");
 
-    let site = central
-        .api
-        .wait_connectivity("plant-2", "offline", PATIENCE)
-        .await;
+    let site = central.site_becomes("plant-2", "offline", PATIENCE).await;
     assert!(site["reasons"][0].as_str().unwrap().contains("timeout"));
 
     let _again = central.collector("plant-2", INTERVAL).await;
     next_event_with(&mut events, "online").await;
-    central
-        .api
-        .wait_connectivity("plant-2", "online", PATIENCE)
-        .await;
+    central.site_becomes("plant-2", "online", PATIENCE).await;
 }
 
 #[tokio::test]
@@ -101,14 +88,12 @@ async fn health_rules_fire_with_reasons() {
     report.nodes = vec![node("a", NodeRole::Active), node("b", NodeRole::Standby)];
     report.connections = vec![conn("plc-1", true), conn("plc-2", false)];
     publish(&nats, &report).await;
-    let site = eventually("plant-3 degraded", PATIENCE, || async {
-        central
-            .api
-            .site("plant-3")
-            .await
-            .filter(|s| s["health"] == "degraded")
-    })
-    .await;
+    let site = central
+        .api
+        .wait_site("plant-3", "degraded", PATIENCE, |s| {
+            s["health"] == "degraded"
+        })
+        .await;
     let reasons = site["reasons"].to_string();
     assert!(
         reasons.contains("connection plc-2 disconnected"),
@@ -119,14 +104,12 @@ async fn health_rules_fire_with_reasons() {
     report.seq = 2;
     report.nodes = vec![node("a", NodeRole::Active), node("b", NodeRole::Active)];
     publish(&nats, &report).await;
-    eventually("plant-3 critical", PATIENCE, || async {
-        central
-            .api
-            .site("plant-3")
-            .await
-            .filter(|s| s["health"] == "critical")
-    })
-    .await;
+    central
+        .api
+        .wait_site("plant-3", "critical", PATIENCE, |s| {
+            s["health"] == "critical"
+        })
+        .await;
     let (_, critical) = central.api.get("/api/v1/sites?health=critical").await;
     assert_eq!(critical["total"], 1);
     assert!(
@@ -141,10 +124,7 @@ async fn malformed_payloads_are_counted_and_do_not_disturb_state() {
     let central = Central::start().await;
     let nats = central.nats.client().await;
     let _collector = central.collector("plant-4", INTERVAL).await;
-    let before = central
-        .api
-        .wait_connectivity("plant-4", "online", PATIENCE)
-        .await;
+    let before = central.site_becomes("plant-4", "online", PATIENCE).await;
 
     nats.publish("health.report.plant-4", "not msgpack".into())
         .await
@@ -192,17 +172,13 @@ async fn a_restarted_aggregator_is_repopulated_via_resend() {
     let mut central = Central::start().await;
     // So long an interval that only a resend can explain a quick reappearance.
     let _collector = central.collector("plant-6", Duration::from_secs(120)).await;
-    central
-        .api
-        .wait_connectivity("plant-6", "online", PATIENCE)
-        .await;
+    central.site_becomes("plant-6", "online", PATIENCE).await;
 
     central.restart_aggregator().await;
     let started = Instant::now();
     // Online again: the report came back via resend, the status via the assessor.
     central
-        .api
-        .wait_connectivity("plant-6", "online", Duration::from_secs(5))
+        .site_becomes("plant-6", "online", Duration::from_secs(5))
         .await;
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -213,10 +189,7 @@ async fn a_restarted_assessor_still_detects_a_silent_site() {
     let nats = central.nats.client().await;
     let mut events = nats.subscribe("health.status.plant-7").await.unwrap();
     let mut collector = central.collector("plant-7", INTERVAL).await;
-    central
-        .api
-        .wait_connectivity("plant-7", "online", PATIENCE)
-        .await;
+    central.site_becomes("plant-7", "online", PATIENCE).await;
 
     // The site falls silent while the assessor is down.
     central.assessor.stop().await;
@@ -231,10 +204,7 @@ async fn a_restarted_assessor_still_detects_a_silent_site() {
         silent_since.elapsed()
     );
     assert!(offline.last_report_ms.is_some());
-    central
-        .api
-        .wait_connectivity("plant-7", "offline", PATIENCE)
-        .await;
+    central.site_becomes("plant-7", "offline", PATIENCE).await;
 }
 
 #[tokio::test]
@@ -271,14 +241,12 @@ async fn a_third_party_client_report_is_accepted_and_shown() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    let site = eventually("py-site shown", PATIENCE, || async {
-        central
-            .api
-            .site("py-site")
-            .await
-            .filter(|s| s["connectivity"] == "online")
-    })
-    .await;
+    let site = central
+        .api
+        .wait_site("py-site", "shown", PATIENCE, |s| {
+            s["connectivity"] == "online"
+        })
+        .await;
     assert_eq!(site["report"]["instance"], "python-client");
     assert_eq!(site["report"]["alarm_errors"]["per_min"], 0.5);
     assert_eq!(site["report"]["custom"]["response_ms"], 12.5);
@@ -313,18 +281,4 @@ async fn publish(nats: &async_nats::Client, report: &HealthReport) {
     .await
     .unwrap();
     nats.flush().await.unwrap();
-}
-
-fn node(name: &str, role: NodeRole) -> Node {
-    Node {
-        name: name.into(),
-        role,
-    }
-}
-
-fn conn(name: &str, connected: bool) -> ConnectionStatus {
-    ConnectionStatus {
-        name: name.into(),
-        connected,
-    }
 }

@@ -32,10 +32,7 @@ impl System {
         let central = Central::start().await;
         let simulator = central.simulator(3, INTERVAL).await;
         let collector_metrics = simulator.service().metrics_addr;
-        central
-            .api
-            .wait_connectivity(SITE, "online", PATIENCE)
-            .await;
+        central.site_becomes(SITE, "online", PATIENCE).await;
         System {
             central,
             _simulator: simulator,

@@ -117,10 +117,7 @@ async fn admin_actions_reach_every_replica_and_outlive_a_restart_of_every_servic
     // flight would register it again): gone from both aggregators, both
     // APIs and the assessor (which no longer judges its silence).
     retired.stop().await;
-    central
-        .api
-        .wait_connectivity("plant-2", "offline", PATIENCE)
-        .await;
+    central.site_becomes("plant-2", "offline", PATIENCE).await;
     let (status, _) = second_api
         .send(Method::DELETE, "/api/v1/sites/plant-2", None)
         .await;
@@ -248,10 +245,7 @@ async fn a_roster_site_that_never_reports_goes_offline_saying_so() {
         .await;
     assert_eq!(site["reasons"][0], "never reported");
     assert_eq!(site["labels"]["customer"], "acme");
-    let site = central
-        .api
-        .wait_connectivity("plant-new", "offline", PATIENCE)
-        .await;
+    let site = central.site_becomes("plant-new", "offline", PATIENCE).await;
     assert_eq!(site["reasons"][0], "never reported (timeout 0.9s)");
     // Not expected to report: shown, never judged for silence.
     tokio::time::sleep(Duration::from_millis(1200)).await;
@@ -271,15 +265,9 @@ async fn a_site_silent_through_a_full_central_restart_never_vanishes_from_promet
     let mut central = Central::start_with(options).await;
     let simulator = central.simulator(3, INTERVAL).await;
     let mut silent = central.collector("plant-x", INTERVAL).await;
-    central
-        .api
-        .wait_connectivity("plant-x", "online", PATIENCE)
-        .await;
+    central.site_becomes("plant-x", "online", PATIENCE).await;
     silent.stop().await;
-    central
-        .api
-        .wait_connectivity("plant-x", "offline", PATIENCE)
-        .await;
+    central.site_becomes("plant-x", "offline", PATIENCE).await;
 
     let targets = Targets {
         aggregator: central.aggregator.service().metrics_addr,

@@ -35,8 +35,7 @@ async fn without_quorum_sites_are_still_judged_and_admin_writes_wait_for_it() {
     let steady = centre.collector("plant-steady", INTERVAL).await;
     let mut failing = centre.collector("plant-failing", INTERVAL).await;
     centre
-        .api
-        .wait_connectivity("plant-failing", "online", PATIENCE)
+        .site_becomes("plant-failing", "online", PATIENCE)
         .await;
     let registry = Registry::new(cluster.servers[0].client().await, r3());
     eventually("both sites registered", PATIENCE, || async {
@@ -65,17 +64,12 @@ async fn without_quorum_sites_are_still_judged_and_admin_writes_wait_for_it() {
     // Judging goes on: a site that stops is declared offline, a new one is shown.
     failing.stop().await;
     centre
-        .api
-        .wait_connectivity("plant-failing", "offline", PATIENCE)
+        .site_becomes("plant-failing", "offline", PATIENCE)
         .await;
     let _newcomer = centre.collector("plant-new", INTERVAL).await;
+    centre.site_becomes("plant-new", "online", PATIENCE).await;
     centre
-        .api
-        .wait_connectivity("plant-new", "online", PATIENCE)
-        .await;
-    centre
-        .api
-        .wait_connectivity("plant-steady", "online", PATIENCE)
+        .site_becomes("plant-steady", "online", PATIENCE)
         .await;
 
     // Admin writes are refused at once, naming the registry.

@@ -212,17 +212,11 @@ async fn admins_set_maintenance_and_forget_sites_as_the_fleet_view_shows() {
 
     let mut collector = central.collector("plant-9", INTERVAL).await;
     let _other = central.collector("plant-2", INTERVAL).await;
-    central
-        .api
-        .wait_connectivity("plant-9", "online", PATIENCE)
-        .await;
+    central.site_becomes("plant-9", "online", PATIENCE).await;
 
     // plant-9 goes offline; under maintenance it is not counted as failing.
     collector.stop().await;
-    central
-        .api
-        .wait_connectivity("plant-9", "offline", PATIENCE)
-        .await;
+    central.site_becomes("plant-9", "offline", PATIENCE).await;
     let (status, summary) = api.get("/api/v1/summary", VIEWER).await;
     assert_eq!(status, 200);
     assert_eq!(summary["offline"], 1);
@@ -351,34 +345,25 @@ async fn every_refusal_and_admin_action_is_audited_and_no_token_is_ever_logged()
     let mut audit = nats.subscribe("health.audit").await.unwrap();
     nats.flush().await.unwrap();
     let _collector = central.collector("plant-5", INTERVAL).await;
-    central
-        .api
-        .wait_connectivity("plant-5", "online", PATIENCE)
-        .await;
+    central.site_becomes("plant-5", "online", PATIENCE).await;
     use reqwest::Method;
 
-    let (status, _, _) = api.call(Method::GET, "/api/v1/sites", Some(WRONG)).await;
-    assert_eq!(status, 401);
-    let (status, _, _) = api
-        .call(
+    // In this order: the audit events below follow it.
+    for (method, path, token, want) in [
+        (Method::GET, "/api/v1/sites", WRONG, 401),
+        (
             Method::PUT,
             "/api/v1/sites/plant-5/maintenance",
-            Some(VIEWER),
-        )
-        .await;
-    assert_eq!(status, 403);
-    let (status, _, _) = api
-        .call(
-            Method::PUT,
-            "/api/v1/sites/plant-5/maintenance",
-            Some(ADMIN),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, _, _) = api
-        .call(Method::DELETE, "/api/v1/sites/nowhere", Some(ADMIN))
-        .await;
-    assert_eq!(status, 404);
+            VIEWER,
+            403,
+        ),
+        (Method::PUT, "/api/v1/sites/plant-5/maintenance", ADMIN, 200),
+        (Method::DELETE, "/api/v1/sites/nowhere", ADMIN, 404),
+    ] {
+        let what = format!("{method} {path}");
+        let (status, _, _) = api.call(method, path, Some(token)).await;
+        assert_eq!(status, want, "{what}");
+    }
     let stream = api
         .http
         .get(format!("{}/api/v1/events?access_token={VIEWER}", api.base))

@@ -15,8 +15,7 @@ async fn every_service_stops_promptly_when_the_broker_is_gone() {
     let mut central = Central::start().await;
     let mut collector = central.collector("plant-1", INTERVAL).await;
     central
-        .api
-        .wait_connectivity("plant-1", "online", Duration::from_secs(10))
+        .site_becomes("plant-1", "online", Duration::from_secs(10))
         .await;
 
     central.nats.kill();

@@ -1,5 +1,6 @@
 use super::*;
-use healthmon_proto::{Connectivity, Health, encode};
+use healthmon_proto::encode;
+use healthmon_test_support::fixtures::offline_event;
 use proptest::prelude::*;
 
 fn subjects() -> Subjects {
@@ -74,17 +75,7 @@ fn a_report_central_would_reject_says_why() {
 
 #[test]
 fn a_status_event_comes_with_its_headers() {
-    let event = StatusEvent {
-        v: 1,
-        site_id: "plant-7".into(),
-        at_ms: 5,
-        connectivity: Connectivity::Offline,
-        previous_connectivity: Connectivity::Online,
-        health: Health::Healthy,
-        previous_health: Health::Healthy,
-        reasons: vec!["no report for 92s (timeout 90s)".into()],
-        last_report_ms: None,
-    };
+    let event = offline_event("plant-7", 5);
     let headers = BTreeMap::from([
         ("Healthmon-Connectivity".to_owned(), "offline".to_owned()),
         ("Content-Type".to_owned(), "application/msgpack".to_owned()),

@@ -1,14 +1,12 @@
 use super::*;
 use healthmon_proto::query::SiteSummary;
-use healthmon_proto::{ConnectionStatus, Connectivity, Health, Node, Resources};
+use healthmon_proto::{Connectivity, Health, Resources};
+use healthmon_test_support::fixtures::{connection, node};
 
 const NOW: u64 = 1_700_000_100_000;
 
 fn row(id: &str, c: Connectivity, h: Health, reasons: &[&str]) -> SiteSummary {
     SiteSummary {
-        site_id: id.into(),
-        connectivity: c,
-        health: h,
         reasons: reasons.iter().map(|r| (*r).to_owned()).collect(),
         last_report_ms: Some(NOW - 92_000),
         status_since_ms: Some(NOW - 2_000),
@@ -16,13 +14,36 @@ fn row(id: &str, c: Connectivity, h: Health, reasons: &[&str]) -> SiteSummary {
         active_node: Some("a".into()),
         connections_up: 1,
         connections_total: 2,
-        script_errors_per_min: 0.0,
-        alarm_errors_per_min: 0.0,
-        sf_buffer_total: 0,
+        ..SiteSummary::new(id, c, h)
+    }
+}
+
+/// A detail with only its identity and status set, the rest empty.
+fn detail(id: &str, connectivity: Connectivity, health: Health) -> SiteDetail {
+    SiteDetail {
+        site_id: id.into(),
+        connectivity,
+        health,
+        reasons: vec![],
+        last_report_ms: None,
+        status_since_ms: None,
         lost_reports: 0,
+        report: None,
         maintenance: false,
         labels: Default::default(),
-        acknowledged: false,
+        maintenance_window: None,
+        ack: None,
+        registry: None,
+    }
+}
+
+/// Fails, showing `text`, unless each of `lines` is one of its lines.
+fn assert_has_lines(text: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(
+            text.lines().any(|l| l == *line),
+            "missing {line:?} in\n{text}"
+        );
     }
 }
 
@@ -243,26 +264,8 @@ fn summary_lists_every_count() {
 fn site_detail_shows_state_report_and_connections() {
     let mut report = HealthReport::new("plant-7", "c0ffee", 17);
     report.sent_at_ms = 1_700_000_000_000;
-    report.nodes = vec![
-        Node {
-            name: "a".into(),
-            role: NodeRole::Active,
-        },
-        Node {
-            name: "b".into(),
-            role: NodeRole::Standby,
-        },
-    ];
-    report.connections = vec![
-        ConnectionStatus {
-            name: "plc-1".into(),
-            connected: true,
-        },
-        ConnectionStatus {
-            name: "plc-2".into(),
-            connected: false,
-        },
-    ];
+    report.nodes = vec![node("a", NodeRole::Active), node("b", NodeRole::Standby)];
+    report.connections = vec![connection("plc-1", true), connection("plc-2", false)];
     report.script_errors.per_min = 0.5;
     report.script_errors.total = 12;
     report.resources = Some(Resources {
@@ -274,94 +277,61 @@ fn site_detail_shows_state_report_and_connections() {
     });
     report.custom.insert("response_ms".into(), 42.0);
     let detail = SiteDetail {
-        site_id: "plant-7".into(),
-        connectivity: Connectivity::Online,
-        health: Health::Degraded,
         reasons: vec!["connection plc-2 disconnected".into(), "second".into()],
         last_report_ms: Some(NOW - 3_000),
-        status_since_ms: None,
         lost_reports: 2,
         report: Some(report),
-        maintenance: false,
-        labels: Default::default(),
-        maintenance_window: None,
-        ack: None,
-        registry: None,
+        ..detail("plant-7", Connectivity::Online, Health::Degraded)
     };
     let text = site(&detail, NOW);
-    for line in [
-        "site           plant-7",
-        "health         degraded",
-        "reasons        connection plc-2 disconnected",
-        "               second",
-        "last report    3s ago (2023-11-14T22:14:57Z)",
-        "status since   never",
-        "lost reports   2",
-        "maintenance    no",
-        "collector      c0ffee seq 17",
-        "interval       30s",
-        "nodes          a (active), b (standby)",
-        "connections    1 of 2 up",
-        "script errors  0.5/min (total 12)",
-        "resources      cpu 12.5%, memory 3.0 GiB of 8.0 GiB, disk 40.0%, load 0.52",
-        "custom         response_ms=42",
-        "CONNECTION  STATE",
-        "plc-1       up",
-        "plc-2       DOWN",
-    ] {
-        assert!(
-            text.lines().any(|l| l == line),
-            "missing {line:?} in\n{text}"
-        );
-    }
+    assert_has_lines(
+        &text,
+        &[
+            "site           plant-7",
+            "health         degraded",
+            "reasons        connection plc-2 disconnected",
+            "               second",
+            "last report    3s ago (2023-11-14T22:14:57Z)",
+            "status since   never",
+            "lost reports   2",
+            "maintenance    no",
+            "collector      c0ffee seq 17",
+            "interval       30s",
+            "nodes          a (active), b (standby)",
+            "connections    1 of 2 up",
+            "script errors  0.5/min (total 12)",
+            "resources      cpu 12.5%, memory 3.0 GiB of 8.0 GiB, disk 40.0%, load 0.52",
+            "custom         response_ms=42",
+            "CONNECTION  STATE",
+            "plc-1       up",
+            "plc-2       DOWN",
+        ],
+    );
 }
 
 #[test]
 fn a_silent_sites_detail_ages_its_reason_and_marks_its_health_last_known() {
     let detail = SiteDetail {
-        site_id: "quiet".into(),
-        connectivity: Connectivity::Late,
-        health: Health::Healthy,
         reasons: vec!["no report for 47s (late after 45s)".into()],
         last_report_ms: Some(NOW - 50_000),
         status_since_ms: Some(NOW - 3_000),
-        lost_reports: 0,
-        report: None,
-        maintenance: false,
-        labels: Default::default(),
-        maintenance_window: None,
-        ack: None,
-        registry: None,
+        ..detail("quiet", Connectivity::Late, Health::Healthy)
     };
     let text = site(&detail, NOW);
-    for line in [
-        "health        healthy (last known, as of 50s ago)",
-        "reasons       no report for 50s (late after 45s)",
-        "status since  3s ago (2023-11-14T22:14:57Z)",
-    ] {
-        assert!(
-            text.lines().any(|l| l == line),
-            "missing {line:?} in\n{text}"
-        );
-    }
+    assert_has_lines(
+        &text,
+        &[
+            "health        healthy (last known, as of 50s ago)",
+            "reasons       no report for 50s (late after 45s)",
+            "status since  3s ago (2023-11-14T22:14:57Z)",
+        ],
+    );
 }
 
 #[test]
 fn a_site_without_a_report_says_so() {
     let detail = SiteDetail {
-        site_id: "x".into(),
-        connectivity: Connectivity::Unknown,
-        health: Health::Unknown,
-        reasons: vec![],
-        last_report_ms: None,
-        status_since_ms: None,
-        lost_reports: 0,
-        report: None,
-        maintenance: false,
-        labels: Default::default(),
-        maintenance_window: None,
-        ack: None,
-        registry: None,
+        ..detail("x", Connectivity::Unknown, Health::Unknown)
     };
     let text = site(&detail, NOW);
     assert!(text.contains("reasons       -\n"), "{text}");
@@ -432,14 +402,7 @@ fn site_detail_shows_labels_window_acknowledgement_and_registry() {
         healthmon_proto::fleet::SiteRecord::declared(NOW - 3 * 86_400_000, Source::Roster);
     record.interval_ms = Some(300_000);
     let detail = SiteDetail {
-        site_id: "x".into(),
-        connectivity: Connectivity::Offline,
-        health: Health::Unknown,
         reasons: vec!["never reported".into()],
-        last_report_ms: None,
-        status_since_ms: None,
-        lost_reports: 0,
-        report: None,
         maintenance: true,
         labels: [("region".to_owned(), "eu-west".to_owned())].into(),
         maintenance_window: Some(healthmon_proto::fleet::Maintenance {
@@ -457,19 +420,18 @@ fn site_detail_shows_labels_window_acknowledgement_and_registry() {
             since_ms: NOW - 120_000,
         }),
         registry: Some(record),
+        ..detail("x", Connectivity::Offline, Health::Unknown)
     };
     let text = site(&detail, NOW);
-    for line in [
-        "maintenance   yes, until 2023-11-14T23:15:00Z (in 1h00m), by ops: swap",
-        "labels        region=eu-west",
-        "acknowledged  by alice 1m00s ago: on it",
-        "registry      registered 3d00h ago (roster), interval 5m00s, never reported",
-    ] {
-        assert!(
-            text.lines().any(|l| l == line),
-            "missing {line:?} in\n{text}"
-        );
-    }
+    assert_has_lines(
+        &text,
+        &[
+            "maintenance   yes, until 2023-11-14T23:15:00Z (in 1h00m), by ops: swap",
+            "labels        region=eu-west",
+            "acknowledged  by alice 1m00s ago: on it",
+            "registry      registered 3d00h ago (roster), interval 5m00s, never reported",
+        ],
+    );
     let plain = SiteDetail {
         maintenance_window: None,
         ack: None,

@@ -252,23 +252,15 @@ fn ack() -> Ack {
 
 fn row() -> SiteSummary {
     SiteSummary {
-        site_id: "plant-7".into(),
-        connectivity: Connectivity::Online,
-        health: Health::Healthy,
-        reasons: vec![],
         last_report_ms: Some(1),
         status_since_ms: Some(1),
         interval_ms: Some(1),
         active_node: Some("a".into()),
         connections_up: 1,
         connections_total: 1,
-        script_errors_per_min: 0.0,
-        alarm_errors_per_min: 0.0,
-        sf_buffer_total: 0,
-        lost_reports: 0,
-        maintenance: false,
         labels: labels(),
         acknowledged: true,
+        ..SiteSummary::new("plant-7", Connectivity::Online, Health::Healthy)
     }
 }
 

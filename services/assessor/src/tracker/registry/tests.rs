@@ -6,37 +6,9 @@ use std::time::Duration;
 use healthmon_proto::fleet::{SiteRecord, Source};
 use healthmon_proto::query::PageQuery;
 use healthmon_proto::{Connectivity, HealthReport, Rejection};
-use tokio::time::Instant;
 
 use super::super::Tracker;
-use crate::rules::Rules;
-
-const T0_MS: u64 = 1_700_000_000_000;
-
-/// Synthetic time: `at` ms after `epoch`.
-struct Clock {
-    epoch: Instant,
-    at: u64,
-}
-
-impl Clock {
-    fn new() -> Self {
-        Clock {
-            epoch: Instant::now(),
-            at: 0,
-        }
-    }
-    fn advance(&mut self, ms: u64) -> (Instant, u64) {
-        self.at += ms;
-        self.now()
-    }
-    fn now(&self) -> (Instant, u64) {
-        (self.epoch + Duration::from_millis(self.at), T0_MS + self.at)
-    }
-    fn after(&self, ms: u64) -> Instant {
-        self.epoch + Duration::from_millis(ms)
-    }
-}
+use super::super::clock::{Clock, T0_MS, start, tracker};
 
 fn record(interval_ms: Option<u64>, first_report_ms: Option<u64>) -> SiteRecord {
     SiteRecord {
@@ -57,19 +29,13 @@ fn report(site: &str, seq: u64, interval_ms: u64) -> HealthReport {
     r
 }
 
-fn tracker(clock: &Clock) -> Tracker {
-    Tracker::new(clock.epoch, 3, Rules::default())
-}
-
 fn count(t: &Tracker, c: Connectivity) -> usize {
     t.counts().find(|(k, _)| *k == c).map_or(0, |(_, n)| n)
 }
 
 #[test]
 fn a_registered_site_never_heard_goes_offline_after_its_window_saying_why() {
-    let mut clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (mut clock, mut t, now, now_ms) = start();
     // Reported before (first_report_ms set), expected every 1 s.
     let o = t
         .apply_record(
@@ -107,9 +73,7 @@ fn a_registered_site_never_heard_goes_offline_after_its_window_saying_why() {
 
 #[test]
 fn a_site_that_never_reported_says_so_and_one_not_expected_is_left_alone() {
-    let mut clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (mut clock, mut t, now, now_ms) = start();
     let new = t
         .apply_record("new", Some(&record(Some(1000), None)), now, now_ms)
         .unwrap();
@@ -197,9 +161,7 @@ fn the_registrys_interval_wins_and_a_declared_one_above_the_maximum_is_capped() 
 
 #[test]
 fn a_forgotten_site_is_not_judged_counted_or_listed_until_it_reports_again() {
-    let mut clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (mut clock, mut t, now, now_ms) = start();
     t.on_view(&report("old", 1, 1000).view(), now, now_ms)
         .unwrap();
     t.on_view(&report("kept", 1, 1000).view(), now, now_ms)
@@ -235,9 +197,7 @@ fn a_forgotten_site_is_not_judged_counted_or_listed_until_it_reports_again() {
 
 #[test]
 fn a_forgotten_site_listed_again_is_judged_from_then() {
-    let clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (clock, mut t, now, now_ms) = start();
     t.on_view(&report("back", 1, 1000).view(), now, now_ms)
         .unwrap();
     t.apply_record("back", None, now, now_ms);
@@ -251,9 +211,7 @@ fn a_forgotten_site_listed_again_is_judged_from_then() {
 
 #[test]
 fn without_auto_registration_only_listed_sites_are_judged_once_the_registry_is_read() {
-    let clock = Clock::new();
-    let mut t = tracker(&clock);
-    let (now, now_ms) = clock.now();
+    let (_clock, mut t, now, now_ms) = start();
     assert_eq!(t.admit("stranger", false), Ok(()), "registry not read yet");
     t.apply_record("listed", Some(&record(None, None)), now, now_ms);
     t.set_registry_loaded();
