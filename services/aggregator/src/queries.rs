@@ -10,9 +10,9 @@
 //! lock is released.
 
 use async_nats::Client;
-use async_nats::service::{Service as MicroService, ServiceExt, endpoint::Endpoint};
+use async_nats::service::{Service as MicroService, endpoint::Endpoint};
 use futures::StreamExt;
-use healthmon_common::micro::{ReplyError, parse_request, reply_json};
+use healthmon_common::micro::{self, ReplyError, parse_request, reply_json};
 use healthmon_common::{CancellationToken, ServiceError};
 use healthmon_proto::Subjects;
 use healthmon_proto::query::{
@@ -32,21 +32,14 @@ pub async fn start(
     stop: &CancellationToken,
     tasks: &mut JoinSet<()>,
 ) -> Result<MicroService, ServiceError> {
-    let mut builder = client
-        .service_builder()
-        .description("healthmon: latest health of every site (summary, list, get)");
-    if let Some(partition) = subjects.partition() {
-        // `nats micro info healthmon-aggregator` tells the partitions apart.
-        builder = builder.metadata(
-            [("partition".to_owned(), partition.to_string())]
-                .into_iter()
-                .collect(),
-        );
-    }
-    let service = builder
-        .start(AGGREGATOR_SERVICE, env!("CARGO_PKG_VERSION"))
-        .await
-        .map_err(|e| ServiceError::nats("start micro service", e))?;
+    let service = micro::start_service(
+        client,
+        subjects,
+        AGGREGATOR_SERVICE,
+        env!("CARGO_PKG_VERSION"),
+        "healthmon: latest health of every site (summary, list, get)",
+    )
+    .await?;
     let group = service.group(subjects.aggregator_group());
     let endpoint = |name: &'static str| {
         let group = &group;

@@ -1,14 +1,7 @@
-use healthmon_proto::labels::Labels;
+use healthmon_test_support::fixtures::labels;
 use proptest::prelude::*;
 
 use super::*;
-
-fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
 
 #[test]
 fn a_scope_adds_its_labels_and_refuses_contradictions() {

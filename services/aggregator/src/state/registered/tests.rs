@@ -219,30 +219,18 @@ fn an_ack_shows_only_while_the_state_it_names_lasts() {
     assert!(t.detail("a").unwrap().ack.is_some());
     assert!(t.list(&Default::default()).sites[0].acknowledged);
     t.apply_status(StatusEvent {
-        v: 1,
-        site_id: "a".into(),
-        at_ms: 2_000,
-        connectivity: Connectivity::Offline,
         previous_connectivity: Connectivity::Unknown,
-        health: Health::Unknown,
-        previous_health: Health::Unknown,
-        reasons: vec![],
-        last_report_ms: None,
+        ..offline("a", 2_000, Health::Unknown)
     });
     assert!(t.detail("a").unwrap().ack.is_none(), "a new state");
 }
 
 fn offline(site: &str, at_ms: u64, health: Health) -> StatusEvent {
     StatusEvent {
-        v: 1,
-        site_id: site.into(),
-        at_ms,
-        connectivity: Connectivity::Offline,
-        previous_connectivity: Connectivity::Online,
         health,
         previous_health: health,
         reasons: vec![],
-        last_report_ms: None,
+        ..fixtures::offline_event(site, at_ms)
     }
 }
 
