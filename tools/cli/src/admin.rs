@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 use crate::error::CliError;
 use crate::parse_site_id;
-use crate::render::{span, timestamp};
+use crate::render::{pairs, window};
 use crate::when::{parse_for, parse_until, window_end};
 
 /// Where the dashboard API is and who is asking.
@@ -517,35 +517,6 @@ pub fn describe(kind: Answer, answer: &Value, now_ms: u64) -> Result<String, Cli
             }
         }
     })
-}
-
-/// `region=eu-west, tier=gold`; `none` when empty.
-pub fn pairs(labels: &Labels) -> String {
-    if labels.is_empty() {
-        return "none".into();
-    }
-    labels
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `until 2026-03-01T18:00:00Z (in 2h00m), by ops: firmware`.
-pub fn window(w: &Maintenance, now_ms: u64) -> String {
-    let mut text = match w.until_ms {
-        Some(until) => format!(
-            "until {} (in {})",
-            timestamp(until),
-            span(until.saturating_sub(now_ms).div_ceil(1000))
-        ),
-        None => "with no end set".to_owned(),
-    };
-    text.push_str(&format!(", by {}", w.by));
-    if let Some(reason) = &w.reason {
-        text.push_str(&format!(": {reason}"));
-    }
-    text
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use healthmon_proto::fleet::unheard::NEVER_REPORTED;
-use healthmon_proto::fleet::{SiteRecord, Source};
+use healthmon_proto::fleet::{Maintenance, SiteRecord, Source};
+use healthmon_proto::labels::Labels;
 use healthmon_proto::query::{FleetSummary, SiteDetail, SitePage, Summary, SummaryGroup};
 use healthmon_proto::reason::reason_at;
 use healthmon_proto::{Connectivity, Health, HealthReport, NodeRole};
@@ -282,7 +283,7 @@ pub fn site(d: &SiteDetail, now_ms: u64) -> String {
         ("status since", age_and_time(now_ms, d.status_since_ms)),
         ("lost reports", d.lost_reports.to_string()),
         ("maintenance", maintenance(d, now_ms)),
-        ("labels", crate::admin::pairs(&d.labels)),
+        ("labels", pairs(&d.labels)),
     ];
     if let Some(ack) = &d.ack {
         let note = if ack.note.is_empty() {
@@ -317,7 +318,7 @@ pub fn site(d: &SiteDetail, now_ms: u64) -> String {
 /// `no`; `yes, until 2026-03-01T18:00:00Z (in 2h00m), by ops: firmware`.
 fn maintenance(d: &SiteDetail, now_ms: u64) -> String {
     match (&d.maintenance_window, d.maintenance) {
-        (Some(w), _) => format!("yes, {}", crate::admin::window(w, now_ms)),
+        (Some(w), _) => format!("yes, {}", window(w, now_ms)),
         (None, true) => "yes".to_owned(),
         (None, false) => "no".to_owned(),
     }
@@ -452,6 +453,35 @@ fn bytes(n: u64) -> String {
         unit += 1;
     }
     format!("{value:.1} {}", UNITS[unit])
+}
+
+/// `region=eu-west, tier=gold`; `none` when empty.
+pub fn pairs(labels: &Labels) -> String {
+    if labels.is_empty() {
+        return "none".into();
+    }
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `until 2026-03-01T18:00:00Z (in 2h00m), by ops: firmware`.
+pub fn window(w: &Maintenance, now_ms: u64) -> String {
+    let mut text = match w.until_ms {
+        Some(until) => format!(
+            "until {} (in {})",
+            timestamp(until),
+            span(until.saturating_sub(now_ms).div_ceil(1000))
+        ),
+        None => "with no end set".to_owned(),
+    };
+    text.push_str(&format!(", by {}", w.by));
+    if let Some(reason) = &w.reason {
+        text.push_str(&format!(": {reason}"));
+    }
+    text
 }
 
 #[cfg(test)]
