@@ -202,6 +202,19 @@ impl Exposition {
         self.put(INFO, &info, Num::Int(1));
         let Some(r) = entry.report() else { return };
         self.put(INTERVAL, &s, Num::Float(r.interval_ms as f64 / 1000.0));
+        // What the site says of its inside (connections, nodes, rates,
+        // buffers, resources) is current only while it reports: a late or
+        // offline site's last values would keep alerts such as
+        // HealthmonConnectionDown firing on data nobody has seen for
+        // minutes. Not exported then, Prometheus marks them stale;
+        // `last_over_time(...[1h])` still graphs the last values. (A site
+        // not judged yet, `unknown` with a fresh report, keeps them.)
+        if matches!(
+            entry.connectivity,
+            Connectivity::Late | Connectivity::Offline
+        ) {
+            return;
+        }
         self.put(CONNECTIONS, &s, Num::Int(r.connections.len() as u64));
         for c in &r.connections {
             let labels = [("site", site), ("connection", c.name)];

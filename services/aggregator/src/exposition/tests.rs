@@ -1,3 +1,4 @@
+use healthmon_proto::StatusEvent;
 use healthmon_proto::query::StatusRow;
 use healthmon_proto::{ConnectionStatus, HealthReport, Node, Resources};
 use proptest::prelude::*;
@@ -136,6 +137,47 @@ fn renders_every_series_of_a_reporting_site() {
         );
     }
     assert!(text.contains(r#"connection="plc \"main\"\\1""#), "{text}");
+}
+
+#[test]
+fn a_late_or_offline_site_exports_its_status_but_not_its_stale_inside() {
+    for (connectivity, inside) in [
+        (Connectivity::Online, true),
+        (Connectivity::Late, false),
+        (Connectivity::Offline, false),
+    ] {
+        let mut table = SiteTable::new();
+        table
+            .apply_report(&rich_report("s1").view(), 1_000)
+            .unwrap();
+        table.apply_status(StatusEvent {
+            connectivity,
+            ..healthmon_proto::fixtures::offline_event("s1", 2_000)
+        });
+        let scrape = prom_text::parse(&render(&table)).unwrap();
+        let has = |name: &str| scrape.samples.iter().any(|s| s.name == name);
+        for name in [
+            "healthmon_site_connection_up",
+            "healthmon_site_node_active",
+            "healthmon_site_script_errors_per_minute",
+            "healthmon_site_sf_buffer_depth",
+            "healthmon_site_cpu_percent",
+            "healthmon_site_custom",
+        ] {
+            assert_eq!(has(name), inside, "{connectivity:?}: {name}");
+        }
+        // What the centre says of the site stays, with its last report's time.
+        for name in [
+            "healthmon_site_up",
+            "healthmon_site_connectivity",
+            "healthmon_site_health",
+            "healthmon_site_last_report_timestamp_seconds",
+            "healthmon_site_report_interval_seconds",
+            "healthmon_site_info",
+        ] {
+            assert!(has(name), "{connectivity:?}: {name}");
+        }
+    }
 }
 
 #[test]
