@@ -57,6 +57,13 @@ pub struct BoundedScrape {
     pub site_series: usize,
 }
 
+/// How many sites an aggregator holds, by its own `/metrics`.
+async fn held(svc: &services::Svc, http: &reqwest::Client) -> Result<u64> {
+    let text = svc.scrape(http).await?;
+    let sites = promtext::sum(&text, "healthmon_aggregator_sites", &[]).unwrap_or(0.0);
+    Ok(sites as u64)
+}
+
 pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
     let sites = ctx.scale.sites;
     let nats = crate::nats::start(&ctx.log_dir, "api")?;
@@ -83,13 +90,25 @@ pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
         (subjects.report(&id).into(), payload.into())
     });
     let patience = ctx.scale.patience();
+    // The window follows the slowest consumer: the assessor, whichever
+    // aggregator answers the summary, and the bounded one (its /metrics is
+    // small), so neither aggregator's buffer overflows on a busy machine.
     let processed = || async {
         let (accepted, _) = services::assessor_counts(&assessor, &http).await?;
-        Ok(accepted.min(services::summary(ctx, &query).await?.total as u64))
+        let total = services::summary(ctx, &query).await?.total as u64;
+        Ok(accepted.min(total).min(held(&bounded, &http).await?))
     };
     publish_windowed(&publisher, items, WINDOW, patience, processed).await?;
     let mut online = || async { Ok(services::summary(ctx, &query).await?.online as u64) };
     wait_for(sites as u64, patience, &mut online).await?;
+    // The summary came from either aggregator (one queue group); each holds
+    // every site before the API, which asks either, is measured.
+    let mut held_by_both = || async {
+        Ok(held(&aggregator, &http)
+            .await?
+            .min(held(&bounded, &http).await?))
+    };
+    wait_for(sites as u64, patience, &mut held_by_both).await?;
 
     let base = dashboard.http_base.clone().context("dashboard base URL")?;
     // What a user checks first: the API sees the whole fleet.
