@@ -66,12 +66,9 @@ impl Fleet {
             return Ok(());
         }
         let bucket = &self.registry.config().bucket;
-        let said = format!("the fleet registry (JetStream KV bucket {bucket}) is unavailable: ");
         let why = state.error.as_deref().unwrap_or("not reached yet");
-        // The watch's error may be a registry error that says so already.
-        let why = why.strip_prefix(&said).unwrap_or(why);
         Err(ApiError::RegistryUnavailable(format!(
-            "{said}{why}; admin changes are refused until it is back"
+            "the fleet registry (JetStream KV bucket {bucket}) is unavailable: {why}; admin changes are refused until it is back"
         )))
     }
 }

@@ -63,6 +63,17 @@ pub enum RegistryError {
     Invalid(#[from] FleetError),
 }
 
+impl RegistryError {
+    /// What went wrong, without the bucket's name in front (for whoever
+    /// names the registry already, such as the availability it feeds).
+    pub fn reason(&self) -> String {
+        match self {
+            RegistryError::Unavailable { reason, .. } => reason.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// A handle on the bucket, opened on first use and reopened after a failure.
 #[derive(Debug)]
 pub struct Registry {

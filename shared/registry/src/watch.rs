@@ -133,7 +133,7 @@ impl Watcher {
     /// Watches until an error (returned) or until the service stops
     /// listening (`Ok`).
     async fn watch_once(&mut self, started: std::time::Instant) -> Result<(), String> {
-        let store = self.registry.store().await.map_err(|e| e.to_string())?;
+        let store = self.registry.store().await.map_err(|e| e.reason())?;
         let mut stream = store.stream.clone();
         let info = timeout(OP_TIMEOUT, stream.info())
             .await
