@@ -23,7 +23,7 @@ use healthmon_proto::{Connectivity, Health, NodeRole};
 use crate::state::{Shared, SiteEntry, SiteTable, lock};
 
 /// Metric families in output order: `(name, help)`.
-const FAMILIES: [(&str, &str); 24] = [
+const FAMILIES: [(&str, &str); 28] = [
     (
         "healthmon_site_up",
         "1 if the assessor considers the site online, else 0.",
@@ -114,6 +114,22 @@ const FAMILIES: [(&str, &str); 24] = [
         "1 while an admin has the site in maintenance (alerts should skip it), else 0.",
     ),
     (
+        "healthmon_site_health_score",
+        "The assessor's health score of the site, 0-100 (100: nothing wrong); it orders sites within a health level. Absent while never judged.",
+    ),
+    (
+        "healthmon_site_flapping",
+        "1 while the assessor flags the site as flapping (its state changed too often within the rules file's window), else 0.",
+    ),
+    (
+        "healthmon_site_recovering",
+        "1 while the site, back from offline, drains a store-and-forward backlog above the rules file's threshold, else 0.",
+    ),
+    (
+        "healthmon_site_transitions_total",
+        "Changes of the site's connectivity or health this aggregator applied (a counter: `changes`/`increase` over it damp flapping alerts).",
+    ),
+    (
         "healthmon_site_info",
         "1 for every site, labelled with its labels (declared in the fleet registry, else sent by the site): join with `* on(site) group_left(region) max by (site, region) (healthmon_site_info)` (max: one series per site across aggregator replicas).",
     ),
@@ -142,7 +158,11 @@ const CUSTOM: usize = 19;
 const CONNECTIONS: usize = 20;
 const NODES: usize = 21;
 const MAINTENANCE: usize = 22;
-const INFO: usize = 23;
+const SCORE: usize = 23;
+const FLAPPING: usize = 24;
+const RECOVERING: usize = 25;
+const TRANSITIONS: usize = 26;
+const INFO: usize = 27;
 
 /// A value as the text format writes it; integers stay exact.
 #[derive(Clone, Copy)]
@@ -196,6 +216,13 @@ impl Exposition {
         }
         self.put(LOST, &s, Num::Int(entry.lost_reports));
         self.put(MAINTENANCE, &s, entry.maintenance.into());
+        let judgement = entry.judgement();
+        if let Some(score) = judgement.score {
+            self.put(SCORE, &s, Num::Int(score.into()));
+        }
+        self.put(FLAPPING, &s, judgement.flapping.is_some().into());
+        self.put(RECOVERING, &s, judgement.recovering.is_some().into());
+        self.put(TRANSITIONS, &s, Num::Int(entry.transitions));
         let labels = entry.labels();
         let mut info: Vec<(&str, &str)> = vec![("site", site)];
         info.extend(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -254,8 +281,13 @@ impl Exposition {
     /// the set of families a scraper sees does not depend on the fleet.
     pub fn finish(self, out: &mut String) {
         for ((name, help), body) in FAMILIES.iter().zip(self.bodies) {
+            let kind = if name.ends_with("_total") {
+                "counter"
+            } else {
+                "gauge"
+            };
             let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} gauge");
+            let _ = writeln!(out, "# TYPE {name} {kind}");
             out.push_str(&body);
         }
     }
@@ -375,6 +407,11 @@ fn render_fleet(table: &SiteTable, out: &mut String) {
                 );
             }
         }
+    }
+    out.push_str("# HELP healthmon_fleet_health_score Mean health score of the sites not in maintenance (per label group: see the example recording rules).\n");
+    out.push_str("# TYPE healthmon_fleet_health_score gauge\n");
+    if let Some(score) = table.fleet_score() {
+        let _ = writeln!(out, "healthmon_fleet_health_score {score:.2}");
     }
 }
 

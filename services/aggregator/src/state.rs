@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use compact_str::CompactString;
 use foldhash::fast::RandomState;
 use healthmon_proto::query::StatusRow;
-use healthmon_proto::{Connectivity, Health, Rejection, ReportView, StatusEvent};
+use healthmon_proto::{Connectivity, Health, Judgement, Rejection, ReportView, StatusEvent};
 use indexmap::IndexMap;
 
 mod order;
@@ -76,12 +76,39 @@ pub struct SiteEntry {
     pub maintenance: bool,
     /// What the fleet registry says of it ([`registered`]).
     registry: Option<Box<Registered>>,
+    /// The assessor's judgement beyond connectivity and health; boxed and
+    /// absent while it says nothing, to keep a healthy entry small.
+    judgement: Option<Box<Judgement>>,
+    /// Changes of connectivity or health this aggregator applied (the
+    /// counter `healthmon_site_transitions_total`, for damping flaps).
+    pub transitions: u64,
 }
 
 impl SiteEntry {
     /// The latest report, read back from its compact form without copying.
     pub fn report(&self) -> Option<ReportView<'_>> {
         self.report.as_ref().and_then(StoredReport::view)
+    }
+
+    /// Stale findings, flapping, recovering and the score, as last judged.
+    pub fn judgement(&self) -> &Judgement {
+        static NOTHING: Judgement = Judgement {
+            stale_reasons: Vec::new(),
+            flapping: None,
+            recovering: None,
+            score: None,
+            score_off: Vec::new(),
+        };
+        self.judgement.as_deref().unwrap_or(&NOTHING)
+    }
+
+    fn set_judgement(&mut self, judgement: Judgement) {
+        self.judgement = (!judgement.is_empty()).then(|| Box::new(judgement));
+    }
+
+    /// Its score, when it counts towards the fleet's (not in maintenance).
+    fn fleet_score(&self) -> Option<u8> {
+        self.judgement().score.filter(|_| !self.maintenance)
     }
 
     fn order_key(&self) -> OrderKey {
@@ -118,6 +145,10 @@ pub struct SiteTable {
     /// Open maintenance windows by end (unix ms), to close them on time.
     windows: BTreeSet<(u64, CompactString)>,
     registry_loaded: bool,
+    /// Sum and count of the scores of sites not in maintenance, for the
+    /// fleet score without a walk over every site at scrape time.
+    score_sum: u64,
+    scored: u64,
 }
 
 impl SiteTable {
@@ -210,6 +241,10 @@ impl SiteTable {
             if changed_per_assessor || changed_here || entry.status_since_ms.is_none() {
                 entry.status_since_ms = Some(event.at_ms);
             }
+            if changed_per_assessor {
+                entry.transitions += 1;
+            }
+            entry.set_judgement(event.judgement);
             entry.connectivity = event.connectivity;
             entry.health = event.health;
             entry.reasons = event.reasons;
@@ -235,6 +270,7 @@ impl SiteTable {
             entry.connectivity = row.connectivity;
             entry.health = row.health;
             entry.reasons = row.reasons;
+            entry.set_judgement(row.judgement);
             entry.status_since_ms = Some(row.since_ms);
             entry.status_at_ms = Some(row.since_ms);
             if entry.last_report_ms.is_none() {
@@ -250,6 +286,7 @@ impl SiteTable {
             return false;
         };
         self.order.remove(entry.order_key(), &id);
+        self.tally_score(entry.fleet_score(), None);
         if let Some(end) = entry.maintenance_window().and_then(|m| m.until_ms) {
             self.windows.remove(&(end, id));
         }
@@ -259,6 +296,23 @@ impl SiteTable {
 
     /// Changes a site's status fields through `change`, creating the site if
     /// needed, and keeps the severity index in step. Returns whether it was new.
+    /// The mean score of the sites not in maintenance (`None` when no site
+    /// has one yet): `healthmon_fleet_health_score`.
+    pub fn fleet_score(&self) -> Option<f64> {
+        (self.scored > 0).then(|| self.score_sum as f64 / self.scored as f64)
+    }
+
+    fn tally_score(&mut self, before: Option<u8>, after: Option<u8>) {
+        if let Some(b) = before {
+            self.score_sum -= u64::from(b);
+            self.scored -= 1;
+        }
+        if let Some(a) = after {
+            self.score_sum += u64::from(a);
+            self.scored += 1;
+        }
+    }
+
     fn restatus(&mut self, site_id: &str, change: impl FnOnce(&mut SiteEntry)) -> bool {
         let (entry, before) = match self.sites.get_mut(site_id) {
             Some(entry) => {
@@ -270,8 +324,11 @@ impl SiteTable {
                 (entry, None)
             }
         };
+        let score_before = entry.fleet_score();
         change(entry);
         let after = entry.order_key();
+        let score_after = entry.fleet_score();
+        self.tally_score(score_before, score_after);
         match before {
             Some(before) if before == after => {}
             Some(before) => self.order.change(before, after, site_id),

@@ -12,7 +12,8 @@
 use std::collections::BTreeMap;
 
 use healthmon_proto::query::{
-    FleetSummary, ListQuery, SiteDetail, SitePage, SiteSummary, Summary, SummaryQuery, row_reasons,
+    FleetSummary, ListQuery, SiteDetail, SitePage, SiteSummary, Summary, SummaryQuery,
+    row_judgement, row_reasons,
 };
 use healthmon_proto::{Connectivity, Health};
 
@@ -40,6 +41,7 @@ impl SiteEntry {
             maintenance: self.maintenance,
             labels: self.labels(),
             acknowledged: self.ack().is_some(),
+            judgement: row_judgement(self.judgement()),
         }
     }
 
@@ -58,6 +60,7 @@ impl SiteEntry {
             maintenance_window: self.maintenance_window().cloned(),
             ack: self.ack().cloned(),
             registry: self.record().cloned(),
+            judgement: self.judgement().clone(),
         }
     }
 }

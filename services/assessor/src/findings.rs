@@ -38,6 +38,8 @@ pub struct Assessed {
     pub findings: Vec<Finding>,
     /// The worst of `findings`.
     pub health: Health,
+    /// Store-and-forward messages pending, all categories (for recovering).
+    pub sf_depth: u64,
 }
 
 impl Assessed {
@@ -49,6 +51,7 @@ impl Assessed {
             interval_ms: u32::try_from(report.interval_ms).unwrap_or(u32::MAX),
             health: health_of(findings.iter().map(|f| &f.severity)),
             findings,
+            sf_depth: report.sf_buffer.total(),
         }
     }
 }

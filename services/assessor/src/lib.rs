@@ -12,8 +12,13 @@
 //! the sites ([`mass_silence`]): it holds them late and says so on
 //! `<prefix>.centre.status` ([`centre`]).
 //!
-//! Pure logic lives in [`rules`], [`findings`], [`timeouts`], [`mass_silence`]
-//! and [`tracker`]; [`engine`] is the single I/O loop around them, fed
+//! Beyond connectivity and health it judges what other monitors do not:
+//! findings gone stale while a site is silent, [`flapping`], [`recovering`]
+//! after an outage, and a [`score`] that lists what took points off, all
+//! carried in the events' optional `judgement`.
+//!
+//! Pure logic lives in [`rules`], [`findings`], [`timeouts`], [`mass_silence`],
+//! [`flapping`], [`recovering`], [`score`] and [`tracker`]; [`engine`] is the single I/O loop around them, fed
 //! decoded and assessed reports in batches by its intake task, with one
 //! timing wheel ([`timers`]) for all sites' deadlines.
 //!
@@ -33,10 +38,14 @@ pub mod centre;
 pub mod engine;
 pub mod events;
 pub mod findings;
+pub mod flapping;
 pub mod followed;
 pub mod leader;
 pub mod mass_silence;
+mod numbers;
+pub mod recovering;
 pub mod rules;
+pub mod score;
 pub mod stats;
 pub mod statuses;
 pub mod timeouts;

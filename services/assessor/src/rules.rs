@@ -12,6 +12,11 @@ use healthmon_proto::Health;
 use serde::Deserialize;
 use thiserror::Error;
 
+use crate::flapping::FlapRule;
+pub(crate) use crate::numbers::fmt_num;
+use crate::recovering::RecoverRule;
+use crate::score::ScoreRule;
+
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Rules {
@@ -20,6 +25,9 @@ pub struct Rules {
     pub alarm_errors: RateRule,
     pub sf_buffer: BufferRule,
     pub resources: ResourceRules,
+    pub flapping: FlapRule,
+    pub recovering: RecoverRule,
+    pub score: ScoreRule,
 }
 
 /// How bad one disconnected data connection is.
@@ -177,7 +185,23 @@ impl Rules {
                 check_order(&warn_key, w, &critical_key, c)?;
             }
         }
-        Ok(())
+        let f = self.flapping;
+        if f.changes > FlapRule::MAX_CHANGES {
+            let max = FlapRule::MAX_CHANGES;
+            return Err(invalid(
+                "flapping.changes",
+                format!("must be at most {max}, got {}", f.changes),
+            ));
+        }
+        if f.window_s == 0 {
+            return Err(invalid(
+                "flapping.window_s",
+                "must be at least 1".to_owned(),
+            ));
+        }
+        self.score
+            .validate()
+            .map_err(|(key, reason)| invalid(&key, reason))
     }
 }
 
@@ -232,15 +256,6 @@ fn locate(text: &str, offset: usize) -> String {
     match table {
         Some(t) => format!("line {line}, in {t}: "),
         None => format!("line {line}: "),
-    }
-}
-
-/// `10` for whole numbers, `2.5` otherwise: thresholds as a user wrote them.
-pub(crate) fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        format!("{v}")
     }
 }
 

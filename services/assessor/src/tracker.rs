@@ -30,15 +30,16 @@ use std::hash::BuildHasher;
 use tokio::time::Instant;
 
 use crate::findings::{Assessed, Finding};
+use crate::flapping::FlapCount;
 use crate::rules::Rules;
 use crate::timeouts::Thresholds;
 
 mod adopt;
 mod hold;
+mod judge;
 mod page;
 mod registry;
 
-use registry::unheard_reason;
 pub use registry::{DEFAULT_INTERVAL_MS, DEFAULT_MAX_INTERVAL_MS};
 
 /// Index of a site in the tracker; stable for the life of the process.
@@ -53,6 +54,8 @@ const CONNECTIVITY_REASON_PREFIX: &str = healthmon_proto::reason::NO_REPORT_PREF
 struct Kept {
     key: Box<str>,
     reason: Box<str>,
+    /// For the score; the site's health for adopted findings.
+    severity: Health,
 }
 
 /// A site's findings: `None` (one word, no allocation) while it has none,
@@ -98,9 +101,10 @@ impl Ms48 {
     }
 }
 
-/// 56 bytes (checked by a test): times in 48 bits ([`Ms48`]); seq and the
+/// 64 bytes (checked by a test): times in 48 bits ([`Ms48`]); seq and the
 /// instance hash stay 64-bit; the interval is `u32` ms (validation caps it
-/// at one day, 86.4 M ms).
+/// at one day, 86.4 M ms); the flap count is 8.8 fixed point and the
+/// recovery figures saturate at `u32::MAX`.
 #[derive(Debug)]
 struct Site {
     /// Deadlines count from here: ms since the tracker epoch (may be negative).
@@ -117,11 +121,19 @@ struct Site {
     /// The id is `ids[id_start..id_start + id_len]` in [`Tracker::ids`].
     id_start: u32,
     interval_ms: u32,
+    /// While recovering: store-and-forward depth at the last report, and
+    /// messages drained a minute since the one before (0: not falling).
+    backlog: u32,
+    drain_per_min: u32,
+    /// Decaying count of connectivity/health changes ([`FlapCount`]),
+    /// counted from `since_ms`, the last change.
+    flap: FlapCount,
     /// Site ids are at most 64 bytes (`MAX_SITE_ID_LEN`).
     id_len: u8,
     connectivity: Connectivity,
     health: Health,
-    /// [`Flags`]: adopted, registered, heard, expected, forgotten.
+    /// [`Flags`]: adopted, registered, heard, expected, forgotten,
+    /// flapping, recovering.
     flags: u8,
 }
 
@@ -142,6 +154,10 @@ impl Flags {
     const NOT_EXPECTED: u8 = 1 << 4;
     /// Forgotten in the registry: not judged, counted or listed until it reports again.
     const FORGOTTEN: u8 = 1 << 5;
+    /// Shown as flapping (see `crate::flapping`): kept to apply hysteresis.
+    const FLAPPING: u8 = 1 << 6;
+    /// Back from offline with a backlog above `recovering.min_depth`.
+    const RECOVERING: u8 = 1 << 7;
 }
 
 impl Site {
@@ -314,6 +330,7 @@ impl Tracker {
         };
         let mut report = report;
         self.cap_interval(idx, &mut report);
+        self.track_recovery(idx, &mut report, now_ms);
         let window_start = self.mono_ceil(now);
         let health = report.health;
 
@@ -331,7 +348,7 @@ impl Tracker {
         );
         // Unchanged findings (the usual case: none before, none now) keep
         // their allocation, if any, untouched.
-        if keys_changed || !same_reasons(kept_slice(&s.findings), &report.findings) {
+        if keys_changed || !same_findings(kept_slice(&s.findings), &report.findings) {
             s.findings = kept(report.findings.into_iter().map(Kept::from));
         }
         s.seq = report.seq;
@@ -345,7 +362,7 @@ impl Tracker {
         Ok(Outcome {
             site: idx,
             event,
-            deadline: self.deadline(idx),
+            deadline: self.next_deadline(idx, now, now_ms),
             detection_lag: None,
         })
     }
@@ -376,6 +393,8 @@ impl Tracker {
             deadline: None,
             detection_lag: None,
         };
+        let calmed = self.calm_down(site, now_ms);
+        let s = &self.sites[site as usize];
         if worse {
             let health = s.health;
             if judged == Connectivity::Offline {
@@ -384,8 +403,15 @@ impl Tracker {
                 outcome.detection_lag = Some(now.saturating_duration_since(deadline));
             }
             outcome.event = Some(self.change(site, judged, health, now_ms));
+        } else if calmed {
+            let (connectivity, health) = self.state(site);
+            outcome.event = Some(self.change(site, connectivity, health, now_ms));
         }
-        outcome.deadline = if held { None } else { self.deadline(site) };
+        outcome.deadline = if held {
+            None
+        } else {
+            self.next_deadline(site, now, now_ms)
+        };
         outcome
     }
 
@@ -424,6 +450,9 @@ impl Tracker {
             findings: None,
             id_start,
             interval_ms: 0,
+            backlog: 0,
+            drain_per_min: 0,
+            flap: FlapCount::default(),
             id_len,
             connectivity: Connectivity::Unknown,
             health: Health::Unknown,
@@ -450,9 +479,19 @@ impl Tracker {
         self.set_connectivity(site, connectivity);
         let s = &mut self.sites[site as usize];
         s.health = health;
+        let rule = self.rules.flapping;
         if (previous_connectivity, previous_health) != (connectivity, health) {
+            s.flap = s.flap.bump(now_ms.saturating_sub(s.since_ms()), rule);
             s.since_ms = Ms48::unix(now_ms);
         }
+        let flapping = s.flap.flapping(
+            now_ms.saturating_sub(s.since_ms()),
+            rule,
+            s.has(Flags::FLAPPING),
+        );
+        s.set(Flags::FLAPPING, flapping);
+        let (reasons, judgement) = self.describe(site, now_ms);
+        let s = &self.sites[site as usize];
         StatusEvent {
             v: WIRE_VERSION,
             site_id: s.id(&self.ids).to_owned(),
@@ -461,8 +500,9 @@ impl Tracker {
             previous_connectivity,
             health,
             previous_health,
-            reasons: self.reasons(site, now_ms),
-            last_report_ms: self.sites[site as usize].last_report(),
+            reasons,
+            last_report_ms: s.last_report(),
+            judgement,
         }
     }
 
@@ -471,21 +511,6 @@ impl Tracker {
         self.counts[slot(s.connectivity)] -= 1;
         self.counts[slot(connectivity)] += 1;
         s.connectivity = connectivity;
-    }
-
-    /// Connectivity reason first (when late/offline), then health reasons.
-    fn reasons(&self, site: SiteIdx, now_ms: u64) -> Vec<String> {
-        let s = &self.sites[site as usize];
-        let th = self.thresholds(site);
-        let connectivity = if s.has(Flags::UNHEARD) {
-            unheard_reason(s, &th)
-        } else {
-            th.reason(s.connectivity, now_ms.saturating_sub(s.last_report_ms()))
-        };
-        connectivity
-            .into_iter()
-            .chain(kept_slice(&s.findings).iter().map(|f| f.reason.to_string()))
-            .collect()
     }
 
     fn deadline(&self, site: SiteIdx) -> Option<Instant> {
@@ -534,6 +559,7 @@ impl From<Finding> for Kept {
         Kept {
             key: f.key.into_boxed_str(),
             reason: f.reason.into_boxed_str(),
+            severity: f.severity,
         }
     }
 }
@@ -552,13 +578,13 @@ fn same_keys(kept: &[Kept], findings: &[Finding]) -> bool {
     a == b
 }
 
-/// The same findings in the same order, reasons included (values unchanged).
-fn same_reasons(kept: &[Kept], findings: &[Finding]) -> bool {
+/// The same findings in the same order, reasons and severities included.
+fn same_findings(kept: &[Kept], findings: &[Finding]) -> bool {
     kept.len() == findings.len()
         && kept
             .iter()
             .zip(findings)
-            .all(|(k, f)| *k.key == f.key && *k.reason == f.reason)
+            .all(|(k, f)| *k.key == f.key && *k.reason == f.reason && k.severity == f.severity)
 }
 
 /// Whole nanoseconds, saturating (a `u64` spans 584 years).

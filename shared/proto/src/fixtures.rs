@@ -156,6 +156,7 @@ pub fn offline_event(site: &str, at_ms: u64) -> StatusEvent {
         previous_health: Health::Healthy,
         reasons: vec!["no report for 92s (timeout 90s)".into()],
         last_report_ms: None,
+        judgement: Default::default(),
     }
 }
 

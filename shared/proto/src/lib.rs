@@ -11,6 +11,7 @@
 //! - [`validate`]: the checks a report must pass before central state accepts it;
 //! - [`view`]: a report borrowed from its payload, for the services' hot paths
 //!   and the aggregator's compact in-memory form;
+//! - [`judgement`]: stale findings, flapping, recovering and the health score;
 //! - [`reason`]: reasons re-timed for display (a silence's length ticks on);
 //! - [`query`]: the JSON request/reply protocol of the aggregator and assessor micro services;
 //! - [`audit`]: the audit event the dashboard API publishes on `<prefix>.audit`;
@@ -25,6 +26,7 @@ pub mod codec;
 pub mod fixtures;
 pub mod fleet;
 pub mod frame;
+pub mod judgement;
 pub mod labels;
 mod names;
 pub mod query;
@@ -38,6 +40,7 @@ pub mod validate;
 pub mod view;
 
 pub use codec::{DecodeError, decode, encode};
+pub use judgement::Judgement;
 pub use report::{
     ConnectionStatus, ErrorCounter, HealthReport, Node, NodeRole, Resources, SfBuffer, WIRE_VERSION,
 };

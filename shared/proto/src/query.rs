@@ -25,6 +25,7 @@ use std::cmp::Ordering;
 use serde::{Deserialize, Serialize};
 
 use crate::fleet::{Ack, Maintenance, SiteRecord};
+use crate::judgement::{Deduction, Judgement};
 use crate::labels::Labels;
 use crate::report::HealthReport;
 use crate::status::{Connectivity, HEALTHY_RANK, Health, severity_rank};
@@ -43,6 +44,23 @@ pub fn row_reasons(reasons: &[String]) -> Vec<String> {
     }
     let mut row = reasons[..MAX_ROW_REASONS].to_vec();
     row.push(format!("and {} more", reasons.len() - MAX_ROW_REASONS));
+    row
+}
+
+/// A judgement cut for a list row: at most [`MAX_ROW_REASONS`] stale
+/// reasons and deductions, each list ending with "and N more" when cut
+/// (the detail has them all).
+pub fn row_judgement(judgement: &Judgement) -> Judgement {
+    let mut row = judgement.clone();
+    row.stale_reasons = row_reasons(&judgement.stale_reasons);
+    if row.score_off.len() > MAX_ROW_REASONS {
+        let more = row.score_off.len() - MAX_ROW_REASONS;
+        row.score_off.truncate(MAX_ROW_REASONS);
+        row.score_off.push(Deduction {
+            points: 0,
+            reason: format!("and {more} more"),
+        });
+    }
     row
 }
 
@@ -238,6 +256,10 @@ pub struct SiteSummary {
     /// the site's state changes).
     #[serde(default)]
     pub acknowledged: bool,
+    /// Stale findings, flapping, recovering and the score, lists cut as
+    /// `reasons` are ([`row_judgement`]).
+    #[serde(default, skip_serializing_if = "Judgement::is_empty")]
+    pub judgement: Judgement,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -279,6 +301,7 @@ impl SiteSummary {
             maintenance: false,
             labels: Labels::new(),
             acknowledged: false,
+            judgement: Judgement::default(),
         }
     }
 }
@@ -310,6 +333,10 @@ pub struct SiteDetail {
     /// What the fleet registry holds of it; absent for a site it does not list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<SiteRecord>,
+    /// Stale findings, flapping, recovering and the score with what took
+    /// points off it.
+    #[serde(default, skip_serializing_if = "Judgement::is_empty")]
+    pub judgement: Judgement,
 }
 
 /// Answer of the dashboard API's forget.
@@ -490,6 +517,8 @@ pub struct StatusRow {
     pub reasons: Vec<String>,
     pub last_report_ms: Option<u64>,
     pub since_ms: u64,
+    #[serde(default, skip_serializing_if = "Judgement::is_empty")]
+    pub judgement: Judgement,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::judgement::Judgement;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
@@ -155,6 +157,10 @@ pub struct StatusEvent {
     /// Central receive time of the last report, unix ms; nil when none was seen.
     #[serde(default)]
     pub last_report_ms: Option<u64>,
+    /// Stale findings, flapping, recovering and the health score; absent
+    /// from assessors before it, and when there is nothing to say.
+    #[serde(default, skip_serializing_if = "Judgement::is_empty")]
+    pub judgement: Judgement,
 }
 
 #[cfg(test)]

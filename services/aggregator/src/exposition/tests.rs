@@ -1,3 +1,4 @@
+use healthmon_proto::Judgement;
 use healthmon_proto::StatusEvent;
 use healthmon_proto::query::StatusRow;
 use healthmon_proto::{ConnectionStatus, HealthReport, Node, Resources};
@@ -125,17 +126,27 @@ fn renders_every_series_of_a_reporting_site() {
     assert_eq!(v("healthmon_site_load1", &[]), 0.75);
     assert_eq!(v("healthmon_site_custom", &[("name", "response_ms")]), -3.5);
     assert_eq!(v("healthmon_site_report_interval_seconds", &[]), 30.0);
+    // Gauges are not named _total; the one counter is.
     for (name, _) in FAMILIES {
+        let kind = if name.ends_with("_total") {
+            "counter"
+        } else {
+            "gauge"
+        };
         assert_eq!(
             scrape.types.get(name).map(String::as_str),
-            Some("gauge"),
+            Some(kind),
             "{name}"
         );
-        assert!(
-            !name.ends_with("_total"),
-            "gauges are not named _total: {name}"
-        );
     }
+    assert_eq!(
+        FAMILIES
+            .iter()
+            .filter(|(n, _)| n.ends_with("_total"))
+            .count(),
+        1,
+        "only healthmon_site_transitions_total counts"
+    );
     assert!(text.contains(r#"connection="plc \"main\"\\1""#), "{text}");
 }
 
@@ -190,6 +201,7 @@ fn a_site_known_only_from_the_assessor_has_status_series_only() {
         reasons: vec![],
         last_report_ms: None,
         since_ms: 2_000,
+        judgement: Default::default(),
     });
     let scrape = prom_text::parse(&render(&table)).unwrap();
     let site = [("site", "quiet")];
@@ -256,6 +268,7 @@ fn site_series_switch_bounds_the_per_site_series_and_fleet_counts_stay() {
             previous_health: Health::Unknown,
             reasons: vec![],
             last_report_ms: None,
+            judgement: Default::default(),
         });
     }
     let sites_with_up = |series| {
@@ -329,6 +342,7 @@ proptest! {
             reasons: vec![],
             last_report_ms: Some(1),
             since_ms: 1,
+            judgement: Default::default(),
         });
         let scrape = prom_text::parse(&render(&table)).unwrap();
         for family in ["healthmon_site_connectivity", "healthmon_site_health"] {
@@ -353,4 +367,120 @@ fn maintenance_is_exported_so_alert_rules_can_skip_the_site() {
     assert_eq!(flag(&table), Some(0.0));
     crate::state::tests::maintain(&mut table, "s1", true);
     assert_eq!(flag(&table), Some(1.0));
+}
+
+/// A status event for `site` from `from` to `to` carrying `judgement`.
+fn judged(
+    site: &str,
+    from: Connectivity,
+    to: Connectivity,
+    at_ms: u64,
+    judgement: Judgement,
+) -> StatusEvent {
+    StatusEvent {
+        v: 1,
+        site_id: site.into(),
+        at_ms,
+        connectivity: to,
+        previous_connectivity: from,
+        health: Health::Healthy,
+        previous_health: Health::Healthy,
+        reasons: vec![],
+        last_report_ms: None,
+        judgement,
+    }
+}
+
+#[test]
+fn score_flapping_recovering_and_transitions_are_exported_and_the_fleet_scored() {
+    use healthmon_proto::judgement::{Flapping, Recovering};
+    let table = SiteTable::shared();
+    let flapping = Judgement {
+        flapping: Some(Flapping {
+            changes: 7,
+            window_s: 600,
+        }),
+        score: Some(80),
+        ..Judgement::default()
+    };
+    let recovering = Judgement {
+        recovering: Some(Recovering {
+            depth: 500,
+            drain_per_min: None,
+            empty_in_s: None,
+        }),
+        score: Some(90),
+        ..Judgement::default()
+    };
+    {
+        let mut t = lock(&table);
+        t.apply_status(judged(
+            "a",
+            Connectivity::Unknown,
+            Connectivity::Online,
+            1,
+            Judgement::default(),
+        ));
+        t.apply_status(judged(
+            "a",
+            Connectivity::Online,
+            Connectivity::Late,
+            2,
+            Judgement::default(),
+        ));
+        t.apply_status(judged(
+            "a",
+            Connectivity::Late,
+            Connectivity::Online,
+            3,
+            flapping,
+        ));
+        // A change of reasons alone is no transition.
+        let same = judged(
+            "a",
+            Connectivity::Online,
+            Connectivity::Online,
+            4,
+            t.get("a").unwrap().judgement().clone(),
+        );
+        t.apply_status(same);
+        t.apply_status(judged(
+            "b",
+            Connectivity::Offline,
+            Connectivity::Online,
+            5,
+            recovering,
+        ));
+    }
+    let mut out = String::new();
+    render_table(&table, SiteSeries::All, &mut out);
+    let scrape = prom_text::parse(&out).unwrap();
+    let a = [("site", "a")];
+    let b = [("site", "b")];
+    assert_eq!(scrape.value("healthmon_site_health_score", &a), Some(80.0));
+    assert_eq!(scrape.value("healthmon_site_flapping", &a), Some(1.0));
+    assert_eq!(scrape.value("healthmon_site_recovering", &a), Some(0.0));
+    assert_eq!(
+        scrape.value("healthmon_site_transitions_total", &a),
+        Some(3.0)
+    );
+    assert_eq!(scrape.value("healthmon_site_recovering", &b), Some(1.0));
+    assert_eq!(
+        scrape.value("healthmon_site_transitions_total", &b),
+        Some(1.0)
+    );
+    assert!(out.contains("# TYPE healthmon_site_transitions_total counter"));
+    assert_eq!(
+        scrape.value("healthmon_fleet_health_score", &[]),
+        Some(85.0)
+    );
+
+    // A site in maintenance leaves the fleet's score; a forgotten one too.
+    crate::state::tests::maintain(&mut lock(&table), "a", true);
+    let fleet = |table: &Shared| lock(table).fleet_score();
+    assert_eq!(fleet(&table), Some(90.0));
+    lock(&table).forget("b");
+    assert_eq!(fleet(&table), None);
+    crate::state::tests::maintain(&mut lock(&table), "a", false);
+    assert_eq!(fleet(&table), Some(80.0));
 }

@@ -12,6 +12,7 @@ fn event(site: &str) -> StatusEvent {
         previous_health: Health::Healthy,
         reasons: vec![],
         last_report_ms: None,
+        judgement: Default::default(),
     }
 }
 

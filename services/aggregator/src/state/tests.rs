@@ -32,6 +32,7 @@ fn event(site: &str, at_ms: u64, c: Connectivity, h: Health) -> StatusEvent {
         previous_health: Health::Unknown,
         reasons: vec![format!("{c}/{h}")],
         last_report_ms: None,
+        judgement: Default::default(),
     }
 }
 
@@ -43,6 +44,7 @@ fn row(site: &str, since_ms: u64, c: Connectivity, h: Health) -> StatusRow {
         reasons: vec!["from assessor".into()],
         last_report_ms: Some(since_ms),
         since_ms,
+        judgement: Default::default(),
     }
 }
 
@@ -424,6 +426,7 @@ fn a_forgotten_site_stays_gone_until_it_reports_again() {
         reasons: Vec::new(),
         last_report_ms: Some(10),
         since_ms: 40,
+        judgement: Default::default(),
     };
     assert_eq!(t.apply_bootstrap(row), None);
     assert!(t.is_empty());

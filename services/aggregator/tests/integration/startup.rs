@@ -89,6 +89,7 @@ async fn pulls_current_statuses_from_the_assessor_without_overriding_live_events
             reasons: vec!["no report for 90s".into()],
             last_report_ms: Some(500),
             since_ms: 1_000,
+            judgement: Default::default(),
         })
         .collect();
     // Before answering, a live event (newer than the row) reaches the aggregator.

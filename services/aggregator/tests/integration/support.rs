@@ -203,5 +203,6 @@ pub fn status(
         previous_health: healthmon_proto::Health::Unknown,
         reasons: reasons.iter().map(|r| r.to_string()).collect(),
         last_report_ms: None,
+        judgement: Default::default(),
     }
 }

@@ -11,6 +11,7 @@ fn event(site: &str, c: Connectivity, at_ms: u64) -> StatusEvent {
         previous_health: Health::Healthy,
         reasons: vec![],
         last_report_ms: None,
+        judgement: Default::default(),
     }
 }
 

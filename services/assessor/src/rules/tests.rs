@@ -178,6 +178,22 @@ fn invalid_values_name_the_key() {
     assert!(e.starts_with("resources.cpu_warn_pct:"), "{e}");
     let e = rules_error("[connections]\ndisconnected = \"meh\"\n");
     assert!(e.contains("meh"), "{e}");
+    let e = rules_error("[flapping]\nchanges = 300\n");
+    assert!(
+        e.starts_with("flapping.changes: must be at most 255"),
+        "{e}"
+    );
+    let e = rules_error("[flapping]\nwindow_s = 0\n");
+    assert!(e.starts_with("flapping.window_s:"), "{e}");
+    let e = rules_error("[score]\noffline = 120\n");
+    assert!(
+        e.starts_with("score.offline: must be within 0..=100"),
+        "{e}"
+    );
+    let e = rules_error("[score.kinds]\nnodes = -1\n");
+    assert!(e.starts_with("score.kinds.nodes:"), "{e}");
+    let e = rules_error("[recovering]\nmin_depth = -5\n");
+    assert!(e.contains("min_depth") || e.contains("[recovering]"), "{e}");
 }
 
 #[test]

@@ -41,6 +41,7 @@ impl Tracker {
                 .map(|r| Kept {
                     key: Box::from(""),
                     reason: r.as_str().into(),
+                    severity: row.health,
                 }),
         );
         s.interval_ms = u32::try_from(interval_ms).unwrap_or(u32::MAX);

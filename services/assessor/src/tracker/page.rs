@@ -26,13 +26,15 @@ impl Tracker {
             .take(query.limit.min(MAX_LIMIT))
             .map(|&idx| {
                 let s = &self.sites[idx as usize];
+                let (reasons, judgement) = self.describe(idx, now_ms);
                 StatusRow {
                     site_id: s.id(&self.ids).to_owned(),
                     connectivity: s.connectivity,
                     health: s.health,
-                    reasons: self.reasons(idx, now_ms),
+                    reasons,
                     last_report_ms: s.last_report(),
                     since_ms: s.since_ms(),
+                    judgement,
                 }
             })
             .collect();

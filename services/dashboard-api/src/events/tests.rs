@@ -13,6 +13,7 @@ fn event(site: &str) -> StatusEvent {
         previous_health: Health::Healthy,
         reasons: vec!["no report for 92s (timeout 90s)".into()],
         last_report_ms: Some(1_699_999_908_000),
+        judgement: Default::default(),
     }
 }
 

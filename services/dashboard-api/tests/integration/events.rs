@@ -85,6 +85,7 @@ fn event(site: &str, connectivity: Connectivity) -> StatusEvent {
         previous_health: Health::Healthy,
         reasons: vec!["no report for 92s (timeout 90s)".into()],
         last_report_ms: None,
+        judgement: Default::default(),
     }
 }
 

@@ -178,6 +178,7 @@ pub fn site(id: &str, connectivity: Connectivity, health: Health) -> SiteSummary
         maintenance: false,
         labels: labels(&[("region", id.split('-').next().unwrap_or(""))]),
         acknowledged: false,
+        judgement: Default::default(),
     }
 }
 
@@ -312,5 +313,6 @@ fn detail(site_id: &str) -> Result<SiteDetail, ReplyError> {
         maintenance_window: None,
         ack: None,
         registry: None,
+        judgement: Default::default(),
     })
 }

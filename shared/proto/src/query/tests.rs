@@ -272,3 +272,21 @@ fn summaries_of_partitions_add_up_per_group_too() {
     assert_eq!(merged.groups[1].value, None);
     assert_eq!(FleetSummary::merge([]), FleetSummary::default());
 }
+#[test]
+fn a_row_keeps_three_of_each_list_and_says_how_many_more() {
+    let j = crate::judgement::Judgement {
+        stale_reasons: (0..5).map(|i| format!("r{i}")).collect(),
+        score_off: (0..5)
+            .map(|i| Deduction {
+                points: 10,
+                reason: format!("d{i}"),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let row = row_judgement(&j);
+    assert_eq!(row.stale_reasons, ["r0", "r1", "r2", "and 2 more"]);
+    assert_eq!(row.score_off.len(), 4);
+    assert_eq!(row.score_off[3].reason, "and 2 more");
+    assert_eq!(row.score_off[3].points, 0);
+}

@@ -312,6 +312,7 @@ async fn admins_set_maintenance_and_forget_sites_as_the_fleet_view_shows() {
         previous_health: Health::Healthy,
         reasons: vec![reason.into()],
         last_report_ms: None,
+        judgement: Default::default(),
     };
     for site in ["plant-9", "plant-2"] {
         let event = encode(&status_event(site, "sentinel"));

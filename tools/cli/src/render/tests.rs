@@ -34,6 +34,7 @@ fn detail(id: &str, connectivity: Connectivity, health: Health) -> SiteDetail {
         maintenance_window: None,
         ack: None,
         registry: None,
+        judgement: Default::default(),
     }
 }
 

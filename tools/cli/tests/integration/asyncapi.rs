@@ -18,6 +18,7 @@ use healthmon_assessor::mass_silence::Change;
 use healthmon_common::micro::{ERROR_CODE_HEADER, ERROR_HEADER};
 use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
 use healthmon_proto::fleet::{Ack, Maintenance, SiteRecord, Source};
+use healthmon_proto::judgement::{Deduction, Flapping, Judgement, Recovering};
 use healthmon_proto::labels::Labels;
 use healthmon_proto::query::{
     FleetSummary, GetQuery, ListQuery, PageQuery, SiteDetail, SitePage, SiteSummary, SortOrder,
@@ -260,7 +261,41 @@ fn row() -> SiteSummary {
         connections_total: 1,
         labels: labels(),
         acknowledged: true,
+        judgement: judgement(),
         ..SiteSummary::new("plant-7", Connectivity::Online, Health::Healthy)
+    }
+}
+
+/// Every key of the judgement set, so the document must list them all.
+fn judgement() -> Judgement {
+    Judgement {
+        stale_reasons: vec!["connection plc-2 disconnected".into()],
+        flapping: Some(flapping()),
+        recovering: Some(recovering()),
+        score: Some(55),
+        score_off: vec![deduction()],
+    }
+}
+
+fn flapping() -> Flapping {
+    Flapping {
+        changes: 7,
+        window_s: 600,
+    }
+}
+
+fn recovering() -> Recovering {
+    Recovering {
+        depth: 10_000,
+        drain_per_min: Some(4_000.0),
+        empty_in_s: Some(150),
+    }
+}
+
+fn deduction() -> Deduction {
+    Deduction {
+        points: 40,
+        reason: "critical: no active node".into(),
     }
 }
 
@@ -277,6 +312,7 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
         previous_health: Health::Healthy,
         reasons: vec!["r".into()],
         last_report_ms: Some(1),
+        judgement: judgement(),
     };
     let detail = SiteDetail {
         site_id: "plant-7".into(),
@@ -292,6 +328,7 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
         maintenance_window: Some(window()),
         ack: Some(ack()),
         registry: Some(record()),
+        judgement: judgement(),
     };
     let totals = Summary {
         total: 1,
@@ -338,6 +375,10 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
         ),
         ("SiteSummary", json(&row())),
         ("SiteDetail", json(&detail)),
+        ("Judgement", json(&judgement())),
+        ("Flapping", json(&flapping())),
+        ("Recovering", json(&recovering())),
+        ("Deduction", json(&deduction())),
         (
             "StatusPage",
             json(&StatusPage {
@@ -349,6 +390,7 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
                     reasons: vec![],
                     last_report_ms: None,
                     since_ms: 1,
+                    judgement: judgement(),
                 }],
             }),
         ),

@@ -11,6 +11,7 @@ fn event(connectivity: Connectivity, health: Health) -> StatusEvent {
         previous_health: Health::Unknown,
         reasons: Vec::new(),
         last_report_ms: None,
+        judgement: Default::default(),
     }
 }
 

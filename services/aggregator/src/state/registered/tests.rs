@@ -56,6 +56,7 @@ fn the_assessors_judgement_and_a_report_replace_the_registry_reason() {
         previous_health: Health::Unknown,
         reasons: vec!["no report since the centre started (timeout 90s)".into()],
         last_report_ms: None,
+        judgement: Default::default(),
     });
     // A registry change after the judgement does not overwrite it.
     t.apply_record("a", Some(record(Some(5))), 3_000);
