@@ -337,6 +337,19 @@ impl Tracker {
         let s = &mut self.sites[idx as usize];
         let keys_changed =
             !s.has(Flags::ADOPTED) && !same_keys(kept_slice(&s.findings), &report.findings);
+        // Other values in reasons change without an event (a rate moving
+        // within its band is not news); a recovery's progress is, and its
+        // reason is rounded so that it changes only when the picture does.
+        let recovery_moved = judge::recovery_reason(
+            kept_slice(&s.findings)
+                .iter()
+                .map(|k| (&*k.key, &*k.reason)),
+        ) != judge::recovery_reason(
+            report
+                .findings
+                .iter()
+                .map(|f| (f.key.as_str(), f.reason.as_str())),
+        );
         let previous = (s.connectivity, s.health);
         if s.has(Flags::FORGOTTEN) {
             self.counts[slot(Connectivity::Unknown)] += 1;
@@ -357,7 +370,7 @@ impl Tracker {
         s.window_start = Ms48::new(window_start);
         s.last_report_ms = Ms48::unix(now_ms);
         let changed = previous != (Connectivity::Online, health);
-        let event = (changed || keys_changed)
+        let event = (changed || keys_changed || recovery_moved)
             .then(|| self.change(idx, Connectivity::Online, health, now_ms));
         Ok(Outcome {
             site: idx,

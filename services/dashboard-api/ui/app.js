@@ -8,7 +8,8 @@
 //   table.js    the visible page of sites, pager and keyboard; rows.js one row
 //   detail.js   the site detail panel; sections.js its building blocks;
 //               fleet.js its acknowledgement, maintenance and labels, with
-//               the admin actions on them
+//               the admin actions on them; judgement.js flapping and
+//               recovering badges, stale findings and the health score
 //   controls.js filters, search, sort, paging; labels.js the label filter
 //               and group-by; state.js the view and URL fragment
 //   format.js   how values read; dom.js, timing.js small helpers; theme.js
@@ -62,6 +63,7 @@ function onStatus(e) {
     connectivity: e.connectivity,
     health: e.health,
     reasons: Array.isArray(e.reasons) ? e.reasons : [],
+    judgement: e.judgement && typeof e.judgement === 'object' ? e.judgement : {},
   };
   // Only a new connectivity or health starts a new "since"; an event for
   // changed reasons alone keeps it.

@@ -15,6 +15,7 @@ import { editing, fleetBadges, fleetSections } from './fleet.js';
 import {
   fmtAge, fmtBytes, fmtDuration, fmtInt, fmtPct, fmtRate, fmtTime, healthIsLastKnown, liveReason, num,
 } from './format.js';
+import { detailJudgementBadges, judgementSections } from './judgement.js';
 import { noteLabels } from './labels.js';
 import { kv, section, ticking } from './sections.js';
 import { changes, saveHash, state } from './state.js';
@@ -157,6 +158,7 @@ function statusLine(d) {
     h('span', { 'data-field': 'health' }, health, ' ',
       lastKnown ? h('span', { class: 'as-of' }, Number.isFinite(last) ? `last known, as of ${fmtTime(last)}` : 'last known') : null),
     fleetBadges(d),
+    detailJudgementBadges(d),
     Number.isFinite(since) ? h('span', { class: 'muted', 'data-field': 'since' }, 'for ', ticking(since)) : null,
   ]);
 }
@@ -181,6 +183,7 @@ function sections(d, history) {
   out.push(section('Reasons', null, reasons.length
     ? h('ul', { class: 'reasons', id: 'detail-reasons' }, reasons.map((x) => h('li', { 'data-reason': x, 'data-last-report': d.last_report_ms }, x)))
     : h('p', { class: 'muted', id: 'detail-reasons' }, 'No rule is firing.')));
+  out.push(...judgementSections(d));
   out.push(...present(fleetSections(d, { onLabel: (pair) => onLabel(pair), onDone: actionDone })));
 
   if (!r) {

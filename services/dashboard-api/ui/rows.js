@@ -1,7 +1,8 @@
 // One site's row in the fleet table: built once, then patched cell by cell
 // and only where a value's text changes, so a refresh of the visible page
 // or a burst of status events costs almost nothing. Beside its health a row
-// is marked `maintenance` or `ack` (acknowledged); its labels are the site
+// is marked `maintenance` or `ack` (acknowledged), `flapping` or
+// `recovering` (see judgement.js); its labels are the site
 // id's tooltip (the detail panel lists them), so the row's width stays
 // with status, since and reason.
 //
@@ -10,6 +11,7 @@
 // cards, so Site, status, since and reason stay visible at every width.
 
 import { badge, h, setAttr, setText } from './dom.js';
+import { judgementBadges, updateJudgementBadges } from './judgement.js';
 import {
   band, fmtAge, fmtInt, fmtRate, fmtTime, healthIsLastKnown, liveReason, num,
 } from './format.js';
@@ -49,11 +51,12 @@ export function createRow(siteId) {
   ack.hidden = true;
   setAttr(ack, 'title', 'Acknowledged: someone is on it (open the site for who, when and the note)');
   const asOf = h('span', { class: 'as-of' });
-  cells.health.append(health, ' ', maintenance, ' ', ack, ' ', asOf);
+  const judged = judgementBadges();
+  cells.health.append(health, ' ', maintenance, ' ', ack, ' ', judged.flapping, ' ', judged.recovering, ' ', asOf);
   const reasonText = h('span', { class: 'reason-text' });
   const more = h('span', { class: 'more' });
   cells.reason.append(reasonText, more);
-  return { tr, cells, health, reasonText, more, maintenance, ack, asOf, site: null };
+  return { tr, cells, health, reasonText, more, maintenance, ack, asOf, judged, site: null };
 }
 
 /** A site's labels as one line of text (`region=eu-west · tier=gold`), '' for none. */
@@ -91,6 +94,7 @@ export function updateRow(row, site, nowMs) {
   setAttr(tr, 'data-maintenance', site.maintenance ? 'true' : null);
   row.ack.hidden = !site.acknowledged;
   setAttr(tr, 'data-acknowledged', site.acknowledged ? 'true' : null);
+  updateJudgementBadges(row.judged, site);
 
   // A silent site's health is what it was when it last reported: greyed,
   // and said to be as of that report.

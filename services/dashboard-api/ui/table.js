@@ -85,7 +85,7 @@ function applyPage(sites, total, seqAtStart) {
     }
     // A status event newer than this fetch wins over the fetched status.
     const merged = row.eventSeq > seqAtStart && row.site
-      ? { ...site, connectivity: row.site.connectivity, health: row.site.health, reasons: row.site.reasons, status_since_ms: row.site.status_since_ms }
+      ? { ...site, connectivity: row.site.connectivity, health: row.site.health, reasons: row.site.reasons, judgement: row.site.judgement, status_since_ms: row.site.status_since_ms }
       : site;
     updateRow(row, merged, now);
     if (row.tr === next) next = next.nextElementSibling;

@@ -119,6 +119,11 @@ pub struct Row {
     pub reason: String,
     /// Time since the last report, e.g. `38s`.
     pub last_report: String,
+    /// Its `flapping` badge is visible.
+    pub flapping: bool,
+    /// Its `recovering` badge is visible; its tooltip.
+    pub recovering: bool,
+    pub recovering_title: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -154,6 +159,17 @@ pub struct Detail {
     pub ack: String,
     /// The outcome lines of admin actions, as shown.
     pub messages: Vec<String>,
+    /// The last report's findings of a silent site, as listed apart.
+    pub stale_reasons: Vec<String>,
+    /// Their section's heading, e.g. `Last report’s findings as of 12:01:03`.
+    pub stale_heading: String,
+    /// Their text is greyed (the computed colour differs from the reasons').
+    pub stale_greyed: bool,
+    /// The score section's heading (`Health score 70 / 100`) and its lines.
+    pub score: String,
+    pub score_off: Vec<String>,
+    /// The recovering section's text, as shown.
+    pub recovering: String,
 }
 
 impl Page {
@@ -187,6 +203,9 @@ const rows = [...document.querySelectorAll('#site-rows tr[data-site-id]')].map((
   since: text(tr.querySelector('[data-col=since]')),
   reason: text(tr.querySelector('[data-col=reason] .reason-text')),
   last_report: text(tr.querySelector('[data-col=last_report]')),
+  flapping: [...tr.querySelectorAll('[data-col=health] [data-status=flapping]')].some((b) => !b.hidden),
+  recovering: [...tr.querySelectorAll('[data-col=health] [data-status=recovering]')].some((b) => !b.hidden),
+  recovering_title: (tr.querySelector('[data-col=health] [data-status=recovering]') || { title: '' }).title || '',
 }));
 // Every text node and every attribute a person can read (tooltips, labels,
 // field values) of the whole document, hidden parts included.
@@ -224,6 +243,13 @@ const detail = panel && !panel.hidden && panel.dataset.siteId ? {
   maintenance: seen(panel.querySelector('#detail-maintenance') && panel.querySelector('#detail-maintenance').closest('section')),
   ack: seen(panel.querySelector('#detail-ack') && panel.querySelector('#detail-ack').closest('section')),
   messages: [...panel.querySelectorAll('.action-msg')].map(seen).filter(Boolean),
+  stale_reasons: [...panel.querySelectorAll('#detail-stale li')].map(text),
+  stale_heading: seen(panel.querySelector('#detail-stale') && panel.querySelector('#detail-stale').closest('section').querySelector('h3')),
+  stale_greyed: Boolean(panel.querySelector('#detail-stale li')) && (!panel.querySelector('#detail-reasons li')
+    || getComputedStyle(panel.querySelector('#detail-stale li')).color !== getComputedStyle(panel.querySelector('#detail-reasons li')).color),
+  score: seen(panel.querySelector('#detail-score') && panel.querySelector('#detail-score').closest('section').querySelector('h3')),
+  score_off: [...panel.querySelectorAll('#detail-score li')].map(seen),
+  recovering: seen(panel.querySelector('#detail-recovering') && panel.querySelector('#detail-recovering').closest('section')),
 } : null;
 const groupsEl = q('#groups');
 const groups = groupsEl && !groupsEl.hidden

@@ -13,6 +13,15 @@ use crate::findings::{Assessed, Finding, health_of};
 use crate::recovering::{Drain, drain, reason as recovering_reason};
 use crate::score::{RECOVERING_KIND, Scoring};
 
+/// The reason of the recovering finding among `(key, reason)` pairs.
+pub(super) fn recovery_reason<'a>(
+    mut findings: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Option<&'a str> {
+    findings
+        .find(|(key, _)| *key == RECOVERING_KIND)
+        .map(|(_, reason)| reason)
+}
+
 impl Tracker {
     /// The site's current reasons (its silence first, then flapping, then
     /// its findings unless they are stale) and its judgement at `now_ms`.

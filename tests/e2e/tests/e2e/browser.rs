@@ -26,6 +26,7 @@ use healthmon_e2e::{Central, INTERVAL, OFFLINE_AFTER};
 use tokio::net::TcpListener;
 
 mod acks;
+mod judgement;
 mod labels;
 
 const PATIENCE: Duration = Duration::from_secs(10);

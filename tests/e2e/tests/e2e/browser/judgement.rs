@@ -1,0 +1,141 @@
+//! Issue 15's judgement on the page, in Chromium, from reports published
+//! straight onto NATS (so the test chooses each site's backlog and timing):
+//! a silent site's last findings listed apart, greyed and "as of" its last
+//! report, with the score saying what took points off; a site bouncing
+//! between online and late badged `flapping`; a site back from offline with
+//! a backlog badged `recovering` with its drain rate and time to empty.
+
+use std::time::Duration;
+
+use healthmon_e2e::browser::Browser;
+use healthmon_e2e::{Central, OFFLINE_AFTER};
+use healthmon_proto::{ConnectionStatus, HealthReport, encode};
+
+use super::PATIENCE;
+
+const EVERY: Duration = Duration::from_millis(300);
+
+async fn publish(nats: &async_nats::Client, report: &HealthReport) {
+    let subject = format!("health.report.{}", report.site_id);
+    nats.publish(subject, encode(report).into()).await.unwrap();
+    nats.flush().await.unwrap();
+}
+
+fn report(site: &str, seq: u64, db_write: u64) -> HealthReport {
+    let mut r = HealthReport::new(site, "page-test", seq);
+    r.interval_ms = EVERY.as_millis() as u64;
+    r.sf_buffer.db_write = db_write;
+    r
+}
+
+#[tokio::test]
+async fn stale_findings_flapping_and_recovering_show_on_the_page() {
+    let central = Central::start().await;
+    let nats = central.nats.client().await;
+
+    // silent: one degraded report, then nothing: offline with stale findings.
+    let mut silent = report("silent", 1, 0);
+    silent.connections = vec![ConnectionStatus {
+        name: "plc-2".into(),
+        connected: false,
+    }];
+    publish(&nats, &silent).await;
+    // drainer: online, then silent until offline.
+    publish(&nats, &report("drainer", 1, 0)).await;
+    // bouncer: reports, falls late, reports again — three times.
+    let mut seq = 0;
+    for _ in 0..4 {
+        seq += 1;
+        publish(&nats, &report("bouncer", seq, 0)).await;
+        tokio::time::sleep(EVERY * 2).await;
+    }
+    seq += 1;
+    publish(&nats, &report("bouncer", seq, 0)).await;
+    tokio::time::sleep(OFFLINE_AFTER).await;
+    central.site_becomes("drainer", "offline", PATIENCE).await;
+    // Back with 5,000 pending (no rate yet: one report since it came
+    // back), then draining 10 a report for as long as
+    // the test runs (it stays above the 100 of `recovering.min_depth`).
+    let feeder = nats.clone();
+    let feeding = tokio::spawn(async move {
+        for (seq, depth) in (2..).zip((100..=5_000u64).rev().step_by(10)) {
+            publish(&feeder, &report("drainer", seq, depth)).await;
+            tokio::time::sleep(EVERY).await;
+        }
+    });
+
+    let browser = Browser::start().await;
+    browser.open(&format!("{}/#site=silent", central.api)).await;
+    let page = browser
+        .wait_for(
+            "silent's findings stale, bouncer flapping, drainer recovering",
+            PATIENCE,
+            |p| {
+                let detail = p.detail.as_ref()?;
+                (detail.site_id == "silent"
+                    && !detail.stale_reasons.is_empty()
+                    && p.row("bouncer")?.flapping
+                    && p.row("drainer")?.recovering_title.contains("/min"))
+                .then(|| p.clone())
+            },
+        )
+        .await;
+    let detail = page.detail.as_ref().unwrap();
+    assert_eq!(detail.stale_reasons, ["connection plc-2 disconnected"]);
+    assert!(
+        detail.stale_heading.contains("as of"),
+        "{}",
+        detail.stale_heading
+    );
+    assert!(detail.stale_greyed, "stale findings are greyed");
+    assert!(
+        detail
+            .reasons
+            .iter()
+            .all(|r| r.starts_with("no report for")),
+        "only the silence is current: {:?}",
+        detail.reasons
+    );
+    // 60 for offline, 15 × 0.5 for the stale finding (rounded to 8).
+    assert!(detail.score.contains("32 / 100"), "{}", detail.score);
+    assert!(
+        detail
+            .score_off
+            .iter()
+            .any(|l| l.contains("degraded (stale): connection plc-2 disconnected")),
+        "{:?}",
+        detail.score_off
+    );
+    assert!(!page.row("silent").unwrap().flapping);
+    let drainer = page.row("drainer").unwrap();
+    assert!(
+        drainer.recovering_title.starts_with("recovering: "),
+        "{}",
+        drainer.recovering_title
+    );
+    assert!(
+        drainer.recovering_title.contains(" pending"),
+        "{}",
+        drainer.recovering_title
+    );
+    assert!(
+        drainer.recovering_title.contains("/min"),
+        "{}",
+        drainer.recovering_title
+    );
+
+    browser
+        .open(&format!("{}/#site=drainer", central.api))
+        .await;
+    let page = browser
+        .wait_for("drainer's detail", PATIENCE, |p| {
+            let d = p.detail.as_ref()?;
+            (d.site_id == "drainer" && !d.recovering.is_empty()).then(|| p.clone())
+        })
+        .await;
+    let recovering = &page.detail.as_ref().unwrap().recovering;
+    assert!(recovering.contains("pending"), "{recovering}");
+    assert!(recovering.contains("empty in"), "{recovering}");
+    browser.screenshot("judgement").await;
+    feeding.abort();
+}
