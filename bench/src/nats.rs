@@ -28,13 +28,7 @@ pub fn start_jetstream(log_dir: &Path, label: &str) -> Result<NatsServer> {
 pub async fn slow_consumers(nats: &NatsServer, http: &reqwest::Client) -> Result<u64> {
     let port = nats.monitor_port().context("the bench's servers monitor")?;
     let url = format!("http://127.0.0.1:{port}/varz");
-    let body = http
-        .get(&url)
-        .send()
-        .await?
-        .error_for_status()?
-        .text()
-        .await?;
+    let body = crate::services::get_text(http, &url).await?;
     let varz: serde_json::Value = serde_json::from_str(&body).context("parse /varz")?;
     varz["slow_consumers"]
         .as_u64()

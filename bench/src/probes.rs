@@ -82,16 +82,10 @@ pub async fn visibility(
     end_at: Instant,
 ) -> Result<Visibility> {
     let get = ctx.subjects.aggregator("get");
-    let mut seqs = vec![1u64; ids.len()];
     let mut v = Visibility::default();
-    let mut next = Instant::now();
-    for k in 0.. {
-        if Instant::now() >= end_at {
-            break;
-        }
-        let i = k % ids.len();
-        seqs[i] += 1;
-        let payload = maker.encode(&ids[i], seqs[i], false);
+    let mut turns = Turns::new(ids.len(), end_at);
+    while let Some((i, seq)) = turns.next().await {
+        let payload = maker.encode(&ids[i], seq, false);
         let query = GetQuery {
             site_id: ids[i].clone(),
         };
@@ -109,10 +103,7 @@ pub async fn visibility(
             let detail: Option<SiteDetail> = request_json(&client, &get, &query, VISIBLE_TIMEOUT)
                 .await
                 .ok();
-            if detail
-                .and_then(|d| d.report)
-                .is_some_and(|r| r.seq >= seqs[i])
-            {
+            if detail.and_then(|d| d.report).is_some_and(|r| r.seq >= seq) {
                 v.samples.push(sent.elapsed());
                 break;
             }
@@ -121,7 +112,6 @@ pub async fn visibility(
                 break;
             }
         }
-        next = pace(next).await;
     }
     Ok(v)
 }
@@ -135,23 +125,17 @@ pub async fn health(
     waiters: Waiters,
     end_at: Instant,
 ) -> Result<(Vec<Duration>, u64)> {
-    let mut seqs = vec![1u64; ids.len()];
     let mut degraded = vec![false; ids.len()];
     let (mut samples, mut timeouts) = (Vec::new(), 0u64);
-    let mut next = Instant::now();
-    for k in 0.. {
-        if Instant::now() >= end_at {
-            break;
-        }
-        let i = k % ids.len();
-        seqs[i] += 1;
+    let mut turns = Turns::new(ids.len(), end_at);
+    while let Some((i, seq)) = turns.next().await {
         degraded[i] = !degraded[i];
         let want = if degraded[i] {
             Health::Degraded
         } else {
             Health::Healthy
         };
-        let payload = maker.encode(&ids[i], seqs[i], degraded[i]);
+        let payload = maker.encode(&ids[i], seq, degraded[i]);
         let (tx, rx) = oneshot::channel();
         lock(&waiters).insert(ids[i].clone(), (want, tx));
         let sent = Instant::now();
@@ -166,9 +150,42 @@ pub async fn health(
                 timeouts += 1;
             }
         }
-        next = pace(next).await;
     }
     Ok((samples, timeouts))
+}
+
+/// A probe's turns: its sites one after the other, each with its next
+/// `seq` (1 was [`preload`]'s), one turn every [`EVERY`] until `end_at`.
+struct Turns {
+    seqs: Vec<u64>,
+    taken: usize,
+    due: Instant,
+    end_at: Instant,
+}
+
+impl Turns {
+    fn new(sites: usize, end_at: Instant) -> Self {
+        Turns {
+            seqs: vec![1; sites],
+            taken: 0,
+            due: Instant::now(),
+            end_at,
+        }
+    }
+
+    /// The next site's index and `seq`, once due; `None` from `end_at` on.
+    async fn next(&mut self) -> Option<(usize, u64)> {
+        if self.taken > 0 {
+            self.due = pace(self.due).await;
+        }
+        if Instant::now() >= self.end_at {
+            return None;
+        }
+        let i = self.taken % self.seqs.len();
+        self.taken += 1;
+        self.seqs[i] += 1;
+        Some((i, self.seqs[i]))
+    }
 }
 
 /// Sleeps until the next probe is due; a probe that overran starts the next at once.

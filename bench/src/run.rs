@@ -26,16 +26,7 @@ pub async fn run(ctx: &Ctx, only: &[String], command: String) -> Report {
     }
     if want("steady") {
         announce("2 latency + 3 detection");
-        match steady::run(ctx).await {
-            Ok((latency, detection)) => {
-                s.latency = Outcome::Done(latency);
-                s.detection = Outcome::Done(detection);
-            }
-            Err(e) => {
-                s.latency = failed(&e);
-                s.detection = failed(&e);
-            }
-        }
+        (s.latency, s.detection) = outcomes(steady::run(ctx).await);
     }
     if want("memory") {
         announce("4 memory");
@@ -47,16 +38,7 @@ pub async fn run(ctx: &Ctx, only: &[String], command: String) -> Report {
     }
     if want("api") {
         announce("6 dashboard API + 7 Prometheus scrape");
-        match api::run(ctx).await {
-            Ok((api, scrape)) => {
-                s.dashboard_api = Outcome::Done(api);
-                s.prometheus = Outcome::Done(scrape);
-            }
-            Err(e) => {
-                s.dashboard_api = failed(&e);
-                s.prometheus = failed(&e);
-            }
-        }
+        (s.dashboard_api, s.prometheus) = outcomes(api::run(ctx).await);
     }
     if want("registry") {
         announce("8 fleet registry");
@@ -92,6 +74,15 @@ fn outcome<T>(result: Result<T>) -> Outcome<T> {
     match result {
         Ok(t) => Outcome::Done(t),
         Err(e) => failed(&e),
+    }
+}
+
+/// The outcomes of a section that measures two things at once: both done,
+/// or both failed with its one error.
+fn outcomes<A, B>(result: Result<(A, B)>) -> (Outcome<A>, Outcome<B>) {
+    match result {
+        Ok((a, b)) => (Outcome::Done(a), Outcome::Done(b)),
+        Err(e) => (failed(&e), failed(&e)),
     }
 }
 

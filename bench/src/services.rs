@@ -26,9 +26,14 @@ pub struct Svc {
 
 impl Svc {
     pub async fn scrape(&self, http: &reqwest::Client) -> Result<String> {
-        let response = http.get(&self.metrics_url).send().await?;
-        Ok(response.error_for_status()?.text().await?)
+        get_text(http, &self.metrics_url).await
     }
+}
+
+/// The body of a successful `GET url` (a `/metrics` page, `/varz`).
+pub async fn get_text(http: &reqwest::Client, url: &str) -> Result<String> {
+    let response = http.get(url).send().await?;
+    Ok(response.error_for_status()?.text().await?)
 }
 
 fn common_args(nats: &NatsServer, metrics_flag: &str, port: u16) -> Vec<String> {
@@ -93,34 +98,43 @@ pub async fn aggregator_with(
     let port = free_port()?;
     let mut args = common_args(nats, "--metrics-addr", port);
     args.extend(extra.iter().map(|a| (*a).to_owned()));
-    let mut proc = spawn(ctx, label, "healthmon-aggregator", &args)?;
     let subject = ctx.subjects.aggregator("summary");
-    wait_ready(&mut proc, "aggregator", || async {
-        query::request::<Summary>(client, &subject, Bytes::new(), Duration::from_secs(1))
-            .await
-            .is_ok()
-    })
-    .await?;
-    Ok(Svc {
-        proc,
-        metrics_url: format!("http://127.0.0.1:{port}/metrics"),
-        http_base: None,
-    })
+    let summary =
+        || query::request::<Summary>(client, &subject, Bytes::new(), Duration::from_secs(1));
+    spawn_answering(ctx, label, "aggregator", &args, port, summary).await
 }
 
 pub async fn assessor(ctx: &Ctx, nats: &NatsServer, client: &Client, label: &str) -> Result<Svc> {
     let port = free_port()?;
     let args = common_args(nats, "--metrics-addr", port);
-    let mut proc = spawn(ctx, label, "healthmon-assessor", &args)?;
     let subject = ctx.subjects.assessor("statuses");
     let page = PageQuery {
         offset: 0,
         limit: 1,
     };
-    wait_ready(&mut proc, "assessor", || async {
-        query::request_json::<_, StatusPage>(client, &subject, &page, Duration::from_secs(1))
-            .await
-            .is_ok()
+    let statuses =
+        || query::request_json::<_, StatusPage>(client, &subject, &page, Duration::from_secs(1));
+    spawn_answering(ctx, label, "assessor", &args, port, statuses).await
+}
+
+/// Spawns `healthmon-<service>`, which is asked over NATS and serves only
+/// its `/metrics` (on `port`), and waits until `query` has an answer.
+async fn spawn_answering<F, Fut, T, E>(
+    ctx: &Ctx,
+    label: &str,
+    service: &str,
+    args: &[String],
+    port: u16,
+    mut query: F,
+) -> Result<Svc>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, E>>,
+{
+    let mut proc = spawn(ctx, label, &format!("healthmon-{service}"), args)?;
+    wait_ready(&mut proc, service, || {
+        let answer = query();
+        async move { answer.await.is_ok() }
     })
     .await?;
     Ok(Svc {

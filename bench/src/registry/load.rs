@@ -46,16 +46,9 @@ pub struct LoadResult {
 
 pub async fn run(ctx: &Ctx) -> Result<LoadResult> {
     let sites = ctx.scale.registry_sites;
-    let nats = crate::nats::start_jetstream(&ctx.log_dir, "registry-load")?;
-    let client = async_nats::connect(nats.url()).await?;
-    let http = reqwest::Client::new();
-    let on = On {
-        ctx,
-        nats: &nats,
-        client: &client,
-        http: &http,
-    };
-    roster::create(&client).await?;
+    let on = On::nats(ctx, "registry-load").await?;
+    let client = &on.client;
+    roster::create(client).await?;
 
     let empty_rss = {
         let mut running = Vec::new();
@@ -69,7 +62,7 @@ pub async fn run(ctx: &Ctx) -> Result<LoadResult> {
             .collect::<Result<Vec<_>>>()?
     };
 
-    let fill = roster::fill(&client, "reg", sites).await?;
+    let fill = roster::fill(client, "reg", sites).await?;
     let mut running: Vec<(Service, Loaded)> = Vec::new();
     for service in Service::ALL {
         let loaded = on.start(service, &service.label("registry-load")).await?;
@@ -82,7 +75,7 @@ pub async fn run(ctx: &Ctx) -> Result<LoadResult> {
         }
         if service == Service::Aggregator {
             // Handed on is not applied yet: wait until its table holds them all.
-            let mut held = || async { Ok(services::summary(ctx, &client).await?.total as u64) };
+            let mut held = || async { Ok(services::summary(ctx, client).await?.total as u64) };
             crate::fleet::wait_for(sites as u64, ctx.scale.patience(), &mut held)
                 .await
                 .context("waiting for the aggregator to show every registered site")?;

@@ -58,19 +58,12 @@ pub struct ReplicaLatency {
 pub async fn run(ctx: &Ctx) -> Result<Propagation> {
     let sites = ctx.scale.registry_fleet;
     let half = ctx.scale.registry_actions.div_ceil(2).clamp(1, sites);
-    let nats = crate::nats::start_jetstream(&ctx.log_dir, "registry-propagation")?;
-    let client = async_nats::connect(nats.url()).await?;
-    let http = reqwest::Client::new();
-    let on = On {
-        ctx,
-        nats: &nats,
-        client: &client,
-        http: &http,
-    };
-    roster::fill(&client, PREFIX, sites).await?;
+    let on = On::nats(ctx, "registry-propagation").await?;
+    let (client, http) = (&on.client, &on.http);
+    roster::fill(client, PREFIX, sites).await?;
     let (replicas, procs) = start_replicas(&on).await?;
     for replica in &replicas {
-        let mut held = || replica.sites(&http);
+        let mut held = || replica.sites(http);
         crate::fleet::wait_for(sites as u64, ctx.scale.patience(), &mut held)
             .await
             .with_context(|| format!("waiting for {} to hold the fleet", replica.name()))?;
@@ -91,11 +84,11 @@ pub async fn run(ctx: &Ctx) -> Result<Propagation> {
         let site = site_id(PREFIX, i);
         let started = Instant::now();
         let write = async {
-            set_maintenance(&http, &writer, &auth, &site, on).await?;
+            set_maintenance(http, &writer, &auth, &site, on).await?;
             Ok::<_, anyhow::Error>(started.elapsed())
         };
         let seen = futures::future::join_all(replicas.iter().map(|r| {
-            let (http, auth, site) = (&http, &auth, &site);
+            let (auth, site) = (&auth, &site);
             until(started, move || {
                 r.shows(http, auth, site, on, in_maintenance)
             })

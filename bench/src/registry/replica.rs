@@ -51,13 +51,7 @@ impl Replica {
                 metrics_url
             }
         };
-        Ok(http
-            .get(url)
-            .send()
-            .await?
-            .error_for_status()?
-            .text()
-            .await?)
+        crate::services::get_text(http, url).await
     }
 
     /// Registered sites it holds: an aggregator's table

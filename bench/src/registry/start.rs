@@ -66,15 +66,28 @@ pub struct Loaded {
     pub registry_sites: u64,
 }
 
-/// Everything a service start needs.
+/// Everything a service start needs: a part's own nats-server with
+/// JetStream (the registry's bucket), a client of it and an HTTP client.
 pub struct On<'a> {
     pub ctx: &'a Ctx,
-    pub nats: &'a NatsServer,
-    pub client: &'a Client,
-    pub http: &'a reqwest::Client,
+    pub nats: NatsServer,
+    pub client: Client,
+    pub http: reqwest::Client,
 }
 
-impl On<'_> {
+impl<'a> On<'a> {
+    /// Starts the part's nats-server, logging as `label`, and connects to it.
+    pub async fn nats(ctx: &'a Ctx, label: &str) -> Result<Self> {
+        let nats = crate::nats::start_jetstream(&ctx.log_dir, label)?;
+        let client = async_nats::connect(nats.url()).await?;
+        Ok(On {
+            ctx,
+            nats,
+            client,
+            http: reqwest::Client::new(),
+        })
+    }
+
     /// Starts `service` and waits until it has loaded the registry.
     pub async fn start(&self, service: Service, label: &str) -> Result<Loaded> {
         let On {
@@ -82,7 +95,7 @@ impl On<'_> {
             nats,
             client,
             http,
-        } = *self;
+        } = self;
         let spawned = Instant::now();
         let mut svc = match service {
             Service::Aggregator => {

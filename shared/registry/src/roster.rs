@@ -330,5 +330,8 @@ fn quote(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
 
+#[cfg(any(test, feature = "strategies"))]
+pub mod strategies;
+
 #[cfg(test)]
 mod tests;

@@ -188,56 +188,34 @@ fn label_filters_add_up_and_contradictions_are_usage_errors() {
 #[test]
 fn admin_commands_need_the_api_and_one_target() {
     let api = ["--api", "http://127.0.0.1:8080"];
+    // A command line as typed (split at spaces), then the API's address.
     let with_api =
-        |args: &[&'static str]| -> Vec<&'static str> { args.iter().copied().chain(api).collect() };
+        |line: &'static str| -> Vec<&'static str> { line.split_whitespace().chain(api).collect() };
     for ok in [
-        with_api(&[
-            "maintenance",
-            "set",
-            "plant-7",
-            "--for",
-            "2h",
-            "--reason",
-            "fw",
-        ]),
-        with_api(&[
-            "maintenance",
-            "set",
-            "--selector",
-            "region=eu",
-            "--until",
-            "1900000000000",
-        ]),
-        with_api(&["maintenance", "clear", "plant-7"]),
-        with_api(&["maintenance", "clear", "--selector", "region=eu"]),
-        with_api(&["forget", "plant-7"]),
-        with_api(&["labels", "plant-7", "region=eu", "tier=gold"]),
-        with_api(&["labels", "plant-7", "--clear"]),
-        with_api(&["ack", "plant-7", "--note", "on it"]),
-        with_api(&["unack", "plant-7"]),
+        with_api("maintenance set plant-7 --for 2h --reason fw"),
+        with_api("maintenance set --selector region=eu --until 1900000000000"),
+        with_api("maintenance clear plant-7"),
+        with_api("maintenance clear --selector region=eu"),
+        with_api("forget plant-7"),
+        with_api("labels plant-7 region=eu tier=gold"),
+        with_api("labels plant-7 --clear"),
+        [&["ack", "plant-7", "--note", "on it"][..], &api].concat(),
+        with_api("unack plant-7"),
     ] {
         assert!(parse(&ok).is_ok(), "{ok:?}: {}", parse(&ok).unwrap_err());
     }
     for bad in [
         vec!["forget", "plant-7"], // no --api
-        with_api(&["maintenance", "set"]),
-        with_api(&["maintenance", "set", "plant-7", "--selector", "a=b"]),
-        with_api(&[
-            "maintenance",
-            "set",
-            "plant-7",
-            "--for",
-            "2h",
-            "--until",
-            "1900000000000",
-        ]),
-        with_api(&["maintenance", "set", "plant-7", "--until", "tomorrow"]),
-        with_api(&["maintenance", "set", "plant-7", "--for", "0s"]),
-        with_api(&["maintenance", "clear", "--selector", "Region=x"]),
-        with_api(&["labels", "plant-7"]),
-        with_api(&["labels", "plant-7", "region=eu", "--clear"]),
-        with_api(&["labels", "plant-7", "region"]),
-        with_api(&["ack", "not/a/site"]),
+        with_api("maintenance set"),
+        with_api("maintenance set plant-7 --selector a=b"),
+        with_api("maintenance set plant-7 --for 2h --until 1900000000000"),
+        with_api("maintenance set plant-7 --until tomorrow"),
+        with_api("maintenance set plant-7 --for 0s"),
+        with_api("maintenance clear --selector Region=x"),
+        with_api("labels plant-7"),
+        with_api("labels plant-7 region=eu --clear"),
+        with_api("labels plant-7 region"),
+        with_api("ack not/a/site"),
         vec!["forget", "plant-7", "--api", "localhost:8080"],
     ] {
         usage_error(&bad);

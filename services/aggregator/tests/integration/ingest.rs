@@ -35,11 +35,7 @@ async fn bad_reports_are_rejected_by_reason_while_a_valid_site_keeps_flowing() {
     for reason in ["malformed", "too_large", "subject_mismatch", "bad_number"] {
         h.wait_metric(REJECTED, &[("reason", reason)], 1.0).await;
     }
-    let good = h
-        .wait_site("good", "good site at seq 2", |d| {
-            d.report.as_ref().is_some_and(|r| r.seq == 2)
-        })
-        .await;
+    let good = h.wait_seq("good", 2).await;
     assert_eq!(good.lost_reports, 0);
     assert!(h.get("bad").await.is_err(), "no bad report created a site");
     assert!(h.get("other").await.is_err());
@@ -72,11 +68,7 @@ async fn stale_seq_is_ignored_a_new_instance_accepted_and_gaps_counted_as_lost()
 
     // Reports 2..=4 never arrived.
     h.publish_report(&report("s", "second", 5)).await;
-    let d = h
-        .wait_site("s", "seq 5 accepted", |d| {
-            d.report.as_ref().is_some_and(|r| r.seq == 5)
-        })
-        .await;
+    let d = h.wait_seq("s", 5).await;
     assert_eq!(d.lost_reports, 3);
     h.wait_metric("healthmon_aggregator_lost_reports_total", &[], 3.0)
         .await;
@@ -101,11 +93,7 @@ async fn status_events_update_connectivity_health_and_reasons() {
         &["cpu above 90%"],
     ))
     .await;
-    let d = h
-        .wait_site("s", "status applied", |d| {
-            d.connectivity == Connectivity::Late
-        })
-        .await;
+    let d = h.wait_connectivity("s", Connectivity::Late).await;
     assert_eq!(d.health, Health::Degraded);
     assert_eq!(d.reasons, ["cpu above 90%"]);
     assert_eq!(d.status_since_ms, Some(1_000));
@@ -120,11 +108,7 @@ async fn status_events_update_connectivity_health_and_reasons() {
         &["no report"],
     ))
     .await;
-    let ghost = h
-        .wait_site("ghost", "ghost created", |d| {
-            d.connectivity == Connectivity::Offline
-        })
-        .await;
+    let ghost = h.wait_connectivity("ghost", Connectivity::Offline).await;
     assert!(ghost.report.is_none());
 
     // Bad status payloads are counted, not applied.

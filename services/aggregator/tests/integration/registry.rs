@@ -101,10 +101,7 @@ async fn a_maintenance_window_set_in_the_registry_is_shown_and_ends_by_itself() 
         &["x"],
     ))
     .await;
-    h.wait_site("plant-1", "plant-1 offline", |d| {
-        d.connectivity == Connectivity::Offline
-    })
-    .await;
+    h.wait_connectivity("plant-1", Connectivity::Offline).await;
     let registry = h.registry().await;
     registry
         .set_maintenance("plant-1", &window(Some(now_ms() + 1_500)))
@@ -169,14 +166,8 @@ async fn an_acknowledgement_in_the_registry_moves_the_site_until_its_state_chang
         ))
         .await;
     }
-    h.wait_site("new", "new offline", |d| {
-        d.connectivity == Connectivity::Offline
-    })
-    .await;
-    h.wait_site("old", "old offline", |d| {
-        d.connectivity == Connectivity::Offline
-    })
-    .await;
+    h.wait_connectivity("new", Connectivity::Offline).await;
+    h.wait_connectivity("old", Connectivity::Offline).await;
     assert_eq!(
         listed(&h, None).await.1,
         own(&[("old", false), ("new", false)])

@@ -9,10 +9,10 @@ use healthmon_aggregator::{Config, Service, start};
 use healthmon_client::{QueryError, request_json};
 use healthmon_common::nats::NatsConfig;
 use healthmon_proto::query::SiteDetail;
-use healthmon_proto::{HealthReport, StatusEvent, Subjects, encode};
+use healthmon_proto::{HealthReport, NodeRole, StatusEvent, Subjects, encode};
 use healthmon_registry::{Registry, RegistryConfig};
 use healthmon_test_support::{
-    NatsServer, Running, any_port, eventually, promtext, start_jetstream,
+    NatsServer, Running, any_port, eventually, fixtures, promtext, start_jetstream,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -121,6 +121,26 @@ impl Harness {
         .await
     }
 
+    /// Waits until the site's connectivity is `want`.
+    pub async fn wait_connectivity(
+        &self,
+        site_id: &str,
+        want: healthmon_proto::Connectivity,
+    ) -> SiteDetail {
+        let what = format!("{site_id} {want:?}");
+        self.wait_site(site_id, &what, |d| d.connectivity == want)
+            .await
+    }
+
+    /// Waits until the site's latest report is the one of `seq`.
+    pub async fn wait_seq(&self, site_id: &str, seq: u64) -> SiteDetail {
+        let what = format!("{site_id} at seq {seq}");
+        self.wait_site(site_id, &what, |d| {
+            d.report.as_ref().is_some_and(|r| r.seq == seq)
+        })
+        .await
+    }
+
     /// The raw /metrics body.
     pub async fn scrape_text(&self) -> String {
         let url = format!("http://{}/metrics", self.metrics_addr());
@@ -161,24 +181,12 @@ pub fn report(site: &str, instance: &str, seq: u64) -> HealthReport {
     r.sent_at_ms = 1_700_000_000_000;
     r.interval_ms = 200;
     r.nodes = vec![
-        healthmon_proto::Node {
-            name: "node-a".into(),
-            role: healthmon_proto::NodeRole::Active,
-        },
-        healthmon_proto::Node {
-            name: "node-b".into(),
-            role: healthmon_proto::NodeRole::Standby,
-        },
+        fixtures::node("node-a", NodeRole::Active),
+        fixtures::node("node-b", NodeRole::Standby),
     ];
     r.connections = vec![
-        healthmon_proto::ConnectionStatus {
-            name: "plc-1".into(),
-            connected: true,
-        },
-        healthmon_proto::ConnectionStatus {
-            name: "historian".into(),
-            connected: false,
-        },
+        fixtures::connection("plc-1", true),
+        fixtures::connection("historian", false),
     ];
     r.script_errors.total = 9;
     r.script_errors.per_min = 0.5;

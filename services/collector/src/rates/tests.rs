@@ -1,48 +1,55 @@
 use super::*;
 use proptest::prelude::*;
 
+/// The rate a tracker with this minimum window gives after each
+/// `(time ms, counter value)`, observed in order.
+fn rates(window_ms: u64, observations: &[(u64, u64)]) -> Vec<f64> {
+    let mut r = RateTracker::new(window_ms);
+    observations
+        .iter()
+        .map(|&(at, value)| r.observe(at, value))
+        .collect()
+}
+
 #[test]
 fn first_observation_is_the_baseline() {
-    let mut r = RateTracker::new(1000);
-    assert_eq!(r.observe(0, 500), 0.0);
+    assert_eq!(rates(1000, &[(0, 500)]), [0.0]);
 }
 
 #[test]
 fn rate_is_increase_per_minute() {
-    let mut r = RateTracker::new(1000);
-    r.observe(0, 100);
-    assert_eq!(r.observe(30_000, 110), 20.0);
-    assert_eq!(r.observe(60_000, 110), 0.0);
+    let observed = rates(1000, &[(0, 100), (30_000, 110), (60_000, 110)]);
+    assert_eq!(observed, [0.0, 20.0, 0.0]);
 }
 
 #[test]
 fn a_decrease_is_a_reset_and_counts_the_new_value() {
-    let mut r = RateTracker::new(1000);
-    r.observe(0, 1_000);
-    assert_eq!(r.observe(60_000, 7), 7.0);
-    assert_eq!(r.observe(120_000, 10), 3.0);
+    let observed = rates(1000, &[(0, 1_000), (60_000, 7), (120_000, 10)]);
+    assert_eq!(observed, [0.0, 7.0, 3.0]);
 }
 
 #[test]
 fn short_windows_keep_the_rate_and_carry_the_increase() {
-    let mut r = RateTracker::new(10_000);
-    r.observe(0, 0);
-    assert_eq!(r.observe(60_000, 60), 60.0);
-    // A resend 5 ms later: too short a window to judge.
-    assert_eq!(r.observe(60_005, 61), 60.0);
-    // A reset inside the short window is still counted.
-    assert_eq!(r.observe(60_010, 2), 60.0);
-    // The increase (1 + 2 + 3) is spread over the whole window.
-    assert_eq!(r.observe(120_000, 5), 6.0);
+    let observed = rates(
+        10_000,
+        &[
+            (0, 0),
+            (60_000, 60),
+            // A resend 5 ms later: too short a window to judge.
+            (60_005, 61),
+            // A reset inside the short window is still counted.
+            (60_010, 2),
+            // The increase (1 + 2 + 3) is spread over the whole window.
+            (120_000, 5),
+        ],
+    );
+    assert_eq!(observed, [0.0, 60.0, 60.0, 60.0, 6.0]);
 }
 
 #[test]
 fn time_going_nowhere_keeps_the_rate() {
-    let mut r = RateTracker::new(1);
-    r.observe(100, 0);
-    assert_eq!(r.observe(1_100, 10), 600.0);
-    assert_eq!(r.observe(1_100, 20), 600.0);
-    assert_eq!(r.observe(50, 30), 600.0);
+    let observed = rates(1, &[(100, 0), (1_100, 10), (1_100, 20), (50, 30)]);
+    assert_eq!(observed, [0.0, 600.0, 600.0, 600.0]);
 }
 
 proptest! {

@@ -92,8 +92,7 @@ fn unreachable_nats_exits_1_with_one_error_line() {
 
 #[tokio::test]
 async fn simulates_sites_from_env_and_stops_cleanly_on_sigterm() {
-    let server = NatsServer::start();
-    let inbox = Inbox::listen(&server.client().await).await;
+    let (server, inbox) = server_with_inbox().await;
     let child = collector()
         .env("NATS_URL", server.url())
         .env("SIMULATE", "3")

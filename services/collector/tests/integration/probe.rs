@@ -8,8 +8,7 @@ use healthmon_test_support::fixtures::connection_states;
 
 #[tokio::test]
 async fn a_listening_port_is_connected_and_a_closed_one_is_not() {
-    let server = NatsServer::start();
-    let inbox = Inbox::listen(&server.client().await).await;
+    let (server, inbox) = server_with_inbox().await;
     let listening = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let open = listening.local_addr().unwrap().to_string();
     let closed = {

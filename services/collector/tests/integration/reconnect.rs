@@ -7,10 +7,9 @@ use healthmon_common::clock::now_ms;
 
 #[tokio::test]
 async fn an_outage_skips_reports_instead_of_delivering_a_stale_burst() {
-    let mut server = NatsServer::start();
     // Reconnects well before the collector does, so a burst flushed on
     // reconnect would be seen here.
-    let inbox = Inbox::listen(&fast_client(&server).await).await;
+    let (mut server, inbox) = server_with_fast_inbox().await;
     let collector = start(config(&server, "plant-5", Duration::from_millis(200))).await;
     inbox.wait_for(3, Duration::from_secs(5)).await;
 
@@ -24,12 +23,7 @@ async fn an_outage_skips_reports_instead_of_delivering_a_stale_burst() {
     let from = inbox.len();
 
     let back = inbox
-        .wait_match(
-            "a report after the outage",
-            from,
-            Duration::from_secs(6),
-            |_| true,
-        )
+        .wait_after("a report after the outage", from, Duration::from_secs(6))
         .await;
     // Then let it run a second to catch any burst.
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -62,7 +56,7 @@ async fn an_outage_skips_reports_instead_of_delivering_a_stale_burst() {
     assert!(seqs.len() >= 3, "reports resume: {seqs:?}");
     assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
     let skipped = collector
-        .metric("healthmon_collector_reports_skipped_total", &[])
+        .total("healthmon_collector_reports_skipped_total")
         .await;
     assert!(skipped.is_some_and(|n| n >= 3.0), "skipped {skipped:?}");
     collector.stop().await;
@@ -70,8 +64,7 @@ async fn an_outage_skips_reports_instead_of_delivering_a_stale_burst() {
 
 #[tokio::test]
 async fn a_fresh_report_follows_reconnection_without_waiting_an_interval() {
-    let mut server = NatsServer::start();
-    let inbox = Inbox::listen(&fast_client(&server).await).await;
+    let (mut server, inbox) = server_with_fast_inbox().await;
     let collector = start(config(&server, "plant-6", Duration::from_secs(30))).await;
     inbox.wait_for(1, Duration::from_secs(5)).await;
 
@@ -82,12 +75,7 @@ async fn a_fresh_report_follows_reconnection_without_waiting_an_interval() {
 
     // The next periodic report is 30 s away; this one is the reconnection's.
     let fresh = inbox
-        .wait_match(
-            "a report after reconnecting",
-            1,
-            Duration::from_secs(8),
-            |_| true,
-        )
+        .wait_after("a report after reconnecting", 1, Duration::from_secs(8))
         .await;
     assert_eq!(fresh.report.seq, 2);
     assert!(

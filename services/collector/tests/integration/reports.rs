@@ -7,8 +7,7 @@ use healthmon_proto::validate_report;
 
 #[tokio::test]
 async fn reports_arrive_every_interval_with_one_instance_and_rising_seq() {
-    let server = NatsServer::start();
-    let inbox = Inbox::listen(&server.client().await).await;
+    let (server, inbox) = server_with_inbox().await;
     let mut config = config(&server, "plant-7", Duration::from_millis(200));
     config.sources.host.enabled = true;
     let collector = start(config).await;
@@ -37,18 +36,15 @@ async fn reports_arrive_every_interval_with_one_instance_and_rising_seq() {
         assert!(gap >= Duration::from_millis(120), "reports {gap:?} apart");
     }
     let sent = collector
-        .metric("healthmon_collector_reports_sent_total", &[])
+        .total("healthmon_collector_reports_sent_total")
         .await;
     assert!(
         sent.is_some_and(|n| n >= 4.0),
         "reports_sent_total = {sent:?}"
     );
-    assert_eq!(
-        collector
-            .metric("healthmon_collector_reports_skipped_total", &[])
-            .await,
-        Some(0.0)
-    );
+    collector
+        .assert_total("healthmon_collector_reports_skipped_total", 0.0)
+        .await;
 
     collector.stop().await;
     let after_stop = inbox.len();
@@ -58,8 +54,7 @@ async fn reports_arrive_every_interval_with_one_instance_and_rising_seq() {
 
 #[tokio::test]
 async fn the_configured_labels_travel_in_every_report() {
-    let server = NatsServer::start();
-    let inbox = Inbox::listen(&server.client().await).await;
+    let (server, inbox) = server_with_inbox().await;
     let mut config = config(&server, "plant-7", Duration::from_millis(200));
     config.sources.labels.extend([
         ("region".into(), "eu-west".into()),
@@ -74,8 +69,7 @@ async fn the_configured_labels_travel_in_every_report() {
 
 #[tokio::test]
 async fn a_restarted_collector_starts_a_new_instance_at_seq_1() {
-    let server = NatsServer::start();
-    let inbox = Inbox::listen(&server.client().await).await;
+    let (server, inbox) = server_with_inbox().await;
     let collector = start(config(&server, "s1", Duration::from_millis(100))).await;
     let first = inbox.wait_for(2, Duration::from_secs(5)).await[0]
         .report
@@ -85,12 +79,7 @@ async fn a_restarted_collector_starts_a_new_instance_at_seq_1() {
     let from = inbox.len();
     let collector = start(config(&server, "s1", Duration::from_millis(100))).await;
     let again = inbox
-        .wait_match(
-            "a report of the new instance",
-            from,
-            Duration::from_secs(5),
-            |_| true,
-        )
+        .wait_after("a report of the new instance", from, Duration::from_secs(5))
         .await;
     assert_eq!(again.report.seq, 1);
     assert_ne!(again.report.instance, first.instance);

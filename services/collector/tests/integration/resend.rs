@@ -6,9 +6,7 @@ use crate::support::*;
 
 #[tokio::test]
 async fn a_burst_of_resends_is_answered_once_within_the_jitter() {
-    let server = NatsServer::start();
-    let client = server.client().await;
-    let inbox = Inbox::listen(&client).await;
+    let (server, inbox) = server_with_inbox().await;
     // A long interval: any second report can only be the answer to the resend.
     let mut config = config(&server, "plant-4", Duration::from_secs(30));
     config.resend_jitter = Duration::from_millis(400);
@@ -16,6 +14,7 @@ async fn a_burst_of_resends_is_answered_once_within_the_jitter() {
     let first = inbox.wait_for(1, Duration::from_secs(5)).await[0].clone();
     assert_eq!(first.report.seq, 1);
 
+    let client = server.client().await;
     let asked = tokio::time::Instant::now();
     for _ in 0..5 {
         client
@@ -25,7 +24,7 @@ async fn a_burst_of_resends_is_answered_once_within_the_jitter() {
     }
     client.flush().await.unwrap();
     let answer = inbox
-        .wait_match("the resend answer", 1, Duration::from_secs(3), |_| true)
+        .wait_after("the resend answer", 1, Duration::from_secs(3))
         .await;
     assert_eq!(answer.report.seq, 2);
     assert_eq!(answer.report.instance, first.report.instance);
@@ -38,11 +37,8 @@ async fn a_burst_of_resends_is_answered_once_within_the_jitter() {
     // The five requests coalesced into that one answer.
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(inbox.len(), 2, "one report per burst of resend requests");
-    assert_eq!(
-        collector
-            .metric("healthmon_collector_resend_requests_total", &[])
-            .await,
-        Some(5.0)
-    );
+    collector
+        .assert_total("healthmon_collector_resend_requests_total", 5.0)
+        .await;
     collector.stop().await;
 }

@@ -94,8 +94,7 @@ async fn report_with_total(exporter: &Exporter, inbox: &Inbox, total: u64) -> He
 
 #[tokio::test]
 async fn scraped_values_fill_the_report_and_rates_survive_a_counter_reset() {
-    let server = NatsServer::start();
-    let inbox = Inbox::listen(&server.client().await).await;
+    let (server, inbox) = server_with_inbox().await;
     let exporter = Exporter::start(&site_metrics(100)).await;
     let mut config = config(&server, "plant-1", Duration::from_millis(250));
     let file = config_file::parse(&sources_toml(&exporter.url)).unwrap();
@@ -160,8 +159,7 @@ async fn scraped_values_fill_the_report_and_rates_survive_a_counter_reset() {
 
 #[tokio::test]
 async fn a_failing_target_is_counted_and_never_stops_the_reports() {
-    let server = NatsServer::start();
-    let inbox = Inbox::listen(&server.client().await).await;
+    let (server, inbox) = server_with_inbox().await;
     let exporter = Exporter::start(&site_metrics(50)).await;
     let mut config = config(&server, "plant-2", Duration::from_millis(150));
     config.sources.scrape = config_file::parse(&sources_toml(&exporter.url))

@@ -16,8 +16,7 @@ fn simulate(config: &mut healthmon_collector::Config, sites: usize) {
 
 #[tokio::test]
 async fn twenty_simulated_sites_report_spread_over_the_interval() {
-    let server = NatsServer::start();
-    let inbox = Inbox::listen(&server.client().await).await;
+    let (server, inbox) = server_with_inbox().await;
     let mut config = config(&server, "", Duration::from_secs(1));
     simulate(&mut config, 20);
     let collector = start(config).await;
@@ -63,9 +62,7 @@ async fn twenty_simulated_sites_report_spread_over_the_interval() {
 
 #[tokio::test]
 async fn simulated_sites_answer_resend_under_their_prefix() {
-    let server = NatsServer::start();
-    let client = server.client().await;
-    let inbox = Inbox::listen(&client).await;
+    let (server, inbox) = server_with_inbox().await;
     let mut config = config(&server, "plant", Duration::from_secs(30));
     config.resend_jitter = Duration::from_millis(300);
     simulate(&mut config, 5);
@@ -73,6 +70,7 @@ async fn simulated_sites_answer_resend_under_their_prefix() {
     // Only the first site's slot comes at once; the rest are spread over 30 s.
     inbox.wait_for(1, Duration::from_secs(5)).await;
 
+    let client = server.client().await;
     client
         .publish("health.cmd.resend", "".into())
         .await

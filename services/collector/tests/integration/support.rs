@@ -88,6 +88,11 @@ impl Inbox {
         self.wait_match(what, self.len(), timeout, pred).await
     }
 
+    /// Waits for the first report after index `from`, whatever it is.
+    pub async fn wait_after(&self, what: &str, from: usize, timeout: Duration) -> Received {
+        self.wait_match(what, from, timeout, |_| true).await
+    }
+
     /// Waits for the first report that satisfies `pred` among those after index `from`.
     pub async fn wait_match(
         &self,
@@ -101,6 +106,21 @@ impl Inbox {
         })
         .await
     }
+}
+
+/// A nats-server and an inbox of the reports published on it.
+pub async fn server_with_inbox() -> (NatsServer, Inbox) {
+    let server = NatsServer::start();
+    let inbox = Inbox::listen(&server.client().await).await;
+    (server, inbox)
+}
+
+/// [`server_with_inbox`], the inbox on a [`fast_client`]: after an outage
+/// it listens again well before the collector reconnects.
+pub async fn server_with_fast_inbox() -> (NatsServer, Inbox) {
+    let server = NatsServer::start();
+    let inbox = Inbox::listen(&fast_client(&server).await).await;
+    (server, inbox)
 }
 
 /// A test client that reconnects within ~20 ms, faster than the collector.
@@ -130,6 +150,16 @@ pub async fn start(config: Config) -> Collector {
 impl Collector {
     pub async fn stop(mut self) {
         self.0.stop().await;
+    }
+
+    /// The value of a metric without labels on the collector's `/metrics`, if present.
+    pub async fn total(&self, name: &str) -> Option<f64> {
+        self.metric(name, &[]).await
+    }
+
+    /// Asserts that the metric without labels `name` is exported with the value `want`.
+    pub async fn assert_total(&self, name: &str, want: f64) {
+        assert_eq!(self.total(name).await, Some(want), "{name}");
     }
 
     /// The value of a metric series on the collector's `/metrics`, if present.

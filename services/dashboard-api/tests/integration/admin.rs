@@ -19,21 +19,17 @@ use crate::support::{FakeAggregator, Harness, TIMEOUT, error_message, labels};
 
 #[tokio::test]
 async fn a_maintenance_window_is_written_to_the_registry_and_audited() {
-    let h = Harness::start().await;
-    let _aggregator = FakeAggregator::start(&h.nats).await;
+    let (h, _aggregator) = Harness::with_aggregator().await;
     label_sites(&h).await;
     let mut audit = h.nats.subscribe("health.audit").await.unwrap();
     let until = now_ms() + 3_600_000;
 
-    let (status, answer) = h
-        .call(
-            Method::PUT,
+    let answer = h
+        .put_ok(
             "/api/v1/sites/north-2/maintenance",
-            None,
-            Some(json!({"until_ms": until, "reason": "firmware update"})),
+            json!({"until_ms": until, "reason": "firmware update"}),
         )
         .await;
-    assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["site_id"], "north-2");
     assert_eq!(answer["maintenance"]["until_ms"], until);
     assert_eq!(answer["maintenance"]["by"], "anonymous");
@@ -57,14 +53,7 @@ async fn a_maintenance_window_is_written_to_the_registry_and_audited() {
         )
     );
 
-    let (status, answer) = h
-        .call(
-            Method::DELETE,
-            "/api/v1/sites/north-2/maintenance",
-            None,
-            None,
-        )
-        .await;
+    let (status, answer) = h.delete("/api/v1/sites/north-2/maintenance").await;
     assert_eq!(status, 200, "{answer}");
     assert!(answer["maintenance"].is_null());
     assert!(stored.get("maintenance.north-2").await.unwrap().is_none());
@@ -72,8 +61,7 @@ async fn a_maintenance_window_is_written_to_the_registry_and_audited() {
 
 #[tokio::test]
 async fn bad_bodies_and_unknown_sites_change_nothing() {
-    let h = Harness::start().await;
-    let _aggregator = FakeAggregator::start(&h.nats).await;
+    let (h, _aggregator) = Harness::with_aggregator().await;
     label_sites(&h).await;
     let path = "/api/v1/sites/north-1/maintenance";
     for (body, says) in [
@@ -99,11 +87,9 @@ async fn bad_bodies_and_unknown_sites_change_nothing() {
     assert_eq!(status, 404);
     error_message(&answer, "not_found");
     let (status, answer) = h
-        .call(
-            Method::PUT,
+        .put(
             "/api/v1/sites/north-1/labels",
-            None,
-            Some(json!({"labels": {"Bad Key": "x"}})),
+            json!({"labels": {"Bad Key": "x"}}),
         )
         .await;
     assert_eq!(status, 400, "{answer}");
@@ -115,20 +101,16 @@ async fn bad_bodies_and_unknown_sites_change_nothing() {
 
 #[tokio::test]
 async fn bulk_maintenance_touches_exactly_the_selected_sites() {
-    let h = Harness::start().await;
-    let _aggregator = FakeAggregator::start(&h.nats).await;
+    let (h, _aggregator) = Harness::with_aggregator().await;
     label_sites(&h).await;
     let mut audit = h.nats.subscribe("health.audit").await.unwrap();
 
-    let (status, answer) = h
-        .call(
-            Method::PUT,
+    let answer = h
+        .put_ok(
             "/api/v1/maintenance?selector=region%3Dnorth",
-            None,
-            Some(json!({"reason": "storm"})),
+            json!({"reason": "storm"}),
         )
         .await;
-    assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["count"], 2);
     assert_eq!(answer["sites"], json!(["north-1", "north-2"]));
     let stored = h.registry().store().await.unwrap();
@@ -159,14 +141,7 @@ async fn bulk_maintenance_touches_exactly_the_selected_sites() {
     let more = tokio::time::timeout(Duration::from_millis(300), audit.next()).await;
     assert!(more.is_err(), "one audit event per bulk action");
 
-    let (status, answer) = h
-        .call(
-            Method::DELETE,
-            "/api/v1/maintenance?selector=region=north",
-            None,
-            None,
-        )
-        .await;
+    let (status, answer) = h.delete("/api/v1/maintenance?selector=region=north").await;
     assert_eq!((status, answer["count"].clone()), (200, json!(2)));
     assert!(stored.get("maintenance.north-1").await.unwrap().is_none());
 
@@ -177,20 +152,16 @@ async fn bulk_maintenance_touches_exactly_the_selected_sites() {
 
 #[tokio::test]
 async fn labels_acknowledgements_and_forgets_reach_the_registry() {
-    let h = Harness::start().await;
-    let _aggregator = FakeAggregator::start(&h.nats).await;
+    let (h, _aggregator) = Harness::with_aggregator().await;
     label_sites(&h).await;
     let registry = h.registry();
 
-    let (status, answer) = h
-        .call(
-            Method::PUT,
+    let answer = h
+        .put_ok(
             "/api/v1/sites/south-1/labels",
-            None,
-            Some(json!({"labels": {"customer": "acme", "region": "south-east"}})),
+            json!({"labels": {"customer": "acme", "region": "south-east"}}),
         )
         .await;
-    assert_eq!(status, 200, "{answer}");
     assert_eq!(
         answer["effective"],
         json!({"customer": "acme", "region": "south-east"})
@@ -208,15 +179,12 @@ async fn labels_acknowledgements_and_forgets_reach_the_registry() {
 
     // south-1 is online and degraded: there is something to acknowledge;
     // north-1 is online and healthy: nothing.
-    let (status, answer) = h
-        .call(
-            Method::PUT,
+    let answer = h
+        .put_ok(
             "/api/v1/sites/south-1/ack",
-            None,
-            Some(json!({"note": "replacing the PLC"})),
+            json!({"note": "replacing the PLC"}),
         )
         .await;
-    assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["ack"]["health"], "degraded");
     assert_eq!(answer["ack"]["note"], "replacing the PLC");
     let stored = registry.store().await.unwrap();
@@ -227,9 +195,7 @@ async fn labels_acknowledgements_and_forgets_reach_the_registry() {
     assert_eq!(status, 409, "{answer}");
     assert!(error_message(&answer, "conflict").contains("nothing to acknowledge"));
 
-    let (status, answer) = h
-        .call(Method::DELETE, "/api/v1/sites/south-1", None, None)
-        .await;
+    let (status, answer) = h.delete("/api/v1/sites/south-1").await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer, json!({"site_id": "south-1"}));
     assert!(registry.site("south-1").await.unwrap().is_none());

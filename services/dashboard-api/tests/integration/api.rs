@@ -2,15 +2,14 @@
 
 use std::time::Duration;
 
-use crate::support::{FakeAggregator, Harness, TIMEOUT, error_message};
+use crate::support::{FakeAggregator, Harness, TIMEOUT, error_message, site_ids};
 use futures::StreamExt;
 use healthmon_proto::query::{ListQuery, SortOrder};
 use healthmon_proto::{Connectivity, Health};
 
 #[tokio::test]
 async fn summary_list_and_detail_relay_the_aggregator_answers() {
-    let h = Harness::start().await;
-    let _agg = FakeAggregator::start(&h.nats).await;
+    let (h, _agg) = Harness::with_aggregator().await;
 
     let (status, summary) = h.get_json("/api/v1/summary").await;
     assert_eq!(status, 200);
@@ -24,12 +23,7 @@ async fn summary_list_and_detail_relay_the_aggregator_answers() {
     assert_eq!(page["total"], 4);
     assert_eq!(page["offset"], 0);
     assert_eq!(page["limit"], 100);
-    let order: Vec<&str> = page["sites"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["site_id"].as_str().unwrap())
-        .collect();
+    let order = site_ids(&page);
     assert_eq!(
         order,
         ["north-2", "south-2", "south-1", "north-1"],
@@ -54,8 +48,7 @@ async fn summary_list_and_detail_relay_the_aggregator_answers() {
 
 #[tokio::test]
 async fn list_parameters_reach_the_aggregator() {
-    let h = Harness::start().await;
-    let agg = FakeAggregator::start(&h.nats).await;
+    let (h, agg) = Harness::with_aggregator().await;
 
     let (status, page) = h
         .get_json("/api/v1/sites?connectivity=offline,late&health=healthy&search=NORTH&sort=site_id&limit=1&offset=0&acknowledged=false")
@@ -97,8 +90,7 @@ async fn list_parameters_reach_the_aggregator() {
 
 #[tokio::test]
 async fn bad_requests_are_json_400s_naming_the_parameter() {
-    let h = Harness::start().await;
-    let agg = FakeAggregator::start(&h.nats).await;
+    let (h, agg) = Harness::with_aggregator().await;
 
     let cases = [
         (
@@ -132,8 +124,7 @@ async fn bad_requests_are_json_400s_naming_the_parameter() {
 
 #[tokio::test]
 async fn unknown_sites_routes_and_methods_are_json_errors() {
-    let h = Harness::start().await;
-    let _agg = FakeAggregator::start(&h.nats).await;
+    let (h, _agg) = Harness::with_aggregator().await;
 
     let (status, body) = h.get_json("/api/v1/sites/nowhere").await;
     assert_eq!(status, 404);
@@ -232,8 +223,7 @@ async fn a_silent_aggregator_is_a_json_504() {
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template() {
-    let h = Harness::start().await;
-    let _agg = FakeAggregator::start(&h.nats).await;
+    let (h, _agg) = Harness::with_aggregator().await;
     h.get_json("/api/v1/sites/north-1").await;
     h.get_json("/api/v1/sites/south-1").await;
     h.get_json("/api/v1/sites/nowhere").await;

@@ -89,6 +89,14 @@ fn event(site: &str, connectivity: Connectivity) -> StatusEvent {
     }
 }
 
+/// Publishes `event` on `subject`, which may be another site's.
+async fn publish(h: &Harness, subject: &str, event: &StatusEvent) {
+    h.nats
+        .publish(subject.to_owned(), encode(event).into())
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn status_events_arrive_as_json_and_bad_payloads_are_skipped() {
     let h = Harness::start().await;
@@ -100,23 +108,11 @@ async fn status_events_arrive_as_json_and_bad_payloads_are_skipped() {
         .await
         .unwrap();
     // A valid event on another site's subject is refused too.
-    h.nats
-        .publish(
-            "health.status.s1",
-            encode(&event("s9", Connectivity::Late)).into(),
-        )
-        .await
-        .unwrap();
+    publish(&h, "health.status.s1", &event("s9", Connectivity::Late)).await;
     let s1 = event("s1", Connectivity::Offline);
     let s2 = event("s2", Connectivity::Late);
-    h.nats
-        .publish("health.status.s1", encode(&s1).into())
-        .await
-        .unwrap();
-    h.nats
-        .publish("health.status.s2", encode(&s2).into())
-        .await
-        .unwrap();
+    publish(&h, "health.status.s1", &s1).await;
+    publish(&h, "health.status.s2", &s2).await;
 
     let first = all.next_status().await;
     assert_eq!(first, serde_json::to_value(&s1).unwrap());
@@ -146,23 +142,11 @@ async fn status_events_arrive_as_json_and_bad_payloads_are_skipped() {
 async fn clients_connected_later_get_later_events() {
     let h = Harness::start().await;
     let mut early = SseReader::open(&h, "/api/v1/events").await;
-    h.nats
-        .publish(
-            "health.status.a",
-            encode(&event("a", Connectivity::Late)).into(),
-        )
-        .await
-        .unwrap();
+    publish(&h, "health.status.a", &event("a", Connectivity::Late)).await;
     assert_eq!(early.next_status().await["site_id"], "a");
 
     let mut late = SseReader::open(&h, "/api/v1/events").await;
-    h.nats
-        .publish(
-            "health.status.b",
-            encode(&event("b", Connectivity::Online)).into(),
-        )
-        .await
-        .unwrap();
+    publish(&h, "health.status.b", &event("b", Connectivity::Online)).await;
     assert_eq!(
         late.next_status().await["site_id"],
         "b",
@@ -178,13 +162,8 @@ async fn a_scoped_user_gets_only_the_events_of_its_sites() {
     crate::scope::label_sites(&h).await;
     let mut north = SseReader::open_as(&h, "/api/v1/events", Some(token)).await;
     for site in ["south-1", "north-1", "unlisted-1", "north-2"] {
-        h.nats
-            .publish(
-                format!("health.status.{site}"),
-                encode(&event(site, Connectivity::Late)).into(),
-            )
-            .await
-            .unwrap();
+        let subject = format!("health.status.{site}");
+        publish(&h, &subject, &event(site, Connectivity::Late)).await;
     }
     assert_eq!(north.next_status().await["site_id"], "north-1");
     assert_eq!(north.next_status().await["site_id"], "north-2");

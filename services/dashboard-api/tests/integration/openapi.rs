@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use crate::support::{FakeAggregator, Harness, error_message};
+use crate::support::{Harness, error_message};
 use serde_json::Value;
 
 /// The routes of the README's HTTP API table, plus the page's assets and
@@ -65,6 +65,19 @@ fn concrete(template: &str) -> String {
         .replace("{file}", "app.js")
 }
 
+/// `method` on `template` made [`concrete`], without a body or credentials:
+/// the path asked, and the answer.
+async fn request(h: &Harness, method: &str, template: &str) -> (String, reqwest::Response) {
+    let path = concrete(template);
+    let response = h
+        .http
+        .request(method.parse().unwrap(), h.url(&path))
+        .send()
+        .await
+        .unwrap();
+    (path, response)
+}
+
 /// Media type without parameters, lowercase.
 fn media_type(content_type: &str) -> String {
     content_type
@@ -77,8 +90,7 @@ fn media_type(content_type: &str) -> String {
 
 #[tokio::test]
 async fn the_document_lists_exactly_the_routes_the_service_answers() {
-    let h = Harness::start().await;
-    let _aggregator = FakeAggregator::start(&h.nats).await;
+    let (h, _aggregator) = Harness::with_aggregator().await;
     let doc = document(&h).await;
     assert!(
         doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
@@ -95,13 +107,7 @@ async fn the_document_lists_exactly_the_routes_the_service_answers() {
     assert_eq!(documented, expected);
 
     for (method, template) in &documented {
-        let path = concrete(template);
-        let response = h
-            .http
-            .request(method.parse().unwrap(), h.url(&path))
-            .send()
-            .await
-            .unwrap();
+        let (path, response) = request(&h, method, template).await;
         let status = response.status().as_u16();
         if method != "GET" {
             // Routed: not refused as an unknown method or path (it may still
@@ -153,13 +159,7 @@ async fn the_document_lists_exactly_the_routes_the_service_answers() {
             .into_iter()
             .find(|m| !methods.contains(*m))
             .expect("some method is not served");
-        let path = concrete(template);
-        let response = h
-            .http
-            .request(probe.parse().unwrap(), h.url(&path))
-            .send()
-            .await
-            .unwrap();
+        let (path, response) = request(&h, probe, template).await;
         assert_eq!(response.status().as_u16(), 405, "{probe} {path}");
         let allow: BTreeSet<String> = response
             .headers()
@@ -180,8 +180,7 @@ async fn the_document_lists_exactly_the_routes_the_service_answers() {
 
 #[tokio::test]
 async fn documented_schemas_have_the_keys_of_real_answers() {
-    let h = Harness::start().await;
-    let _aggregator = FakeAggregator::start(&h.nats).await;
+    let (h, _aggregator) = Harness::with_aggregator().await;
     let doc = document(&h).await;
     let schemas = &doc["components"]["schemas"];
 

@@ -6,9 +6,9 @@
 use healthmon_common::clock::now_ms;
 use healthmon_proto::fleet::{SiteRecord, Source};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::support::{FakeAggregator, Harness, error_message, labels};
+use crate::support::{FakeAggregator, Harness, error_message, labels, site_ids};
 
 const ADMIN: &str = "0123456789abcdef0123456789abcdef-admin";
 const NORTH_ADMIN: &str = "0123456789abcdef0123456789abcdef-north";
@@ -42,12 +42,7 @@ async fn a_scoped_viewer_sees_only_its_sites() {
     let (status, page) = as_north("/api/v1/sites").await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(page["total"], 2);
-    let ids: Vec<&str> = page["sites"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["site_id"].as_str().unwrap())
-        .collect();
+    let ids = site_ids(&page);
     assert_eq!(ids.len(), 2);
     assert!(ids.iter().all(|id| id.starts_with("north-")), "{ids:?}");
 
@@ -113,20 +108,14 @@ async fn a_scoped_admin_changes_only_its_sites() {
     assert_eq!(body["sites"], json!(["north-1", "north-2"]));
 
     // Labels that would take a site out of its scope are refused.
-    let (status, body) = call(
-        Method::PUT,
-        "/api/v1/sites/north-2/labels",
-        Some(json!({"labels": {"region": "south"}})),
-    )
-    .await;
+    let relabel = |labels: Value| {
+        let body = json!({ "labels": labels });
+        call(Method::PUT, "/api/v1/sites/north-2/labels", Some(body))
+    };
+    let (status, body) = relabel(json!({"region": "south"})).await;
     assert_eq!(status, 403, "{body}");
     assert!(error_message(&body, "forbidden").contains("scope"));
-    let (status, body) = call(
-        Method::PUT,
-        "/api/v1/sites/north-2/labels",
-        Some(json!({"labels": {"tier": "gold"}})),
-    )
-    .await;
+    let (status, body) = relabel(json!({"tier": "gold"})).await;
     assert_eq!(status, 200, "{body}");
 
     // A scoped viewer may not write at all.

@@ -38,6 +38,13 @@ impl Harness {
         Self::start_with(AuthMode::Disabled).await
     }
 
+    /// [`Harness::start`] with the test aggregator answering.
+    pub async fn with_aggregator() -> (Self, FakeAggregator) {
+        let h = Self::start().await;
+        let aggregator = FakeAggregator::start(&h.nats).await;
+        (h, aggregator)
+    }
+
     /// The same with users from a token file's text.
     pub async fn with_tokens(file: &str) -> Self {
         Self::start_with(AuthMode::Tokens(TokenTable::parse(file).unwrap())).await
@@ -100,6 +107,24 @@ impl Harness {
         (status, json)
     }
 
+    /// `PUT path` with a JSON body, without a token.
+    pub async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::PUT, path, None, Some(body))
+            .await
+    }
+
+    /// [`Harness::put`] that must succeed: its answer.
+    pub async fn put_ok(&self, path: &str, body: Value) -> Value {
+        let (status, answer) = self.put(path, body).await;
+        assert_eq!(status, 200, "PUT {path}: {answer}");
+        answer
+    }
+
+    /// `DELETE path`, without a token.
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::DELETE, path, None, None).await
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.api.service().http_addr)
     }
@@ -157,6 +182,16 @@ pub async fn server_round_trip(client: &async_nats::Client) {
 pub fn error_message(body: &Value, code: &str) -> String {
     assert_eq!(body["error"]["code"], code, "{body}");
     body["error"]["message"].as_str().unwrap().to_owned()
+}
+
+/// The ids of a page of sites, in its order.
+pub fn site_ids(page: &Value) -> Vec<&str> {
+    page["sites"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["site_id"].as_str().unwrap())
+        .collect()
 }
 
 pub fn site(id: &str, connectivity: Connectivity, health: Health) -> SiteSummary {

@@ -79,18 +79,13 @@ fn the_applier_is_named_by_the_passwd_line_of_its_uid() {
     assert_eq!(Applier::here(Some("nats-ops")).who, "nats-ops");
 }
 
+/// Declared sites with few keys, values and intervals, so that what the
+/// registry holds and what the file says often overlap.
 fn arb_declared() -> impl Strategy<Value = Declared> {
-    (
-        any::<bool>(),
+    healthmon_registry::roster::strategies::declared(
         proptest::collection::btree_map("[a-z][a-z0-9_]{0,6}", "[a-z0-9-]{1,8}", 0..4),
-        proptest::option::of(prop_oneof![Just(30_000u64), Just(60_000), Just(300_000)]),
+        prop_oneof![Just(30_000u64), Just(60_000), Just(300_000)],
     )
-        .prop_filter("no reserved key", |(_, l, _)| !l.contains_key("site"))
-        .prop_map(|(expected, labels, interval_ms)| Declared {
-            expected,
-            labels,
-            interval_ms,
-        })
 }
 
 proptest! {

@@ -48,6 +48,26 @@ fn assert_has_lines(text: &str, lines: &[&str]) {
     }
 }
 
+/// A page that holds all of `sites`, at the default limit.
+fn first_page(sites: Vec<SiteSummary>) -> SitePage {
+    SitePage {
+        total: sites.len(),
+        offset: 0,
+        limit: 100,
+        sites,
+    }
+}
+
+/// The table of a page that holds all of `rows`, at [`NOW`].
+fn listing(rows: Vec<SiteSummary>) -> String {
+    sites(&first_page(rows), NOW)
+}
+
+/// [`assert_has_lines`] for the detail of `d` as rendered at [`NOW`].
+fn assert_detail_has_lines(d: &SiteDetail, lines: &[&str]) {
+    assert_has_lines(&site(d, NOW), lines);
+}
+
 #[test]
 fn ages_use_the_two_largest_units() {
     assert_eq!(age(NOW, None), "never");
@@ -68,25 +88,20 @@ fn any_time_has_a_timestamp() {
 
 #[test]
 fn sites_table_shows_one_row_per_site_worst_first_as_given() {
-    let page = SitePage {
-        total: 2,
-        offset: 0,
-        limit: 100,
-        sites: vec![
-            row(
-                "plant-7",
-                Connectivity::Offline,
-                Health::Healthy,
-                &["no report for 92s (timeout 90s)"],
-            ),
-            row(
-                "b",
-                Connectivity::Online,
-                Health::Degraded,
-                &["connection plc-2 disconnected", "script errors 12/min"],
-            ),
-        ],
-    };
+    let page = first_page(vec![
+        row(
+            "plant-7",
+            Connectivity::Offline,
+            Health::Healthy,
+            &["no report for 92s (timeout 90s)"],
+        ),
+        row(
+            "b",
+            Connectivity::Online,
+            Health::Degraded,
+            &["connection plc-2 disconnected", "script errors 12/min"],
+        ),
+    ]);
     assert_eq!(
         sites(&page, NOW),
         "SITE     CONNECTIVITY  HEALTH                SINCE  LAST REPORT  REASON\n\
@@ -108,12 +123,7 @@ fn a_silence_reads_as_long_as_it_has_lasted() {
     );
     offline.last_report_ms = Some(NOW - 98_000);
     offline.status_since_ms = Some(NOW - 83_000);
-    let page = SitePage {
-        total: 1,
-        offset: 0,
-        limit: 100,
-        sites: vec![offline],
-    };
+    let page = first_page(vec![offline]);
     let text = sites(&page, NOW);
     let line = text.lines().nth(1).unwrap();
     let cells: Vec<&str> = line
@@ -154,33 +164,22 @@ fn short_silences_read_as_the_assessor_writes_them() {
 
 #[test]
 fn sites_under_maintenance_say_so() {
-    let mut quiet = row("quiet", Connectivity::Offline, Health::Healthy, &[]);
-    quiet.maintenance = true;
-    let mut noisy = row(
-        "noisy",
-        Connectivity::Offline,
-        Health::Healthy,
-        &["no report"],
-    );
-    noisy.maintenance = true;
-    let page = SitePage {
-        total: 2,
-        offset: 0,
-        limit: 100,
-        sites: vec![quiet, noisy],
-    };
-    let text = sites(&page, NOW);
-    assert!(
-        text.lines().nth(1).unwrap().ends_with("  [maintenance]"),
-        "{text}"
-    );
-    assert!(
-        text.lines()
-            .nth(2)
-            .unwrap()
-            .ends_with("  [maintenance] no report"),
-        "{text}"
-    );
+    let mut rows = vec![
+        row("quiet", Connectivity::Offline, Health::Healthy, &[]),
+        row(
+            "noisy",
+            Connectivity::Offline,
+            Health::Healthy,
+            &["no report"],
+        ),
+    ];
+    for r in &mut rows {
+        r.maintenance = true;
+    }
+    let text = listing(rows);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[1].ends_with("  [maintenance]"), "{text}");
+    assert!(lines[2].ends_with("  [maintenance] no report"), "{text}");
 }
 
 #[test]
@@ -194,13 +193,7 @@ fn acknowledged_problems_say_so() {
     acked.acknowledged = true;
     let mut both = row("both", Connectivity::Online, Health::Degraded, &[]);
     (both.acknowledged, both.maintenance) = (true, true);
-    let page = SitePage {
-        total: 2,
-        offset: 0,
-        limit: 100,
-        sites: vec![acked, both],
-    };
-    let text = sites(&page, NOW);
+    let text = listing(vec![acked, both]);
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[1].ends_with("  [ack] no report"), "{text}");
     assert!(lines[2].ends_with("  [maintenance] [ack]"), "{text}");
@@ -223,12 +216,7 @@ fn a_partial_page_says_how_to_get_more() {
 
 #[test]
 fn empty_answers_are_explained() {
-    let mut page = SitePage {
-        total: 0,
-        offset: 0,
-        limit: 100,
-        sites: vec![],
-    };
+    let mut page = first_page(vec![]);
     assert_eq!(sites(&page, NOW), "no sites match\n");
     page.total = 3;
     page.offset = 10;
@@ -284,9 +272,8 @@ fn site_detail_shows_state_report_and_connections() {
         report: Some(report),
         ..detail("plant-7", Connectivity::Online, Health::Degraded)
     };
-    let text = site(&detail, NOW);
-    assert_has_lines(
-        &text,
+    assert_detail_has_lines(
+        &detail,
         &[
             "site           plant-7",
             "health         degraded",
@@ -318,9 +305,8 @@ fn a_silent_sites_detail_ages_its_reason_and_marks_its_health_last_known() {
         status_since_ms: Some(NOW - 3_000),
         ..detail("quiet", Connectivity::Late, Health::Healthy)
     };
-    let text = site(&detail, NOW);
-    assert_has_lines(
-        &text,
+    assert_detail_has_lines(
+        &detail,
         &[
             "health        healthy (last known, as of 50s ago)",
             "reasons       no report for 50s (late after 45s)",
@@ -423,9 +409,8 @@ fn site_detail_shows_labels_window_acknowledgement_and_registry() {
         registry: Some(record),
         ..detail("x", Connectivity::Offline, Health::Unknown)
     };
-    let text = site(&detail, NOW);
-    assert_has_lines(
-        &text,
+    assert_detail_has_lines(
+        &detail,
         &[
             "maintenance   yes, until 2023-11-14T23:15:00Z (in 1h00m), by ops: swap",
             "labels        region=eu-west",

@@ -43,6 +43,22 @@ fn arg(path: &Path) -> &str {
     path.to_str().unwrap()
 }
 
+/// `healthmon fleet apply <roster> <flags>`, which must succeed: what it printed.
+async fn apply(server: &NatsServer, roster: &Path, flags: &[&str]) -> String {
+    let args = [&["fleet", "apply", arg(roster)], flags].concat();
+    healthmon(&server.url(), &args).await.ok()
+}
+
+/// A nats-server with JetStream whose registry holds [`ROSTER`], applied
+/// from the file `fleet.toml` in the directory returned.
+async fn roster_applied() -> (NatsServer, TempDir, PathBuf) {
+    let server = start_jetstream();
+    let dir = TempDir::new("cli-fleet").unwrap();
+    let roster = file(&dir, "fleet.toml", ROSTER);
+    apply(&server, &roster, &[]).await;
+    (server, dir, roster)
+}
+
 async fn registry(server: &NatsServer) -> Registry {
     Registry::new(server.client().await, RegistryConfig::default())
 }
@@ -64,12 +80,7 @@ async fn apply_writes_the_roster_once_and_keeps_what_sites_reported() {
     client.flush().await.unwrap();
 
     // A dry run prints the difference and writes nothing.
-    let out = healthmon(
-        &server.url(),
-        &["fleet", "apply", arg(&roster), "--dry-run"],
-    )
-    .await
-    .ok();
+    let out = apply(&server, &roster, &["--dry-run"]).await;
     assert!(
         out.contains("+ plant-1  customer=acme region=eu-west tier=gold interval=30s\n"),
         "{out}"
@@ -138,9 +149,7 @@ async fn apply_writes_the_roster_once_and_keeps_what_sites_reported() {
     );
 
     // Again: nothing to do, nothing written, nothing audited.
-    let out = healthmon(&server.url(), &["fleet", "apply", arg(&roster)])
-        .await
-        .ok();
+    let out = apply(&server, &roster, &[]).await;
     assert!(
         out.ends_with("0 changes: the registry matches the file (3 unchanged)\n"),
         "{out}"
@@ -155,13 +164,8 @@ async fn apply_writes_the_roster_once_and_keeps_what_sites_reported() {
 
 #[tokio::test]
 async fn prune_forgets_only_when_asked_and_only_what_the_file_does_not_name() {
-    let server = start_jetstream();
+    let (server, _dir, roster) = roster_applied().await;
     let reg = registry(&server).await;
-    let dir = TempDir::new("cli-fleet").unwrap();
-    let roster = file(&dir, "fleet.toml", ROSTER);
-    healthmon(&server.url(), &["fleet", "apply", arg(&roster)])
-        .await
-        .ok();
     reg.put_site("old-1", &SiteRecord::declared(1, Source::Report))
         .await
         .unwrap();
@@ -177,30 +181,21 @@ async fn prune_forgets_only_when_asked_and_only_what_the_file_does_not_name() {
     .await
     .unwrap();
 
-    let out = healthmon(&server.url(), &["fleet", "apply", arg(&roster)])
-        .await
-        .ok();
+    let out = apply(&server, &roster, &[]).await;
     assert!(
         out.contains("1 registered site is not in the file (kept; --prune removes them)"),
         "{out}"
     );
     assert!(reg.site("old-1").await.unwrap().is_some());
 
-    let out = healthmon(
-        &server.url(),
-        &["fleet", "apply", arg(&roster), "--prune", "--dry-run"],
-    )
-    .await
-    .ok();
+    let out = apply(&server, &roster, &["--prune", "--dry-run"]).await;
     assert!(
         out.contains("- old-1\n0 to add, 0 to change, 1 to remove, 3 unchanged\n"),
         "{out}"
     );
     assert!(reg.site("old-1").await.unwrap().is_some(), "a dry run");
 
-    let out = healthmon(&server.url(), &["fleet", "apply", arg(&roster), "--prune"])
-        .await
-        .ok();
+    let out = apply(&server, &roster, &["--prune"]).await;
     assert!(
         out.ends_with("applied: 0 added, 0 changed, 1 removed\n"),
         "{out}"
@@ -216,12 +211,7 @@ async fn prune_forgets_only_when_asked_and_only_what_the_file_does_not_name() {
 
 #[tokio::test]
 async fn export_then_apply_is_a_no_op() {
-    let server = start_jetstream();
-    let dir = TempDir::new("cli-fleet").unwrap();
-    let roster = file(&dir, "fleet.toml", ROSTER);
-    healthmon(&server.url(), &["fleet", "apply", arg(&roster)])
-        .await
-        .ok();
+    let (server, dir, _) = roster_applied().await;
     // A site that registered itself is exported too.
     registry(&server)
         .await
@@ -242,12 +232,7 @@ async fn export_then_apply_is_a_no_op() {
     let to_stdout = healthmon(&server.url(), &["fleet", "export"]).await.ok();
     assert_eq!(to_stdout, text);
 
-    let out = healthmon(
-        &server.url(),
-        &["fleet", "apply", arg(&exported), "--prune"],
-    )
-    .await
-    .ok();
+    let out = apply(&server, &exported, &["--prune"]).await;
     assert!(
         out.ends_with("0 changes: the registry matches the file (4 unchanged)\n"),
         "{out}"
@@ -256,12 +241,7 @@ async fn export_then_apply_is_a_no_op() {
 
 #[tokio::test]
 async fn a_broken_file_exits_2_names_its_line_and_changes_nothing() {
-    let server = start_jetstream();
-    let dir = TempDir::new("cli-fleet").unwrap();
-    let good = file(&dir, "fleet.toml", ROSTER);
-    healthmon(&server.url(), &["fleet", "apply", arg(&good)])
-        .await
-        .ok();
+    let (server, dir, _) = roster_applied().await;
     let reg = registry(&server).await;
     let before = reg.sites().await.unwrap();
 
