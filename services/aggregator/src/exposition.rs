@@ -23,10 +23,14 @@ use healthmon_proto::{Connectivity, Health, NodeRole};
 use crate::state::{Shared, SiteEntry, SiteTable, lock};
 
 /// Metric families in output order: `(name, help)`.
-const FAMILIES: [(&str, &str); 28] = [
+const FAMILIES: [(&str, &str); 29] = [
     (
         "healthmon_site_up",
         "1 if the assessor considers the site online, else 0.",
+    ),
+    (
+        "healthmon_site_judged",
+        "1 while the assessor's judgement of the site counts (its state is known and it is not in maintenance), else 0; with healthmon_assessor_judging (the centre could judge) it is the denominator of availability.",
     ),
     (
         "healthmon_site_connectivity",
@@ -136,33 +140,34 @@ const FAMILIES: [(&str, &str); 28] = [
 ];
 
 const UP: usize = 0;
-const CONNECTIVITY: usize = 1;
-const HEALTH: usize = 2;
-const STATUS_SINCE: usize = 3;
-const LAST_REPORT: usize = 4;
-const INTERVAL: usize = 5;
-const LOST: usize = 6;
-const CONNECTION_UP: usize = 7;
-const NODE_ACTIVE: usize = 8;
-const SCRIPT_RATE: usize = 9;
-const ALARM_RATE: usize = 10;
-const SCRIPT_TOTAL: usize = 11;
-const ALARM_TOTAL: usize = 12;
-const SF_BUFFER: usize = 13;
-const CPU: usize = 14;
-const MEM_USED: usize = 15;
-const MEM_TOTAL: usize = 16;
-const DISK: usize = 17;
-const LOAD1: usize = 18;
-const CUSTOM: usize = 19;
-const CONNECTIONS: usize = 20;
-const NODES: usize = 21;
-const MAINTENANCE: usize = 22;
-const SCORE: usize = 23;
-const FLAPPING: usize = 24;
-const RECOVERING: usize = 25;
-const TRANSITIONS: usize = 26;
-const INFO: usize = 27;
+const JUDGED: usize = 1;
+const CONNECTIVITY: usize = 2;
+const HEALTH: usize = 3;
+const STATUS_SINCE: usize = 4;
+const LAST_REPORT: usize = 5;
+const INTERVAL: usize = 6;
+const LOST: usize = 7;
+const CONNECTION_UP: usize = 8;
+const NODE_ACTIVE: usize = 9;
+const SCRIPT_RATE: usize = 10;
+const ALARM_RATE: usize = 11;
+const SCRIPT_TOTAL: usize = 12;
+const ALARM_TOTAL: usize = 13;
+const SF_BUFFER: usize = 14;
+const CPU: usize = 15;
+const MEM_USED: usize = 16;
+const MEM_TOTAL: usize = 17;
+const DISK: usize = 18;
+const LOAD1: usize = 19;
+const CUSTOM: usize = 20;
+const CONNECTIONS: usize = 21;
+const NODES: usize = 22;
+const MAINTENANCE: usize = 23;
+const SCORE: usize = 24;
+const FLAPPING: usize = 25;
+const RECOVERING: usize = 26;
+const TRANSITIONS: usize = 27;
+const INFO: usize = 28;
 
 /// A value as the text format writes it; integers stay exact.
 #[derive(Clone, Copy)]
@@ -200,6 +205,8 @@ impl Exposition {
     pub fn add_site(&mut self, site: &str, entry: &SiteEntry) {
         let s = [("site", site)];
         self.put(UP, &s, (entry.connectivity == Connectivity::Online).into());
+        let judged = entry.connectivity != Connectivity::Unknown && !entry.maintenance;
+        self.put(JUDGED, &s, judged.into());
         for state in Connectivity::ALL {
             let labels = [("site", site), ("state", state.as_str())];
             self.put(CONNECTIVITY, &labels, (entry.connectivity == state).into());

@@ -98,6 +98,7 @@ impl SiteEntry {
             recovering: None,
             score: None,
             score_off: Vec::new(),
+            availability: None,
         };
         self.judgement.as_deref().unwrap_or(&NOTHING)
     }

@@ -147,6 +147,8 @@ impl Engine {
             rules: self.tracker.rules().clone(),
         };
         let (mut batches, intake) = intake::spawn(reports, assessor, shutdown.clone());
+        // Started without a link: blind from the first moment.
+        self.update_judging();
         loop {
             let (holding, hold_until) = (self.mass.holding(), self.hold_until());
             tokio::select! {
@@ -293,6 +295,7 @@ impl Engine {
             if !self.blind {
                 self.blind = true;
                 stats::blind(true);
+                self.update_judging();
                 tracing::warn!("NATS link down: not judging sites late/offline until it is back");
             }
             return;
@@ -301,6 +304,7 @@ impl Engine {
             self.generation = state.generation;
             self.blind = false;
             stats::blind(false);
+            self.update_judging();
             let deadlines = self.tracker.on_link_restored(Instant::now());
             tracing::info!(
                 sites = deadlines.len(),
@@ -310,6 +314,14 @@ impl Engine {
                 self.timers.set(site, Some(at));
             }
         }
+    }
+
+    /// Availability counts only the time the centre can judge: neither
+    /// blind nor suspecting itself.
+    fn update_judging(&mut self) {
+        let judging = !self.blind && !self.mass.holding();
+        self.tracker.set_judging(judging, now_ms());
+        stats::judging(judging);
     }
 
     fn leading(&self) -> bool {
@@ -436,6 +448,7 @@ impl Engine {
             }
         };
         stats::mass_silence(cause, self.mass.holding());
+        self.update_judging();
         let event = CentreEvent::new(change, at_ms, late, watched, reason);
         if !self.leading() {
             // The leader says it; a follower only keeps its judgement in step.

@@ -14,11 +14,12 @@
 //!
 //! Beyond connectivity and health it judges what other monitors do not:
 //! findings gone stale while a site is silent, [`flapping`], [`recovering`]
-//! after an outage, and a [`score`] that lists what took points off, all
+//! after an outage, a [`score`] that lists what took points off, and
+//! [`availability`] that leaves out the time the centre could not judge, all
 //! carried in the events' optional `judgement`.
 //!
 //! Pure logic lives in [`rules`], [`findings`], [`timeouts`], [`mass_silence`],
-//! [`flapping`], [`recovering`], [`score`] and [`tracker`]; [`engine`] is the single I/O loop around them, fed
+//! [`flapping`], [`recovering`], [`score`], [`availability`] and [`tracker`]; [`engine`] is the single I/O loop around them, fed
 //! decoded and assessed reports in batches by its intake task, with one
 //! timing wheel ([`timers`]) for all sites' deadlines.
 //!
@@ -33,6 +34,7 @@
 //! lease key; status events keep their unpartitioned subject.
 #![forbid(unsafe_code)]
 
+pub mod availability;
 pub mod bootstrap;
 pub mod centre;
 pub mod engine;

@@ -17,6 +17,7 @@ pub const BLIND: &str = "healthmon_assessor_blind";
 pub const CENTRAL_SUSPECT: &str = "healthmon_assessor_central_suspect";
 pub const MASS_SILENCE: &str = "healthmon_assessor_mass_silence_total";
 pub const LEADER: &str = "healthmon_assessor_leader";
+pub const JUDGING: &str = "healthmon_assessor_judging";
 
 /// Describes every metric and registers the labelled counters at zero, so
 /// dashboards and alerts see them before the first occurrence.
@@ -53,6 +54,11 @@ pub fn register() {
         LEADER,
         "1 while this replica publishes status events (always 1 without --leader-election)."
     );
+    metrics::describe_gauge!(
+        JUDGING,
+        "1 while this assessor can judge sites (neither blind nor suspecting the centre): availability counts only this time."
+    );
+    metrics::gauge!(JUDGING).set(1.0);
     metrics::gauge!(LEADER).set(1.0);
     metrics::counter!(REPORTS).absolute(0);
     for reason in Rejection::REASONS {
@@ -117,6 +123,10 @@ pub fn blind(blind: bool) {
 pub fn mass_silence(cause: &str, suspect: bool) {
     metrics::counter!(MASS_SILENCE, "cause" => cause.to_owned()).increment(1);
     metrics::gauge!(CENTRAL_SUSPECT).set(if suspect { 1.0 } else { 0.0 });
+}
+
+pub fn judging(judging: bool) {
+    metrics::gauge!(JUDGING).set(if judging { 1.0 } else { 0.0 });
 }
 
 pub fn leader(leader: bool) {

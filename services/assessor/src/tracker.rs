@@ -29,6 +29,7 @@ use healthmon_proto::{Connectivity, Health, Rejection, StatusEvent, WIRE_VERSION
 use std::hash::BuildHasher;
 use tokio::time::Instant;
 
+use crate::availability::{JudgingClock, Uptime};
 use crate::findings::{Assessed, Finding};
 use crate::flapping::FlapCount;
 use crate::rules::Rules;
@@ -101,10 +102,10 @@ impl Ms48 {
     }
 }
 
-/// 64 bytes (checked by a test): times in 48 bits ([`Ms48`]); seq and the
+/// 80 bytes (checked by a test): times in 48 bits ([`Ms48`]); seq and the
 /// instance hash stay 64-bit; the interval is `u32` ms (validation caps it
 /// at one day, 86.4 M ms); the flap count is 8.8 fixed point and the
-/// recovery figures saturate at `u32::MAX`.
+/// recovery figures and uptime saturate at `u32::MAX`.
 #[derive(Debug)]
 struct Site {
     /// Deadlines count from here: ms since the tracker epoch (may be negative).
@@ -128,6 +129,8 @@ struct Site {
     /// Decaying count of connectivity/health changes ([`FlapCount`]),
     /// counted from `since_ms`, the last change.
     flap: FlapCount,
+    /// Online and judged time up to `since_ms` ([`Uptime`]).
+    uptime: Uptime,
     /// Site ids are at most 64 bytes (`MAX_SITE_ID_LEN`).
     id_len: u8,
     connectivity: Connectivity,
@@ -233,6 +236,8 @@ pub struct Tracker {
     interval_overrides: HashMap<SiteIdx, u32>,
     /// The registry has been read in full once.
     registry_loaded: bool,
+    /// The time the centre could not judge (blind, or suspecting itself).
+    judging: JudgingClock,
 }
 
 impl Tracker {
@@ -251,6 +256,7 @@ impl Tracker {
             max_interval_ms: DEFAULT_MAX_INTERVAL_MS,
             interval_overrides: HashMap::new(),
             registry_loaded: false,
+            judging: JudgingClock::default(),
         }
     }
 
@@ -447,7 +453,14 @@ impl Tracker {
         deadlines
     }
 
+    /// The centre can judge (neither blind nor suspecting itself) or not:
+    /// time it cannot counts for no site's availability.
+    pub fn set_judging(&mut self, judging: bool, now_ms: u64) {
+        self.judging.set(judging, now_ms);
+    }
+
     fn insert(&mut self, site_id: &str, since_ms: u64) -> SiteIdx {
+        self.judging.begin(since_ms);
         // Memory bounds the site count far below u32::MAX; the arena holds
         // at most 64 bytes a site, so u32 offsets last past 60 M sites.
         let idx = self.sites.len() as SiteIdx;
@@ -466,6 +479,7 @@ impl Tracker {
             backlog: 0,
             drain_per_min: 0,
             flap: FlapCount::default(),
+            uptime: Uptime::starting(&self.judging, since_ms),
             id_len,
             connectivity: Connectivity::Unknown,
             health: Health::Unknown,
@@ -489,12 +503,16 @@ impl Tracker {
         now_ms: u64,
     ) -> StatusEvent {
         let (previous_connectivity, previous_health) = self.state(site);
+        self.judging.begin(now_ms);
         self.set_connectivity(site, connectivity);
         let s = &mut self.sites[site as usize];
         s.health = health;
         let rule = self.rules.flapping;
         if (previous_connectivity, previous_health) != (connectivity, health) {
-            s.flap = s.flap.bump(now_ms.saturating_sub(s.since_ms()), rule);
+            let since = s.since_ms();
+            s.uptime
+                .close(previous_connectivity, since, now_ms, &self.judging);
+            s.flap = s.flap.bump(now_ms.saturating_sub(since), rule);
             s.since_ms = Ms48::unix(now_ms);
         }
         let flapping = s.flap.flapping(

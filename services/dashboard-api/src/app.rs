@@ -29,7 +29,7 @@ use utoipa_axum::routes;
 use crate::error::{self, ApiError};
 use crate::guard;
 use crate::state::AppState;
-use crate::{admin, api, http_metrics, openapi, ready, sse, ui};
+use crate::{admin, api, http_metrics, openapi, ready, sse, ui, uptime};
 
 /// Admin bodies are a few hundred bytes; this bounds what a client can make us buffer.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -98,6 +98,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(api::summary))
         .routes(routes!(api::sites))
         .routes(routes!(api::site, admin::site::forget))
+        .routes(routes!(uptime::uptime))
         .routes(routes!(admin::maintenance::set, admin::maintenance::clear))
         .routes(routes!(
             admin::maintenance::set_selected,

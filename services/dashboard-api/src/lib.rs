@@ -36,12 +36,14 @@ pub mod label_rules;
 pub mod metric_names;
 pub mod openapi;
 pub mod params;
+pub mod prometheus;
 pub mod ready;
 pub mod relay;
 pub mod scope;
 pub mod sse;
 pub mod state;
 mod ui;
+pub mod uptime;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -80,6 +82,9 @@ pub struct Config {
     pub partitions: u16,
     /// The fleet registry admin actions write to.
     pub registry: RegistryConfig,
+    /// A Prometheus server (`http://…`) scraping healthmon: the page's 24 h
+    /// sparkline per site is queried from it; `None`, no sparkline.
+    pub prometheus_url: Option<String>,
 }
 
 impl Config {
@@ -96,6 +101,17 @@ impl Config {
         }
         healthmon_proto::subjects::checked_count(u32::from(self.partitions))
             .map_err(|e| ConfigError::invalid("--partitions", e))?;
+        if let Some(url) = &self.prometheus_url {
+            let host = url.strip_prefix("http://").unwrap_or_default();
+            if host.is_empty() || host.starts_with('/') {
+                return Err(ConfigError::invalid(
+                    "--prometheus-url",
+                    format!(
+                        "expected http://host:port, got {url:?} (https: put Prometheus behind a local proxy)"
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -168,6 +184,12 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         link: connection.link,
         events,
         shutdown: shutdown.clone(),
+        // Within the aggregator's timeout, so a slow Prometheus fails the
+        // request before the whole-request timeout does.
+        prometheus: config
+            .prometheus_url
+            .as_deref()
+            .map(|url| prometheus::Prometheus::new(url, config.aggregator_timeout)),
     };
     let app = app::router(state, config.aggregator_timeout + REQUEST_TIMEOUT_MARGIN);
 

@@ -54,6 +54,11 @@ struct Cli {
     partitions: u16,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// A Prometheus server scraping healthmon (http://host:9090): the
+    /// page's 24 h sparkline per site is queried from it, through this API.
+    /// Unset: no sparkline.
+    #[arg(long, env = "PROMETHEUS_URL")]
+    prometheus_url: Option<String>,
 }
 
 fn config(cli: Cli) -> Result<Config, ConfigError> {
@@ -70,6 +75,7 @@ fn config(cli: Cli) -> Result<Config, ConfigError> {
         )?,
         partitions: cli.partitions,
         registry: cli.registry.config()?,
+        prometheus_url: cli.prometheus_url,
     };
     config.validate()?;
     Ok(config)

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::audit::Auditor;
 use crate::fleet::Fleet;
 use crate::guard::Guard;
+use crate::prometheus::Prometheus;
 use crate::relay::EventHub;
 
 /// What every handler may use. Cheap to clone: all handles.
@@ -27,4 +28,6 @@ pub struct AppState {
     pub audit: Auditor,
     /// Cancelled at shutdown; ends the SSE streams.
     pub shutdown: CancellationToken,
+    /// Where a site's last 24 h come from (`--prometheus-url`), if anywhere.
+    pub prometheus: Option<Prometheus>,
 }

@@ -67,6 +67,7 @@ const ASSETS: &[Asset] = &[
     asset!("table.js", "text/javascript; charset=utf-8"),
     asset!("theme.js", "text/javascript; charset=utf-8"),
     asset!("timing.js", "text/javascript; charset=utf-8"),
+    asset!("uptime.js", "text/javascript; charset=utf-8"),
     asset!("style.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
 ];

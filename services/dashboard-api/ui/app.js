@@ -9,7 +9,8 @@
 //   detail.js   the site detail panel; sections.js its building blocks;
 //               fleet.js its acknowledgement, maintenance and labels, with
 //               the admin actions on them; judgement.js flapping and
-//               recovering badges, stale findings and the health score
+//               recovering badges, stale findings, the health score and
+//               availability; uptime.js the 24 h sparkline from Prometheus
 //   controls.js filters, search, sort, paging; labels.js the label filter
 //               and group-by; state.js the view and URL fragment
 //   format.js   how values read; dom.js, timing.js small helpers; theme.js

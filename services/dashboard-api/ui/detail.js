@@ -17,6 +17,7 @@ import {
 } from './format.js';
 import { detailJudgementBadges, judgementSections } from './judgement.js';
 import { noteLabels } from './labels.js';
+import { uptimeSection } from './uptime.js';
 import { kv, section, ticking } from './sections.js';
 import { changes, saveHash, state } from './state.js';
 import { focusCursorRow, markSelected } from './table.js';
@@ -184,6 +185,7 @@ function sections(d, history) {
     ? h('ul', { class: 'reasons', id: 'detail-reasons' }, reasons.map((x) => h('li', { 'data-reason': x, 'data-last-report': d.last_report_ms }, x)))
     : h('p', { class: 'muted', id: 'detail-reasons' }, 'No rule is firing.')));
   out.push(...judgementSections(d));
+  out.push(uptimeSection(d.site_id));
   out.push(...present(fleetSections(d, { onLabel: (pair) => onLabel(pair), onDone: actionDone })));
 
   if (!r) {

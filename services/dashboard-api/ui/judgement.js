@@ -1,11 +1,13 @@
 // What the assessor judges beyond connectivity and health (a row's or a
 // detail's optional `judgement`): flapping and recovering badges, the last
 // report's findings shown apart and greyed while the site is silent ("as
-// of" that report), and the score with what took points off it. An older
+// of" that report), the score with what took points off it, and the
+// availability since the assessor started (judged time only). An older
 // assessor sends no judgement: everything here then shows nothing.
 
+import { serverNow } from './api.js';
 import { badge, h, setAttr, setText } from './dom.js';
-import { fmtDuration, fmtInt, fmtTime, num } from './format.js';
+import { fmtAge, fmtDuration, fmtInt, fmtTime, num } from './format.js';
 import { kv, section } from './sections.js';
 
 /** The judgement of a row or detail, `{}` when absent. */
@@ -72,6 +74,19 @@ export function judgementSections(d) {
       ['draining', Number.isFinite(num(r.drain_per_min)) ? `${fmtInt(Math.round(num(r.drain_per_min)))}/min` : 'not yet known', 'drain_per_min'],
       ['empty in', Number.isFinite(num(r.empty_in_s)) ? `~${fmtDuration(num(r.empty_in_s) * 1000)}` : '–', 'empty_in_s'],
     ], { id: 'detail-recovering' })));
+  }
+  const a = j.availability;
+  if (a && Number.isFinite(num(a.judged_ms))) {
+    // The figures are as of the last event; the time since counts as the
+    // site's state now (online: both grow; late or offline: judged only).
+    const later = Math.max(0, serverNow() - num(a.as_of_ms));
+    const judged = num(a.judged_ms) + (d.connectivity === 'unknown' ? 0 : later);
+    const online = num(a.online_ms) + (d.connectivity === 'online' ? later : 0);
+    const share = judged > 0 ? `${(Math.floor((online / judged) * 1000) / 10).toFixed(1)} %` : '–';
+    out.push(section('Availability', `since ${fmtTime(num(a.since_ms))}`, kv([
+      ['online', share, 'availability'],
+      ['judged for', judged > 0 ? fmtAge(judged) : '–', 'judged_ms', { title: 'Time the centre could judge the site: not blind, not suspecting itself' }],
+    ], { id: 'detail-availability' })));
   }
   if (Number.isFinite(num(j.score))) {
     const off = Array.isArray(j.score_off) ? j.score_off : [];

@@ -35,6 +35,10 @@ pub struct Judgement {
     /// What took points off `score`, largest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub score_off: Vec<Deduction>,
+    /// Its time online against the time the centre could judge it, since
+    /// the assessor started. Absent while the site was never judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability: Option<Availability>,
 }
 
 /// A site that keeps changing state.
@@ -60,6 +64,21 @@ pub struct Recovering {
     /// Estimated seconds until the backlog is empty at that rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty_in_s: Option<u64>,
+}
+
+/// Online time against judged time: the time the centre could judge the
+/// site (not blind, not suspecting itself) while its state was known.
+/// At a later moment, add the time since `as_of_ms` to `judged_ms`, and
+/// to `online_ms` too while the site is online.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
+pub struct Availability {
+    pub online_ms: u64,
+    pub judged_ms: u64,
+    /// Counted since (unix ms): when the assessor started.
+    pub since_ms: u64,
+    /// The figures are as of this moment (unix ms).
+    pub as_of_ms: u64,
 }
 
 /// Points a score lost, and why.

@@ -170,6 +170,12 @@ pub struct Detail {
     pub score_off: Vec<String>,
     /// The recovering section's text, as shown.
     pub recovering: String,
+    /// The availability section's text, as shown.
+    pub availability: String,
+    /// The 24 h sparkline's note (`100.0 % online · …`) when shown, and
+    /// how many points its line has.
+    pub uptime: String,
+    pub sparkline_points: usize,
 }
 
 impl Page {
@@ -250,6 +256,9 @@ const detail = panel && !panel.hidden && panel.dataset.siteId ? {
   score: seen(panel.querySelector('#detail-score') && panel.querySelector('#detail-score').closest('section').querySelector('h3')),
   score_off: [...panel.querySelectorAll('#detail-score li')].map(seen),
   recovering: seen(panel.querySelector('#detail-recovering') && panel.querySelector('#detail-recovering').closest('section')),
+  availability: seen(panel.querySelector('#detail-availability') && panel.querySelector('#detail-availability').closest('section')),
+  uptime: seen(panel.querySelector('#detail-uptime .spark-note')),
+  sparkline_points: ((panel.querySelector('#detail-uptime polyline') || { getAttribute: () => '' }).getAttribute('points') || '').split(' ').filter(Boolean).length,
 } : null;
 const groupsEl = q('#groups');
 const groups = groupsEl && !groupsEl.hidden

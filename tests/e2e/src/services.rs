@@ -38,6 +38,7 @@ pub fn dashboard_config(nats: NatsConfig) -> healthmon_dashboard_api::Config {
         auth: AuthMode::Disabled,
         partitions: 1,
         registry: Default::default(),
+        prometheus_url: None,
     }
 }
 

@@ -73,6 +73,7 @@ fn renders_every_series_of_a_reporting_site() {
             .unwrap_or_else(|| panic!("no {name} {labels:?}\n{text}"))
     };
     assert_eq!(v("healthmon_site_up", &[]), 0.0);
+    assert_eq!(v("healthmon_site_judged", &[]), 0.0, "not judged yet");
     assert_eq!(
         v("healthmon_site_connectivity", &[("state", "unknown")]),
         1.0
@@ -367,6 +368,12 @@ fn maintenance_is_exported_so_alert_rules_can_skip_the_site() {
     assert_eq!(flag(&table), Some(0.0));
     crate::state::tests::maintain(&mut table, "s1", true);
     assert_eq!(flag(&table), Some(1.0));
+    // Its time in maintenance is not judged: availability leaves it out.
+    let scrape = prom_text::parse(&render(&table)).unwrap();
+    assert_eq!(
+        scrape.value("healthmon_site_judged", &[("site", "s1")]),
+        Some(0.0)
+    );
 }
 
 /// A status event for `site` from `from` to `to` carrying `judgement`.
@@ -457,6 +464,7 @@ fn score_flapping_recovering_and_transitions_are_exported_and_the_fleet_scored()
     let scrape = prom_text::parse(&out).unwrap();
     let a = [("site", "a")];
     let b = [("site", "b")];
+    assert_eq!(scrape.value("healthmon_site_judged", &a), Some(1.0));
     assert_eq!(scrape.value("healthmon_site_health_score", &a), Some(80.0));
     assert_eq!(scrape.value("healthmon_site_flapping", &a), Some(1.0));
     assert_eq!(scrape.value("healthmon_site_recovering", &a), Some(0.0));

@@ -22,6 +22,7 @@ impl Tracker {
         }
         // A live report wins; a site known only from the registry takes
         // the aggregator's better knowledge of when it last reported.
+        self.judging.begin(now_ms);
         let idx = match self.site_index(&row.site_id) {
             Some(idx) if self.sites[idx as usize].has(Flags::UNHEARD) => idx,
             Some(_) => return None,

@@ -76,6 +76,11 @@ impl Tracker {
             );
             judgement.score = Some(score);
             judgement.score_off = off;
+            judgement.availability =
+                Some(
+                    s.uptime
+                        .availability(s.connectivity, s.since_ms(), now_ms, &self.judging),
+                );
         }
         (reasons, judgement)
     }

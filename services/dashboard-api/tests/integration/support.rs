@@ -68,6 +68,7 @@ impl Harness {
             auth,
             partitions: 1,
             registry: RegistryConfig::default(),
+            prometheus_url: None,
         };
         let api = Running::start(|token| start(config, token)).await;
         Harness {

@@ -402,6 +402,7 @@ async fn the_page_reconnects_when_the_dashboard_api_comes_back() {
         auth: healthmon_dashboard_api::auth::AuthMode::Disabled,
         partitions: 1,
         registry: Default::default(),
+        prometheus_url: None,
     };
     let dashboard = healthmon_test_support::eventually(
         &format!("a new dashboard API bound to {addr}"),

@@ -13,7 +13,9 @@ use std::net::SocketAddr;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use healthmon_e2e::api::Api;
 use healthmon_e2e::prometheus::{PATIENCE, Prometheus, Targets, repo_root, tool};
+use healthmon_e2e::services::{dashboard_config, start_dashboard};
 use healthmon_e2e::{Central, INTERVAL};
 use healthmon_test_support::eventually;
 use serde_json::Value;
@@ -356,4 +358,62 @@ fn the_config_files_shipped_in_k8s_load_with_the_services_parsers() {
     if let Err(e) = healthmon_collector::config_file::load(&collector) {
         panic!("{}: {e}", collector.display());
     }
+}
+
+/// Issue 15: the page's 24 h sparkline comes from Prometheus through the
+/// dashboard API (`--prometheus-url`): the uptime route answers the share
+/// of each 10 minutes the site was online as Prometheus has it, for a site
+/// the caller may see; without Prometheus it is a 404 saying so. And the
+/// availability recording rules and `healthmon_site_judged` /
+/// `healthmon_assessor_judging` are live.
+#[tokio::test]
+async fn the_uptime_route_serves_a_sites_last_24_h_from_prometheus() {
+    let system = System::start().await;
+    let prometheus = Prometheus::start(system.targets());
+    prometheus
+        .wait_value(&format!("healthmon_site_up{{site=\"{SITE}\"}}"), |v| {
+            v == 1.0
+        })
+        .await;
+
+    // The central dashboard API was started without Prometheus.
+    let (status, body) = system
+        .central
+        .api
+        .get(&format!("/api/v1/sites/{SITE}/uptime"))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body.to_string().contains("--prometheus-url"), "{body}");
+
+    let mut config = dashboard_config(system.central.nats_config());
+    config.prometheus_url = Some(prometheus.url.clone());
+    let dashboard = start_dashboard(config).await;
+    let api = Api::new(format!("http://{}", dashboard.service().http_addr));
+    let uptime = eventually("a point from Prometheus", PATIENCE, || async {
+        let (status, body) = api.get(&format!("/api/v1/sites/{SITE}/uptime")).await;
+        assert_eq!(status, 200, "{body}");
+        let points = body["points"].as_array()?.clone();
+        (!points.is_empty()).then_some(body)
+    })
+    .await;
+    assert_eq!(uptime["site_id"], SITE);
+    assert_eq!(uptime["step_s"], 600);
+    let last = uptime["points"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["up"], 1.0, "online all along: {uptime}");
+    let (status, _) = api.get("/api/v1/sites/no-such-site/uptime").await;
+    assert_eq!(status, 404);
+
+    // What availability is computed from is there, and judged.
+    prometheus
+        .wait_value(
+            &format!("site:healthmon_judged:bool{{site=\"{SITE}\"}}"),
+            |v| v == 1.0,
+        )
+        .await;
+    prometheus
+        .wait_value(
+            &format!("site:healthmon_up_judged:bool{{site=\"{SITE}\"}}"),
+            |v| v == 1.0,
+        )
+        .await;
 }

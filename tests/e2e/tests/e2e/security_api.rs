@@ -75,6 +75,7 @@ impl Api {
             auth: AuthMode::Tokens(table),
             partitions: 1,
             registry: Default::default(),
+            prometheus_url: None,
         };
         let stop = healthmon_common::CancellationToken::new();
         let service = healthmon_dashboard_api::start(config, stop.clone())

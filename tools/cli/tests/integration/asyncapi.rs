@@ -18,7 +18,7 @@ use healthmon_assessor::mass_silence::Change;
 use healthmon_common::micro::{ERROR_CODE_HEADER, ERROR_HEADER};
 use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
 use healthmon_proto::fleet::{Ack, Maintenance, SiteRecord, Source};
-use healthmon_proto::judgement::{Deduction, Flapping, Judgement, Recovering};
+use healthmon_proto::judgement::{Availability, Deduction, Flapping, Judgement, Recovering};
 use healthmon_proto::labels::Labels;
 use healthmon_proto::query::{
     FleetSummary, GetQuery, ListQuery, PageQuery, SiteDetail, SitePage, SiteSummary, SortOrder,
@@ -274,6 +274,16 @@ fn judgement() -> Judgement {
         recovering: Some(recovering()),
         score: Some(55),
         score_off: vec![deduction()],
+        availability: Some(availability()),
+    }
+}
+
+fn availability() -> Availability {
+    Availability {
+        online_ms: 3_500_000,
+        judged_ms: 3_600_000,
+        since_ms: 1,
+        as_of_ms: 3_600_001,
     }
 }
 
@@ -379,6 +389,7 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
         ("Flapping", json(&flapping())),
         ("Recovering", json(&recovering())),
         ("Deduction", json(&deduction())),
+        ("Availability", json(&availability())),
         (
             "StatusPage",
             json(&StatusPage {

@@ -3,11 +3,15 @@
 //! a silent site's last findings listed apart, greyed and "as of" its last
 //! report, with the score saying what took points off; a site bouncing
 //! between online and late badged `flapping`; a site back from offline with
-//! a backlog badged `recovering` with its drain rate and time to empty.
+//! a backlog badged `recovering` with its drain rate and time to empty;
+//! availability since the assessor started and, with a real Prometheus
+//! behind the API, the last 24 h as a sparkline.
 
 use std::time::Duration;
 
 use healthmon_e2e::browser::Browser;
+use healthmon_e2e::prometheus::{Prometheus, Targets};
+use healthmon_e2e::services::{dashboard_config, start_dashboard};
 use healthmon_e2e::{Central, OFFLINE_AFTER};
 use healthmon_proto::{ConnectionStatus, HealthReport, encode};
 
@@ -136,6 +140,68 @@ async fn stale_findings_flapping_and_recovering_show_on_the_page() {
     let recovering = &page.detail.as_ref().unwrap().recovering;
     assert!(recovering.contains("pending"), "{recovering}");
     assert!(recovering.contains("empty in"), "{recovering}");
-    browser.screenshot("judgement").await;
+    browser.screenshot("judgement.png").await;
     feeding.abort();
+}
+
+/// With `--prometheus-url`, the detail draws the site's last 24 h from
+/// Prometheus (through the API) beside its availability since the assessor
+/// started; without it, there is no sparkline section at all.
+#[tokio::test]
+async fn the_detail_shows_availability_and_a_sparkline_from_prometheus() {
+    let central = Central::start().await;
+    let simulator = central.simulator(1, healthmon_e2e::INTERVAL).await;
+    let site = "sim-00001";
+    central.site_becomes(site, "online", PATIENCE).await;
+    let prometheus = Prometheus::start(Targets {
+        aggregator: central.aggregator.service().metrics_addr,
+        assessor: central.assessor.service().metrics_addr,
+        collector: simulator.service().metrics_addr,
+        dashboard: central.dashboard.service().metrics_addr,
+    });
+    prometheus
+        .wait_value(&format!("healthmon_site_up{{site=\"{site}\"}}"), |v| {
+            v == 1.0
+        })
+        .await;
+
+    let browser = Browser::start().await;
+    // The central API has no Prometheus: availability, but no sparkline.
+    browser.open(&format!("{}/#site={site}", central.api)).await;
+    let page = browser
+        .wait_for("availability without a sparkline", PATIENCE, |p| {
+            let d = p.detail.as_ref()?;
+            (d.site_id == site && d.availability.contains("online")).then(|| p.clone())
+        })
+        .await;
+    let detail = page.detail.unwrap();
+    assert!(
+        detail.availability.contains("100.0 %"),
+        "{}",
+        detail.availability
+    );
+    assert_eq!((detail.uptime.as_str(), detail.sparkline_points), ("", 0));
+
+    let mut config = dashboard_config(central.nats_config());
+    config.prometheus_url = Some(prometheus.url.clone());
+    let dashboard = start_dashboard(config).await;
+    browser
+        .open(&format!(
+            "http://{}/#site={site}",
+            dashboard.service().http_addr
+        ))
+        .await;
+    let page = browser
+        .wait_for("the sparkline", PATIENCE, |p| {
+            let d = p.detail.as_ref()?;
+            (d.sparkline_points > 0).then(|| p.clone())
+        })
+        .await;
+    let detail = page.detail.unwrap();
+    assert!(
+        detail.uptime.starts_with("100.0 % online"),
+        "{}",
+        detail.uptime
+    );
+    browser.screenshot("judgement-sparkline.png").await;
 }

@@ -1,0 +1,76 @@
+//! `GET /api/v1/sites/{site_id}/uptime`: the last 24 h of a site from
+//! Prometheus (when the API was given `--prometheus-url`), for the page's
+//! sparkline. The site is looked up first, so a caller sees the history of
+//! exactly the sites it may see; without Prometheus the answer is 404
+//! `not_found` saying so, and the page draws no sparkline.
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::{Extension, Json};
+use healthmon_client::QueryError;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, BadRequest, NotFound, TimedOut, Unauthorized, Unavailable};
+use crate::guard::Caller;
+use crate::prometheus::{STEP, UptimePoint};
+use crate::state::AppState;
+use crate::{params, scope};
+
+/// A site's share of each 10 minutes online over the last 24 h.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Uptime {
+    pub site_id: String,
+    /// Seconds a point covers.
+    pub step_s: u64,
+    /// Oldest first; steps Prometheus has no data for are missing.
+    pub points: Vec<UptimePoint>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/sites/{site_id}/uptime",
+    summary = "The last 24 h of a site, from Prometheus",
+    description = "The share of each 10 minutes the site was online (`healthmon_site_up`), \
+        queried from the Prometheus server given by `--prometheus-url`; 404 when none is \
+        configured. The browser needs no route to Prometheus.",
+    tag = "sites",
+    params(
+        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
+    ),
+    responses(
+        (status = 200, description = "Points oldest first", body = Uptime),
+        BadRequest, Unauthorized, NotFound, Unavailable, TimedOut,
+    ),
+    security(("bearer" = []))
+)]
+pub async fn uptime(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    path: Result<Path<String>, PathRejection>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Uptime>, ApiError> {
+    let Path(site_id) =
+        path.map_err(|e| ApiError::BadRequest(format!("invalid site_id: {}", e.body_text())))?;
+    let site_id = params::site_id(&site_id)?;
+    params::none(raw.as_deref())?;
+    let unknown = || ApiError::NotFound(format!("unknown site \"{site_id}\""));
+    match state.aggregator.get(&site_id).await {
+        Ok(detail) if scope::sees(&caller.principal.scope, &detail.labels) => {}
+        Ok(_) | Err(QueryError::Service { code: 404, .. }) => return Err(unknown()),
+        Err(e) => return Err(e.into()),
+    }
+    let Some(prometheus) = &state.prometheus else {
+        return Err(ApiError::NotFound(
+            "no Prometheus configured (--prometheus-url)".to_owned(),
+        ));
+    };
+    let points = prometheus
+        .uptime(&site_id, healthmon_common::clock::now_ms())
+        .await
+        .map_err(|e| ApiError::UpstreamUnavailable(e.to_string()))?;
+    Ok(Json(Uptime {
+        site_id,
+        step_s: STEP.as_secs(),
+        points,
+    }))
+}
