@@ -474,6 +474,13 @@ site_up_all() {
 }
 wait_for 45 "Prometheus answers healthmon_site_up == 1 for $SITES sites" site_up_all
 ok "6 targets up (prometheus, aggregator, assessor, dashboard-api, collector, site collector); count(healthmon_site_up == 1) = $SITES"
+# The site panel's sparkline: the dashboard API asks Prometheus (its
+# PROMETHEUS_URL) over the compose network, the browser needs no route there.
+uptime_points() {
+  [ "$(api "/api/v1/sites/$LEAF_SITE/uptime" 2>/dev/null | jq '.points | length')" -ge 1 ] 2>/dev/null
+}
+wait_for 30 "the dashboard API's 24 h of $LEAF_SITE from Prometheus" uptime_points
+ok "GET /api/v1/sites/$LEAF_SITE/uptime: $(api "/api/v1/sites/$LEAF_SITE/uptime" | jq -c '.points[-1]') (through the API from Prometheus)"
 
 sse_start
 

@@ -125,14 +125,27 @@ pub async fn site(
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SiteDetail>, ApiError> {
+    visible_site(&state, &caller, path, raw.as_deref())
+        .await
+        .map(Json)
+}
+
+/// The site a `/sites/{site_id}…` route names, as the caller may see it:
+/// its id checked, no query parameters, and 404 for a site that is unknown
+/// or outside the caller's scope (there, a site does not exist).
+pub async fn visible_site(
+    state: &AppState,
+    caller: &Caller,
+    path: Result<Path<String>, PathRejection>,
+    raw: Option<&str>,
+) -> Result<SiteDetail, ApiError> {
     let Path(site_id) =
         path.map_err(|e| ApiError::BadRequest(format!("invalid site_id: {}", e.body_text())))?;
     let site_id = params::site_id(&site_id)?;
-    params::none(raw.as_deref())?;
+    params::none(raw)?;
     let unknown = || ApiError::NotFound(format!("unknown site \"{site_id}\""));
     match state.aggregator.get(&site_id).await {
-        // Outside the caller's scope, a site does not exist.
-        Ok(detail) if scope::sees(&caller.principal.scope, &detail.labels) => Ok(Json(detail)),
+        Ok(detail) if scope::sees(&caller.principal.scope, &detail.labels) => Ok(detail),
         Ok(_) | Err(QueryError::Service { code: 404, .. }) => Err(unknown()),
         Err(e) => Err(e.into()),
     }

@@ -7,14 +7,13 @@
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::{Extension, Json};
-use healthmon_client::QueryError;
 use serde::{Deserialize, Serialize};
 
+use crate::api::visible_site;
 use crate::error::{ApiError, BadRequest, NotFound, TimedOut, Unauthorized, Unavailable};
 use crate::guard::Caller;
 use crate::prometheus::{STEP, UptimePoint};
 use crate::state::AppState;
-use crate::{params, scope};
 
 /// A site's share of each 10 minutes online over the last 24 h.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -49,16 +48,9 @@ pub async fn uptime(
     path: Result<Path<String>, PathRejection>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Uptime>, ApiError> {
-    let Path(site_id) =
-        path.map_err(|e| ApiError::BadRequest(format!("invalid site_id: {}", e.body_text())))?;
-    let site_id = params::site_id(&site_id)?;
-    params::none(raw.as_deref())?;
-    let unknown = || ApiError::NotFound(format!("unknown site \"{site_id}\""));
-    match state.aggregator.get(&site_id).await {
-        Ok(detail) if scope::sees(&caller.principal.scope, &detail.labels) => {}
-        Ok(_) | Err(QueryError::Service { code: 404, .. }) => return Err(unknown()),
-        Err(e) => return Err(e.into()),
-    }
+    let site_id = visible_site(&state, &caller, path, raw.as_deref())
+        .await?
+        .site_id;
     let Some(prometheus) = &state.prometheus else {
         return Err(ApiError::NotFound(
             "no Prometheus configured (--prometheus-url)".to_owned(),

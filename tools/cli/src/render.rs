@@ -263,6 +263,7 @@ pub fn summary_groups(by: &str, s: &FleetSummary) -> String {
 
 /// Key/value lines about the site and its latest report, then its connections.
 pub fn site(d: &SiteDetail, now_ms: u64) -> String {
+    let labels = pairs(&d.labels);
     let mut pairs: Vec<(&str, String)> = vec![
         ("site", d.site_id.clone()),
         ("connectivity", d.connectivity.to_string()),
@@ -281,10 +282,13 @@ pub fn site(d: &SiteDetail, now_ms: u64) -> String {
         ),
         ("last report", age_and_time(now_ms, d.last_report_ms)),
         ("status since", age_and_time(now_ms, d.status_since_ms)),
+    ];
+    judgement::pairs(d, now_ms, &mut pairs);
+    pairs.extend([
         ("lost reports", d.lost_reports.to_string()),
         ("maintenance", maintenance(d, now_ms)),
-        ("labels", pairs(&d.labels)),
-    ];
+        ("labels", labels),
+    ]);
     if let Some(ack) = &d.ack {
         let note = if ack.note.is_empty() {
             String::new()
@@ -483,6 +487,8 @@ pub fn window(w: &Maintenance, now_ms: u64) -> String {
     }
     text
 }
+
+mod judgement;
 
 #[cfg(test)]
 mod tests;

@@ -496,3 +496,47 @@ fn last_report_says_never_only_for_a_site_that_never_reported() {
         "12s ago"
     );
 }
+
+#[test]
+fn the_detail_shows_stale_findings_flapping_recovering_score_and_availability() {
+    use healthmon_proto::judgement::{Availability, Deduction, Flapping, Judgement, Recovering};
+    let mut d = detail("plant-7", Connectivity::Offline, Health::Degraded);
+    d.last_report_ms = Some(NOW - 92_000);
+    d.judgement = Judgement {
+        stale_reasons: vec!["connection plc-2 disconnected".into()],
+        flapping: Some(Flapping {
+            changes: 7,
+            window_s: 600,
+        }),
+        recovering: Some(Recovering {
+            depth: 10_000,
+            drain_per_min: Some(4_000.0),
+            empty_in_s: Some(150),
+        }),
+        score: Some(32),
+        score_off: vec![Deduction {
+            points: 60,
+            reason: "offline: no report for 92s (timeout 90s)".into(),
+        }],
+        // 90 of 100 s online as of 10 s ago; offline since: 90 of 110.
+        availability: Some(Availability {
+            online_ms: 90_000,
+            judged_ms: 100_000,
+            since_ms: NOW - 200_000,
+            as_of_ms: NOW - 10_000,
+        }),
+    };
+    let text = site(&d, NOW);
+    assert_has_lines(
+        &text,
+        &[
+            "stale findings  as of 1m32s ago",
+            "                connection plc-2 disconnected",
+            "flapping        7 changes in 10 min",
+            "recovering      10000 pending, draining 4000/min, empty in ~2m30s",
+            "score           32/100",
+            "                -60 offline: no report for 92s (timeout 90s)",
+            "availability    81.8% of 1m50s judged since the assessor started",
+        ],
+    );
+}
