@@ -601,6 +601,28 @@ leaf_online() { [ "$(api "/api/v1/sites/$LEAF_SITE" 2>/dev/null | jq -r .connect
 wait_for 25 "$LEAF_SITE online again" leaf_online
 ok "$LEAF_SITE alone offline $cut_ms ms after the cut (3 × 10 s after its last report), online $(( $(now_ms) - t_reconnect )) ms after reconnecting"
 
+step "the leaf node container stopped: its site late at once, one incident"
+# The hub tells the assessor's system-account login (ADVISORIES_USER) that
+# the leaf node's connection closed; the roster's leaf label puts
+# $LEAF_SITE behind it, so it is late at once rather than after 15 s.
+t_stop=$(now_ms)
+compose stop site-leaf 2>/dev/null
+leaf_late_by_link() {
+  api "/api/v1/sites/$LEAF_SITE" 2>/dev/null \
+    | jq -e '.connectivity == "late" and (.reasons[0] | startswith("link leaf leaf-plant-north-01 lost at"))' >/dev/null
+}
+wait_for 10 "$LEAF_SITE late, naming the lost link" leaf_late_by_link
+late_ms=$(( $(now_ms) - t_stop ))
+late_reason=$(api "/api/v1/sites/$LEAF_SITE" | jq -r '.reasons[0]')
+[ "$late_ms" -lt 10000 ] || die "late only after $late_ms ms (its timeout is 15 s)"
+incident() {
+  [ "$(prom '/api/v1/query?query=sum(healthmon_assessor_incidents_total%7Bkind%3D%22link%22%7D)' 2>/dev/null | jq -r '.data.result[0].value[1]')" -ge 1 ] 2>/dev/null
+}
+wait_for 45 "Prometheus counts the link incident" incident
+compose start site-leaf 2>/dev/null
+wait_for 40 "$LEAF_SITE online again" leaf_online
+ok "$LEAF_SITE late $late_ms ms after its leaf node stopped (\"$late_reason\"), online again after its start; healthmon_assessor_incidents_total{kind=\"link\"} counted it"
+
 step "the aggregator container restarted"
 wait_for 20 "fleet online before the restart" fleet_online
 t_restart=$(now_ms)

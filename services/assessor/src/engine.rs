@@ -35,6 +35,8 @@ use tokio::time::Instant;
 
 use crate::centre::{self, CentreEvent};
 use crate::followed::Followed;
+use crate::incidents::{self, Incident};
+use crate::links::{LinkDown, lost_reason};
 use crate::mass_silence::{Change, MassSilence};
 use crate::timers::Timers;
 use crate::tracker::{Outcome, SiteIdx, Tracker};
@@ -66,6 +68,8 @@ pub struct Inputs {
     pub registry: mpsc::Receiver<RegistryChange>,
     /// The registry's watch: ends with shutdown.
     pub registry_task: tokio::task::JoinHandle<()>,
+    /// Closed links from the server's advisories (`--advisories-user`).
+    pub links: Option<mpsc::Receiver<LinkDown>>,
 }
 
 /// Registry changes applied in one pass of the loop.
@@ -137,6 +141,7 @@ impl Engine {
             lease,
             mut registry,
             registry_task,
+            mut links,
         } = inputs;
         let mut registry_open = true;
         if observed.is_some() {
@@ -194,6 +199,10 @@ impl Engine {
                 rows = bootstrap.recv(), if bootstrap_open => match rows {
                     Some(rows) => self.adopt(&rows),
                     None => bootstrap_open = false,
+                },
+                down = next_link(&mut links) => match down {
+                    Some(down) => self.on_link_down(down).await,
+                    None => links = None,
                 },
                 change = registry.recv(), if registry_open => match change {
                     Some(change) => {
@@ -395,12 +404,50 @@ impl Engine {
         }
     }
 
-    /// Online and late sites: the ones the mass-silence rule watches.
+    /// Online and late sites: the ones the mass-silence rule watches. Sites
+    /// late because their link was reported lost are left out: their
+    /// silence is explained, not evidence that the centre went deaf.
     fn watched(&self) -> (usize, usize) {
+        let explained = self.tracker.late_by_lost_link();
         (
             self.tracker.count(Connectivity::Online),
-            self.tracker.count(Connectivity::Late),
+            self.tracker.count(Connectivity::Late) - explained,
         )
+    }
+
+    /// The server reported a link closed: the sites behind it are late at
+    /// once, and a leaf node with sites behind it is one incident.
+    async fn on_link_down(&mut self, down: LinkDown) {
+        stats::link_lost(match down {
+            LinkDown::Leaf { .. } => "leaf",
+            LinkDown::Site { .. } => "site",
+        });
+        if self.blind {
+            // Reconnecting gives every site a fresh window anyway.
+            return;
+        }
+        let outcomes = self.tracker.on_link_down(&down, Instant::now(), now_ms());
+        let silenced = outcomes.len();
+        tracing::warn!(link = ?down, silenced, "link lost: the sites behind it are late now");
+        for outcome in outcomes {
+            self.apply(outcome).await;
+        }
+        self.update_counts();
+        let LinkDown::Leaf { name, at_ms } = &down else {
+            return;
+        };
+        let sites = self.tracker.behind(name);
+        if sites == 0 {
+            return;
+        }
+        stats::incident("link");
+        let incident = Incident::link_lost(name, *at_ms, sites, silenced, &lost_reason(&down));
+        if self.leading()
+            && let Err(e) = incidents::publish(&self.client, &self.subjects, &incident).await
+        {
+            stats::publish_failed();
+            tracing::warn!(error = %e, "cannot publish an incident");
+        }
     }
 
     fn hold_until(&self) -> Instant {
@@ -506,6 +553,13 @@ impl Engine {
 }
 
 /// The next status event seen, or never when not following anyone.
+async fn next_link(links: &mut Option<mpsc::Receiver<LinkDown>>) -> Option<LinkDown> {
+    match links {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn next_observed(observed: &mut Option<Subscriber>) -> Option<Message> {
     match observed {
         Some(sub) => sub.next().await,

@@ -40,6 +40,8 @@ pub struct Assessed {
     pub health: Health,
     /// Store-and-forward messages pending, all categories (for recovering).
     pub sf_depth: u64,
+    /// Its `leaf` label: the leaf node it sits behind (`crate::links`).
+    pub leaf: Option<Box<str>>,
 }
 
 impl Assessed {
@@ -52,6 +54,11 @@ impl Assessed {
             health: health_of(findings.iter().map(|f| &f.severity)),
             findings,
             sf_depth: report.sf_buffer.total(),
+            leaf: report
+                .labels
+                .iter()
+                .find(|(k, _)| *k == crate::links::LEAF_LABEL)
+                .map(|(_, v)| (*v).into()),
         }
     }
 }

@@ -42,7 +42,9 @@ pub mod events;
 pub mod findings;
 pub mod flapping;
 pub mod followed;
+pub mod incidents;
 pub mod leader;
+pub mod links;
 pub mod mass_silence;
 mod numbers;
 pub mod recovering;
@@ -58,7 +60,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use healthmon_common::nats::{self, NatsConfig};
+use healthmon_common::nats::{self, NatsAuth, NatsConfig};
 use healthmon_common::{
     CancellationToken, ServiceError, ServiceHandle, ServiceTask, metrics_http, micro, telemetry,
 };
@@ -103,6 +105,10 @@ pub struct Config {
     /// Judge sites the registry does not list (the aggregator's flag of the
     /// same name decides whether they get listed).
     pub auto_register: bool,
+    /// A system-account login on the same servers (`--advisories-user`):
+    /// with it, the assessor follows the server's disconnect advisories and
+    /// makes the sites behind a lost link late at once (`links`).
+    pub advisories: Option<NatsAuth>,
 }
 
 impl Config {
@@ -119,6 +125,7 @@ impl Config {
             max_interval: Duration::from_millis(u64::from(tracker::DEFAULT_MAX_INTERVAL_MS)),
             registry: RegistryConfig::default(),
             auto_register: true,
+            advisories: None,
             leader_replicas: 1,
         }
     }
@@ -210,6 +217,16 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         }
         None => (leader::always(), None, None),
     };
+    let links = match &config.advisories {
+        Some(auth) => {
+            let login = NatsConfig {
+                auth: auth.clone(),
+                ..config.nats.clone()
+            };
+            Some(links::follow::spawn(&login, shutdown.clone()).await?)
+        }
+        None => None,
+    };
     // A report published right after `start` returns must not be missed.
     healthmon_common::nats::round_trip(&client).await?;
     let metrics_addr = metrics_http::serve(config.metrics_addr, None, shutdown.clone()).await?;
@@ -239,6 +256,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         lease,
         registry: registry_changes,
         registry_task,
+        links,
     };
     tracing::info!(
         missed_heartbeats = config.missed_heartbeats,

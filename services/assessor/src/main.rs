@@ -15,6 +15,7 @@ use healthmon_common::ConfigError;
 use healthmon_common::cli::{
     LogArgs, NatsArgs, exit_usage, parse_duration, parse_partition, partition_subjects,
 };
+use healthmon_common::nats::NatsAuth;
 use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_proto::Partition;
 use healthmon_registry::RegistryArgs;
@@ -91,6 +92,18 @@ struct Cli {
     /// (`interval:capped`). An expected interval in the registry overrides.
     #[arg(long, env = "MAX_INTERVAL", default_value = "15m", value_parser = parse_duration)]
     max_interval: Duration,
+    /// A system-account user allowed to subscribe to
+    /// `$SYS.ACCOUNT.*.DISCONNECT` (and nothing else): with it, sites
+    /// behind a lost leaf node or collector connection are late at once.
+    #[arg(long, env = "ADVISORIES_USER", requires = "advisories_password")]
+    advisories_user: Option<String>,
+    #[arg(
+        long,
+        env = "ADVISORIES_PASSWORD",
+        hide_env_values = true,
+        requires = "advisories_user"
+    )]
+    advisories_password: Option<String>,
 }
 
 impl Cli {
@@ -145,6 +158,10 @@ impl Cli {
             max_interval: self.max_interval,
             registry: self.registry.config()?,
             auto_register: self.auto_register,
+            advisories: self
+                .advisories_user
+                .zip(self.advisories_password)
+                .map(|(user, password)| NatsAuth::UserPassword { user, password }),
         };
         Ok((config, self.log))
     }

@@ -18,6 +18,8 @@ pub const CENTRAL_SUSPECT: &str = "healthmon_assessor_central_suspect";
 pub const MASS_SILENCE: &str = "healthmon_assessor_mass_silence_total";
 pub const LEADER: &str = "healthmon_assessor_leader";
 pub const JUDGING: &str = "healthmon_assessor_judging";
+pub const LINKS_LOST: &str = "healthmon_assessor_links_lost_total";
+pub const INCIDENTS: &str = "healthmon_assessor_incidents_total";
 
 /// Describes every metric and registers the labelled counters at zero, so
 /// dashboards and alerts see them before the first occurrence.
@@ -59,6 +61,18 @@ pub fn register() {
         "1 while this assessor can judge sites (neither blind nor suspecting the centre): availability counts only this time."
     );
     metrics::gauge!(JUDGING).set(1.0);
+    metrics::describe_counter!(
+        LINKS_LOST,
+        "Connections the NATS server reported closed that healthmon knows (a leaf node, a collector), by kind."
+    );
+    metrics::describe_counter!(
+        INCIDENTS,
+        "Incidents: sites that fell silent together (kind link: a leaf node lost with sites behind it)."
+    );
+    for kind in ["leaf", "site"] {
+        metrics::counter!(LINKS_LOST, "kind" => kind).absolute(0);
+    }
+    metrics::counter!(INCIDENTS, "kind" => "link").absolute(0);
     metrics::gauge!(LEADER).set(1.0);
     metrics::counter!(REPORTS).absolute(0);
     for reason in Rejection::REASONS {
@@ -123,6 +137,14 @@ pub fn blind(blind: bool) {
 pub fn mass_silence(cause: &str, suspect: bool) {
     metrics::counter!(MASS_SILENCE, "cause" => cause.to_owned()).increment(1);
     metrics::gauge!(CENTRAL_SUSPECT).set(if suspect { 1.0 } else { 0.0 });
+}
+
+pub fn link_lost(kind: &'static str) {
+    metrics::counter!(LINKS_LOST, "kind" => kind).increment(1);
+}
+
+pub fn incident(kind: &'static str) {
+    metrics::counter!(INCIDENTS, "kind" => kind).increment(1);
 }
 
 pub fn judging(judging: bool) {

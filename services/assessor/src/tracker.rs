@@ -32,12 +32,14 @@ use tokio::time::Instant;
 use crate::availability::{JudgingClock, Uptime};
 use crate::findings::{Assessed, Finding};
 use crate::flapping::FlapCount;
+use crate::links::Paths;
 use crate::rules::Rules;
 use crate::timeouts::Thresholds;
 
 mod adopt;
 mod hold;
 mod judge;
+mod links;
 mod page;
 mod registry;
 
@@ -238,6 +240,13 @@ pub struct Tracker {
     registry_loaded: bool,
     /// The time the centre could not judge (blind, or suspecting itself).
     judging: JudgingClock,
+    /// Which sites sit behind which leaf node, from their `leaf` labels:
+    /// the registry's, else the site's own (only sites that have one).
+    paths: Paths,
+    registry_leaf: HashMap<SiteIdx, Box<str>>,
+    site_leaf: HashMap<SiteIdx, Box<str>>,
+    /// Sites made late by a lost link, and the reason, until they report.
+    link_lost: HashMap<SiteIdx, Box<str>>,
 }
 
 impl Tracker {
@@ -257,6 +266,10 @@ impl Tracker {
             interval_overrides: HashMap::new(),
             registry_loaded: false,
             judging: JudgingClock::default(),
+            paths: Paths::default(),
+            registry_leaf: HashMap::new(),
+            site_leaf: HashMap::new(),
+            link_lost: HashMap::new(),
         }
     }
 
@@ -335,6 +348,8 @@ impl Tracker {
             None => self.insert(site_id, now_ms),
         };
         let mut report = report;
+        self.link_lost.remove(&idx);
+        self.set_site_leaf(idx, report.leaf.as_deref());
         self.cap_interval(idx, &mut report);
         self.track_recovery(idx, &mut report, now_ms);
         let window_start = self.mono_ceil(now);

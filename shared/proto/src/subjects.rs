@@ -291,6 +291,12 @@ impl Subjects {
         format!("{}.cmd.resend", self.prefix)
     }
 
+    /// Incidents: sites that fell silent together, one event for all of
+    /// them (the assessor's lost leaf nodes).
+    pub fn incidents(&self) -> String {
+        format!("{}.incident", self.prefix)
+    }
+
     /// Events about the centre itself (the assessor's mass-silence rule).
     pub fn centre_status(&self) -> String {
         format!("{}.centre.status", self.prefix)

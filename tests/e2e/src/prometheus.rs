@@ -130,8 +130,12 @@ impl Prometheus {
         for entry in std::fs::read_dir(deploy.join("rules")).expect("read rules dir") {
             let path = entry.expect("dir entry").path();
             let text = std::fs::read_to_string(&path).expect("read rules");
-            // Recording rules run every 30 s in the deploy file; every second here.
-            let text = adapt(text.replace("interval: 30s", "interval: 1s"));
+            // Recording rules run every 30 s (availability every 5 min) in
+            // the deploy file; every second here.
+            let text = text
+                .replace("interval: 30s", "interval: 1s")
+                .replace("interval: 5m", "interval: 1s");
+            let text = adapt(text);
             std::fs::write(rules.join(path.file_name().expect("name")), text).expect("write rules");
         }
 

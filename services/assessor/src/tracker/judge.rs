@@ -28,11 +28,20 @@ impl Tracker {
     pub(super) fn describe(&self, site: SiteIdx, now_ms: u64) -> (Vec<String>, Judgement) {
         let s = &self.sites[site as usize];
         let th = self.thresholds(site);
-        let silence = if s.has(Flags::UNHEARD) {
+        let mut silence = if s.has(Flags::UNHEARD) {
             unheard_reason(s, &th)
         } else {
             th.reason(s.connectivity, now_ms.saturating_sub(s.last_report_ms()))
         };
+        // Late by a lost link: that is the reason (the silence is too short
+        // to count yet); offline, the link first, then the timeout.
+        let link = self
+            .link_reason(site)
+            .filter(|_| matches!(s.connectivity, Connectivity::Late | Connectivity::Offline))
+            .map(str::to_owned);
+        if link.is_some() && s.connectivity == Connectivity::Late {
+            silence = None;
+        }
         let rule = self.rules.flapping;
         let flapping = s.has(Flags::FLAPPING).then(|| Flapping {
             changes: s.flap.changes(now_ms.saturating_sub(s.since_ms()), rule),
@@ -42,7 +51,12 @@ impl Tracker {
         let findings = kept_slice(&s.findings);
         let stale = matches!(s.connectivity, Connectivity::Late | Connectivity::Offline);
         let finding_reasons = findings.iter().map(|f| f.reason.to_string());
-        let mut reasons: Vec<String> = silence.iter().chain(&flap_reason).cloned().collect();
+        let mut reasons: Vec<String> = link
+            .iter()
+            .chain(&silence)
+            .chain(&flap_reason)
+            .cloned()
+            .collect();
         let mut judgement = Judgement::default();
         if stale {
             judgement.stale_reasons = finding_reasons.collect();
@@ -68,7 +82,7 @@ impl Tracker {
                 reason: &f.reason,
                 severity: f.severity,
             });
-            let silence = silence.as_deref().unwrap_or_default();
+            let silence = silence.as_deref().or(link.as_deref()).unwrap_or_default();
             let (score, off) = self.rules.score.score(
                 Some((s.connectivity, silence)),
                 scoring,

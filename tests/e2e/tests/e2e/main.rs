@@ -11,6 +11,7 @@ mod discovery;
 mod faults;
 mod ha;
 mod hostile;
+mod links;
 mod partition;
 mod pipeline;
 mod prometheus;

@@ -14,6 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use healthmon_assessor::centre::{CentreEvent, HEADER_CENTRE};
+use healthmon_assessor::incidents::Incident;
 use healthmon_assessor::mass_silence::Change;
 use healthmon_common::micro::{ERROR_CODE_HEADER, ERROR_HEADER};
 use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
@@ -104,6 +105,7 @@ fn every_subject_in_use_is_documented_and_nothing_else() {
         s.report("SITE"),
         s.status("SITE"),
         s.centre_status(),
+        s.incidents(),
         s.resend(),
         s.aggregator("summary"),
         s.aggregator("list"),
@@ -138,6 +140,7 @@ fn every_subject_in_use_is_documented_and_nothing_else() {
         ("HealthReport", "application/msgpack"),
         ("StatusEvent", "application/msgpack"),
         ("CentreEvent", "application/msgpack"),
+        ("Incident", "application/msgpack"),
         ("SummaryQuery", "application/json"),
         ("FleetSummary", "application/json"),
         ("ListQuery", "application/json"),
@@ -360,6 +363,16 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
         (
             "CentreEvent",
             json(&CentreEvent::new(Change::Suspected, 1, 2, 3, "r".into())),
+        ),
+        (
+            "Incident",
+            json(&Incident::link_lost(
+                "leaf-eu-1",
+                1,
+                2,
+                2,
+                "link leaf leaf-eu-1 lost at 00:00:00 UTC",
+            )),
         ),
         ("Summary", json(&Summary::default())),
         ("FleetSummary", json(&grouped)),
