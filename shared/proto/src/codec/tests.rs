@@ -1,7 +1,7 @@
 use super::*;
 use crate::fixtures::{OPTIONAL_KEYS, REQUIRED_KEYS, connection, node, offline_event};
 use crate::test_arb;
-use crate::{ConnectionStatus, HealthReport, NodeRole, Resources, StatusEvent};
+use crate::{HealthReport, NodeRole, Resources, StatusEvent};
 use proptest::prelude::*;
 use rmpv::Value;
 
