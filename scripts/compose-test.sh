@@ -382,6 +382,15 @@ roster_applied() {
   ok "fleet-roster: healthmon fleet apply exited 0 ($restarts restarts)"
 }
 
+# Takes the project down with its volumes and checks that nothing labelled
+# with it is left: no container, network or volume.
+down_leaving_nothing() {
+  compose down -v -t 20 2>/dev/null
+  local label="label=com.docker.compose.project=$P" left
+  left=$(docker ps -aq --filter "$label"; docker network ls -q --filter "$label"; docker volume ls -q --filter "$label")
+  [ -z "$left" ] || die "left behind: $left"
+}
+
 # The registry's stream as one node sees it: "replicas storage messages current-followers bytes".
 registry_stream() { # container
   natsmon "$1" '/jsz?accounts=true&streams=true&config=true' 2>/dev/null | jq -r '
@@ -661,9 +670,7 @@ done
 ok "every healthmon service stopped cleanly"
 
 step "docker-compose down -v leaves nothing of the project"
-compose down -v -t 20 2>/dev/null
-left=$(docker ps -aq --filter "label=com.docker.compose.project=$P"; docker network ls -q --filter "label=com.docker.compose.project=$P"; docker volume ls -q --filter "label=com.docker.compose.project=$P")
-[ -z "$left" ] || die "left behind: $left"
+down_leaving_nothing
 ok "no container, network or volume labelled com.docker.compose.project=$P"
 fi
 
@@ -796,9 +803,7 @@ no_offline_since "$t_kill" "cluster node loss"
 ok "hub-1 routed and current in JetStream again (meta group, lease and registry streams); no site went offline during the whole cluster test"
 
 step "cluster: docker-compose down -v"
-compose down -v -t 20 2>/dev/null
-left=$(docker ps -aq --filter "label=com.docker.compose.project=$P"; docker network ls -q --filter "label=com.docker.compose.project=$P"; docker volume ls -q --filter "label=com.docker.compose.project=$P")
-[ -z "$left" ] || die "left behind: $left"
+down_leaving_nothing
 ok "nothing left of $P"
 fi
 

@@ -3,11 +3,14 @@ use super::*;
 #[test]
 fn nearest_rank() {
     let p = Percentiles::of_ms((1..=1000).map(f64::from).collect());
-    assert_eq!(p.samples, 1000);
-    assert_eq!(p.p50_ms, 500.0);
-    assert_eq!(p.p99_ms, 990.0);
-    assert_eq!(p.p999_ms, 999.0);
-    assert_eq!(p.max_ms, 1000.0);
+    let want = Percentiles {
+        samples: 1000,
+        p50_ms: 500.0,
+        p99_ms: 990.0,
+        p999_ms: 999.0,
+        max_ms: 1000.0,
+    };
+    assert_eq!(p, want);
 }
 
 #[test]

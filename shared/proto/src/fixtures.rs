@@ -1,7 +1,8 @@
 //! Reports to start from, for every test, the bench and the soak (feature
 //! `fixtures`; `healthmon-test-support` re-exports this module). Each is a
 //! valid report of the given site; tests change the fields they are about,
-//! with the small builders below ([`node`], [`connection`], [`labels`]), and
+//! with the small builders below ([`node`], [`connection`], [`labels`],
+//! [`maintenance`]), and
 //! compare connections through [`connection_states`].
 //!
 //! | fixture | what it is | the assessor's default rules say |
@@ -13,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::fleet::Maintenance;
 use crate::labels::Labels;
 use crate::report::{
     ConnectionStatus, ErrorCounter, HealthReport, Node, NodeRole, Resources, SfBuffer,
@@ -166,6 +168,16 @@ pub fn labels(pairs: &[(&str, &str)]) -> Labels {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// An open-ended maintenance window without a reason, set by `by` at 1 ms.
+pub fn maintenance(by: &str) -> Maintenance {
+    Maintenance {
+        since_ms: 1,
+        until_ms: None,
+        reason: None,
+        by: by.into(),
+    }
 }
 
 /// A report's connections as `(name, connected)`, in its order: what tests

@@ -35,6 +35,8 @@ pub mod report;
 pub mod status;
 pub mod subjects;
 #[cfg(test)]
+mod test_arb;
+#[cfg(test)]
 mod test_wire;
 pub mod validate;
 pub mod view;

@@ -74,6 +74,20 @@ impl Api {
         (status, response.json().await.unwrap_or(Value::Null))
     }
 
+    /// `PUT path` with a JSON body (if any), which must succeed: the answer.
+    pub async fn put_ok(&self, path: &str, body: Option<Value>) -> Value {
+        let (status, answer) = self.send(reqwest::Method::PUT, path, body).await;
+        assert_eq!(status, 200, "PUT {path}: {answer}");
+        answer
+    }
+
+    /// Puts `site` in maintenance (`body`: its window's `until_ms` and
+    /// `reason`, if any), which must succeed: the answer.
+    pub async fn set_maintenance(&self, site: &str, body: Option<Value>) -> Value {
+        self.put_ok(&format!("/api/v1/sites/{site}/maintenance"), body)
+            .await
+    }
+
     /// The site as `GET /api/v1/sites/{id}` shows it, if known.
     pub async fn site(&self, id: &str) -> Option<Value> {
         let (status, body) = self.get(&format!("/api/v1/sites/{id}")).await;
@@ -99,6 +113,12 @@ impl Api {
             site["connectivity"] == want
         })
         .await
+    }
+
+    /// Waits until the API shows the site with this health.
+    pub async fn wait_health(&self, id: &str, want: &str, timeout: Duration) -> Value {
+        self.wait_site(id, want, timeout, |site| site["health"] == want)
+            .await
     }
 
     /// Waits until the API shows the site as `wanted` says (`what`, for the

@@ -23,7 +23,8 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use healthmon_test_support::{TempDir, eventually, free_port};
 use serde::Deserialize;
-use serde_json::json;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 
 /// Flags the issue asks for; the window size is the README screenshot's.
 const CHROMIUM_ARGS: &[&str] = &[
@@ -437,6 +438,13 @@ impl Browser {
         browser
     }
 
+    /// [`Browser::start`], then [`Browser::open`] `url`.
+    pub async fn opened(url: &str) -> Self {
+        let browser = Self::start().await;
+        browser.open(url).await;
+        browser
+    }
+
     pub async fn open(&self, url: &str) {
         self.client.goto(url).await.expect("the page loads");
     }
@@ -444,12 +452,7 @@ impl Browser {
     /// What the page shows now; panics if any of it reads `null`,
     /// `undefined` or `NaN`.
     pub async fn page(&self) -> Page {
-        let value = self
-            .client
-            .execute(READ_PAGE, vec![])
-            .await
-            .expect("the page can be read");
-        let page: Page = serde_json::from_value(value).expect("the page has the documented hooks");
+        let page: Page = self.read(READ_PAGE, "page").await;
         assert!(
             page.bad_text.is_empty(),
             "the page shows null/undefined/NaN: {:#?}\nin {page:#?}",
@@ -460,12 +463,15 @@ impl Browser {
 
     /// What is visible at the current window size.
     pub async fn layout(&self) -> Layout {
-        let value = self
-            .client
-            .execute(READ_LAYOUT, vec![])
-            .await
-            .expect("the layout can be read");
-        serde_json::from_value(value).expect("the layout has the documented hooks")
+        self.read(READ_LAYOUT, "layout").await
+    }
+
+    /// What a reading script returns, as `T`: the `what` (page, layout) seen
+    /// through its documented hooks.
+    async fn read<T: DeserializeOwned>(&self, script: &str, what: &str) -> T {
+        let value = self.script(script, vec![]).await;
+        serde_json::from_value(value)
+            .unwrap_or_else(|e| panic!("the {what} has the documented hooks: {e}"))
     }
 
     /// Scrolls the page (not the table) to `y` CSS pixels from the top.
@@ -504,13 +510,11 @@ impl Browser {
     /// (the window's own frame comes on top, if headless draws one).
     pub async fn set_viewport(&self, width: u32, height: u32) {
         let frame = self
-            .client
-            .execute(
+            .script(
                 "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];",
                 vec![],
             )
-            .await
-            .expect("the page runs scripts");
+            .await;
         let extra = |i: usize| u32::try_from(frame[i].as_u64().unwrap_or(0)).unwrap_or(0);
         self.client
             .set_window_size(width + extra(0), height + extra(1))
@@ -520,13 +524,19 @@ impl Browser {
 
     /// Leaves a mark on the page's window that only a reload would clear.
     pub async fn mark_page(&self, value: &str) {
+        self.script(
+            "window.__healthmonTestMarker = arguments[0];",
+            vec![json!(value)],
+        )
+        .await;
+    }
+
+    /// Runs `script` on the page with `args` (`arguments` there): what it returns.
+    async fn script(&self, script: &str, args: Vec<Value>) -> Value {
         self.client
-            .execute(
-                "window.__healthmonTestMarker = arguments[0];",
-                vec![json!(value)],
-            )
+            .execute(script, args)
             .await
-            .expect("the page runs scripts");
+            .expect("the page runs scripts")
     }
 
     pub async fn find(&self, css: &str) -> Element {
@@ -578,13 +588,8 @@ impl Browser {
     /// Stores an access token for the page, as its token prompt would
     /// (this tab only); takes effect on the next load.
     pub async fn set_token(&self, token: &str) {
-        self.client
-            .execute(
-                "sessionStorage.setItem('healthmon.token', arguments[0]);",
-                vec![json!(token)],
-            )
-            .await
-            .expect("the page runs scripts");
+        let store = "sessionStorage.setItem('healthmon.token', arguments[0]);";
+        self.script(store, vec![json!(token)]).await;
     }
 
     /// The site's row, once listed.

@@ -403,3 +403,21 @@ pub async fn expect_server_error(
         }
     }
 }
+
+/// Waits for the server's refusal of a publish to `subject`.
+pub async fn expect_refused_publish(
+    errors: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+    subject: &str,
+) {
+    let what = format!("Permissions Violation for Publish to \"{subject}\"");
+    expect_server_error(errors, &what).await;
+}
+
+/// Waits for the server's refusal of a subscription to `subject`.
+pub async fn expect_refused_subscription(
+    errors: &mut tokio::sync::mpsc::UnboundedReceiver<String>,
+    subject: &str,
+) {
+    let what = format!("Permissions Violation for Subscription to \"{subject}\"");
+    expect_server_error(errors, &what).await;
+}

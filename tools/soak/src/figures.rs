@@ -212,52 +212,34 @@ impl Figures {
 
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let lost = |accepted: u64| self.sent.saturating_sub(accepted);
-        let mut line = |k: &str, v: String| {
+        let mut line = |k: &str, v: &dyn std::fmt::Display| {
             let _ = writeln!(out, "  {k:<38} {v}");
         };
-        line("reports sent", self.sent.to_string());
-        line(
-            "accepted by aggregator / assessor",
-            format!("{} / {}", self.accepted_aggregator, self.accepted_assessor),
-        );
-        line(
-            "lost (sent - accepted)",
-            format!(
-                "{} / {}",
-                lost(self.accepted_aggregator),
-                lost(self.accepted_assessor)
-            ),
-        );
-        line(
-            "rejected aggregator / assessor",
-            format!("{} / {}", self.rejected_aggregator, self.rejected_assessor),
-        );
-        line("seq gaps (lost_reports_total)", self.seq_gaps.to_string());
-        line(
-            "slow consumers (server + clients)",
-            self.slow_consumers.to_string(),
-        );
-        line(
-            "false late / offline events",
-            format!("{} / {}", self.false_late, self.false_offline),
-        );
-        line("non-healthy status events", self.not_healthy.to_string());
-        line(
-            "centre (mass-silence) events",
-            self.centre_events.to_string(),
-        );
-        line(
-            "sends > interval/2 behind",
-            self.very_late_sends.to_string(),
-        );
+        // Two figures side by side, as the line's name pairs them.
+        let both = |a: u64, b: u64| format!("{a} / {b}");
+        let (aggregator, assessor) = (self.accepted_aggregator, self.accepted_assessor);
+        let accepted = both(aggregator, assessor);
+        let lost = |accepted: u64| self.sent.saturating_sub(accepted);
+        let lost = both(lost(aggregator), lost(assessor));
+        line("reports sent", &self.sent);
+        line("accepted by aggregator / assessor", &accepted);
+        line("lost (sent - accepted)", &lost);
+        let rejected = both(self.rejected_aggregator, self.rejected_assessor);
+        line("rejected aggregator / assessor", &rejected);
+        line("seq gaps (lost_reports_total)", &self.seq_gaps);
+        line("slow consumers (server + clients)", &self.slow_consumers);
+        let false_events = both(self.false_late, self.false_offline);
+        line("false late / offline events", &false_events);
+        line("non-healthy status events", &self.not_healthy);
+        line("centre (mass-silence) events", &self.centre_events);
+        line("sends > interval/2 behind", &self.very_late_sends);
         if self.memory.is_empty() {
-            line("RSS", "too few samples after warm-up to judge".into());
+            line("RSS", &"too few samples after warm-up to judge");
         }
         for (who, m) in &self.memory {
             line(
                 &format!("{who} RSS peak 1st/2nd half, end"),
-                format!(
+                &format!(
                     "{:.1} / {:.1} / {:.1} MiB ({:+.1}%)",
                     mib(m.first_half_max),
                     mib(m.second_half_max),

@@ -162,24 +162,24 @@ async fn list_sorts_worst_first_filters_and_paginates() {
     h.stop().await;
 }
 
+/// The aggregator's answer to a micro-service discovery request (`PING`, `INFO`).
+async fn discovery(h: &Harness, verb: &str) -> serde_json::Value {
+    let answer = h
+        .client
+        .request(format!("$SRV.{verb}.healthmon-aggregator"), "".into())
+        .await
+        .unwrap_or_else(|e| panic!("{verb} answered: {e}"));
+    serde_json::from_slice(&answer.payload).unwrap()
+}
+
 #[tokio::test]
 async fn answers_micro_service_discovery() {
     let mut h = Harness::started().await;
-    let pong = h
-        .client
-        .request("$SRV.PING.healthmon-aggregator", "".into())
-        .await
-        .expect("PING answered");
-    let pong: serde_json::Value = serde_json::from_slice(&pong.payload).unwrap();
+    let pong = discovery(&h, "PING").await;
     assert_eq!(pong["name"], "healthmon-aggregator");
     assert_eq!(pong["version"], env!("CARGO_PKG_VERSION"));
 
-    let info = h
-        .client
-        .request("$SRV.INFO.healthmon-aggregator", "".into())
-        .await
-        .expect("INFO answered");
-    let info: serde_json::Value = serde_json::from_slice(&info.payload).unwrap();
+    let info = discovery(&h, "INFO").await;
     let mut subjects: Vec<&str> = info["endpoints"]
         .as_array()
         .unwrap()

@@ -13,6 +13,18 @@ fn with_file(text: &str, flags: Overrides) -> Result<Config, String> {
     assemble(nats(), addr(), flags, Some(("c.toml".into(), file))).map_err(|e| e.to_string())
 }
 
+/// The error a broken file's text gives, as the collector prints it.
+fn error_of(text: &str) -> String {
+    parse(text).unwrap_err().to_string()
+}
+
+/// Asserts that an error message names each of `words`.
+fn assert_names(err: &str, words: &[&str]) {
+    for word in words {
+        assert!(err.contains(word), "{word:?} not in {err}");
+    }
+}
+
 #[test]
 fn the_example_file_is_valid_and_complete() {
     let text = include_str!("../../collector.example.toml");
@@ -26,42 +38,26 @@ fn the_example_file_is_valid_and_complete() {
 
 #[test]
 fn unknown_keys_are_named_with_their_line_and_table() {
-    let err =
-        parse("site_id = \"a\"\n\n[[probe]]\nname = \"p\"\naddress = \"h:1\"\ntimeot = \"1s\"\n")
-            .unwrap_err()
-            .to_string();
-    assert!(err.contains("line 6"), "{err}");
-    assert!(err.contains("[[probe]]"), "{err}");
-    assert!(err.contains("timeot"), "{err}");
+    let err = error_of(
+        "site_id = \"a\"\n\n[[probe]]\nname = \"p\"\naddress = \"h:1\"\ntimeot = \"1s\"\n",
+    );
+    assert_names(&err, &["line 6", "[[probe]]", "timeot"]);
     assert!(!err.contains('\n'), "{err}");
 
-    let err = parse("[mapping.sf_buffer]\ncatgory = \"c\"\n")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("catgory") && err.contains("[mapping.sf_buffer]"),
-        "{err}"
-    );
+    let err = error_of("[mapping.sf_buffer]\ncatgory = \"c\"\n");
+    assert_names(&err, &["catgory", "[mapping.sf_buffer]"]);
 
-    let err = parse("intervall = \"5s\"\n").unwrap_err().to_string();
-    assert!(err.contains("intervall") && err.contains("line 1"), "{err}");
+    let err = error_of("intervall = \"5s\"\n");
+    assert_names(&err, &["intervall", "line 1"]);
 }
 
 #[test]
 fn bad_values_are_named() {
-    let err = parse("interval = \"soon\"\n").unwrap_err().to_string();
-    assert!(
-        err.contains("key `interval`") && err.contains("soon"),
-        "{err}"
-    );
+    let err = error_of("interval = \"soon\"\n");
+    assert_names(&err, &["key `interval`", "soon"]);
 
-    let err = parse("[custom]\ng = { metric = 5 }\n")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("key `metric`") && err.contains("[custom]"),
-        "{err}"
-    );
+    let err = error_of("[custom]\ng = { metric = 5 }\n");
+    assert_names(&err, &["key `metric`", "[custom]"]);
 
     let err = with_file("site_id = \"a b\"\n", Overrides::default()).unwrap_err();
     assert_eq!(
@@ -71,10 +67,7 @@ fn bad_values_are_named() {
 
     let text = "site_id = \"s\"\n[[scrape]]\nname = \"rt\"\nurl = \"ftp://x\"\n";
     let err = with_file(text, Overrides::default()).unwrap_err();
-    assert!(
-        err.contains("c.toml") && err.contains("scrape[0].url"),
-        "{err}"
-    );
+    assert_names(&err, &["c.toml", "scrape[0].url"]);
 }
 
 #[test]
@@ -169,6 +162,6 @@ fn labels_are_sent_as_given_and_checked_at_start() {
     )
     .unwrap_err();
     assert!(err.contains("key labels: at most 16 labels"), "{err}");
-    let err = parse("labels = { region = 5 }\n").unwrap_err().to_string();
-    assert!(err.contains("line 1") && err.contains("region"), "{err}");
+    let err = error_of("labels = { region = 5 }\n");
+    assert_names(&err, &["line 1", "region"]);
 }

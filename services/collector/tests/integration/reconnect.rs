@@ -5,13 +5,24 @@ use std::time::Duration;
 use crate::support::*;
 use healthmon_common::clock::now_ms;
 
+/// A collector for `site` reporting every `interval` to a fresh server,
+/// once `reports` of its reports are in the inbox: that inbox reconnects
+/// well before the collector does, so a burst flushed on reconnect would
+/// be seen there.
+async fn reporting(
+    site: &str,
+    interval: Duration,
+    reports: usize,
+) -> (NatsServer, Inbox, Collector) {
+    let (server, inbox) = server_with_fast_inbox().await;
+    let collector = start(config(&server, site, interval)).await;
+    inbox.wait_for(reports, Duration::from_secs(5)).await;
+    (server, inbox, collector)
+}
+
 #[tokio::test]
 async fn an_outage_skips_reports_instead_of_delivering_a_stale_burst() {
-    // Reconnects well before the collector does, so a burst flushed on
-    // reconnect would be seen here.
-    let (mut server, inbox) = server_with_fast_inbox().await;
-    let collector = start(config(&server, "plant-5", Duration::from_millis(200))).await;
-    inbox.wait_for(3, Duration::from_secs(5)).await;
+    let (mut server, inbox, collector) = reporting("plant-5", Duration::from_millis(200), 3).await;
 
     server.kill();
     let killed_ms = now_ms();
@@ -64,9 +75,7 @@ async fn an_outage_skips_reports_instead_of_delivering_a_stale_burst() {
 
 #[tokio::test]
 async fn a_fresh_report_follows_reconnection_without_waiting_an_interval() {
-    let (mut server, inbox) = server_with_fast_inbox().await;
-    let collector = start(config(&server, "plant-6", Duration::from_secs(30))).await;
-    inbox.wait_for(1, Duration::from_secs(5)).await;
+    let (mut server, inbox, collector) = reporting("plant-6", Duration::from_secs(30), 1).await;
 
     server.kill();
     tokio::time::sleep(Duration::from_millis(500)).await;

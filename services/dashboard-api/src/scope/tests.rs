@@ -22,14 +22,20 @@ fn a_scope_adds_its_labels_and_refuses_contradictions() {
     );
 }
 
+/// Labels over two keys and two values, so that a site's, a filter's and
+/// a scope's often meet.
+fn few_labels() -> impl Strategy<Value = Labels> {
+    proptest::collection::btree_map("[ab]", "[xy]", 0..3)
+}
+
 proptest! {
     /// A site passes the narrowed filter exactly when it passes both the
     /// request's filter and the scope.
     #[test]
     fn narrowing_is_the_and_of_filter_and_scope(
-        site in proptest::collection::btree_map("[ab]", "[xy]", 0..3),
-        wanted in proptest::collection::btree_map("[ab]", "[xy]", 0..3),
-        scoped in proptest::collection::btree_map("[ab]", "[xy]", 0..3),
+        site in few_labels(),
+        wanted in few_labels(),
+        scoped in few_labels(),
     ) {
         let scope: Selector = if scoped.is_empty() {
             Selector::default()

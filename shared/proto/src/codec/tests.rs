@@ -1,6 +1,7 @@
 use super::*;
 use crate::fixtures::{OPTIONAL_KEYS, REQUIRED_KEYS, connection, node, offline_event};
-use crate::{ConnectionStatus, HealthReport, NodeRole, Resources, StatusEvent};
+use crate::test_arb;
+use crate::{HealthReport, NodeRole, Resources, StatusEvent};
 use proptest::prelude::*;
 use rmpv::Value;
 
@@ -112,34 +113,9 @@ fn status_event_has_nil_last_report() {
     assert_eq!(decode::<StatusEvent>(&encode(&e)).unwrap(), e);
 }
 
-fn arb_report() -> impl Strategy<Value = HealthReport> {
-    (
-        "[a-z0-9_-]{1,64}",
-        "[a-f0-9]{1,16}",
-        any::<u64>(),
-        any::<u64>(),
-        proptest::collection::vec(("[a-z0-9-]{1,20}", any::<bool>()), 0..8),
-        proptest::collection::btree_map("[a-z_]{1,10}", -1e9f64..1e9, 0..5),
-        any::<(u64, u64, u64)>(),
-    )
-        .prop_map(|(site, inst, seq, sent, conns, custom, (e, n, d))| {
-            let mut r = HealthReport::new(site, inst, seq);
-            r.sent_at_ms = sent;
-            r.connections = conns
-                .into_iter()
-                .map(|(name, connected)| ConnectionStatus { name, connected })
-                .collect();
-            r.custom = custom;
-            r.sf_buffer.external = e;
-            r.sf_buffer.notification = n;
-            r.sf_buffer.db_write = d;
-            r
-        })
-}
-
 proptest! {
     #[test]
-    fn report_round_trips(r in arb_report()) {
+    fn report_round_trips(r in test_arb::report()) {
         prop_assert_eq!(decode::<HealthReport>(&encode(&r)).unwrap(), r);
     }
 
@@ -150,7 +126,7 @@ proptest! {
     }
 
     #[test]
-    fn truncated_reports_are_errors(r in arb_report(), cut in 0usize..64) {
+    fn truncated_reports_are_errors(r in test_arb::report(), cut in 0usize..64) {
         let bytes = encode(&r);
         let keep = bytes.len().saturating_sub(cut + 1);
         prop_assert!(decode::<HealthReport>(&bytes[..keep]).is_err());

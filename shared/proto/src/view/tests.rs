@@ -1,5 +1,6 @@
 use super::*;
 use crate::fixtures::node;
+use crate::test_arb;
 use crate::validate::{decode_view, validate_view};
 use crate::{encode, validate_report};
 use proptest::prelude::*;
@@ -96,50 +97,9 @@ fn roles_and_names_must_be_strings() {
     assert_eq!(decode_view(&buf, "s").unwrap_err().reason(), "malformed");
 }
 
-fn arb_report() -> impl Strategy<Value = HealthReport> {
-    (
-        "[a-z0-9_-]{1,64}",
-        "[a-f0-9]{1,16}",
-        1..u64::MAX,
-        proptest::collection::btree_set("[a-z0-9-]{1,20}", 0..40),
-        proptest::collection::btree_map("[a-z_]{1,10}", -1e9f64..1e9, 0..5),
-        proptest::option::of((0.0..=100f64, 0.0..=100f64)),
-        any::<(bool, bool)>(),
-    )
-        .prop_map(|(site, inst, seq, conns, custom, res, (a, b))| {
-            let mut r = HealthReport::new(site, inst, seq);
-            r.connections = conns
-                .into_iter()
-                .enumerate()
-                .map(|(i, name)| ConnectionStatus {
-                    name,
-                    connected: i % 2 == 0,
-                })
-                .collect();
-            r.nodes = [("n1", a), ("n2", b)]
-                .into_iter()
-                .map(|(name, active)| Node {
-                    name: name.into(),
-                    role: if active {
-                        NodeRole::Active
-                    } else {
-                        NodeRole::Standby
-                    },
-                })
-                .collect();
-            r.custom = custom;
-            r.resources = res.map(|(cpu, disk)| Resources {
-                cpu_pct: cpu,
-                disk_used_pct: disk,
-                ..Default::default()
-            });
-            r
-        })
-}
-
 proptest! {
     #[test]
-    fn view_and_owned_decoding_agree(r in arb_report()) {
+    fn view_and_owned_decoding_agree(r in test_arb::report()) {
         let bytes = encode(&r);
         let view = ReportView::decode(&bytes).unwrap();
         prop_assert_eq!(view.to_report(), r.clone());

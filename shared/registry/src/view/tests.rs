@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use healthmon_proto::fleet::{Maintenance, SiteRecord, Source};
+use healthmon_test_support::fixtures::maintenance;
 use proptest::prelude::*;
 
 use super::*;
@@ -20,12 +21,7 @@ fn record(labels: &[(&str, &str)], declared: &[(&str, &str)]) -> SiteRecord {
 }
 
 fn window() -> Maintenance {
-    Maintenance {
-        since_ms: 1,
-        until_ms: None,
-        reason: None,
-        by: "alice".into(),
-    }
+    maintenance("alice")
 }
 
 #[test]

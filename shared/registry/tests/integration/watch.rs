@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use healthmon_common::CancellationToken;
 use healthmon_proto::Partition;
-use healthmon_registry::{Change, Maintenance, Registry, RegistryConfig, SiteRecord, Source};
+use healthmon_registry::{Change, Registry, RegistryConfig, SiteRecord, Source};
+use healthmon_test_support::fixtures::maintenance;
 use healthmon_test_support::{NatsServer, eventually, start_jetstream};
 use tokio::sync::mpsc;
 
@@ -25,15 +26,6 @@ async fn next(changes: &mut mpsc::Receiver<Change>) -> Change {
         .expect("the watch runs")
 }
 
-fn window(by: &str) -> Maintenance {
-    Maintenance {
-        since_ms: 1,
-        until_ms: None,
-        reason: None,
-        by: by.into(),
-    }
-}
-
 #[tokio::test]
 async fn a_watch_delivers_everything_present_then_loaded_then_each_write() {
     let server = start_jetstream();
@@ -43,7 +35,9 @@ async fn a_watch_delivers_everything_present_then_loaded_then_each_write() {
             .await
             .unwrap();
     }
-    reg.set_maintenance("b", &window("alice")).await.unwrap();
+    reg.set_maintenance("b", &maintenance("alice"))
+        .await
+        .unwrap();
     // Garbage put by hand is skipped, not fatal.
     reg.store()
         .await
@@ -135,7 +129,7 @@ async fn the_watch_says_when_the_registry_is_gone_and_catches_up_when_it_is_back
     server.restart();
     let other = registry(&server).await;
     eventually("a write after the restart", PATIENCE, || async {
-        other.set_maintenance("a", &window("carol")).await.ok()
+        other.set_maintenance("a", &maintenance("carol")).await.ok()
     })
     .await;
     loop {

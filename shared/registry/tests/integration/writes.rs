@@ -6,6 +6,7 @@ use std::time::Duration;
 use healthmon_registry::{
     Ack, Maintenance, Registry, RegistryConfig, RegistryError, SiteRecord, Source,
 };
+use healthmon_test_support::fixtures::maintenance;
 use healthmon_test_support::{NatsServer, eventually, start_jetstream};
 
 const PATIENCE: Duration = Duration::from_secs(10);
@@ -70,10 +71,8 @@ async fn forget_removes_the_site_and_everything_decided_about_it() {
     reg.set_maintenance(
         "plant-1",
         &Maintenance {
-            since_ms: 1,
-            until_ms: None,
             reason: Some("swap".into()),
-            by: "alice".into(),
+            ..maintenance("alice")
         },
     )
     .await
@@ -120,17 +119,9 @@ async fn sites_reads_every_record_at_once_and_names_the_unreadable() {
         "empty bucket"
     );
     // Only other kinds of keys: still no sites, and no waiting for one.
-    reg.set_maintenance(
-        "plant-9",
-        &Maintenance {
-            since_ms: 1,
-            until_ms: None,
-            reason: None,
-            by: "alice".into(),
-        },
-    )
-    .await
-    .unwrap();
+    reg.set_maintenance("plant-9", &maintenance("alice"))
+        .await
+        .unwrap();
     assert!(reg.sites().await.unwrap().records.is_empty());
 
     let mut record = SiteRecord::declared(1, Source::Roster);
@@ -185,10 +176,8 @@ async fn a_write_refused_while_nats_is_down_does_not_land_when_it_returns() {
     server.kill();
     eventually("the client sees NATS gone", PATIENCE, connected(false)).await;
     let window = Maintenance {
-        since_ms: 1,
-        until_ms: None,
         reason: Some("asked while NATS was down".into()),
-        by: "alice".into(),
+        ..maintenance("alice")
     };
     let err = reg.set_maintenance("plant-1", &window).await.unwrap_err();
     assert!(matches!(err, RegistryError::Unavailable { .. }), "{err}");

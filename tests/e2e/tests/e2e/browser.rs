@@ -73,6 +73,11 @@ fn only(page: &Page, ids: &[&str]) -> Option<()> {
     (shown == ids).then_some(())
 }
 
+/// Waits until the page lists exactly the sites `ids` (sorted).
+async fn wait_only(browser: &Browser, what: &str, ids: &[&str]) {
+    browser.wait_for(what, PATIENCE, |p| only(p, ids)).await;
+}
+
 /// Seconds in an age the page shows (`9s`, `1m 05s`, `2h 13m`); None if it is not one.
 fn seconds(age: &str) -> Option<u64> {
     let mut total = 0;
@@ -107,14 +112,15 @@ async fn the_page_lists_filters_and_follows_the_fleet_live() {
     let mut a = site_collector(&central, "plant-a", &[("plc-1", up), ("plc-2", down)]).await;
     let mut b = site_collector(&central, "plant-b", &[("scada", up)]).await;
     let mut c = site_collector(&central, "depot-c", &[("scada", up)]).await;
-    for site in ["plant-a", "plant-b", "depot-c"] {
+    // Sorted, as `only` compares them.
+    let every_site = ["depot-c", "plant-a", "plant-b"];
+    for site in every_site {
         central
             .api
             .wait_connectivity(site, "online", PATIENCE)
             .await;
     }
-    let browser = Browser::start().await;
-    browser.open(&format!("{}/", central.api)).await;
+    let browser = Browser::opened(&format!("{}/", central.api)).await;
 
     // The page lists the sites, worst first, with the fleet's counters.
     let page = browser
@@ -145,11 +151,7 @@ async fn the_page_lists_filters_and_follows_the_fleet_live() {
         .await;
     assert!(page.hash.contains("health=degraded"), "{}", page.hash);
     browser.click("#filter-health input[value=degraded]").await;
-    browser
-        .wait_for("every site again", PATIENCE, |p| {
-            only(p, &["depot-c", "plant-a", "plant-b"])
-        })
-        .await;
+    wait_only(&browser, "every site again", &every_site).await;
 
     // So does the search box.
     browser
@@ -158,17 +160,19 @@ async fn the_page_lists_filters_and_follows_the_fleet_live() {
         .send_keys("plant")
         .await
         .unwrap();
-    browser
-        .wait_for("the sites matching \"plant\"", PATIENCE, |p| {
-            only(p, &["plant-a", "plant-b"])
-        })
-        .await;
+    wait_only(
+        &browser,
+        "the sites matching \"plant\"",
+        &["plant-a", "plant-b"],
+    )
+    .await;
     browser.click("#clear-filters").await;
-    browser
-        .wait_for("every site after clearing the filters", PATIENCE, |p| {
-            only(p, &["depot-c", "plant-a", "plant-b"])
-        })
-        .await;
+    wait_only(
+        &browser,
+        "every site after clearing the filters",
+        &every_site,
+    )
+    .await;
 
     // Enter on a row opens its detail with its data connections.
     browser
@@ -291,9 +295,7 @@ async fn the_page_lists_filters_and_follows_the_fleet_live() {
     browser
         .click("#filter-connectivity input[value=offline]")
         .await;
-    browser
-        .wait_for("only the offline site", PATIENCE, |p| only(p, &["plant-b"]))
-        .await;
+    wait_only(&browser, "only the offline site", &["plant-b"]).await;
 
     // Worst first: among offline sites the last known health ranks first
     // (plant-a was degraded), then the longest silence (plant-b before
@@ -316,12 +318,7 @@ async fn the_page_lists_filters_and_follows_the_fleet_live() {
 
     // An admin puts plant-b in maintenance: the page says so, and counts it
     // apart (this harness runs the API without auth, as the demo does).
-    let response = reqwest::Client::new()
-        .put(format!("{}/api/v1/sites/plant-b/maintenance", central.api))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    central.api.set_maintenance("plant-b", None).await;
     browser
         .wait_for("plant-b shown in maintenance, and last", PATIENCE, |p| {
             let row = p.row("plant-b")?;
@@ -357,8 +354,7 @@ async fn the_page_reconnects_when_the_dashboard_api_comes_back() {
         .api
         .wait_connectivity("plant-r", "online", PATIENCE)
         .await;
-    let browser = Browser::start().await;
-    browser.open(&format!("{}/", central.api)).await;
+    let browser = Browser::opened(&format!("{}/", central.api)).await;
     browser
         .wait_for("plant-r online, live", PATIENCE, |p| {
             (p.live == "live" && p.row("plant-r")?.connectivity == "online").then_some(())
@@ -489,8 +485,7 @@ async fn site_status_and_reason_stay_visible_from_phone_to_desktop() {
         .wait_connectivity("depot-c", "offline", PATIENCE)
         .await;
 
-    let browser = Browser::start().await;
-    browser.open(&format!("{}/", central.api)).await;
+    let browser = Browser::opened(&format!("{}/", central.api)).await;
     // The first read, while the page may still be loading, is checked too.
     browser.page().await;
     browser
@@ -656,8 +651,7 @@ async fn readme_screenshot() {
     let out = std::env::var_os("SCREENSHOT_OUT")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| healthmon_e2e::browser::artifacts_dir().join("readme-dashboard.png"));
-    let browser = Browser::start().await;
-    browser.open(&url).await;
+    let browser = Browser::opened(&url).await;
     browser.click("#theme-toggle").await; // auto → dark
     let page = browser
         .wait_for("a live fleet", PATIENCE, |p| {

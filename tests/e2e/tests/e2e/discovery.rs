@@ -41,8 +41,10 @@ async fn gather(nats: &async_nats::Client, subject: &str, names: &[&str]) -> Vec
     answers
 }
 
-async fn one(nats: &async_nats::Client, subject: &str, name: &str) -> Value {
-    let mut answers = gather(nats, subject, &[name]).await;
+/// The one answer of the service `name` to `$SRV.<verb>.<name>`.
+async fn one(nats: &async_nats::Client, verb: &str, name: &str) -> Value {
+    let subject = format!("$SRV.{verb}.{name}");
+    let mut answers = gather(nats, &subject, &[name]).await;
     assert_eq!(answers.len(), 1, "{subject}: {answers:?}");
     answers.remove(0)
 }
@@ -86,7 +88,7 @@ async fn ping_lists_the_aggregator_and_the_assessor() {
         assert_eq!(answer["version"], VERSION);
         assert!(!answer["id"].as_str().unwrap().is_empty());
     }
-    let named = one(&nats, "$SRV.PING.healthmon-assessor", "healthmon-assessor").await;
+    let named = one(&nats, "PING", "healthmon-assessor").await;
     assert_eq!(named["name"], "healthmon-assessor");
 }
 
@@ -95,12 +97,7 @@ async fn info_shows_each_service_s_endpoints_and_subjects() {
     let central = Central::start().await;
     let nats = central.nats.client().await;
 
-    let aggregator = one(
-        &nats,
-        "$SRV.INFO.healthmon-aggregator",
-        "healthmon-aggregator",
-    )
-    .await;
+    let aggregator = one(&nats, "INFO", "healthmon-aggregator").await;
     assert_eq!(aggregator["type"], "io.nats.micro.v1.info_response");
     assert!(!aggregator["description"].as_str().unwrap().is_empty());
     assert_eq!(
@@ -112,7 +109,7 @@ async fn info_shows_each_service_s_endpoints_and_subjects() {
         ])
     );
 
-    let assessor = one(&nats, "$SRV.INFO.healthmon-assessor", "healthmon-assessor").await;
+    let assessor = one(&nats, "INFO", "healthmon-assessor").await;
     assert!(!assessor["description"].as_str().unwrap().is_empty());
     assert_eq!(
         endpoints(&assessor),
@@ -134,12 +131,7 @@ async fn stats_count_requests_and_errors_per_endpoint() {
         .await
         .unwrap();
 
-    let stats = one(
-        &nats,
-        "$SRV.STATS.healthmon-aggregator",
-        "healthmon-aggregator",
-    )
-    .await;
+    let stats = one(&nats, "STATS", "healthmon-aggregator").await;
     assert_eq!(stats["type"], "io.nats.micro.v1.stats_response");
     assert_eq!(
         endpoints(&stats).keys().collect::<Vec<_>>(),
@@ -156,7 +148,7 @@ async fn stats_count_requests_and_errors_per_endpoint() {
         "{get}"
     );
 
-    let stats = one(&nats, "$SRV.STATS.healthmon-assessor", "healthmon-assessor").await;
+    let stats = one(&nats, "STATS", "healthmon-assessor").await;
     let statuses = endpoint(&stats, "statuses");
     assert!(
         statuses["num_requests"].as_u64().unwrap() >= 1,

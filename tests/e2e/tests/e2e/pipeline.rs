@@ -90,9 +90,7 @@ async fn health_rules_fire_with_reasons() {
     publish(&nats, &report).await;
     let site = central
         .api
-        .wait_site("plant-3", "degraded", PATIENCE, |s| {
-            s["health"] == "degraded"
-        })
+        .wait_health("plant-3", "degraded", PATIENCE)
         .await;
     let reasons = site["reasons"].to_string();
     assert!(
@@ -106,9 +104,7 @@ async fn health_rules_fire_with_reasons() {
     publish(&nats, &report).await;
     central
         .api
-        .wait_site("plant-3", "critical", PATIENCE, |s| {
-            s["health"] == "critical"
-        })
+        .wait_health("plant-3", "critical", PATIENCE)
         .await;
     let (_, critical) = central.api.get("/api/v1/sites?health=critical").await;
     assert_eq!(critical["total"], 1);

@@ -132,16 +132,9 @@ async fn prometheus_scrapes_every_service_and_serves_the_per_site_series() {
     assert_eq!(up, 1.0);
 
     // Labels given in the registry join onto every per-site series.
-    let (status, body) = system
-        .central
-        .api
-        .send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/sites/{SITE}/labels"),
-            Some(serde_json::json!({"labels": {"region": "north"}})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    let labels = serde_json::json!({"labels": {"region": "north"}});
+    let path = format!("/api/v1/sites/{SITE}/labels");
+    system.central.api.put_ok(&path, Some(labels)).await;
     let join = "healthmon_site_up * on(site) group_left(region) healthmon_site_info";
     let joined = eventually("the join with healthmon_site_info", PATIENCE, || async {
         prometheus

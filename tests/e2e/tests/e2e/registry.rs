@@ -88,15 +88,10 @@ async fn admin_actions_reach_every_replica_and_outlive_a_restart_of_every_servic
     ];
 
     // Maintenance through the first API: both aggregators and both APIs.
-    let (status, answer) = central
+    central
         .api
-        .send(
-            Method::PUT,
-            "/api/v1/sites/plant-1/maintenance",
-            Some(json!({"reason": "swapping the router"})),
-        )
+        .set_maintenance("plant-1", Some(json!({"reason": "swapping the router"})))
         .await;
-    assert_eq!(status, 200, "{answer}");
     on_every_aggregator(
         &aggregators,
         r#"healthmon_site_maintenance{site="plant-1"}"#,
@@ -170,15 +165,13 @@ async fn a_window_ends_by_itself_on_every_replica_and_bulk_actions_follow_labels
     ];
     // Label two of the four sites.
     for site in ["sim-00001", "sim-00003"] {
-        let (status, body) = central
+        central
             .api
-            .send(
-                Method::PUT,
+            .put_ok(
                 &format!("/api/v1/sites/{site}/labels"),
                 Some(json!({"labels": {"region": "north"}})),
             )
             .await;
-        assert_eq!(status, 200, "{body}");
     }
     eventually("the labels shown", PATIENCE, || async {
         let (_, page) = central.api.get("/api/v1/sites?label=region=north").await;
@@ -187,15 +180,13 @@ async fn a_window_ends_by_itself_on_every_replica_and_bulk_actions_follow_labels
     .await;
 
     let until = now_ms() + 2_000;
-    let (status, body) = central
+    let body = central
         .api
-        .send(
-            Method::PUT,
+        .put_ok(
             "/api/v1/maintenance?selector=region=north",
             Some(json!({"until_ms": until, "reason": "storm"})),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
     assert_eq!(body["sites"], json!(["sim-00001", "sim-00003"]));
     for (site, want) in [
         ("sim-00001", 1.0),

@@ -96,15 +96,10 @@ async fn without_quorum_sites_are_still_judged_and_admin_writes_wait_for_it() {
         (body["checks"]["registry"] == "ok").then_some(())
     })
     .await;
-    let (status, body) = centre
+    centre
         .api
-        .send(
-            Method::PUT,
-            "/api/v1/sites/plant-steady/maintenance",
-            Some(json!({"reason": "after the outage"})),
-        )
+        .set_maintenance("plant-steady", Some(json!({"reason": "after the outage"})))
         .await;
-    assert_eq!(status, 200, "{body}");
     centre
         .api
         .wait_site("plant-steady", "under maintenance", PATIENCE, |s| {

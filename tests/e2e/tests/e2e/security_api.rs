@@ -222,13 +222,9 @@ async fn admins_set_maintenance_and_forget_sites_as_the_fleet_view_shows() {
     assert_eq!(status, 200);
     assert_eq!(summary["offline"], 1);
 
-    let (status, _, answer) = api
-        .call(
-            Method::PUT,
-            "/api/v1/sites/plant-9/maintenance",
-            Some(ADMIN),
-        )
-        .await;
+    // An admin sets plant-9's window (PUT) or ends it (DELETE).
+    let maintenance = |method| api.call(method, "/api/v1/sites/plant-9/maintenance", Some(ADMIN));
+    let (status, _, answer) = maintenance(Method::PUT).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["maintenance"]["by"], "alice", "who set it");
     // Written to the registry; the aggregator shows it as soon as it sees it.
@@ -263,13 +259,7 @@ async fn admins_set_maintenance_and_forget_sites_as_the_fleet_view_shows() {
     assert_eq!(ids, ["plant-2", "plant-9"], "maintenance sorts last");
     assert_eq!(rows[1]["maintenance"], true);
 
-    let (status, _, answer) = api
-        .call(
-            Method::DELETE,
-            "/api/v1/sites/plant-9/maintenance",
-            Some(ADMIN),
-        )
-        .await;
+    let (status, _, answer) = maintenance(Method::DELETE).await;
     assert_eq!(
         (status, &answer["maintenance"]),
         (StatusCode::OK, &Value::Null)

@@ -25,7 +25,8 @@ use healthmon_common::nats::NatsAuth;
 use healthmon_e2e::Centre;
 use healthmon_e2e::bins;
 use healthmon_e2e::secure::{
-    Hub, Pki, SiteLogin, client_as, expect_server_error, secure_centre, start_leaf,
+    Hub, Pki, SiteLogin, client_as, expect_refused_publish, expect_refused_subscription,
+    secure_centre, start_leaf,
 };
 use healthmon_proto::fleet::{Maintenance, SiteRecord, Source};
 use healthmon_proto::{HealthReport, encode};
@@ -41,6 +42,17 @@ fn report(site: &str, instance: &str, seq: u64) -> Vec<u8> {
     r.sent_at_ms = healthmon_common::clock::now_ms();
     r.interval_ms = 60_000;
     encode(&r)
+}
+
+/// Publishes a first report of `site` from `instance` on the site's subject.
+async fn send_report(client: &async_nats::Client, site: &str, instance: &str) {
+    client
+        .publish(
+            format!("health.report.{site}"),
+            report(site, instance, 1).into(),
+        )
+        .await
+        .unwrap();
 }
 
 /// A collector for `site` logged in with `auth`, reporting once an hour: it
@@ -74,6 +86,26 @@ async fn shown(central: &Centre, site: &str) -> Option<(String, u64)> {
     ))
 }
 
+/// Publishes a marker report of `site` through `client` and waits until
+/// the API shows it. The server handles one connection's messages in order,
+/// so by then a report forged for `forged`, sent before on the same
+/// connection, had its chance to arrive: the API must not show that site.
+async fn forgery_never_arrives(
+    central: &Centre,
+    client: &async_nats::Client,
+    site: &str,
+    forged: &str,
+) {
+    send_report(client, site, "marker").await;
+    eventually(
+        &format!("{site}'s marker report in the API"),
+        PATIENCE,
+        || async { shown(central, site).await.filter(|(i, _)| i == "marker") },
+    )
+    .await;
+    assert_eq!(central.api.site(forged).await, None, "forged site is shown");
+}
+
 #[tokio::test]
 async fn a_site_may_publish_only_its_own_reports_and_hear_only_commands() {
     let hub = Hub::start(
@@ -95,61 +127,18 @@ async fn a_site_may_publish_only_its_own_reports_and_hear_only_commands() {
     .await;
 
     // Site A's credentials: subscribing to other sites' traffic is refused...
-    let (site_a, mut errors) = client_as(
-        &hub.url(),
-        "site-plant-a",
-        &hub.password("site-plant-a"),
-        None,
-    )
-    .await;
+    let (site_a, mut errors) = hub.login("site-plant-a").await;
     let mut reports = site_a.subscribe("health.report.>").await.unwrap();
-    expect_server_error(
-        &mut errors,
-        "Permissions Violation for Subscription to \"health.report.>\"",
-    )
-    .await;
+    expect_refused_subscription(&mut errors, "health.report.>").await;
     let mut statuses = site_a.subscribe("health.status.>").await.unwrap();
-    expect_server_error(
-        &mut errors,
-        "Permissions Violation for Subscription to \"health.status.>\"",
-    )
-    .await;
+    expect_refused_subscription(&mut errors, "health.status.>").await;
 
     // ...and so is a report claiming to be site B.
-    site_a
-        .publish(
-            "health.report.plant-b",
-            report("plant-b", "forged", 1).into(),
-        )
-        .await
-        .unwrap();
-    expect_server_error(
-        &mut errors,
-        "Permissions Violation for Publish to \"health.report.plant-b\"",
-    )
-    .await;
+    send_report(&site_a, "plant-b", "forged").await;
+    expect_refused_publish(&mut errors, "health.report.plant-b").await;
 
-    // Its own subject is fine. The server handles one connection's messages
-    // in order, so once this marker is shown, the forged report (sent
-    // before it) had its chance to arrive.
-    site_a
-        .publish(
-            "health.report.plant-a",
-            report("plant-a", "marker", 1).into(),
-        )
-        .await
-        .unwrap();
-    eventually("the marker report in the API", PATIENCE, || async {
-        shown(&central, "plant-a")
-            .await
-            .filter(|(i, _)| i == "marker")
-    })
-    .await;
-    assert_eq!(
-        central.api.site("plant-b").await,
-        None,
-        "forged site is shown"
-    );
+    // Its own subject is fine.
+    forgery_never_arrives(&central, &site_a, "plant-a", "plant-b").await;
     let metrics = central.aggregator_metrics().await;
     assert_eq!(
         metric_value(
@@ -169,7 +158,7 @@ async fn a_site_may_publish_only_its_own_reports_and_hear_only_commands() {
     }
 
     // Commands reach the site: a resend from ops makes the collector report again.
-    let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
+    let (ops, _) = hub.login("ops").await;
     ops.publish("health.cmd.resend", "".into()).await.unwrap();
     ops.flush().await.unwrap();
     eventually("the collector's answer to a resend", PATIENCE, || async {
@@ -181,28 +170,18 @@ async fn a_site_may_publish_only_its_own_reports_and_hear_only_commands() {
 
     // The dashboard's NATS user may carry out admin actions (the API
     // authorizes them; here it runs without auth)...
-    let response = reqwest::Client::new()
-        .put(format!("{}/api/v1/sites/plant-a/maintenance", central.api))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    central.api.set_maintenance("plant-a", None).await;
     assert_eq!(
         central.api.site("plant-a").await.unwrap()["maintenance"],
         true
     );
     // ...which the operators' user may not call directly.
-    let (ops_client, mut ops_errors) =
-        client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
+    let (ops_client, mut ops_errors) = hub.login("ops").await;
     ops_client
         .publish("$KV.healthmon_sites.maintenance.plant-a", "{}".into())
         .await
         .unwrap();
-    expect_server_error(
-        &mut ops_errors,
-        "Permissions Violation for Publish to \"$KV.healthmon_sites.maintenance.plant-a\"",
-    )
-    .await;
+    expect_refused_publish(&mut ops_errors, "$KV.healthmon_sites.maintenance.plant-a").await;
 
     // A wrong password gets nowhere.
     let refused = async_nats::ConnectOptions::with_user_and_password(
@@ -243,14 +222,8 @@ async fn an_nkey_site_reports_with_its_seed_file_and_is_confined_likewise() {
         .connect(hub.url())
         .await
         .unwrap();
-    site.publish("health.report.other", report("other", "forged", 1).into())
-        .await
-        .unwrap();
-    expect_server_error(
-        &mut errors,
-        "Permissions Violation for Publish to \"health.report.other\"",
-    )
-    .await;
+    send_report(&site, "other", "forged").await;
+    expect_refused_publish(&mut errors, "health.report.other").await;
 
     // Another key pair is not a user at all.
     let stranger = nkeys::KeyPair::new_user().seed().unwrap();
@@ -296,29 +269,21 @@ async fn central_users_and_ops_have_least_privilege() {
         ("fleet-admin", "health.report.x"),
         ("fleet-admin", "health.status.x"),
     ];
-    for (user, subject) in forbidden_publish {
-        let (client, mut errors) = client_as(&hub.url(), user, &hub.password(user), None).await;
-        client.publish(subject, "x".into()).await.unwrap();
-        expect_server_error(
-            &mut errors,
-            &format!("Permissions Violation for Publish to \"{subject}\""),
-        )
-        .await;
-    }
     let forbidden_subscribe = [
         ("dashboard", "health.report.*"),
         ("assessor", "health.agg.>"),
         ("sim", "health.report.*"),
         ("sim", "_INBOX.>"),
     ];
+    for (user, subject) in forbidden_publish {
+        let (client, mut errors) = hub.login(user).await;
+        client.publish(subject, "x".into()).await.unwrap();
+        expect_refused_publish(&mut errors, subject).await;
+    }
     for (user, subject) in forbidden_subscribe {
-        let (client, mut errors) = client_as(&hub.url(), user, &hub.password(user), None).await;
+        let (client, mut errors) = hub.login(user).await;
         let _sub = client.subscribe(subject).await.unwrap();
-        expect_server_error(
-            &mut errors,
-            &format!("Permissions Violation for Subscription to \"{subject}\""),
-        )
-        .await;
+        expect_refused_subscription(&mut errors, subject).await;
     }
 }
 
@@ -344,31 +309,8 @@ async fn tls_carries_services_and_a_sites_leaf_link_and_refuses_strangers() {
 
     // What crosses the leaf link is bounded by the site's hub user.
     let local = async_nats::connect(&leaf_url).await.unwrap();
-    local
-        .publish(
-            "health.report.plant-x",
-            report("plant-x", "forged", 1).into(),
-        )
-        .await
-        .unwrap();
-    local
-        .publish(
-            "health.report.plant-l",
-            report("plant-l", "marker", 1).into(),
-        )
-        .await
-        .unwrap();
-    eventually("the marker through the leaf", PATIENCE, || async {
-        shown(&central, "plant-l")
-            .await
-            .filter(|(i, _)| i == "marker")
-    })
-    .await;
-    assert_eq!(
-        central.api.site("plant-x").await,
-        None,
-        "forged site is shown"
-    );
+    send_report(&local, "plant-x", "forged").await;
+    forgery_never_arrives(&central, &local, "plant-l", "plant-x").await;
 
     // Without the CA the hub's certificate is not trusted...
     let password = hub.password("ops");
@@ -465,7 +407,7 @@ async fn oversized_payloads_stop_at_the_server_or_at_the_services() {
     let too_large = "healthmon_aggregator_reports_rejected_total{reason=\"too_large\"}";
 
     // The hub refuses anything over its max_payload (1 MB) outright...
-    let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
+    let (ops, _) = hub.login("ops").await;
     assert_eq!(ops.server_info().max_payload, 1024 * 1024);
     let answer = raw_publish(
         hub.port(),
@@ -522,7 +464,7 @@ async fn registry_as(
     std::sync::Arc<Registry>,
     tokio::sync::mpsc::UnboundedReceiver<String>,
 ) {
-    let (client, errors) = client_as(&hub.url(), user, &hub.password(user), None).await;
+    let (client, errors) = hub.login(user).await;
     let registry = Registry::new(client, RegistryConfig::default());
     (std::sync::Arc::new(registry), errors)
 }
@@ -652,11 +594,7 @@ async fn every_central_user_reads_the_registry_and_only_its_writers_write_it() {
     let (assessor, mut errors) = registry_as(&hub, "assessor").await;
     let refused = assessor.put_site("forged", &never).await;
     assert!(refused.is_err(), "the assessor wrote the registry");
-    expect_server_error(
-        &mut errors,
-        "Permissions Violation for Publish to \"$KV.healthmon_sites.site.forged\"",
-    )
-    .await;
+    expect_refused_publish(&mut errors, "$KV.healthmon_sites.site.forged").await;
     // ...and so are the aggregator's writes other than a site's record.
     let (aggregator, mut errors) = registry_as(&hub, "aggregator").await;
     assert!(
@@ -666,11 +604,7 @@ async fn every_central_user_reads_the_registry_and_only_its_writers_write_it() {
             .is_err(),
         "the aggregator set a maintenance window"
     );
-    expect_server_error(
-        &mut errors,
-        "Permissions Violation for Publish to \"$KV.healthmon_sites.maintenance.plant-r\"",
-    )
-    .await;
+    expect_refused_publish(&mut errors, "$KV.healthmon_sites.maintenance.plant-r").await;
     assert_eq!(admin.site("forged").await, Ok(None));
     let (admin_watch, _) = registry_as(&hub, "fleet-admin").await;
     let changes = load(admin_watch).await;
@@ -712,7 +646,7 @@ async fn the_demo_roster_applies_as_fleet_admin_and_not_as_ops() {
         .lines()
         .filter(|l| l.trim() == "[[site]]")
         .count();
-    let (ops, _) = client_as(&hub.url(), "ops", &hub.password("ops"), None).await;
+    let (ops, _) = hub.login("ops").await;
     let mut audit = ops.subscribe("health.audit").await.unwrap();
     ops.flush().await.unwrap();
 

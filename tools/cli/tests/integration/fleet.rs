@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
-use healthmon_registry::{Maintenance, Registry, RegistryConfig, SiteRecord, Source};
+use healthmon_registry::{Registry, RegistryConfig, SiteRecord, Source};
+use healthmon_test_support::fixtures::maintenance;
 use healthmon_test_support::{NatsServer, TempDir, start_jetstream};
 
 use crate::support::{command, healthmon, run};
@@ -169,17 +170,9 @@ async fn prune_forgets_only_when_asked_and_only_what_the_file_does_not_name() {
     reg.put_site("old-1", &SiteRecord::declared(1, Source::Report))
         .await
         .unwrap();
-    reg.set_maintenance(
-        "old-1",
-        &Maintenance {
-            since_ms: 1,
-            until_ms: None,
-            reason: None,
-            by: "ops".into(),
-        },
-    )
-    .await
-    .unwrap();
+    reg.set_maintenance("old-1", &maintenance("ops"))
+        .await
+        .unwrap();
 
     let out = apply(&server, &roster, &[]).await;
     assert!(

@@ -8,10 +8,9 @@
 use healthmon_dashboard_api::auth::{AuthMode, TokenTable};
 use healthmon_e2e::browser::Browser;
 use healthmon_e2e::{Central, Options};
-use reqwest::Method;
 use serde_json::json;
 
-use super::{PATIENCE, endpoint_down, endpoint_up, only, seconds, site_collector};
+use super::{PATIENCE, endpoint_down, endpoint_up, only, seconds, site_collector, wait_only};
 
 /// The remaining time of a window as the detail says it (`ends in 59m 58s`), in seconds.
 fn ends_in(section: &str) -> Option<u64> {
@@ -38,25 +37,17 @@ async fn acknowledging_from_the_page_moves_the_row_below_its_rank_and_windows_sh
     let _a = site_collector(&central, "site-a", &[("plc-1", down)]).await;
     central
         .api
-        .wait_site("site-a", "degraded", PATIENCE, |s| {
-            s["health"] == "degraded"
-        })
+        .wait_health("site-a", "degraded", PATIENCE)
         .await;
     let _b = site_collector(&central, "site-b", &[("plc-1", down)]).await;
     central
         .api
-        .wait_site("site-b", "degraded", PATIENCE, |s| {
-            s["health"] == "degraded"
-        })
+        .wait_health("site-b", "degraded", PATIENCE)
         .await;
     let _c = site_collector(&central, "site-c", &[("plc-1", up)]).await;
-    central
-        .api
-        .wait_site("site-c", "healthy", PATIENCE, |s| s["health"] == "healthy")
-        .await;
+    central.api.wait_health("site-c", "healthy", PATIENCE).await;
 
-    let browser = Browser::start().await;
-    browser.open(&format!("{}/#site=site-a", central.api)).await;
+    let browser = Browser::opened(&format!("{}/#site=site-a", central.api)).await;
     browser
         .wait_for("the oldest problem first, its detail open", PATIENCE, |p| {
             let detail = p.detail.as_ref()?;
@@ -101,9 +92,7 @@ async fn acknowledging_from_the_page_moves_the_row_below_its_rank_and_windows_sh
         .await;
     assert!(page.hash.contains("ack=true"), "{}", page.hash);
     browser.select("#filter-ack", "false").await;
-    browser
-        .wait_for("the others", PATIENCE, |p| only(p, &["site-b", "site-c"]))
-        .await;
+    wait_only(&browser, "the others", &["site-b", "site-c"]).await;
     browser.select("#filter-ack", "").await;
 
     // Withdrawn: back above site-b, where its age puts it.
@@ -121,15 +110,13 @@ async fn acknowledging_from_the_page_moves_the_row_below_its_rank_and_windows_sh
     // A window set through the API, with a reason and an end an hour away:
     // its row is marked (and last), its detail counts the time down.
     let until = healthmon_common::clock::now_ms() + 3_600_000;
-    let (status, body) = central
+    central
         .api
-        .send(
-            Method::PUT,
-            "/api/v1/sites/site-b/maintenance",
+        .set_maintenance(
+            "site-b",
             Some(json!({ "until_ms": until, "reason": "firmware upgrade" })),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
     browser.row("site-b").await.click().await.unwrap();
     let left = browser
         .wait_for("site-b's window in its detail", PATIENCE, |p| {
@@ -205,9 +192,7 @@ async fn a_viewer_who_tries_to_acknowledge_reads_why_not() {
         .api
         .clone()
         .with_token(VIEWER)
-        .wait_site("site-v", "degraded", PATIENCE, |s| {
-            s["health"] == "degraded"
-        })
+        .wait_health("site-v", "degraded", PATIENCE)
         .await;
 
     let browser = Browser::start().await;

@@ -6,22 +6,19 @@
 use healthmon_e2e::Central;
 use healthmon_e2e::browser::Browser;
 use healthmon_test_support::eventually;
-use reqwest::Method;
 use serde_json::json;
 
 use super::{PATIENCE, endpoint_down, endpoint_up, only, site_collector};
 
 /// Sets a site's labels through the API, as an admin would.
 async fn label(central: &Central, site: &str, labels: serde_json::Value) {
-    let (status, body) = central
+    central
         .api
-        .send(
-            Method::PUT,
+        .put_ok(
             &format!("/api/v1/sites/{site}/labels"),
             Some(json!({ "labels": labels })),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
 }
 
 /// Waits until the API lists `n` sites for a list query (the registry's
@@ -70,8 +67,7 @@ async fn labels_filter_the_page_and_group_its_summary_from_controls_and_from_a_l
         .wait_connectivity("us-2", "offline", PATIENCE)
         .await;
 
-    let browser = Browser::start().await;
-    browser.open(&format!("{}/", central.api)).await;
+    let browser = Browser::opened(&format!("{}/", central.api)).await;
     browser
         .wait_for("five sites, live", PATIENCE, |p| {
             (p.rows.len() == 5 && p.live == "live" && p.groups.is_empty()).then_some(())
