@@ -7,8 +7,7 @@
 //! readable as is. The type lives here, not in the shared contract, because
 //! only the assessor publishes it; consumers decode the documented keys.
 
-use async_nats::{Client, HeaderMap};
-use healthmon_proto::subjects::{CONTENT_TYPE_MSGPACK, HEADER_CONTENT_TYPE};
+use async_nats::Client;
 use healthmon_proto::{Subjects, WIRE_VERSION};
 use serde::{Deserialize, Serialize};
 
@@ -78,16 +77,13 @@ pub async fn publish(
     subjects: &Subjects,
     event: &CentreEvent,
 ) -> Result<(), async_nats::PublishError> {
-    let mut headers = HeaderMap::new();
-    headers.insert(HEADER_CONTENT_TYPE, CONTENT_TYPE_MSGPACK);
-    headers.insert(HEADER_CENTRE, event.state.as_str());
-    client
-        .publish_with_headers(
-            subjects.centre_status(),
-            headers,
-            healthmon_proto::encode(event).into(),
-        )
-        .await
+    crate::events::publish_msgpack(
+        client,
+        subjects.centre_status(),
+        &[(HEADER_CENTRE, event.state.as_str())],
+        healthmon_proto::encode(event),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -16,6 +16,22 @@ pub fn headers(event: &StatusEvent) -> HeaderMap {
     h
 }
 
+/// Publishes a MessagePack `body` on `subject` with its content type and
+/// `headers`: what every event of the assessor's looks like on the wire.
+pub async fn publish_msgpack(
+    client: &Client,
+    subject: String,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> Result<(), async_nats::PublishError> {
+    let mut h = HeaderMap::new();
+    h.insert(HEADER_CONTENT_TYPE, CONTENT_TYPE_MSGPACK);
+    for (name, value) in headers {
+        h.insert(*name, *value);
+    }
+    client.publish_with_headers(subject, h, body.into()).await
+}
+
 pub async fn publish(
     client: &Client,
     subjects: &Subjects,

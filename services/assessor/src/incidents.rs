@@ -5,8 +5,7 @@
 //! link. Same conventions as centre events: a MessagePack map with string
 //! keys, plus headers for `nats sub 'health.incident'`.
 
-use async_nats::{Client, HeaderMap};
-use healthmon_proto::subjects::{CONTENT_TYPE_MSGPACK, HEADER_CONTENT_TYPE};
+use async_nats::Client;
 use healthmon_proto::{Subjects, WIRE_VERSION};
 use serde::{Deserialize, Serialize};
 
@@ -48,14 +47,11 @@ pub async fn publish(
     subjects: &Subjects,
     incident: &Incident,
 ) -> Result<(), async_nats::PublishError> {
-    let mut headers = HeaderMap::new();
-    headers.insert(HEADER_CONTENT_TYPE, CONTENT_TYPE_MSGPACK);
-    headers.insert(HEADER_INCIDENT, incident.kind.as_str());
-    client
-        .publish_with_headers(
-            subjects.incidents(),
-            headers,
-            healthmon_proto::encode(incident).into(),
-        )
-        .await
+    crate::events::publish_msgpack(
+        client,
+        subjects.incidents(),
+        &[(HEADER_INCIDENT, incident.kind.as_str())],
+        healthmon_proto::encode(incident),
+    )
+    .await
 }

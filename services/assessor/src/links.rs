@@ -10,13 +10,10 @@
 //! path drops, the sites behind it are late at once ("link … lost at …")
 //! instead of after 1.5 intervals; they go offline at their normal timeout
 //! unless they report again. A lost leaf node with sites behind it is one
-//! incident. Pure here: advisories in, [`LinkDown`] out, [`Paths`] kept.
-
-use std::collections::{HashMap, HashSet};
+//! incident. Pure here: advisories in, [`LinkDown`] out; the tracker keeps
+//! who sits behind which leaf.
 
 use serde::Deserialize;
-
-use crate::tracker::SiteIdx;
 
 pub mod follow;
 
@@ -82,45 +79,6 @@ pub fn parse(payload: &[u8], now_ms: u64) -> Option<LinkDown> {
             })
         }
         _ => None,
-    }
-}
-
-/// Which sites sit behind which leaf node, from their `leaf` labels.
-#[derive(Debug, Default)]
-pub struct Paths {
-    behind: HashMap<Box<str>, HashSet<SiteIdx>>,
-    leaf_of: HashMap<SiteIdx, Box<str>>,
-}
-
-impl Paths {
-    /// `site` sits behind `leaf` now (or behind none).
-    pub fn set(&mut self, site: SiteIdx, leaf: Option<&str>) {
-        if self.leaf_of.get(&site).map(|l| &**l) == leaf {
-            return;
-        }
-        if let Some(old) = self.leaf_of.remove(&site)
-            && let Some(sites) = self.behind.get_mut(&old)
-        {
-            sites.remove(&site);
-            if sites.is_empty() {
-                self.behind.remove(&old);
-            }
-        }
-        if let Some(leaf) = leaf {
-            self.leaf_of.insert(site, leaf.into());
-            self.behind.entry(leaf.into()).or_default().insert(site);
-        }
-    }
-
-    /// The sites behind `leaf`, in index order.
-    pub fn behind(&self, leaf: &str) -> Vec<SiteIdx> {
-        let mut sites: Vec<SiteIdx> = self
-            .behind
-            .get(leaf)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
-        sites.sort_unstable();
-        sites
     }
 }
 

@@ -32,7 +32,6 @@ use tokio::time::Instant;
 use crate::availability::{JudgingClock, Uptime};
 use crate::findings::{Assessed, Finding};
 use crate::flapping::FlapCount;
-use crate::links::Paths;
 use crate::rules::Rules;
 use crate::timeouts::Thresholds;
 
@@ -40,6 +39,7 @@ mod adopt;
 mod hold;
 mod judge;
 mod links;
+use links::Paths;
 mod page;
 mod registry;
 

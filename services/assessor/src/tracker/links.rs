@@ -3,6 +3,8 @@
 //! sites made late at once by a lost link, with the reason they show until
 //! they report again (see `crate::links`).
 
+use std::collections::{HashMap, HashSet};
+
 use healthmon_proto::Connectivity;
 use tokio::time::Instant;
 
@@ -92,3 +94,45 @@ impl Tracker {
         self.link_lost.get(&site).map(|r| &**r)
     }
 }
+
+/// Which sites sit behind which leaf node, from their `leaf` labels.
+#[derive(Debug, Default)]
+pub struct Paths {
+    behind: HashMap<Box<str>, HashSet<SiteIdx>>,
+    leaf_of: HashMap<SiteIdx, Box<str>>,
+}
+
+impl Paths {
+    /// `site` sits behind `leaf` now (or behind none).
+    pub fn set(&mut self, site: SiteIdx, leaf: Option<&str>) {
+        if self.leaf_of.get(&site).map(|l| &**l) == leaf {
+            return;
+        }
+        if let Some(old) = self.leaf_of.remove(&site)
+            && let Some(sites) = self.behind.get_mut(&old)
+        {
+            sites.remove(&site);
+            if sites.is_empty() {
+                self.behind.remove(&old);
+            }
+        }
+        if let Some(leaf) = leaf {
+            self.leaf_of.insert(site, leaf.into());
+            self.behind.entry(leaf.into()).or_default().insert(site);
+        }
+    }
+
+    /// The sites behind `leaf`, in index order.
+    pub fn behind(&self, leaf: &str) -> Vec<SiteIdx> {
+        let mut sites: Vec<SiteIdx> = self
+            .behind
+            .get(leaf)
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        sites.sort_unstable();
+        sites
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -53,6 +53,17 @@ impl System {
         ]
     }
 
+    /// A real Prometheus on the deploy config, once it sees [`SITE`] up.
+    async fn prometheus_seeing_the_site(&self) -> Prometheus {
+        let prometheus = Prometheus::start(self.targets());
+        prometheus
+            .wait_value(&format!("healthmon_site_up{{site=\"{SITE}\"}}"), |v| {
+                v == 1.0
+            })
+            .await;
+        prometheus
+    }
+
     fn targets(&self) -> Targets {
         Targets {
             aggregator: self.central.aggregator.service().metrics_addr,
@@ -202,12 +213,7 @@ async fn prometheus_scrapes_every_service_and_serves_the_per_site_series() {
 #[tokio::test]
 async fn every_grafana_dashboard_query_is_answered_by_prometheus() {
     let system = System::start().await;
-    let prometheus = Prometheus::start(system.targets());
-    prometheus
-        .wait_value(&format!("healthmon_site_up{{site=\"{SITE}\"}}"), |v| {
-            v == 1.0
-        })
-        .await;
+    let prometheus = system.prometheus_seeing_the_site().await;
     // rate() needs two scrapes in its window.
     prometheus
         .wait_value(
@@ -362,12 +368,7 @@ fn the_config_files_shipped_in_k8s_load_with_the_services_parsers() {
 #[tokio::test]
 async fn the_uptime_route_serves_a_sites_last_24_h_from_prometheus() {
     let system = System::start().await;
-    let prometheus = Prometheus::start(system.targets());
-    prometheus
-        .wait_value(&format!("healthmon_site_up{{site=\"{SITE}\"}}"), |v| {
-            v == 1.0
-        })
-        .await;
+    let prometheus = system.prometheus_seeing_the_site().await;
 
     // The central dashboard API was started without Prometheus.
     let (status, body) = system
