@@ -159,6 +159,8 @@ try:
         "fleet-admin": (True,  True,  True,  False),
         "ops":         (False, False, False, False),
         "sim":         (False, False, False, False),
+        # The assessor's system-account login: hears disconnect advisories, publishes nothing.
+        "advisories":  (False, False, False, False),
     }
     missing = set(want) - set(users)
     assert not missing, f"hub.conf lacks the users {sorted(missing)}"
