@@ -11,6 +11,7 @@ import { fmtTime } from './format.js';
 import { section } from './sections.js';
 
 const FRESH_MS = 60_000;
+const DAY_MS = 24 * 3600 * 1000;
 const SVG = 'http://www.w3.org/2000/svg';
 /** site id → { at, points } (points null: no Prometheus, or no data). */
 const cache = new Map();
@@ -25,13 +26,23 @@ function svg(tag, attrs) {
 function sparkline(points) {
   const width = 240;
   const height = 32;
-  const first = points[0].at_ms;
-  const span = Math.max(1, points[points.length - 1].at_ms - first);
-  const xy = points.map((p) => [((p.at_ms - first) / span) * width, height - 2 - p.up * (height - 4)]);
+  // The whole 24 h across, ending at the newest point: a site Prometheus
+  // has known for an hour fills the right end only.
+  const end = points[points.length - 1].at_ms;
+  const start = end - DAY_MS;
+  const xy = points.map((p) => [
+    Math.max(0, ((p.at_ms - start) / DAY_MS) * (width - 3)) + 1.5,
+    height - 2 - p.up * (height - 4),
+  ]);
   const el = svg('svg', { class: 'sparkline', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img' });
   const down = points.filter((p) => p.up < 1).length;
   el.setAttribute('aria-label', `online share per 10 minutes over 24 h; ${down} of ${points.length} not fully online`);
+  // The 24 h frame: a faint line where "fully online" would be.
+  el.append(svg('line', { class: 'frame', x1: 0, y1: 2, x2: width, y2: 2 }));
   el.append(svg('polyline', { points: xy.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ') }));
+  // The newest point, visible even when it is the only one.
+  const [x, y] = xy[xy.length - 1];
+  el.append(svg('circle', { cx: x.toFixed(1), cy: y.toFixed(1), r: 1.5 }));
   return el;
 }
 
