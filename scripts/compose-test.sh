@@ -629,6 +629,10 @@ incident() {
 }
 wait_for 45 "Prometheus counts the link incident" incident
 compose start site-leaf 2>/dev/null
+# The site's collector lives in site-leaf's network namespace
+# (network_mode: service:site-leaf): a new leaf container is a new
+# namespace, so the collector is restarted into it, as on a real site box.
+compose restart site-collector 2>/dev/null
 wait_for 40 "$LEAF_SITE online again" leaf_online
 ok "$LEAF_SITE late $late_ms ms after its leaf node stopped (\"$late_reason\"), online again after its start; healthmon_assessor_incidents_total{kind=\"link\"} counted it"
 
