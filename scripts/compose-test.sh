@@ -742,12 +742,13 @@ users_on_survivors() {
   local u
   u=$( (natsmon "$n2" '/connz?auth=true&limit=1000'; natsmon "$n3" '/connz?auth=true&limit=1000') 2>/dev/null \
     | jq -r '.connections[]?.authorized_user | select(. != "site-plant-north-01")' | sort | tr '\n' ' ')
-  [ "$u" = "aggregator assessor assessor dashboard sim " ] || return 1
+  # advisories: each assessor's system-account login (disconnect advisories).
+  [ "$u" = "advisories advisories aggregator assessor assessor dashboard sim " ] || return 1
   local leafs
   leafs=$( (natsmon "$n2" /leafz; natsmon "$n3" /leafz) 2>/dev/null | jq -r '.leafs[]?.name' | tr -d '\n')
   [ "$leafs" = leaf-plant-north-01 ]
 }
-wait_for 20 "aggregator, both assessors, dashboard, simulator and the site's leaf node reconnected to hub-2/hub-3" users_on_survivors
+wait_for 20 "aggregator, both assessors (and their advisory logins), dashboard, simulator and the site's leaf node reconnected to hub-2/hub-3" users_on_survivors
 moved_ms=$(( $(now_ms) - t_kill ))
 for svc in aggregator dashboard-api collector; do
   [ "$(metric "$(cid "$svc")" healthmon_nats_connected)" = 1 ] || die "$svc: healthmon_nats_connected != 1"
