@@ -175,6 +175,20 @@ impl Ingest {
         }
     }
 
+    /// Handles one message from `<prefix>.incident` (the subscription's
+    /// only subject).
+    pub fn incident(&self, subject: &str, payload: &[u8]) {
+        match healthmon_proto::decode::<healthmon_proto::Incident>(payload) {
+            Ok(incident) => lock(&self.table)
+                .incidents
+                .hear(incident, now_ms()),
+            Err(e) => {
+                metrics::counter!(crate::metric_names::INCIDENTS_REJECTED).increment(1);
+                self.warn_refused("incident", subject, &Rejection::from(e));
+            }
+        }
+    }
+
     pub fn warn_refused(&self, what: &str, subject: &str, rejection: &Rejection) {
         let permit = self
             .warn
@@ -204,6 +218,14 @@ pub async fn run_reports(sub: Subscriber, ingest: Arc<Ingest>, stop: Cancellatio
 pub async fn run_statuses(sub: Subscriber, ingest: Arc<Ingest>, stop: CancellationToken) {
     consume(sub, stop, |subject, payload| {
         ingest.status(subject, payload)
+    })
+    .await;
+}
+
+/// Consumes incidents until `stop` or the subscription ends.
+pub async fn run_incidents(sub: Subscriber, ingest: Arc<Ingest>, stop: CancellationToken) {
+    consume(sub, stop, |subject, payload| {
+        ingest.incident(subject, payload)
     })
     .await;
 }

@@ -15,6 +15,8 @@ pub const STATUS_IGNORED: &str = "healthmon_aggregator_status_ignored_total";
 pub const LOST_REPORTS: &str = "healthmon_aggregator_lost_reports_total";
 /// Reports from a new collector instance of a known site.
 pub const COLLECTOR_RESTARTS: &str = "healthmon_aggregator_collector_restarts_total";
+/// Incident messages refused (undecodable).
+pub const INCIDENTS_REJECTED: &str = "healthmon_aggregator_incidents_rejected_total";
 /// Sites held in memory.
 pub const SITES: &str = "healthmon_aggregator_sites";
 /// What reports taught the fleet registry, by outcome (written, unchanged, failed).
@@ -38,6 +40,11 @@ pub fn describe() {
         COLLECTOR_RESTARTS,
         "Reports from a new collector instance of a known site."
     );
+    metrics::describe_counter!(
+        INCIDENTS_REJECTED,
+        "Incident messages refused because they do not decode."
+    );
+    metrics::counter!(INCIDENTS_REJECTED).increment(0);
     metrics::describe_gauge!(SITES, "Sites held in memory.");
     metrics::describe_counter!(
         REGISTRATIONS,

@@ -9,6 +9,7 @@
 //! answer is built under the table lock (one pass) and serialized after the
 //! lock is released.
 
+use healthmon_common::clock::now_ms;
 use async_nats::Client;
 use async_nats::service::{Service as MicroService, endpoint::Endpoint};
 use futures::StreamExt;
@@ -97,7 +98,10 @@ async fn serve<T: Serialize>(
 
 pub fn answer_summary(table: &Shared, payload: &[u8]) -> Result<FleetSummary, ReplyError> {
     let query: SummaryQuery = parse_request(payload)?;
-    Ok(lock(table).fleet_summary(&query))
+    let table = lock(table);
+    let mut summary = table.fleet_summary(&query);
+    summary.incidents = table.incidents.shown_to(&query.labels, now_ms());
+    Ok(summary)
 }
 
 pub fn answer_list(table: &Shared, payload: &[u8]) -> Result<SitePage, ReplyError> {

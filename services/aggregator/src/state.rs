@@ -18,6 +18,9 @@
 //! registry leaves a tombstone here so that late status events do not bring
 //! it back; its next report does.
 //!
+//! Incidents (assessor → here: sites that fell silent together) are held
+//! apart from the sites, for the fleet summary ([`incidents`]).
+//!
 //! Memory is the design constraint (a million sites on one machine): entries
 //! live densely in an [`IndexMap`] keyed by inline [`CompactString`] ids, and
 //! the report is kept in its compact form ([`StoredReport`]), a third of a
@@ -36,6 +39,7 @@ use healthmon_proto::query::StatusRow;
 use healthmon_proto::{Connectivity, Health, Judgement, Rejection, ReportView, StatusEvent};
 use indexmap::IndexMap;
 
+pub mod incidents;
 mod order;
 pub mod registered;
 mod stored;
@@ -150,6 +154,8 @@ pub struct SiteTable {
     /// fleet score without a walk over every site at scrape time.
     score_sum: u64,
     scored: u64,
+    /// Open incidents, for the fleet summary.
+    pub incidents: incidents::HeldIncidents,
 }
 
 impl SiteTable {

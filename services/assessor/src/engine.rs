@@ -35,8 +35,8 @@ use tokio::time::Instant;
 
 use crate::centre::{self, CentreEvent};
 use crate::followed::Followed;
-use crate::incidents::{self, Incident};
-use crate::links::{LinkDown, lost_reason};
+use crate::incidents;
+use crate::links::LinkDown;
 use crate::mass_silence::{Change, MassSilence};
 use crate::timers::Timers;
 use crate::tracker::{Outcome, SiteIdx, Tracker};
@@ -154,10 +154,14 @@ impl Engine {
         let (mut batches, intake) = intake::spawn(reports, assessor, shutdown.clone());
         // Started without a link: blind from the first moment.
         self.update_judging();
+        let mut refresh = tokio::time::interval(incidents::REFRESH);
+        refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
+            self.announce_incidents().await;
             let (holding, hold_until) = (self.mass.holding(), self.hold_until());
             tokio::select! {
                 _ = shutdown.cancelled() => break,
+                _ = refresh.tick() => self.refresh_incidents().await,
                 batch = batches.recv() => match batch {
                     Some(batch) => self.on_reports(batch).await,
                     // The intake also ends at shutdown.
@@ -433,17 +437,33 @@ impl Engine {
             self.apply(outcome).await;
         }
         self.update_counts();
-        let LinkDown::Leaf { name, at_ms } = &down else {
-            return;
-        };
-        let sites = self.tracker.behind(name);
-        if sites == 0 {
-            return;
+    }
+
+    /// Publishes the incidents the tracker opened or closed (the leader
+    /// only; every replica counts them).
+    async fn announce_incidents(&mut self) {
+        for incident in self.tracker.take_incidents() {
+            if incident.is_open() {
+                stats::incident(if incident.kind == "link" { "link" } else { "group" });
+                tracing::warn!(id = %incident.id, reason = %incident.reason, "incident opened");
+            } else {
+                tracing::info!(id = %incident.id, "incident closed");
+            }
+            self.publish_incident(&incident).await;
         }
-        stats::incident("link");
-        let incident = Incident::link_lost(name, *at_ms, sites, silenced, &lost_reason(&down));
+    }
+
+    /// Every open incident again, so a restarted aggregator learns them and
+    /// a gone assessor's expire; closes those whose groups changed.
+    async fn refresh_incidents(&mut self) {
+        for incident in self.tracker.refresh_incidents(now_ms()) {
+            self.publish_incident(&incident).await;
+        }
+    }
+
+    async fn publish_incident(&self, incident: &healthmon_proto::Incident) {
         if self.leading()
-            && let Err(e) = incidents::publish(&self.client, &self.subjects, &incident).await
+            && let Err(e) = incidents::publish(&self.client, &self.subjects, incident).await
         {
             stats::publish_failed();
             tracing::warn!(error = %e, "cannot publish an incident");

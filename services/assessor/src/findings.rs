@@ -42,6 +42,8 @@ pub struct Assessed {
     pub sf_depth: u64,
     /// Its `leaf` label: the leaf node it sits behind (`crate::links`).
     pub leaf: Option<Box<str>>,
+    /// Its value of the `--incident-label`, if one is set (`crate::incidents`).
+    pub group: Option<Box<str>>,
 }
 
 impl Assessed {
@@ -54,13 +56,22 @@ impl Assessed {
             health: health_of(findings.iter().map(|f| &f.severity)),
             findings,
             sf_depth: report.sf_buffer.total(),
-            leaf: report
-                .labels
-                .iter()
-                .find(|(k, _)| *k == crate::links::LEAF_LABEL)
-                .map(|(_, v)| (*v).into()),
+            leaf: label(report, crate::links::LEAF_LABEL),
+            group: rules
+                .incidents
+                .label
+                .as_deref()
+                .and_then(|key| label(report, key)),
         }
     }
+}
+
+fn label(report: &ReportView<'_>, key: &str) -> Option<Box<str>> {
+    report
+        .labels
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| (*v).into())
 }
 
 /// SipHash with fixed keys: the same instance hashes the same in every

@@ -104,6 +104,12 @@ struct Cli {
         requires = "advisories_user"
     )]
     advisories_password: Option<String>,
+    /// A label whose values group sites into incidents: when at least
+    /// `[incidents] min_sites` and `fraction` of the sites sharing a value
+    /// fall silent, that is one incident (overrides the rules file's
+    /// `incidents.label`).
+    #[arg(long, env = "INCIDENT_LABEL", value_name = "KEY")]
+    incident_label: Option<String>,
 }
 
 impl Cli {
@@ -125,10 +131,15 @@ impl Cli {
                 "must be more than 0",
             ));
         }
-        let rules = match &self.rules {
+        let mut rules = match &self.rules {
             Some(path) => Rules::load(path).map_err(|e| ConfigError::invalid("--rules", e))?,
             None => Rules::default(),
         };
+        if let Some(label) = self.incident_label {
+            healthmon_proto::labels::check_key(&label)
+                .map_err(|e| ConfigError::invalid("--incident-label", e))?;
+            rules.incidents.label = Some(label);
+        }
         let mass_silence = MassSilenceRule {
             fraction: self.mass_silence_fraction,
             min_sites: self.mass_silence_min_sites,

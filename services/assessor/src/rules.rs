@@ -28,6 +28,7 @@ pub struct Rules {
     pub flapping: FlapRule,
     pub recovering: RecoverRule,
     pub score: ScoreRule,
+    pub incidents: crate::incidents::IncidentRule,
 }
 
 /// How bad one disconnected data connection is.
@@ -199,6 +200,9 @@ impl Rules {
                 "must be at least 1".to_owned(),
             ));
         }
+        self.incidents
+            .validate()
+            .map_err(|(key, reason)| invalid(&key, reason))?;
         self.score
             .validate()
             .map_err(|(key, reason)| invalid(&key, reason))

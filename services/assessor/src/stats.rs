@@ -67,12 +67,14 @@ pub fn register() {
     );
     metrics::describe_counter!(
         INCIDENTS,
-        "Incidents: sites that fell silent together (kind link: a leaf node lost with sites behind it)."
+        "Incidents opened: sites that fell silent together (kind link: a leaf node lost with sites behind it; group: most sites sharing a label value silent)."
     );
     for kind in ["leaf", "site"] {
         metrics::counter!(LINKS_LOST, "kind" => kind).absolute(0);
     }
-    metrics::counter!(INCIDENTS, "kind" => "link").absolute(0);
+    for kind in ["link", "group"] {
+        metrics::counter!(INCIDENTS, "kind" => kind).absolute(0);
+    }
     metrics::gauge!(LEADER).set(1.0);
     metrics::counter!(REPORTS).absolute(0);
     for reason in Rejection::REASONS {

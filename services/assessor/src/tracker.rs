@@ -37,9 +37,10 @@ use crate::timeouts::Thresholds;
 
 mod adopt;
 mod hold;
+mod groups;
 mod judge;
 mod links;
-use links::Paths;
+use groups::Grouping;
 mod page;
 mod registry;
 
@@ -242,15 +243,21 @@ pub struct Tracker {
     judging: JudgingClock,
     /// Which sites sit behind which leaf node, from their `leaf` labels:
     /// the registry's, else the site's own (only sites that have one).
-    paths: Paths,
-    registry_leaf: HashMap<SiteIdx, Box<str>>,
-    site_leaf: HashMap<SiteIdx, Box<str>>,
+    leaves: Grouping,
+    /// The sites by their `--incident-label` value, if one is set.
+    groups: Option<Grouping>,
+    /// Incidents opened or closed, until the engine takes them.
+    incidents: Vec<healthmon_proto::Incident>,
     /// Sites made late by a lost link, and the reason, until they report.
     link_lost: HashMap<SiteIdx, Box<str>>,
+    /// Of those, the ones late now (a running count: mass silence reads it
+    /// on every connectivity change).
+    late_by_link: usize,
 }
 
 impl Tracker {
     pub fn new(epoch: Instant, missed_heartbeats: u32, rules: Rules) -> Self {
+        let groups = rules.incidents.label.as_deref().map(Grouping::new);
         Tracker {
             epoch,
             missed_heartbeats,
@@ -266,10 +273,11 @@ impl Tracker {
             interval_overrides: HashMap::new(),
             registry_loaded: false,
             judging: JudgingClock::default(),
-            paths: Paths::default(),
-            registry_leaf: HashMap::new(),
-            site_leaf: HashMap::new(),
+            leaves: Grouping::new(crate::links::LEAF_LABEL),
+            groups,
+            incidents: Vec::new(),
             link_lost: HashMap::new(),
+            late_by_link: 0,
         }
     }
 
@@ -348,8 +356,8 @@ impl Tracker {
             None => self.insert(site_id, now_ms),
         };
         let mut report = report;
-        self.link_lost.remove(&idx);
-        self.set_site_leaf(idx, report.leaf.as_deref());
+        self.link_back(idx);
+        self.set_own_groups(idx, report.leaf.as_deref(), report.group.as_deref());
         self.cap_interval(idx, &mut report);
         self.track_recovery(idx, &mut report, now_ms);
         let window_start = self.mono_ceil(now);
@@ -536,6 +544,9 @@ impl Tracker {
             s.has(Flags::FLAPPING),
         );
         s.set(Flags::FLAPPING, flapping);
+        if previous_connectivity != connectivity {
+            self.judge_groups(site, now_ms);
+        }
         let (reasons, judgement) = self.describe(site, now_ms);
         let s = &self.sites[site as usize];
         StatusEvent {
@@ -554,9 +565,11 @@ impl Tracker {
 
     fn set_connectivity(&mut self, site: SiteIdx, connectivity: Connectivity) {
         let s = &mut self.sites[site as usize];
-        self.counts[slot(s.connectivity)] -= 1;
+        let from = s.connectivity;
+        self.counts[slot(from)] -= 1;
         self.counts[slot(connectivity)] += 1;
         s.connectivity = connectivity;
+        self.count_silence(site, from, connectivity);
     }
 
     fn deadline(&self, site: SiteIdx) -> Option<Instant> {

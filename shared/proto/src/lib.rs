@@ -12,6 +12,7 @@
 //! - [`view`]: a report borrowed from its payload, for the services' hot paths
 //!   and the aggregator's compact in-memory form;
 //! - [`judgement`]: stale findings, flapping, recovering and the health score;
+//! - [`incident`]: sites that fell silent together (a lost leaf node, a label group);
 //! - [`reason`]: reasons re-timed for display (a silence's length ticks on);
 //! - [`query`]: the JSON request/reply protocol of the aggregator and assessor micro services;
 //! - [`audit`]: the audit event the dashboard API publishes on `<prefix>.audit`;
@@ -26,6 +27,7 @@ pub mod codec;
 pub mod fixtures;
 pub mod fleet;
 pub mod frame;
+pub mod incident;
 pub mod judgement;
 pub mod labels;
 mod names;
@@ -42,6 +44,7 @@ pub mod validate;
 pub mod view;
 
 pub use codec::{DecodeError, decode, encode};
+pub use incident::{Incident, IncidentState};
 pub use judgement::Judgement;
 pub use report::{
     ConnectionStatus, ErrorCounter, HealthReport, Node, NodeRole, Resources, SfBuffer, WIRE_VERSION,

@@ -373,6 +373,10 @@ pub struct FleetSummary {
     /// worst first (most offline, then critical, late, degraded).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<SummaryGroup>,
+    /// Open incidents the summary's labels may see (see
+    /// [`Incident::shown_to`](crate::Incident::shown_to)), newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incidents: Vec<crate::Incident>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -390,14 +394,19 @@ impl FleetSummary {
         let mut totals = Summary::default();
         let mut by = None;
         let mut groups: std::collections::BTreeMap<Option<String>, Summary> = Default::default();
+        let mut incidents: Vec<crate::Incident> = Vec::new();
         for part in parts {
             totals.add(&part.totals);
             by = by.or(part.by);
             for group in part.groups {
                 groups.entry(group.value).or_default().add(&group.counts);
             }
+            incidents.extend(part.incidents);
         }
-        FleetSummary::grouped(totals, by, groups)
+        FleetSummary {
+            incidents: crate::incident::newest_first(incidents),
+            ..FleetSummary::grouped(totals, by, groups)
+        }
     }
 
     /// A summary with its groups, ordered worst first.
@@ -411,7 +420,12 @@ impl FleetSummary {
             .map(|(value, counts)| SummaryGroup { value, counts })
             .collect();
         groups.sort_by(SummaryGroup::compare);
-        FleetSummary { totals, by, groups }
+        FleetSummary {
+            totals,
+            by,
+            groups,
+            incidents: Vec::new(),
+        }
     }
 }
 

@@ -292,7 +292,7 @@ impl Subjects {
     }
 
     /// Incidents: sites that fell silent together, one event for all of
-    /// them (the assessor's lost leaf nodes).
+    /// them (lost leaf nodes, label groups; see [`crate::incident`]).
     pub fn incidents(&self) -> String {
         format!("{}.incident", self.prefix)
     }

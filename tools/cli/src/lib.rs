@@ -509,9 +509,12 @@ pub async fn run(prepared: Prepared, shutdown: CancellationToken) -> Result<(), 
         }
         Job::Summary { query, json } => {
             let summary = aggregator.summary(&query).await.map_err(failed)?;
-            print(json, &summary, || match &summary.by {
-                Some(by) => render::summary_groups(by, &summary),
-                None => render::summary(&summary.totals),
+            print(json, &summary, || {
+                let counts = match &summary.by {
+                    Some(by) => render::summary_groups(by, &summary),
+                    None => render::summary(&summary.totals),
+                };
+                counts + &render::incidents(&summary.incidents, now)
             })
         }
         Job::Sites { query, json } => {

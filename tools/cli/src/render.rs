@@ -261,6 +261,24 @@ pub fn summary_groups(by: &str, s: &FleetSummary) -> String {
     table.render()
 }
 
+/// The open incidents under a summary: one line each, newest first, after
+/// a blank line; nothing when there are none.
+pub fn incidents(incidents: &[healthmon_proto::Incident], now_ms: u64) -> String {
+    if incidents.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new(&["INCIDENT", "OPENED", "SILENT", "REASON"]);
+    for i in incidents {
+        table.row(vec![
+            i.id.clone(),
+            age(now_ms, Some(i.at_ms)),
+            format!("{}/{}", i.silent, i.sites),
+            i.reason.clone(),
+        ]);
+    }
+    format!("\n{}", table.render())
+}
+
 /// Key/value lines about the site and its latest report, then its connections.
 pub fn site(d: &SiteDetail, now_ms: u64) -> String {
     let labels = pairs(&d.labels);

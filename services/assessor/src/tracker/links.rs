@@ -1,58 +1,107 @@
-//! Paths to the centre in the tracker: which leaf node a site sits behind
-//! (its `leaf` label, the registry's winning over the site's own), and the
-//! sites made late at once by a lost link, with the reason they show until
-//! they report again (see `crate::links`).
+//! Paths to the centre and incidents in the tracker: which leaf node a site
+//! sits behind (its `leaf` label) and which `--incident-label` group it is
+//! in ([`Grouping`]), the sites made late at once by a lost link with the
+//! reason they show until they report again (see `crate::links`), and the
+//! incidents these groups open and close (see `crate::incidents`).
 
-use std::collections::{HashMap, HashSet};
-
-use healthmon_proto::Connectivity;
+use healthmon_proto::{Connectivity, Incident};
 use tokio::time::Instant;
 
+use super::groups::Grouping;
 use super::{Flags, Outcome, SiteIdx, Tracker};
 use crate::links::{LinkDown, lost_reason};
 
+/// Silent, for incidents: late or offline.
+pub(super) fn silent(c: Connectivity) -> bool {
+    matches!(c, Connectivity::Late | Connectivity::Offline)
+}
+
 impl Tracker {
-    /// The registry's `leaf` label of `site` (`None`: it gives none, and
-    /// the site's own label counts).
-    pub(super) fn set_registry_leaf(&mut self, site: SiteIdx, leaf: Option<&str>) {
-        match leaf {
-            Some(leaf) => {
-                self.registry_leaf.insert(site, leaf.into());
-            }
-            None => {
-                self.registry_leaf.remove(&site);
-            }
-        }
-        let own = self.site_leaf.get(&site).cloned();
-        self.update_path(site, own.as_deref());
+    /// The groupings: by `leaf`, then by the incident label if any.
+    fn groupings(&mut self) -> impl Iterator<Item = &mut Grouping> {
+        std::iter::once(&mut self.leaves).chain(self.groups.as_mut())
     }
 
-    /// The `leaf` label the site's own report carries.
-    pub(super) fn set_site_leaf(&mut self, site: SiteIdx, leaf: Option<&str>) {
-        if self.site_leaf.get(&site).map(|l| &**l) == leaf {
-            return;
+    /// The registry's labels of `site`: their `leaf` and incident label.
+    pub(super) fn set_registry_groups(
+        &mut self,
+        site: SiteIdx,
+        labels: &std::collections::BTreeMap<String, String>,
+    ) {
+        let is_silent = self.is_silent(site);
+        for grouping in self.groupings() {
+            let value = labels.get(grouping.label()).map(String::as_str);
+            grouping.set_registry(site, value, is_silent);
         }
-        match leaf {
-            Some(leaf) => {
-                self.site_leaf.insert(site, leaf.into());
-            }
-            None => {
-                self.site_leaf.remove(&site);
-            }
-        }
-        self.update_path(site, leaf);
     }
 
-    fn update_path(&mut self, site: SiteIdx, own: Option<&str>) {
-        let leaf = self.registry_leaf.get(&site).map(|l| &**l).or(own);
-        self.paths.set(site, leaf);
+    /// The values a site's own report carries.
+    pub(super) fn set_own_groups(&mut self, site: SiteIdx, leaf: Option<&str>, group: Option<&str>) {
+        let is_silent = self.is_silent(site);
+        self.leaves.set_own(site, leaf, is_silent);
+        if let Some(groups) = self.groups.as_mut() {
+            groups.set_own(site, group, is_silent);
+        }
     }
 
-    /// A link closed: every online site behind it is late now, saying so.
+    fn is_silent(&self, site: SiteIdx) -> bool {
+        let s = &self.sites[site as usize];
+        silent(s.connectivity) && !s.has(Flags::FORGOTTEN)
+    }
+
+    /// Connectivity of `site` moves `from` → `to`: the running counts follow.
+    pub(super) fn count_silence(&mut self, site: SiteIdx, from: Connectivity, to: Connectivity) {
+        if silent(from) != silent(to) {
+            for grouping in self.groupings() {
+                grouping.silence(site, silent(to));
+            }
+        }
+        if self.link_lost.contains_key(&site) {
+            self.late_by_link += usize::from(to == Connectivity::Late);
+            self.late_by_link -= usize::from(from == Connectivity::Late);
+        }
+    }
+
+    /// Opens or closes the incidents of `site`'s groups as their silent
+    /// counts say; what changed is queued for [`Tracker::take_incidents`].
+    pub(super) fn judge_groups(&mut self, site: SiteIdx, now_ms: u64) {
+        let may_open = !self.hold_offline;
+        let rule = &self.rules.incidents;
+        for grouping in std::iter::once(&mut self.leaves).chain(self.groups.as_mut()) {
+            let Some(value) = grouping.value_of(site).map(str::to_owned) else {
+                continue;
+            };
+            if let Some(incident) = grouping.judge(&value, rule, may_open, now_ms) {
+                self.incidents.push(incident);
+            }
+        }
+    }
+
+    /// Incidents opened or closed since the last call, oldest first.
+    pub fn take_incidents(&mut self) -> Vec<Incident> {
+        std::mem::take(&mut self.incidents)
+    }
+
+    /// Every open incident (to publish again), after closing those whose
+    /// groups changed under them.
+    pub fn refresh_incidents(&mut self, now_ms: u64) -> Vec<Incident> {
+        let rule = self.rules.incidents.clone();
+        let mut closed = Vec::new();
+        let mut open = Vec::new();
+        for grouping in std::iter::once(&mut self.leaves).chain(self.groups.as_mut()) {
+            closed.extend(grouping.judge_open(&rule, now_ms));
+            open.extend(grouping.open_incidents());
+        }
+        self.incidents.extend(closed);
+        open
+    }
+
+    /// A link closed: every online site behind it is late now, saying so;
+    /// a leaf node with sites behind it opens its incident.
     /// The sites and the events; deadlines stay those of their last report.
     pub fn on_link_down(&mut self, down: &LinkDown, now: Instant, now_ms: u64) -> Vec<Outcome> {
         let sites = match down {
-            LinkDown::Leaf { name, .. } => self.paths.behind(name),
+            LinkDown::Leaf { name, .. } => self.leaves.members(name),
             LinkDown::Site { site_id, .. } => self.site_index(site_id).into_iter().collect(),
         };
         let reason: Box<str> = lost_reason(down).into();
@@ -72,65 +121,33 @@ impl Tracker {
                 detection_lag: None,
             });
         }
+        if let LinkDown::Leaf { name, at_ms } = down {
+            // The link incident replaces any group incident `change` opened.
+            self.incidents.retain(|i| i.value != *name || i.label != self.leaves.label());
+            let opened = self.leaves.open_link(name, *at_ms, outcomes.len(), &reason);
+            self.incidents.extend(opened);
+        }
         outcomes
     }
 
-    /// The sites behind `leaf` (for the incident that names them).
-    pub fn behind(&self, leaf: &str) -> usize {
-        self.paths.behind(leaf).len()
+    /// A site reported: whatever link loss made it late is over.
+    pub(super) fn link_back(&mut self, site: SiteIdx) {
+        if self.link_lost.remove(&site).is_some()
+            && self.sites[site as usize].connectivity == Connectivity::Late
+        {
+            self.late_by_link -= 1;
+        }
     }
 
     /// Late sites whose lateness a lost link explains: not evidence that
     /// the centre itself went deaf (mass silence leaves them out).
     pub fn late_by_lost_link(&self) -> usize {
-        self.link_lost
-            .keys()
-            .filter(|&&site| self.sites[site as usize].connectivity == Connectivity::Late)
-            .count()
+        self.late_by_link
     }
 
     /// The lost-link reason a silent site shows, if any.
     pub(super) fn link_reason(&self, site: SiteIdx) -> Option<&str> {
         self.link_lost.get(&site).map(|r| &**r)
-    }
-}
-
-/// Which sites sit behind which leaf node, from their `leaf` labels.
-#[derive(Debug, Default)]
-pub struct Paths {
-    behind: HashMap<Box<str>, HashSet<SiteIdx>>,
-    leaf_of: HashMap<SiteIdx, Box<str>>,
-}
-
-impl Paths {
-    /// `site` sits behind `leaf` now (or behind none).
-    pub fn set(&mut self, site: SiteIdx, leaf: Option<&str>) {
-        if self.leaf_of.get(&site).map(|l| &**l) == leaf {
-            return;
-        }
-        if let Some(old) = self.leaf_of.remove(&site)
-            && let Some(sites) = self.behind.get_mut(&old)
-        {
-            sites.remove(&site);
-            if sites.is_empty() {
-                self.behind.remove(&old);
-            }
-        }
-        if let Some(leaf) = leaf {
-            self.leaf_of.insert(site, leaf.into());
-            self.behind.entry(leaf.into()).or_default().insert(site);
-        }
-    }
-
-    /// The sites behind `leaf`, in index order.
-    pub fn behind(&self, leaf: &str) -> Vec<SiteIdx> {
-        let mut sites: Vec<SiteIdx> = self
-            .behind
-            .get(leaf)
-            .map(|s| s.iter().copied().collect())
-            .unwrap_or_default();
-        sites.sort_unstable();
-        sites
     }
 }
 

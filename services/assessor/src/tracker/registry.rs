@@ -82,8 +82,7 @@ impl Tracker {
         let s = &mut self.sites[idx as usize];
         s.set(Flags::REGISTERED, true);
         s.set(Flags::NOT_EXPECTED, !record.expected);
-        let leaf = record.labels.get(crate::links::LEAF_LABEL).cloned();
-        self.set_registry_leaf(idx, leaf.as_deref());
+        self.set_registry_groups(idx, &record.labels);
         let s = &mut self.sites[idx as usize];
         s.set(
             Flags::NEVER_REPORTED,

@@ -252,6 +252,7 @@ fn summaries_of_partitions_add_up_per_group_too() {
         totals,
         by: Some("region".into()),
         groups,
+        incidents: Vec::new(),
     };
     let merged = FleetSummary::merge([
         part(a, vec![group(Some("eu"), a)]),

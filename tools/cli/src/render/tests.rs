@@ -371,6 +371,7 @@ fn summary_by_a_label_is_a_row_per_value_worst_first_then_the_totals() {
                 counts: counts(4, 2, 1),
             },
         ],
+        incidents: Vec::new(),
     };
     let text = summary_groups("region", &s);
     assert_eq!(
@@ -538,5 +539,29 @@ fn the_detail_shows_stale_findings_flapping_recovering_score_and_availability() 
             "                -60 offline: no report for 92s (timeout 90s)",
             "availability    81.8% of 1m50s judged since the assessor started",
         ],
+    );
+}
+
+#[test]
+fn open_incidents_follow_the_summary_one_line_each() {
+    assert_eq!(incidents(&[], 0), "");
+    let incident = healthmon_proto::Incident {
+        v: 1,
+        id: "leaf=eu-1".into(),
+        kind: "link".into(),
+        state: healthmon_proto::IncidentState::Open,
+        label: "leaf".into(),
+        value: "eu-1".into(),
+        at_ms: 1_000,
+        closed_ms: None,
+        sites: 38,
+        silent: 36,
+        silenced: 38,
+        reason: "link leaf eu-1 lost at 00:00:01 UTC, 38 sites behind it".into(),
+    };
+    assert_eq!(
+        incidents(&[incident], 93_000),
+        "\nINCIDENT   OPENED     SILENT  REASON\n\
+         leaf=eu-1  1m32s ago  36/38   link leaf eu-1 lost at 00:00:01 UTC, 38 sites behind it\n"
     );
 }
