@@ -179,9 +179,7 @@ impl Ingest {
     /// only subject).
     pub fn incident(&self, subject: &str, payload: &[u8]) {
         match healthmon_proto::decode::<healthmon_proto::Incident>(payload) {
-            Ok(incident) => lock(&self.table)
-                .incidents
-                .hear(incident, now_ms()),
+            Ok(incident) => lock(&self.table).incidents.hear(incident, now_ms()),
             Err(e) => {
                 metrics::counter!(crate::metric_names::INCIDENTS_REJECTED).increment(1);
                 self.warn_refused("incident", subject, &Rejection::from(e));

@@ -181,7 +181,11 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
     let incidents = subscribe(subjects.incidents()).await?;
     tasks.spawn(ingest::run_reports(reports, ingest.clone(), stop.clone()));
     tasks.spawn(ingest::run_statuses(statuses, ingest.clone(), stop.clone()));
-    tasks.spawn(ingest::run_incidents(incidents, ingest.clone(), stop.clone()));
+    tasks.spawn(ingest::run_incidents(
+        incidents,
+        ingest.clone(),
+        stop.clone(),
+    ));
     tasks.spawn(bootstrap::resend_after_reconnect(
         client.clone(),
         link.clone(),

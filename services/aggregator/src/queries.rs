@@ -9,10 +9,10 @@
 //! answer is built under the table lock (one pass) and serialized after the
 //! lock is released.
 
-use healthmon_common::clock::now_ms;
 use async_nats::Client;
 use async_nats::service::{Service as MicroService, endpoint::Endpoint};
 use futures::StreamExt;
+use healthmon_common::clock::now_ms;
 use healthmon_common::micro::{self, ReplyError, parse_request, reply_json};
 use healthmon_common::{CancellationToken, ServiceError};
 use healthmon_proto::Subjects;

@@ -444,7 +444,11 @@ impl Engine {
     async fn announce_incidents(&mut self) {
         for incident in self.tracker.take_incidents() {
             if incident.is_open() {
-                stats::incident(if incident.kind == "link" { "link" } else { "group" });
+                stats::incident(if incident.kind == "link" {
+                    "link"
+                } else {
+                    "group"
+                });
                 tracing::warn!(id = %incident.id, reason = %incident.reason, "incident opened");
             } else {
                 tracing::info!(id = %incident.id, "incident closed");

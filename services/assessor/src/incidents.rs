@@ -121,9 +121,27 @@ mod tests {
     fn bad_settings_are_named_by_their_key() {
         let bad = |rule: IncidentRule| rule.validate().unwrap_err().0;
         let rule = IncidentRule::default;
-        assert_eq!(bad(IncidentRule { min_sites: 0, ..rule() }), "incidents.min_sites");
-        assert_eq!(bad(IncidentRule { fraction: 0.0, ..rule() }), "incidents.fraction");
-        assert_eq!(bad(IncidentRule { fraction: 1.5, ..rule() }), "incidents.fraction");
+        assert_eq!(
+            bad(IncidentRule {
+                min_sites: 0,
+                ..rule()
+            }),
+            "incidents.min_sites"
+        );
+        assert_eq!(
+            bad(IncidentRule {
+                fraction: 0.0,
+                ..rule()
+            }),
+            "incidents.fraction"
+        );
+        assert_eq!(
+            bad(IncidentRule {
+                fraction: 1.5,
+                ..rule()
+            }),
+            "incidents.fraction"
+        );
         let label = Some("not a key".to_owned());
         assert_eq!(bad(IncidentRule { label, ..rule() }), "incidents.label");
     }

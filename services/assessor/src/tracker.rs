@@ -36,8 +36,8 @@ use crate::rules::Rules;
 use crate::timeouts::Thresholds;
 
 mod adopt;
-mod hold;
 mod groups;
+mod hold;
 mod judge;
 mod links;
 use groups::Grouping;

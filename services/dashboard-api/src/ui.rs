@@ -57,6 +57,7 @@ const ASSETS: &[Asset] = &[
     asset!("fleet.js", "text/javascript; charset=utf-8"),
     asset!("format.js", "text/javascript; charset=utf-8"),
     asset!("groups.js", "text/javascript; charset=utf-8"),
+    asset!("incidents.js", "text/javascript; charset=utf-8"),
     asset!("judgement.js", "text/javascript; charset=utf-8"),
     asset!("labels.js", "text/javascript; charset=utf-8"),
     asset!("live.js", "text/javascript; charset=utf-8"),

@@ -4,7 +4,8 @@
 //   api.js      JSON API access, the access token, the central clock
 //   live.js     the SSE stream of status events and its live/reconnecting state
 //   banner.js   the banner when the API or the aggregator cannot be reached
-//   summary.js  the counters in the top bar; groups.js its tiles per label value
+//   summary.js  the counters in the top bar; groups.js its tiles per label value;
+//               incidents.js its open incidents, a row each
 //   table.js    the visible page of sites, pager and keyboard; rows.js one row
 //   detail.js   the site detail panel; sections.js its building blocks;
 //               fleet.js its acknowledgement, maintenance and labels, with
@@ -32,6 +33,7 @@ import {
   openDetail, refreshDetail, refreshDetailSoon, tickDetail, wireDetail,
 } from './detail.js';
 import { wireGroups } from './groups.js';
+import { wireIncidents } from './incidents.js';
 import { connectLive, reconnectLive } from './live.js';
 import { changes, loadHash, state } from './state.js';
 import { refreshSummary, refreshSummarySoon } from './summary.js';
@@ -103,6 +105,7 @@ function start() {
   wireControls();
   wireTable({ onOpen: openDetail });
   wireGroups({ onPick: filterByLabel });
+  wireIncidents({ onPick: filterByLabel });
   // An admin action changes the registry, which every aggregator follows
   // within moments: look again now and once more shortly after.
   wireDetail({

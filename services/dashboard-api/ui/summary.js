@@ -1,12 +1,14 @@
 // The fleet summary in the top bar: one counter per connectivity and health,
 // and maintenance, each a button that filters the table. With label
 // filters it counts the sites that have those labels; grouped by a label
-// key, it also feeds the tiles (groups.js).
+// key, it also feeds the tiles (groups.js); its open incidents feed the
+// incident rows (incidents.js).
 
 import { API, fetchJson } from './api.js';
 import { dataArrived, dataFailed } from './banner.js';
 import { $, setAttr, setText } from './dom.js';
 import { renderGroups } from './groups.js';
+import { renderIncidents } from './incidents.js';
 import { parseLabel, state } from './state.js';
 import { renderPager } from './table.js';
 import { debounced, singleFlight } from './timing.js';
@@ -53,6 +55,7 @@ async function loadSummary() {
   setAttr($('summary'), 'data-labels', labels.length ? labels.join(', ') : null);
   setAttr($('summary'), 'title', labels.length ? `Sites with ${labels.join(' and ')}` : null);
   renderGroups(single ? s : grouped);
+  renderIncidents(s);
   state.fleetTotal = Number(s.total) || 0;
   renderPager();
 }

@@ -71,8 +71,7 @@ impl Incident {
     /// sees every incident, a view narrowed to labels only the incident of
     /// exactly that label value (its sites may include others it cannot see).
     pub fn shown_to(&self, labels: &crate::labels::Labels) -> bool {
-        labels.is_empty()
-            || (labels.len() == 1 && labels.get(&self.label) == Some(&self.value))
+        labels.is_empty() || (labels.len() == 1 && labels.get(&self.label) == Some(&self.value))
     }
 }
 
@@ -151,7 +150,12 @@ mod tests {
         older.at_ms = 0;
         let mut reopened = incident();
         reopened.at_ms = 9;
-        let merged = newest_first(vec![incident(), older.clone(), reopened.clone(), incident()]);
+        let merged = newest_first(vec![
+            incident(),
+            older.clone(),
+            reopened.clone(),
+            incident(),
+        ]);
         assert_eq!(merged, [reopened, older]);
     }
 

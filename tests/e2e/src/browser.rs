@@ -68,11 +68,26 @@ pub struct Page {
     pub ack_filter: String,
     /// The summary's tiles per label value, when grouped; in page order.
     pub groups: Vec<Group>,
+    /// The open incidents' rows, in page order.
+    pub incidents: Vec<IncidentRow>,
     /// The pager's line, e.g. `1–2 of 2 with region=eu`.
     pub page_info: String,
     /// Text on the page (or in a tooltip, label or field) that reads `null`,
     /// `undefined` or `NaN`, with where it is: must stay empty.
     pub bad_text: Vec<String>,
+}
+
+/// One row of the open incidents above the table.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IncidentRow {
+    /// The incident's id, e.g. `region=north`.
+    pub id: String,
+    /// `link` or `group`.
+    pub kind: String,
+    /// The row's text as shown.
+    pub text: String,
+    /// The strip's heading, e.g. `1 open incident`.
+    pub heading: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -270,6 +285,14 @@ const groups = groupsEl && !groupsEl.hidden
     pressed: t.getAttribute('aria-pressed') === 'true',
     band: t.dataset.band || '',
   })) : [];
+const incidentsEl = q('#incidents');
+const incidents = incidentsEl && !incidentsEl.hidden
+  ? [...incidentsEl.querySelectorAll('.incident')].map((i) => ({
+    id: i.dataset.id || '',
+    kind: i.dataset.kind || '',
+    text: seen(i),
+    heading: text(q('#incidents-title')),
+  })) : [];
 const live = q('#live-status');
 return {
   rows, counts, detail,
@@ -281,7 +304,7 @@ return {
   label_filters: [...document.querySelectorAll('#label-chips [data-label]')].map((el) => el.dataset.label),
   group_by: (q('#group-by') || { value: '' }).value,
   ack_filter: (q('#filter-ack') || { value: '' }).value,
-  groups,
+  groups, incidents,
   page_info: text(q('#page-info')),
   bad_text,
 };

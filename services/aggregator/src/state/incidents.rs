@@ -6,9 +6,9 @@
 
 use std::collections::HashMap;
 
+use healthmon_proto::Incident;
 use healthmon_proto::incident::{EXPIRE_MS, newest_first};
 use healthmon_proto::labels::Labels;
-use healthmon_proto::Incident;
 
 #[derive(Debug, Default)]
 pub struct HeldIncidents {
@@ -92,6 +92,10 @@ mod tests {
         assert_eq!(held.shown_to(&Labels::new(), EXPIRE_MS - 1).len(), 1);
         assert!(held.shown_to(&Labels::new(), EXPIRE_MS).is_empty());
         held.hear(incident("link:b", 1, IncidentState::Open), EXPIRE_MS);
-        assert_eq!(held.open.len(), 1, "expired ones are dropped on the next word");
+        assert_eq!(
+            held.open.len(),
+            1,
+            "expired ones are dropped on the next word"
+        );
     }
 }

@@ -77,7 +77,11 @@ impl Grouping {
 
     /// The site went silent or came back.
     pub fn silence(&mut self, site: SiteIdx, silent: bool) {
-        let Some(group) = self.value_of.get(&site).and_then(|v| self.groups.get_mut(v)) else {
+        let Some(group) = self
+            .value_of
+            .get(&site)
+            .and_then(|v| self.groups.get_mut(v))
+        else {
             return;
         };
         if silent {

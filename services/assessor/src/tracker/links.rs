@@ -36,7 +36,12 @@ impl Tracker {
     }
 
     /// The values a site's own report carries.
-    pub(super) fn set_own_groups(&mut self, site: SiteIdx, leaf: Option<&str>, group: Option<&str>) {
+    pub(super) fn set_own_groups(
+        &mut self,
+        site: SiteIdx,
+        leaf: Option<&str>,
+        group: Option<&str>,
+    ) {
         let is_silent = self.is_silent(site);
         self.leaves.set_own(site, leaf, is_silent);
         if let Some(groups) = self.groups.as_mut() {
@@ -123,7 +128,8 @@ impl Tracker {
         }
         if let LinkDown::Leaf { name, at_ms } = down {
             // The link incident replaces any group incident `change` opened.
-            self.incidents.retain(|i| i.value != *name || i.label != self.leaves.label());
+            self.incidents
+                .retain(|i| i.value != *name || i.label != self.leaves.label());
             let opened = self.leaves.open_link(name, *at_ms, outcomes.len(), &reason);
             self.incidents.extend(opened);
         }

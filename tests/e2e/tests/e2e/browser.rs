@@ -13,7 +13,8 @@
 //! and windows also from the page. Screenshots go to
 //! `target/test-artifacts/`. Fails, with an install hint, if chromium or
 //! chromedriver is missing. Labels and grouping are in `labels`,
-//! acknowledgements and maintenance windows in `acks`.
+//! acknowledgements and maintenance windows in `acks`, open incidents in
+//! `incidents`.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -26,6 +27,7 @@ use healthmon_e2e::{Central, INTERVAL, OFFLINE_AFTER};
 use tokio::net::TcpListener;
 
 mod acks;
+mod incidents;
 mod judgement;
 mod labels;
 

@@ -109,7 +109,7 @@ async fn a_lost_leaf_node_or_collector_connection_makes_its_sites_late_at_once()
         Some("link")
     );
     let body: serde_json::Value = rmp_serde::from_slice(&incident.payload).unwrap();
-    assert_eq!(body["id"], format!("link:{LEAF}"));
+    assert_eq!(body["id"], format!("leaf={LEAF}"));
     assert_eq!(
         (body["sites"].as_u64(), body["silenced"].as_u64()),
         (Some(2), Some(2))

@@ -14,7 +14,6 @@ use std::process::Command;
 use std::time::Duration;
 
 use healthmon_assessor::centre::{CentreEvent, HEADER_CENTRE};
-use healthmon_assessor::incidents::Incident;
 use healthmon_assessor::mass_silence::Change;
 use healthmon_common::micro::{ERROR_CODE_HEADER, ERROR_HEADER};
 use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
@@ -30,8 +29,8 @@ use healthmon_proto::subjects::{
 };
 use healthmon_proto::validate::Rejection;
 use healthmon_proto::{
-    ConnectionStatus, Connectivity, Health, HealthReport, Node, NodeRole, Resources, StatusEvent,
-    Subjects,
+    ConnectionStatus, Connectivity, Health, HealthReport, Incident, IncidentState, Node, NodeRole,
+    Resources, StatusEvent, Subjects,
 };
 use healthmon_registry::Kind;
 use healthmon_registry::store::DEFAULT_BUCKET;
@@ -270,6 +269,24 @@ fn row() -> SiteSummary {
 }
 
 /// Every key of the judgement set, so the document must list them all.
+/// A closed incident: every key set.
+fn incident() -> Incident {
+    Incident {
+        v: 1,
+        id: "leaf=leaf-eu-1".into(),
+        kind: "link".into(),
+        state: IncidentState::Closed,
+        label: "leaf".into(),
+        value: "leaf-eu-1".into(),
+        at_ms: 1,
+        closed_ms: Some(2),
+        sites: 2,
+        silent: 0,
+        silenced: 2,
+        reason: "link leaf leaf-eu-1 lost at 00:00:00 UTC, 2 sites behind it".into(),
+    }
+}
+
 fn judgement() -> Judgement {
     Judgement {
         stale_reasons: vec!["connection plc-2 disconnected".into()],
@@ -356,6 +373,7 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
             value: Some("eu-west".into()),
             counts: totals,
         }],
+        incidents: vec![incident()],
     };
     let cases: Vec<(&str, Value)> = vec![
         ("HealthReport", json(&full_report())),
@@ -364,16 +382,7 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
             "CentreEvent",
             json(&CentreEvent::new(Change::Suspected, 1, 2, 3, "r".into())),
         ),
-        (
-            "Incident",
-            json(&Incident::link_lost(
-                "leaf-eu-1",
-                1,
-                2,
-                2,
-                "link leaf leaf-eu-1 lost at 00:00:00 UTC",
-            )),
-        ),
+        ("Incident", json(&incident())),
         ("Summary", json(&Summary::default())),
         ("FleetSummary", json(&grouped)),
         ("SummaryGroup", json(&grouped.groups[0])),
@@ -645,6 +654,11 @@ fn documented_enums_have_exactly_the_values_on_the_wire() {
             "ListQuery",
             "sort",
             names(vec![wire(SortOrder::Severity), wire(SortOrder::SiteId)]),
+        ),
+        (
+            "Incident",
+            "state",
+            names(vec![wire(IncidentState::Open), wire(IncidentState::Closed)]),
         ),
     ] {
         let documented: BTreeSet<String> = doc["enums"][schema][path]

@@ -44,7 +44,11 @@ fn a_group_incident_opens_when_enough_fall_silent_and_closes_when_they_are_back(
     assert_eq!(g.judge("north", &rule(), true, 21), None, "said once");
     // Two come back: one silent of six is below half of half.
     g.silence(0, false);
-    assert_eq!(g.judge("north", &rule(), true, 30), None, "2 of 6 stay open");
+    assert_eq!(
+        g.judge("north", &rule(), true, 30),
+        None,
+        "2 of 6 stay open"
+    );
     g.silence(1, false);
     let closed = g.judge("north", &rule(), true, 40).expect("closed");
     assert_eq!(
@@ -68,19 +72,40 @@ fn no_group_incident_opens_while_the_centre_suspects_itself() {
 fn a_lost_link_opens_at_once_and_a_refresh_closes_what_membership_ended() {
     let mut g = Grouping::new("leaf");
     g.set_own(1, Some("eu-1"), false);
-    assert_eq!(g.open_link("us-1", 5, 0, "link leaf us-1 lost"), None, "nobody behind it");
-    let link = g.open_link("eu-1", 5, 1, "link leaf eu-1 lost at 00:00:00 UTC").unwrap();
-    assert_eq!((link.id.as_str(), link.kind.as_str()), ("leaf=eu-1", "link"));
-    assert_eq!(link.reason, "link leaf eu-1 lost at 00:00:00 UTC, 1 sites behind it");
+    assert_eq!(
+        g.open_link("us-1", 5, 0, "link leaf us-1 lost"),
+        None,
+        "nobody behind it"
+    );
+    let link = g
+        .open_link("eu-1", 5, 1, "link leaf eu-1 lost at 00:00:00 UTC")
+        .unwrap();
+    assert_eq!(
+        (link.id.as_str(), link.kind.as_str()),
+        ("leaf=eu-1", "link")
+    );
+    assert_eq!(
+        link.reason,
+        "link leaf eu-1 lost at 00:00:00 UTC, 1 sites behind it"
+    );
     g.silence(1, true);
-    assert_eq!(g.open_incidents(), [Incident { silent: 1, ..link.clone() }]);
+    assert_eq!(
+        g.open_incidents(),
+        [Incident {
+            silent: 1,
+            ..link.clone()
+        }]
+    );
     // The site moves elsewhere (a registry change): nobody left behind it.
     g.set_registry(1, Some("eu-2"), true);
     let closed = g.judge_open(&rule(), 9);
     assert_eq!(closed.len(), 1);
-    assert_eq!((closed[0].state, closed[0].sites), (IncidentState::Closed, 0));
+    assert_eq!(
+        (closed[0].state, closed[0].sites),
+        (IncidentState::Closed, 0)
+    );
     assert!(g.open_incidents().is_empty());
-    assert!(g.groups.get("eu-1").is_none(), "an empty group is dropped");
+    assert!(!g.groups.contains_key("eu-1"), "an empty group is dropped");
 }
 
 #[test]

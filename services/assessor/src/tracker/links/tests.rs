@@ -57,7 +57,10 @@ fn most_of_a_region_falling_silent_is_one_incident_that_closes_when_they_report(
     assert!(t.take_incidents().is_empty());
     clock.advance(300);
     fire(&mut t, &clock, &["n1", "n2"]);
-    assert!(t.take_incidents().is_empty(), "2 silent sites are not enough");
+    assert!(
+        t.take_incidents().is_empty(),
+        "2 silent sites are not enough"
+    );
     fire(&mut t, &clock, &["n3"]);
     let opened = t.take_incidents();
     assert_eq!(opened.len(), 1, "{opened:?}");
@@ -69,8 +72,12 @@ fn most_of_a_region_falling_silent_is_one_incident_that_closes_when_they_report(
 
     let (now, now_ms) = clock.advance(100);
     for (site, seq) in [("n1", 2), ("n2", 2)] {
-        t.on_view(&report(site, seq, &[("region", "north")]).view(), now, now_ms)
-            .unwrap();
+        t.on_view(
+            &report(site, seq, &[("region", "north")]).view(),
+            now,
+            now_ms,
+        )
+        .unwrap();
     }
     assert!(t.take_incidents().is_empty(), "1 of 4 silent is not over");
     let (now, now_ms) = clock.advance(10);
@@ -121,5 +128,8 @@ fn a_lost_leaf_makes_its_sites_late_as_one_link_incident() {
         .unwrap();
     let closed = t.take_incidents();
     assert_eq!(closed.len(), 1);
-    assert_eq!((closed[0].id.as_str(), closed[0].state), ("leaf=eu-1", IncidentState::Closed));
+    assert_eq!(
+        (closed[0].id.as_str(), closed[0].state),
+        ("leaf=eu-1", IncidentState::Closed)
+    );
 }
