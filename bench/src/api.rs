@@ -70,7 +70,10 @@ pub async fn run(ctx: &Ctx) -> Result<(ApiResult, ScrapeResult)> {
     let query = async_nats::connect(nats.url()).await?;
     let publisher = async_nats::connect(nats.url()).await?;
     let http = reqwest::Client::new();
-    let aggregator = services::aggregator(ctx, &nats, &query, "api").await?;
+    // The full scrape is the point of the measurement: `all` explicitly
+    // (the default, `auto`, would be `unhealthy` at this fleet size).
+    let aggregator =
+        services::aggregator_with(ctx, &nats, &query, "api", &["--site-series", "all"]).await?;
     let bounded = services::aggregator_with(
         ctx,
         &nats,

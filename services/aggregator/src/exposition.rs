@@ -343,22 +343,39 @@ const SITES_PER_LOCK: usize = 512;
 
 /// Which sites get per-site series (`--site-series`). Per-site series are
 /// about 40 per site: at 100,000 sites a scrape is ~240 MB, more than most
-/// Prometheus servers should ingest every 15 s. `unhealthy` keeps the series
-/// of sites that are not online and healthy (what alerts and drill-downs
-/// need; a site that recovers drops out and its series go stale); `none`
-/// keeps only the fleet counts. The fleet counts are always there.
+/// Prometheus servers should ingest every 15 s, and at 1,000,000 it took
+/// the aggregator a full core for 25 s and cost 31 % of the reports (see
+/// docs/PERFORMANCE.md). `unhealthy` keeps the series of sites that are not
+/// online and healthy (what alerts and drill-downs need; a site that
+/// recovers drops out and its series go stale); `none` keeps only the fleet
+/// counts, which are always there. `auto`, the default, is `all` while the
+/// aggregator holds fewer than [`AUTO_ALL_BELOW`] sites and `unhealthy`
+/// from there on, so a fleet that grows never makes the scrape its outage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum SiteSeries {
     #[default]
+    Auto,
     All,
     Unhealthy,
     None,
 }
 
+/// `auto` exports every site's series below this many sites (~25 MB a scrape).
+pub const AUTO_ALL_BELOW: usize = 10_000;
+
 impl SiteSeries {
+    /// The mode in force for a table of `sites`: `auto` resolved.
+    pub fn resolve(self, sites: usize) -> SiteSeries {
+        match self {
+            SiteSeries::Auto if sites < AUTO_ALL_BELOW => SiteSeries::All,
+            SiteSeries::Auto => SiteSeries::Unhealthy,
+            other => other,
+        }
+    }
+
     fn includes(self, connectivity: Connectivity, health: Health) -> bool {
         match self {
-            SiteSeries::All => true,
+            SiteSeries::All | SiteSeries::Auto => true,
             SiteSeries::Unhealthy => {
                 connectivity != Connectivity::Online || health != Health::Healthy
             }
@@ -378,6 +395,7 @@ pub fn render_table(table: &Mutex<SiteTable>, series: SiteSeries, out: &mut Stri
     let ids: Vec<CompactString> = {
         let table = lock(table);
         render_fleet(&table, out);
+        let series = series.resolve(table.len());
         table
             .order()
             .by_id()

@@ -84,7 +84,7 @@ impl Config {
             nats,
             metrics_addr,
             assessor_bootstrap_timeout: DEFAULT_ASSESSOR_BOOTSTRAP_TIMEOUT,
-            site_series: SiteSeries::All,
+            site_series: SiteSeries::Auto,
             registry: RegistryConfig::default(),
             auto_register: true,
         }

@@ -36,10 +36,11 @@ struct Cli {
     /// How long to wait for each page of the assessor's statuses at start-up.
     #[arg(long, env = "ASSESSOR_BOOTSTRAP_TIMEOUT", default_value = "2s", value_parser = parse_duration)]
     assessor_bootstrap_timeout: Duration,
-    /// Which sites get per-site series on /metrics (about 40 each): `all`,
+    /// Which sites get per-site series on /metrics (about 40 each): `auto`
+    /// (`all` below 10,000 sites, `unhealthy` from there on), `all`,
     /// `unhealthy` (not online and healthy) or `none`. Fleet counts
     /// (`healthmon_fleet_sites`) are always there. See docs/PERFORMANCE.md.
-    #[arg(long, env = "SITE_SERIES", value_enum, default_value_t = SiteSeries::All)]
+    #[arg(long, env = "SITE_SERIES", value_enum, default_value_t = SiteSeries::Auto)]
     site_series: SiteSeries,
     /// Serve one partition of a partitioned fleet, as i/N (e.g. 0/4): hear
     /// only the reports the NATS server's subject mapping puts in partition

@@ -35,11 +35,17 @@ pub fn router(extra: Option<ExtraRenderer>) -> Router {
         .with_state(extra)
 }
 
+/// Rendered on a blocking thread: a large fleet's body takes seconds of
+/// CPU, which on an async worker would stall the service's ingest loops
+/// (on a 2-core machine, half of its workers) for as long.
 async fn scrape(State(extra): State<Option<ExtraRenderer>>) -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, CONTENT_TYPE)],
-        render(extra.as_ref()),
-    )
+    match tokio::task::spawn_blocking(move || render(extra.as_ref())).await {
+        Ok(body) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering /metrics failed");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// Binds `addr` and serves `/metrics` until `shutdown`; returns the bound address.
