@@ -297,7 +297,11 @@ fn site_series_switch_bounds_the_per_site_series_and_fleet_counts_stay() {
             .collect::<Vec<_>>()
     };
     assert_eq!(sites_with_up(SiteSeries::All), ["down", "fine"]);
-    assert_eq!(sites_with_up(SiteSeries::Auto), ["down", "fine"], "few sites: all");
+    assert_eq!(
+        sites_with_up(SiteSeries::Auto),
+        ["down", "fine"],
+        "few sites: all"
+    );
     assert_eq!(sites_with_up(SiteSeries::Unhealthy), ["down"]);
     assert!(sites_with_up(SiteSeries::None).is_empty());
 }
@@ -497,8 +501,14 @@ fn score_flapping_recovering_and_transitions_are_exported_and_the_fleet_scored()
 #[test]
 fn auto_exports_every_site_below_ten_thousand_and_the_unhealthy_from_there() {
     assert_eq!(SiteSeries::Auto.resolve(0), SiteSeries::All);
-    assert_eq!(SiteSeries::Auto.resolve(AUTO_ALL_BELOW - 1), SiteSeries::All);
-    assert_eq!(SiteSeries::Auto.resolve(AUTO_ALL_BELOW), SiteSeries::Unhealthy);
+    assert_eq!(
+        SiteSeries::Auto.resolve(AUTO_ALL_BELOW - 1),
+        SiteSeries::All
+    );
+    assert_eq!(
+        SiteSeries::Auto.resolve(AUTO_ALL_BELOW),
+        SiteSeries::Unhealthy
+    );
     assert_eq!(SiteSeries::Auto.resolve(1_000_000), SiteSeries::Unhealthy);
     for fixed in [SiteSeries::All, SiteSeries::Unhealthy, SiteSeries::None] {
         assert_eq!(fixed.resolve(1_000_000), fixed);
