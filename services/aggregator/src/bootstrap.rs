@@ -2,7 +2,9 @@
 //! report interval and the next status change.
 //!
 //! - [`request_resend`] publishes `<prefix>.cmd.resend`: every collector
-//!   answers with a fresh report at once.
+//!   answers with a fresh report, within the window the header sizes from
+//!   the fleet ([`crate::resend`]); the first one waits (briefly) until
+//!   the registry is read, so that window counts the listed sites.
 //! - [`pull_statuses`] pages through the assessor's `statuses` endpoint, so
 //!   sites that are offline (and thus send nothing) show up with their current
 //!   status. The assessor may not be running; then live events will do.
@@ -27,18 +29,50 @@ use tokio::sync::watch;
 use crate::ingest::Ingest;
 use crate::state::lock;
 
-/// Asks every collector for a report now.
-pub async fn request_resend(client: &Client, ingest: &Ingest) -> Result<(), ServiceError> {
+/// Longest wait for the registry before the first resend.
+const REGISTRY_WAIT: Duration = Duration::from_secs(5);
+
+/// Returns once the table holds the registry's sites, the registry says it
+/// cannot be read, `stop`, or [`REGISTRY_WAIT`] passed.
+pub async fn registry_read(
+    ingest: &Ingest,
+    availability: &watch::Receiver<healthmon_registry::watch::Availability>,
+    stop: &CancellationToken,
+) {
+    let deadline = tokio::time::Instant::now() + REGISTRY_WAIT;
+    while !lock(&ingest.table).registry_loaded()
+        && availability.borrow().error.is_none()
+        && !stop.is_cancelled()
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Asks every collector for a report, spread over a window sized from the
+/// sites the table holds and `rate` (reports/s).
+pub async fn request_resend(
+    client: &Client,
+    ingest: &Ingest,
+    rate: u32,
+) -> Result<(), ServiceError> {
     let subject = ingest.subjects.resend();
+    let sites = lock(&ingest.table).len();
+    let spread = crate::resend::spread(sites, rate);
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(
+        healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS,
+        spread.as_millis().to_string().as_str(),
+    );
     client
-        .publish(subject.clone(), bytes::Bytes::new())
+        .publish_with_headers(subject.clone(), headers, bytes::Bytes::new())
         .await
         .map_err(|e| ServiceError::nats(format!("publish {subject}"), e))?;
     client
         .flush()
         .await
         .map_err(|e| ServiceError::nats(format!("flush {subject}"), e))?;
-    tracing::info!(%subject, "asked collectors to report now");
+    tracing::info!(%subject, sites, spread_ms = spread.as_millis() as u64, "asked collectors to report again");
     Ok(())
 }
 
@@ -52,6 +86,7 @@ pub async fn resend_after_reconnect(
     client: Client,
     mut link: watch::Receiver<LinkState>,
     ingest: Arc<Ingest>,
+    rate: u32,
     stop: CancellationToken,
 ) {
     let connects = || client.statistics().connects.load(Ordering::Relaxed);
@@ -72,7 +107,7 @@ pub async fn resend_after_reconnect(
         let now = connects();
         if now > seen {
             seen = now;
-            if let Err(e) = request_resend(&client, &ingest).await {
+            if let Err(e) = request_resend(&client, &ingest, rate).await {
                 tracing::warn!(error = %e, "could not ask collectors to report after reconnecting");
             }
         }

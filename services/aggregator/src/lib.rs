@@ -34,6 +34,7 @@ pub mod messages;
 pub mod metric_names;
 pub mod queries;
 pub mod registry;
+pub mod resend;
 pub mod state;
 pub mod views;
 
@@ -75,6 +76,9 @@ pub struct Config {
     /// Register a site on its first valid report; off: refuse reports of
     /// sites the registry does not list (`unregistered`).
     pub auto_register: bool,
+    /// Pace of the answers to a resend request, reports/s: sizes the
+    /// window collectors spread them over ([`resend`]).
+    pub resend_rate: u32,
 }
 
 impl Config {
@@ -87,6 +91,7 @@ impl Config {
             site_series: SiteSeries::Auto,
             registry: RegistryConfig::default(),
             auto_register: true,
+            resend_rate: resend::DEFAULT_RATE,
         }
     }
 
@@ -95,6 +100,12 @@ impl Config {
             return Err(ConfigError::invalid(
                 "--assessor-bootstrap-timeout",
                 "must be above zero",
+            ));
+        }
+        if self.resend_rate == 0 {
+            return Err(ConfigError::invalid(
+                "--resend-rate",
+                "must be at least 1 report/s",
             ));
         }
         Ok(())
@@ -190,13 +201,16 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
         client.clone(),
         link.clone(),
         ingest.clone(),
+        config.resend_rate,
         stop.clone(),
     ));
     let micro = queries::start(&client, subjects, &table, &stop, &mut tasks).await?;
     // A peer may publish as soon as `start` returns: make sure the server has our SUBs.
     nats::round_trip(&client).await?;
 
-    bootstrap::request_resend(&client, &ingest).await?;
+    // Sized by the fleet the registry lists: wait (briefly) until it is read.
+    bootstrap::registry_read(&ingest, &registry.availability, &stop).await;
+    bootstrap::request_resend(&client, &ingest, config.resend_rate).await?;
     let pull = tokio::spawn({
         let (client, ingest, stop) = (client.clone(), ingest.clone(), stop.clone());
         let timeout = config.assessor_bootstrap_timeout;

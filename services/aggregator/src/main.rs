@@ -56,6 +56,11 @@ struct Cli {
     /// (counted as `unregistered`): for fleets declared in a roster only.
     #[arg(long, env = "AUTO_REGISTER", default_value_t = true, action = clap::ArgAction::Set)]
     auto_register: bool,
+    /// Pace of the answers to a resend request (at start, after a
+    /// reconnect), reports/s: collectors spread them over sites ÷ rate
+    /// seconds (1 s to 5 min). Old collectors use their own jitter.
+    #[arg(long, env = "RESEND_RATE", default_value_t = healthmon_aggregator::resend::DEFAULT_RATE)]
+    resend_rate: u32,
 }
 
 impl Cli {
@@ -69,6 +74,7 @@ impl Cli {
             site_series: self.site_series,
             registry: self.registry.config()?,
             auto_register: self.auto_register,
+            resend_rate: self.resend_rate,
         };
         config.validate()?;
         Ok((config, self.log))

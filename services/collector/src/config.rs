@@ -29,7 +29,8 @@ pub const DEFAULT_RESEND_JITTER: Duration = Duration::from_secs(1);
 pub const DEFAULT_FAULT_RATE: f64 = 0.02;
 pub const DEFAULT_SIM_PREFIX: &str = "sim";
 pub const MAX_SIMULATED_SITES: usize = 100_000;
-const MAX_RESEND_JITTER: Duration = Duration::from_secs(3600);
+/// The widest resend window a collector accepts, its own or the centre's.
+pub const MAX_RESEND_JITTER: Duration = Duration::from_secs(3600);
 /// `-00001` appended to a simulation prefix.
 const SIM_SUFFIX_LEN: usize = 6;
 

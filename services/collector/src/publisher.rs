@@ -147,14 +147,15 @@ impl Loop {
                     }
                 }
                 msg = self.resend.next(), if resend_open => {
-                    if msg.is_none() {
+                    let Some(msg) = msg else {
                         tracing::warn!("resend subscription ended; resend requests are no longer answered");
                         resend_open = false;
                         continue;
-                    }
+                    };
                     metrics::counter!(m::RESEND_REQUESTS).increment(1);
                     let now = base.elapsed();
-                    let jitter = u64::try_from(self.resend_jitter.as_nanos()).unwrap_or(u64::MAX);
+                    let window = resend_window(&msg, self.resend_jitter);
+                    let jitter = u64::try_from(window.as_nanos()).unwrap_or(u64::MAX);
                     for site in 0..sites {
                         // Each site waits its own random delay, so N sites spread out too.
                         let delay = if jitter == 0 { 0 } else { rng.random_range(0..=jitter) };
@@ -245,4 +246,14 @@ fn stamp(report: &mut HealthReport, stream: &Stream, interval_ms: u64) {
     report.seq = stream.seq + 1;
     report.sent_at_ms = healthmon_common::clock::now_ms();
     report.interval_ms = interval_ms;
+}
+
+/// The window to answer a resend in: the centre's (its spread header, at
+/// most [`crate::config::MAX_RESEND_JITTER`]), else our own jitter.
+fn resend_window(msg: &async_nats::Message, own: Duration) -> Duration {
+    msg.headers
+        .as_ref()
+        .and_then(|h| h.get(healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS))
+        .and_then(|v| healthmon_proto::subjects::resend_spread(v.as_str()))
+        .map_or(own, |spread| spread.min(crate::config::MAX_RESEND_JITTER))
 }

@@ -47,6 +47,20 @@ pub const HEADER_SITE: &str = "Healthmon-Site";
 pub const HEADER_CONNECTIVITY: &str = "Healthmon-Connectivity";
 pub const HEADER_HEALTH: &str = "Healthmon-Health";
 
+/// On `<prefix>.cmd.resend`: the window, in ms, over which collectors
+/// spread their answers (each site picks its own delay inside it). Absent
+/// (an older aggregator, `nats pub`): each collector's own `resend_jitter`.
+pub const HEADER_RESEND_SPREAD_MS: &str = "Healthmon-Resend-Spread-Ms";
+
+/// The spread a resend header asks for, if it is a number of ms.
+pub fn resend_spread(value: &str) -> Option<std::time::Duration> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(std::time::Duration::from_millis)
+}
+
 /// Micro service names, as `nats micro ls` shows them.
 pub const AGGREGATOR_SERVICE: &str = "healthmon-aggregator";
 pub const ASSESSOR_SERVICE: &str = "healthmon-assessor";

@@ -26,6 +26,43 @@ async fn asks_collectors_to_resend_on_start() {
         .expect("resend published")
         .unwrap();
     assert!(msg.payload.is_empty());
+    // An empty table: the collectors' own default window, one second.
+    assert_eq!(spread_ms(&msg), Some("1000".to_owned()));
+    h.stop().await;
+}
+
+fn spread_ms(msg: &async_nats::Message) -> Option<String> {
+    msg.headers
+        .as_ref()?
+        .get(healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS)
+        .map(|v| v.as_str().to_owned())
+}
+
+#[tokio::test]
+async fn the_first_resend_waits_for_the_registry_and_spreads_its_sites_over_the_rate() {
+    let mut h = Harness::new().await;
+    let registry = h.registry().await;
+    for i in 0..5 {
+        let record = healthmon_proto::fleet::SiteRecord::declared(
+            healthmon_common::clock::now_ms(),
+            healthmon_proto::fleet::Source::Roster,
+        );
+        registry
+            .put_site(&format!("listed-{i}"), &record)
+            .await
+            .unwrap();
+    }
+    let mut resend = h.client.subscribe(h.subjects.resend()).await.unwrap();
+    h.client.flush().await.unwrap();
+    let mut config = h.config();
+    // 5 listed sites at 2 reports/s: a 2.5 s window.
+    config.resend_rate = 2;
+    h.start_with(config).await;
+    let msg = tokio::time::timeout(WAIT, resend.next())
+        .await
+        .expect("resend published")
+        .unwrap();
+    assert_eq!(spread_ms(&msg), Some("2500".to_owned()));
     h.stop().await;
 }
 

@@ -4,15 +4,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::support::*;
-use healthmon_collector::Simulate;
-
-fn simulate(config: &mut healthmon_collector::Config, sites: usize) {
-    config.simulate = Some(Simulate {
-        sites,
-        fault_rate: 0.0,
-        seed: Some(1),
-    });
-}
 
 #[tokio::test]
 async fn twenty_simulated_sites_report_spread_over_the_interval() {

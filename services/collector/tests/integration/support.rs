@@ -173,3 +173,12 @@ impl Collector {
             .map(|s| s.value)
     }
 }
+
+/// Makes `config` simulate `sites` healthy sites (`<site>-00001`…), seeded.
+pub fn simulate(config: &mut healthmon_collector::Config, sites: usize) {
+    config.simulate = Some(healthmon_collector::Simulate {
+        sites,
+        fault_rate: 0.0,
+        seed: Some(1),
+    });
+}

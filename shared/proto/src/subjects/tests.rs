@@ -175,3 +175,13 @@ fn prefix_rules() {
         assert!(Subjects::new(bad).is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn a_resend_spread_header_is_whole_milliseconds_or_ignored() {
+    use std::time::Duration;
+    assert_eq!(resend_spread("2500"), Some(Duration::from_millis(2500)));
+    assert_eq!(resend_spread(" 0 "), Some(Duration::ZERO));
+    for bad in ["", "-5", "1.5", "soon", "99999999999999999999999"] {
+        assert_eq!(resend_spread(bad), None, "{bad:?}");
+    }
+}
