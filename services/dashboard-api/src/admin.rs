@@ -74,20 +74,9 @@ fn required_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))
 }
 
-/// An answer about one site: the site its audit line names.
-trait SiteAnswer {
-    fn site_id(&self) -> &str;
-}
-
-impl SiteAnswer for healthmon_proto::query::Forgotten {
-    fn site_id(&self) -> &str {
-        &self.site_id
-    }
-}
-
 /// A one-site admin action: `act` does the work on the site the path
 /// names ([`target`]); whatever the outcome, it is audited and answered.
-async fn on_site<T: SiteAnswer>(
+async fn on_site<T>(
     state: &AppState,
     caller: &Caller,
     uri: &Uri,
@@ -95,16 +84,16 @@ async fn on_site<T: SiteAnswer>(
     (action, method): (AuditAction, &'static str),
     act: impl AsyncFnOnce(String) -> Result<T, ApiError>,
 ) -> Result<Json<T>, ApiError> {
-    let result = match target(state, caller, site).await {
-        Ok(site_id) => act(site_id).await,
-        Err(e) => Err(e),
+    let (done, result) = match target(state, caller, site).await {
+        Ok(site_id) => {
+            let result = act(site_id.clone()).await;
+            (result.is_ok().then_some(site_id), result)
+        }
+        Err(e) => (None, Err(e)),
     };
-    // The site the path names, valid or not found alike.
-    let site_id = result
-        .as_ref()
-        .ok()
-        .map(SiteAnswer::site_id)
-        .or_else(|| guard::site_of(uri.path()));
+    // The site acted on; else the one the path names, valid or not found
+    // alike.
+    let site_id = done.as_deref().or_else(|| guard::site_of(uri.path()));
     audit(
         state,
         caller,

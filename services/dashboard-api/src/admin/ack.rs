@@ -18,7 +18,7 @@ use healthmon_proto::{Connectivity, Health};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{SiteAnswer, body, on_site};
+use super::{body, on_site};
 use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
     Unavailable,
@@ -133,10 +133,4 @@ pub async fn clear(
         Ok(SiteAck { site_id, ack: None })
     })
     .await
-}
-
-impl SiteAnswer for SiteAck {
-    fn site_id(&self) -> &str {
-        &self.site_id
-    }
 }

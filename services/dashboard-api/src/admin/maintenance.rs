@@ -15,7 +15,7 @@ use healthmon_registry::{Registry, RegistryError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Action, SiteAnswer, audit, body, on_site};
+use super::{Action, audit, body, on_site};
 use crate::error::{ApiError, BadRequest, Forbidden, NotFound, RegistryUnavailable, Unauthorized};
 use crate::guard::Caller;
 use crate::params;
@@ -282,11 +282,5 @@ async fn write(
     match window {
         Some(window) => registry.set_maintenance(site, window).await,
         None => registry.clear_maintenance(site).await,
-    }
-}
-
-impl SiteAnswer for SiteMaintenance {
-    fn site_id(&self) -> &str {
-        &self.site_id
     }
 }

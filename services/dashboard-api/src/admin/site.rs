@@ -12,7 +12,7 @@ use healthmon_proto::query::Forgotten;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{SiteAnswer, on_site, required_body};
+use super::{on_site, required_body};
 use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
 };
@@ -133,10 +133,4 @@ pub async fn set_labels(
         })
     })
     .await
-}
-
-impl SiteAnswer for SiteLabels {
-    fn site_id(&self) -> &str {
-        &self.site_id
-    }
 }
