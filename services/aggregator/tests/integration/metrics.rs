@@ -1,7 +1,9 @@
 //! Per-site Prometheus series on /metrics, read as a scraper would.
 
 use crate::support::{Harness, report, status};
-use healthmon_proto::{Connectivity, Health, Resources};
+use healthmon_proto::Connectivity::Online;
+use healthmon_proto::Health::Degraded;
+use healthmon_proto::Resources;
 
 #[tokio::test]
 async fn per_site_series_appear_on_metrics_in_valid_format() {
@@ -16,14 +18,8 @@ async fn per_site_series_appear_on_metrics_in_valid_format() {
     });
     r.custom.insert("queue \"depth\"".into(), 12.0);
     h.publish_report(&r).await;
-    h.publish_status(&status(
-        "plant-7",
-        5_000,
-        Connectivity::Online,
-        Health::Degraded,
-        &["x"],
-    ))
-    .await;
+    h.publish_status(&status("plant-7", 5_000, Online, Degraded, &["x"]))
+        .await;
     h.publish_report(&report("plant-8", "i", 1)).await;
     h.wait_metric("healthmon_site_up", &[("site", "plant-7")], 1.0)
         .await;
