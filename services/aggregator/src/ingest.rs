@@ -9,9 +9,9 @@
 use std::sync::Arc;
 
 use async_nats::Subscriber;
-use futures::StreamExt;
 use healthmon_common::CancellationToken;
 use healthmon_common::clock::now_ms;
+use healthmon_common::shutdown::next_or_stop;
 use healthmon_proto::{Rejection, Subjects};
 use metrics::{Counter, Gauge};
 
@@ -229,15 +229,7 @@ pub async fn run_incidents(sub: Subscriber, ingest: Arc<Ingest>, stop: Cancellat
 }
 
 async fn consume(mut sub: Subscriber, stop: CancellationToken, handle: impl Fn(&str, &[u8])) {
-    loop {
-        let msg = tokio::select! {
-            biased;
-            _ = stop.cancelled() => break,
-            msg = sub.next() => match msg {
-                Some(msg) => msg,
-                None => break,
-            },
-        };
+    while let Some(msg) = next_or_stop(&mut sub, &stop).await {
         handle(msg.subject.as_str(), &msg.payload);
     }
 }

@@ -11,9 +11,9 @@
 
 use async_nats::Client;
 use async_nats::service::{Service as MicroService, endpoint::Endpoint};
-use futures::StreamExt;
 use healthmon_common::clock::now_ms;
 use healthmon_common::micro::{self, ReplyError, parse_request, reply_json};
+use healthmon_common::shutdown::next_or_stop;
 use healthmon_common::{CancellationToken, ServiceError};
 use healthmon_proto::Subjects;
 use healthmon_proto::query::{
@@ -82,15 +82,7 @@ async fn serve<T: Serialize>(
     stop: CancellationToken,
     answer: impl Fn(&[u8]) -> Result<T, ReplyError>,
 ) {
-    loop {
-        let request = tokio::select! {
-            biased;
-            _ = stop.cancelled() => break,
-            request = endpoint.next() => match request {
-                Some(request) => request,
-                None => break,
-            },
-        };
+    while let Some(request) = next_or_stop(&mut endpoint, &stop).await {
         let result = answer(&request.message.payload);
         reply_json(&request, result).await;
     }

@@ -20,8 +20,6 @@ pub mod site;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::Path;
-use axum::extract::rejection::PathRejection;
 use axum::http::Uri;
 use healthmon_proto::audit::{AuditAction, AuditOutcome};
 use serde::Deserialize;
@@ -30,22 +28,18 @@ use serde::de::DeserializeOwned;
 use crate::audit;
 use crate::error::ApiError;
 use crate::guard::{self, Caller};
-use crate::params;
+use crate::site_path::SitePath;
 use crate::state::AppState;
 
-/// The site an admin action names: a valid id, no query parameters, in
+/// The site an admin action names: its path checked ([`SitePath`]), in
 /// the caller's scope, and known to the registry or the aggregator.
 /// Anything else is a 404, so a scoped token learns nothing of other sites.
 async fn target(
     state: &AppState,
     caller: &Caller,
-    path: Result<Path<String>, PathRejection>,
-    raw: Option<&str>,
+    site: Result<SitePath, ApiError>,
 ) -> Result<String, ApiError> {
-    let Path(site_id) =
-        path.map_err(|e| ApiError::BadRequest(format!("invalid site_id: {}", e.body_text())))?;
-    let site_id = params::site_id(&site_id)?;
-    params::none(raw)?;
+    let site_id = site?.site_id;
     let scope = &caller.principal.scope;
     let (listed, in_scope) = {
         let view = state.fleet.view();
@@ -80,31 +74,26 @@ fn required_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))
 }
 
-/// An answer about one site: the site its audit line names.
-trait SiteAnswer {
-    fn site_id(&self) -> &str;
-}
-
-impl SiteAnswer for healthmon_proto::query::Forgotten {
-    fn site_id(&self) -> &str {
-        &self.site_id
-    }
-}
-
-/// Audits a one-site action and answers it.
-fn finish<T: SiteAnswer>(
+/// A one-site admin action: `act` does the work on the site the path
+/// names ([`target`]); whatever the outcome, it is audited and answered.
+async fn on_site<T>(
     state: &AppState,
     caller: &Caller,
-    (action, method): (AuditAction, &'static str),
     uri: &Uri,
-    result: Result<T, ApiError>,
+    site: Result<SitePath, ApiError>,
+    (action, method): (AuditAction, &'static str),
+    act: impl AsyncFnOnce(String) -> Result<T, ApiError>,
 ) -> Result<Json<T>, ApiError> {
-    // The site the path names, valid or not found alike.
-    let site_id = result
-        .as_ref()
-        .ok()
-        .map(SiteAnswer::site_id)
-        .or_else(|| guard::site_of(uri.path()));
+    let (done, result) = match target(state, caller, site).await {
+        Ok(site_id) => {
+            let result = act(site_id.clone()).await;
+            (result.is_ok().then_some(site_id), result)
+        }
+        Err(e) => (None, Err(e)),
+    };
+    // The site acted on; else the one the path names, valid or not found
+    // alike.
+    let site_id = done.as_deref().or_else(|| guard::site_of(uri.path()));
     audit(
         state,
         caller,

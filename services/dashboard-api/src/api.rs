@@ -3,8 +3,7 @@
 //! returns its answer as JSON (the `healthmon_proto::query` types, so the
 //! HTTP shapes are the NATS shapes).
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::{Extension, Json};
 use healthmon_client::QueryError;
 use healthmon_proto::query::{FleetSummary, SiteDetail, SitePage, SortOrder};
@@ -12,6 +11,7 @@ use healthmon_proto::{Connectivity, Health};
 
 use crate::error::{ApiError, BadRequest, NotFound, TimedOut, Unauthorized, Unavailable};
 use crate::guard::Caller;
+use crate::site_path::SitePath;
 use crate::state::AppState;
 use crate::{params, scope};
 
@@ -110,9 +110,7 @@ pub async fn sites(
     path = "/api/v1/sites/{site_id}",
     summary = "Everything known about one site",
     tag = "sites",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
+    params(SitePath),
     responses(
         (status = 200, description = "The site's state and its latest report (wire keys)", body = SiteDetail),
         BadRequest, Unauthorized, NotFound, Unavailable, TimedOut,
@@ -122,27 +120,20 @@ pub async fn sites(
 pub async fn site(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    path: Result<Path<String>, PathRejection>,
-    RawQuery(raw): RawQuery,
+    site: Result<SitePath, ApiError>,
 ) -> Result<Json<SiteDetail>, ApiError> {
-    visible_site(&state, &caller, path, raw.as_deref())
-        .await
-        .map(Json)
+    visible_site(&state, &caller, site).await.map(Json)
 }
 
 /// The site a `/sites/{site_id}…` route names, as the caller may see it:
-/// its id checked, no query parameters, and 404 for a site that is unknown
-/// or outside the caller's scope (there, a site does not exist).
+/// its path checked ([`SitePath`]), and 404 for a site that is unknown or
+/// outside the caller's scope (there, a site does not exist).
 pub async fn visible_site(
     state: &AppState,
     caller: &Caller,
-    path: Result<Path<String>, PathRejection>,
-    raw: Option<&str>,
+    site: Result<SitePath, ApiError>,
 ) -> Result<SiteDetail, ApiError> {
-    let Path(site_id) =
-        path.map_err(|e| ApiError::BadRequest(format!("invalid site_id: {}", e.body_text())))?;
-    let site_id = params::site_id(&site_id)?;
-    params::none(raw)?;
+    let site_id = site?.site_id;
     let unknown = || ApiError::NotFound(format!("unknown site \"{site_id}\""));
     match state.aggregator.get(&site_id).await {
         Ok(detail) if scope::sees(&caller.principal.scope, &detail.labels) => Ok(detail),

@@ -40,6 +40,7 @@ pub mod prometheus;
 pub mod ready;
 pub mod relay;
 pub mod scope;
+pub mod site_path;
 pub mod sse;
 pub mod state;
 mod ui;

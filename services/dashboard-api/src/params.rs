@@ -182,29 +182,25 @@ fn boolean(name: &str, value: &str) -> Result<bool, ParamError> {
 }
 
 fn limit(value: &str) -> Result<usize, ParamError> {
-    value
-        .parse::<usize>()
-        .ok()
-        .filter(|n| *n <= MAX_LIMIT)
-        .ok_or_else(|| {
-            ParamError::invalid(
-                "limit",
-                value,
-                &format!("a whole number from 0 to {MAX_LIMIT} (default {DEFAULT_LIMIT})"),
-            )
-        })
+    whole("limit", value, MAX_LIMIT, DEFAULT_LIMIT)
 }
 
 fn offset(value: &str) -> Result<usize, ParamError> {
+    whole("offset", value, MAX_OFFSET, 0)
+}
+
+/// A whole number from 0 to `max`; `default`, what its absence means, is
+/// named in the message.
+fn whole(name: &str, value: &str, max: usize, default: usize) -> Result<usize, ParamError> {
     value
         .parse::<usize>()
         .ok()
-        .filter(|n| *n <= MAX_OFFSET)
+        .filter(|n| *n <= max)
         .ok_or_else(|| {
             ParamError::invalid(
-                "offset",
+                name,
                 value,
-                &format!("a whole number from 0 to {MAX_OFFSET} (default 0)"),
+                &format!("a whole number from 0 to {max} (default {default})"),
             )
         })
 }

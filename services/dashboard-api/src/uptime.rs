@@ -4,8 +4,7 @@
 //! exactly the sites it may see; without Prometheus the answer is 404
 //! `not_found` saying so, and the page draws no sparkline.
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +12,7 @@ use crate::api::visible_site;
 use crate::error::{ApiError, BadRequest, NotFound, TimedOut, Unauthorized, Unavailable};
 use crate::guard::Caller;
 use crate::prometheus::{STEP, UptimePoint};
+use crate::site_path::SitePath;
 use crate::state::AppState;
 
 /// A site's share of each 10 minutes online over the last 24 h.
@@ -33,9 +33,7 @@ pub struct Uptime {
         queried from the Prometheus server given by `--prometheus-url`; 404 when none is \
         configured. The browser needs no route to Prometheus.",
     tag = "sites",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
+    params(SitePath),
     responses(
         (status = 200, description = "Points oldest first", body = Uptime),
         BadRequest, Unauthorized, NotFound, Unavailable, TimedOut,
@@ -45,12 +43,9 @@ pub struct Uptime {
 pub async fn uptime(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    path: Result<Path<String>, PathRejection>,
-    RawQuery(raw): RawQuery,
+    site: Result<SitePath, ApiError>,
 ) -> Result<Json<Uptime>, ApiError> {
-    let site_id = visible_site(&state, &caller, path, raw.as_deref())
-        .await?
-        .site_id;
+    let site_id = visible_site(&state, &caller, site).await?.site_id;
     let Some(prometheus) = &state.prometheus else {
         return Err(ApiError::NotFound(
             "no Prometheus configured (--prometheus-url)".to_owned(),

@@ -88,13 +88,23 @@ export function removeLabel(pair) {
   return state.labels.length !== before;
 }
 
-export function saveHash() {
+/**
+ * The filters as parameters, in one order for the API's query and the
+ * fragment; `search` and `acknowledged` are the names they take there (the
+ * fragment keeps its shorter `q` and `ack`).
+ */
+export function filterParams(search = 'search', acknowledged = 'acknowledged') {
   const p = new URLSearchParams();
   if (state.connectivity.size) p.set('connectivity', ordered(state.connectivity, CONNECTIVITY));
   if (state.health.size) p.set('health', ordered(state.health, HEALTH));
-  if (state.search) p.set('q', state.search);
+  if (state.search) p.set(search, state.search);
   for (const pair of state.labels) p.append('label', pair);
-  if (state.acknowledged) p.set('ack', state.acknowledged);
+  if (state.acknowledged) p.set(acknowledged, state.acknowledged);
+  return p;
+}
+
+export function saveHash() {
+  const p = filterParams('q', 'ack');
   if (state.by) p.set('by', state.by);
   if (state.sort !== 'severity') p.set('sort', state.sort);
   if (state.limit !== DEFAULT_LIMIT) p.set('limit', String(state.limit));

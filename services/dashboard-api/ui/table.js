@@ -7,10 +7,10 @@
 import { API, fetchJson, serverNow } from './api.js';
 import { dataArrived, dataFailed } from './banner.js';
 import { $, setAttr, setText } from './dom.js';
-import { CONNECTIVITY, HEALTH, fmtInt } from './format.js';
+import { fmtInt } from './format.js';
 import { noteLabels } from './labels.js';
 import { createRow, tickRow, updateRow } from './rows.js';
-import { isFiltered, ordered, saveHash, state } from './state.js';
+import { filterParams, isFiltered, saveHash, state } from './state.js';
 import { debounced, singleFlight } from './timing.js';
 
 /** site id → row view, for the rows currently in the table. */
@@ -20,12 +20,7 @@ let open = () => {};
 let pageAbort = null;
 
 function listQuery() {
-  const p = new URLSearchParams();
-  if (state.connectivity.size) p.set('connectivity', ordered(state.connectivity, CONNECTIVITY));
-  if (state.health.size) p.set('health', ordered(state.health, HEALTH));
-  if (state.search) p.set('search', state.search);
-  for (const pair of state.labels) p.append('label', pair);
-  if (state.acknowledged) p.set('acknowledged', state.acknowledged);
+  const p = filterParams();
   p.set('sort', state.sort);
   p.set('limit', String(state.limit));
   p.set('offset', String(state.offset));

@@ -1,6 +1,8 @@
 //! Turns SIGTERM and Ctrl-C into a `CancellationToken`, the one shutdown
-//! trigger every service's `run` takes (tests cancel their own token instead).
+//! trigger every service's `run` takes (tests cancel their own token
+//! instead), and reads a stream until that token stops it.
 
+use futures::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 /// A token cancelled on the first SIGTERM or Ctrl-C.
@@ -13,6 +15,21 @@ pub fn on_signal() -> CancellationToken {
         trigger.cancel();
     });
     token
+}
+
+/// The next item of `stream`, or `None` once `stop` is cancelled or the
+/// stream ends: a consumer is `while let Some(item) = next_or_stop(..)`.
+/// `stop` is looked at first, so a stream that always has an item ready
+/// cannot keep a stopping service busy.
+pub async fn next_or_stop<S: Stream + Unpin>(
+    stream: &mut S,
+    stop: &CancellationToken,
+) -> Option<S::Item> {
+    tokio::select! {
+        biased;
+        _ = stop.cancelled() => None,
+        item = stream.next() => item,
+    }
 }
 
 #[cfg(unix)]

@@ -3,7 +3,8 @@
 //! valid report of the given site; tests change the fields they are about,
 //! with the small builders below ([`node`], [`connection`], [`labels`],
 //! [`maintenance`]), and
-//! compare connections through [`connection_states`].
+//! compare connections through [`connection_states`] and an event's
+//! transitions through [`connectivity_change`] and [`health_change`].
 //!
 //! | fixture | what it is | the assessor's default rules say |
 //! |---|---|---|
@@ -187,6 +188,17 @@ pub fn connection_states(r: &HealthReport) -> Vec<(&str, bool)> {
         .iter()
         .map(|c| (c.name.as_str(), c.connected))
         .collect()
+}
+
+/// An event's connectivity change, `(previous, now)`: what a test compares
+/// a transition against, in one line.
+pub fn connectivity_change(e: &StatusEvent) -> (Connectivity, Connectivity) {
+    (e.previous_connectivity, e.connectivity)
+}
+
+/// An event's health change, `(previous, now)`.
+pub fn health_change(e: &StatusEvent) -> (Health, Health) {
+    (e.previous_health, e.health)
 }
 
 #[cfg(test)]

@@ -49,7 +49,36 @@ impl Scrape {
         );
         Some(first.value)
     }
+
+    /// Checks `site`'s series (`healthmon_site_*`) against `expected`,
+    /// naming every one that is missing or has another value (all of them
+    /// at once: one failed run shows the whole difference).
+    #[track_caller]
+    pub fn assert_site(&self, site: &str, expected: &[SiteSeries<'_>]) {
+        let wrong: Vec<String> = expected
+            .iter()
+            .filter_map(|&(series, extra, want)| {
+                let name = format!("healthmon_site_{series}");
+                let mut labels = vec![("site", site)];
+                labels.extend_from_slice(extra);
+                match self.value(&name, &labels) {
+                    Some(got) if got == want => None,
+                    got => Some(format!("{name} {extra:?}: expected {want}, got {got:?}")),
+                }
+            })
+            .collect();
+        assert!(
+            wrong.is_empty(),
+            "series of {site} not as expected:\n{}",
+            wrong.join("\n")
+        );
+    }
 }
+
+/// One series a test expects of a site: its name after `healthmon_site_`
+/// (the prefix every per-site series shares), its labels besides `site`,
+/// and its value.
+pub type SiteSeries<'a> = (&'a str, &'a [(&'a str, &'a str)], f64);
 
 fn valid_name(name: &str, colon_ok: bool) -> bool {
     let mut chars = name.chars();

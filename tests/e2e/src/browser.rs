@@ -586,17 +586,23 @@ impl Browser {
     }
 
     /// Types `text` into the field `css` names, as a user would, and
-    /// presses Enter when `enter`.
+    /// presses Enter when `enter`. A field the page re-renders meanwhile
+    /// (a stale element) is found again and typed into from the start, as
+    /// [`Browser::click`] retries; any other refusal fails the test.
     pub async fn type_into(&self, css: &str, text: &str, enter: bool) {
-        let field = self.find(css).await;
-        field.clear().await.expect("the field clears");
-        field.send_keys(text).await.expect("the field takes keys");
-        if enter {
-            field
-                .send_keys(&fantoccini::key::Key::Enter)
-                .await
-                .expect("the field takes Enter");
-        }
+        eventually(
+            &format!("typing into {css}"),
+            Duration::from_secs(10),
+            || async move {
+                let field = self.client.find(Locator::Css(css)).await.ok()?;
+                match fill(&field, text, enter).await {
+                    Ok(()) => Some(()),
+                    Err(e) if e.is_stale_element_reference() => None,
+                    Err(e) => panic!("the field {css} refuses the keys: {e}"),
+                }
+            },
+        )
+        .await
     }
 
     /// Chooses the option of value `value` in the select `css` names.
@@ -710,6 +716,16 @@ impl Drop for ChromeDriver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Clears `field`, types `text` into it, and presses Enter when `enter`.
+async fn fill(field: &Element, text: &str, enter: bool) -> Result<(), fantoccini::error::CmdError> {
+    field.clear().await?;
+    field.send_keys(text).await?;
+    if enter {
+        field.send_keys(&fantoccini::key::Key::Enter).await?;
+    }
+    Ok(())
 }
 
 /// `$env_var`, else the first of `names` on `PATH`; panics with the install hint.

@@ -65,68 +65,34 @@ fn renders_every_series_of_a_reporting_site() {
         .unwrap();
     let text = render(&table);
     let scrape = prom_text::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
-    let v = |name: &str, labels: &[(&str, &str)]| {
-        let mut all = vec![("site", "s1")];
-        all.extend_from_slice(labels);
-        scrape
-            .value(name, &all)
-            .unwrap_or_else(|| panic!("no {name} {labels:?}\n{text}"))
-    };
-    assert_eq!(v("healthmon_site_up", &[]), 0.0);
-    assert_eq!(v("healthmon_site_judged", &[]), 0.0, "not judged yet");
-    assert_eq!(
-        v("healthmon_site_connectivity", &[("state", "unknown")]),
-        1.0
+    scrape.assert_site(
+        "s1",
+        &[
+            ("up", &[], 0.0),
+            // Not judged yet.
+            ("judged", &[], 0.0),
+            ("connectivity", &[("state", "unknown")], 1.0),
+            ("connectivity", &[("state", "online")], 0.0),
+            ("health", &[("state", "unknown")], 1.0),
+            ("last_report_timestamp_seconds", &[], 1_700_000_000.123),
+            ("connection_up", &[("connection", "plc \"main\"\\1")], 1.0),
+            ("connection_up", &[("connection", "opc-ua")], 0.0),
+            ("node_active", &[("node", "node-a")], 1.0),
+            ("node_active", &[("node", "node-b")], 0.0),
+            ("script_errors_per_minute", &[], 1.5),
+            ("alarm_errors_per_minute", &[], 0.25),
+            ("script_errors", &[], 42.0),
+            ("alarm_errors", &[], 0.0),
+            ("sf_buffer_depth", &[("category", "db_write")], 7.0),
+            ("sf_buffer_depth", &[("category", "external")], 0.0),
+            ("lost_reports", &[], 0.0),
+            ("cpu_percent", &[], 12.5),
+            ("memory_total_bytes", &[], (1u64 << 32) as f64),
+            ("load1", &[], 0.75),
+            ("custom", &[("name", "response_ms")], -3.5),
+            ("report_interval_seconds", &[], 30.0),
+        ],
     );
-    assert_eq!(
-        v("healthmon_site_connectivity", &[("state", "online")]),
-        0.0
-    );
-    assert_eq!(v("healthmon_site_health", &[("state", "unknown")]), 1.0);
-    assert_eq!(
-        v("healthmon_site_last_report_timestamp_seconds", &[]),
-        1_700_000_000.123
-    );
-    assert_eq!(
-        v(
-            "healthmon_site_connection_up",
-            &[("connection", "plc \"main\"\\1")]
-        ),
-        1.0
-    );
-    assert_eq!(
-        v("healthmon_site_connection_up", &[("connection", "opc-ua")]),
-        0.0
-    );
-    assert_eq!(v("healthmon_site_node_active", &[("node", "node-a")]), 1.0);
-    assert_eq!(v("healthmon_site_node_active", &[("node", "node-b")]), 0.0);
-    assert_eq!(v("healthmon_site_script_errors_per_minute", &[]), 1.5);
-    assert_eq!(v("healthmon_site_alarm_errors_per_minute", &[]), 0.25);
-    assert_eq!(v("healthmon_site_script_errors", &[]), 42.0);
-    assert_eq!(v("healthmon_site_alarm_errors", &[]), 0.0);
-    assert_eq!(
-        v(
-            "healthmon_site_sf_buffer_depth",
-            &[("category", "db_write")]
-        ),
-        7.0
-    );
-    assert_eq!(
-        v(
-            "healthmon_site_sf_buffer_depth",
-            &[("category", "external")]
-        ),
-        0.0
-    );
-    assert_eq!(v("healthmon_site_lost_reports", &[]), 0.0);
-    assert_eq!(v("healthmon_site_cpu_percent", &[]), 12.5);
-    assert_eq!(
-        v("healthmon_site_memory_total_bytes", &[]),
-        (1u64 << 32) as f64
-    );
-    assert_eq!(v("healthmon_site_load1", &[]), 0.75);
-    assert_eq!(v("healthmon_site_custom", &[("name", "response_ms")]), -3.5);
-    assert_eq!(v("healthmon_site_report_interval_seconds", &[]), 30.0);
     // Gauges are not named _total; the one counter is.
     for (name, _) in FAMILIES {
         let kind = if name.ends_with("_total") {

@@ -1,18 +1,12 @@
 use super::*;
-use healthmon_proto::{Connectivity, Health, HealthReport, encode};
+use healthmon_proto::{HealthReport, encode};
+use healthmon_test_support::fixtures::offline_event;
 
+/// `site` gone offline at 5 ms, without reasons.
 fn event(site: &str) -> StatusEvent {
     StatusEvent {
-        v: 1,
-        site_id: site.into(),
-        at_ms: 5,
-        connectivity: Connectivity::Offline,
-        previous_connectivity: Connectivity::Online,
-        health: Health::Healthy,
-        previous_health: Health::Healthy,
         reasons: vec![],
-        last_report_ms: None,
-        judgement: Default::default(),
+        ..offline_event(site, 5)
     }
 }
 

@@ -2,6 +2,8 @@
 //! from real publishers, rejections counted by reason on /metrics.
 
 use crate::support::{Harness, report, status};
+use healthmon_proto::Connectivity::{Late, Offline, Online};
+use healthmon_proto::Health::{Degraded, Healthy};
 use healthmon_proto::codec::MAX_PAYLOAD_BYTES;
 use healthmon_proto::{Connectivity, Health, Rejection, encode};
 
@@ -85,14 +87,8 @@ async fn status_events_update_connectivity_health_and_reasons() {
     h.publish_report(&report("s", "i", 1)).await;
     h.wait_site("s", "site known", |_| true).await;
 
-    h.publish_status(&status(
-        "s",
-        1_000,
-        Connectivity::Late,
-        Health::Degraded,
-        &["cpu above 90%"],
-    ))
-    .await;
+    h.publish_status(&status("s", 1_000, Late, Degraded, &["cpu above 90%"]))
+        .await;
     let d = h.wait_connectivity("s", Connectivity::Late).await;
     assert_eq!(d.health, Health::Degraded);
     assert_eq!(d.reasons, ["cpu above 90%"]);
@@ -103,7 +99,7 @@ async fn status_events_update_connectivity_health_and_reasons() {
     h.publish_status(&status(
         "ghost",
         2_000,
-        Connectivity::Offline,
+        Offline,
         Health::Unknown,
         &["no report"],
     ))
@@ -116,13 +112,7 @@ async fn status_events_update_connectivity_health_and_reasons() {
         .await;
     h.publish_raw(
         h.subjects.status("s"),
-        encode(&status(
-            "t",
-            3_000,
-            Connectivity::Online,
-            Health::Healthy,
-            &[],
-        )),
+        encode(&status("t", 3_000, Online, Healthy, &[])),
     )
     .await;
     let rejected = "healthmon_aggregator_status_rejected_total";

@@ -1,7 +1,9 @@
 //! Per-site Prometheus series on /metrics, read as a scraper would.
 
 use crate::support::{Harness, report, status};
-use healthmon_proto::{Connectivity, Health, Resources};
+use healthmon_proto::Connectivity::Online;
+use healthmon_proto::Health::Degraded;
+use healthmon_proto::Resources;
 
 #[tokio::test]
 async fn per_site_series_appear_on_metrics_in_valid_format() {
@@ -16,76 +18,43 @@ async fn per_site_series_appear_on_metrics_in_valid_format() {
     });
     r.custom.insert("queue \"depth\"".into(), 12.0);
     h.publish_report(&r).await;
-    h.publish_status(&status(
-        "plant-7",
-        5_000,
-        Connectivity::Online,
-        Health::Degraded,
-        &["x"],
-    ))
-    .await;
+    h.publish_status(&status("plant-7", 5_000, Online, Degraded, &["x"]))
+        .await;
     h.publish_report(&report("plant-8", "i", 1)).await;
     h.wait_metric("healthmon_site_up", &[("site", "plant-7")], 1.0)
         .await;
     h.wait_metric("healthmon_aggregator_sites", &[], 2.0).await;
 
     let scrape = h.scrape().await;
-    let v = |name: &str, extra: &[(&str, &str)]| {
-        let mut labels = vec![("site", "plant-7")];
-        labels.extend_from_slice(extra);
-        scrape
-            .value(name, &labels)
-            .unwrap_or_else(|| panic!("missing {name}{extra:?}"))
-    };
-    assert_eq!(
-        v("healthmon_site_connectivity", &[("state", "online")]),
-        1.0
+    scrape.assert_site(
+        "plant-7",
+        &[
+            ("connectivity", &[("state", "online")], 1.0),
+            ("connectivity", &[("state", "offline")], 0.0),
+            ("health", &[("state", "degraded")], 1.0),
+            ("connection_up", &[("connection", "plc-1")], 1.0),
+            ("connection_up", &[("connection", "historian")], 0.0),
+            ("node_active", &[("node", "node-a")], 1.0),
+            ("node_active", &[("node", "node-b")], 0.0),
+            ("script_errors_per_minute", &[], 0.5),
+            ("script_errors", &[], 9.0),
+            ("alarm_errors_per_minute", &[], 0.0),
+            ("sf_buffer_depth", &[("category", "external")], 3.0),
+            ("sf_buffer_depth", &[("category", "notification")], 0.0),
+            ("cpu_percent", &[], 33.5),
+            ("memory_used_bytes", &[], 1_000.0),
+            ("disk_used_percent", &[], 71.25),
+            ("load1", &[], 1.5),
+            ("custom", &[("name", "queue \"depth\"")], 12.0),
+            ("status_since_timestamp_seconds", &[], 5.0),
+        ],
     );
-    assert_eq!(
-        v("healthmon_site_connectivity", &[("state", "offline")]),
-        0.0
-    );
-    assert_eq!(v("healthmon_site_health", &[("state", "degraded")]), 1.0);
-    assert_eq!(
-        v("healthmon_site_connection_up", &[("connection", "plc-1")]),
-        1.0
-    );
-    assert_eq!(
-        v(
-            "healthmon_site_connection_up",
-            &[("connection", "historian")]
-        ),
-        0.0
-    );
-    assert_eq!(v("healthmon_site_node_active", &[("node", "node-a")]), 1.0);
-    assert_eq!(v("healthmon_site_node_active", &[("node", "node-b")]), 0.0);
-    assert_eq!(v("healthmon_site_script_errors_per_minute", &[]), 0.5);
-    assert_eq!(v("healthmon_site_script_errors", &[]), 9.0);
-    assert_eq!(v("healthmon_site_alarm_errors_per_minute", &[]), 0.0);
-    assert_eq!(
-        v(
-            "healthmon_site_sf_buffer_depth",
-            &[("category", "external")]
-        ),
-        3.0
-    );
-    assert_eq!(
-        v(
-            "healthmon_site_sf_buffer_depth",
-            &[("category", "notification")]
-        ),
-        0.0
-    );
-    assert_eq!(v("healthmon_site_cpu_percent", &[]), 33.5);
-    assert_eq!(v("healthmon_site_memory_used_bytes", &[]), 1_000.0);
-    assert_eq!(v("healthmon_site_disk_used_percent", &[]), 71.25);
-    assert_eq!(v("healthmon_site_load1", &[]), 1.5);
-    assert_eq!(
-        v("healthmon_site_custom", &[("name", "queue \"depth\"")]),
-        12.0
-    );
-    assert_eq!(v("healthmon_site_status_since_timestamp_seconds", &[]), 5.0);
-    let last = v("healthmon_site_last_report_timestamp_seconds", &[]);
+    let last = scrape
+        .value(
+            "healthmon_site_last_report_timestamp_seconds",
+            &[("site", "plant-7")],
+        )
+        .expect("plant-7's last report time");
     let now_s = healthmon_common::clock::now_ms() as f64 / 1000.0;
     assert!(
         (now_s - last).abs() < 60.0,

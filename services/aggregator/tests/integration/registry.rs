@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use healthmon_common::clock::now_ms;
+use healthmon_proto::Connectivity::Offline;
+use healthmon_proto::Health::{Critical, Healthy};
 use healthmon_proto::fleet::{Ack, Maintenance, SiteRecord, Source};
 use healthmon_proto::query::{FleetSummary, ListQuery, SitePage, SummaryQuery};
 use healthmon_proto::{Connectivity, Health, HealthReport};
@@ -93,14 +95,8 @@ async fn a_first_report_registers_the_site_with_what_it_declares() {
 async fn a_maintenance_window_set_in_the_registry_is_shown_and_ends_by_itself() {
     let mut h = Harness::started().await;
     h.publish_report(&report("plant-1", "i", 1)).await;
-    h.publish_status(&status(
-        "plant-1",
-        1,
-        Connectivity::Offline,
-        Health::Critical,
-        &["x"],
-    ))
-    .await;
+    h.publish_status(&status("plant-1", 1, Offline, Critical, &["x"]))
+        .await;
     h.wait_connectivity("plant-1", Connectivity::Offline).await;
     let registry = h.registry().await;
     registry
@@ -157,14 +153,8 @@ async fn an_acknowledgement_in_the_registry_moves_the_site_until_its_state_chang
     let mut h = Harness::started().await;
     for (site, at) in [("old", 1_000), ("new", 2_000)] {
         h.publish_report(&report(site, "i", 1)).await;
-        h.publish_status(&status(
-            site,
-            at,
-            Connectivity::Offline,
-            Health::Healthy,
-            &["x"],
-        ))
-        .await;
+        h.publish_status(&status(site, at, Offline, Healthy, &["x"]))
+            .await;
     }
     h.wait_connectivity("new", Connectivity::Offline).await;
     h.wait_connectivity("old", Connectivity::Offline).await;
@@ -196,14 +186,8 @@ async fn an_acknowledgement_in_the_registry_moves_the_site_until_its_state_chang
     assert_eq!(listed(&h, Some(false)).await, (1, own(&[("new", false)])));
 
     // Its state changes: the acknowledgement no longer applies.
-    h.publish_status(&status(
-        "old",
-        3_000,
-        Connectivity::Offline,
-        Health::Critical,
-        &["x"],
-    ))
-    .await;
+    h.publish_status(&status("old", 3_000, Offline, Critical, &["x"]))
+        .await;
     h.wait_site("old", "old critical", |d| d.health == Health::Critical)
         .await;
     assert!(h.get("old").await.unwrap().ack.is_none());
@@ -230,14 +214,8 @@ async fn a_site_forgotten_in_the_registry_is_gone_until_it_reports_again() {
     })
     .await;
     // The assessor's late news of it does not bring it back...
-    h.publish_status(&status(
-        "old",
-        9,
-        Connectivity::Offline,
-        Health::Healthy,
-        &[],
-    ))
-    .await;
+    h.publish_status(&status("old", 9, Offline, Healthy, &[]))
+        .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(h.get("old").await.is_err());
     // ...its next report does, and registers it again.

@@ -11,6 +11,8 @@ use futures::StreamExt;
 use healthmon_aggregator::start;
 use healthmon_client::QueryError;
 use healthmon_common::ServiceError;
+use healthmon_proto::Connectivity::Online;
+use healthmon_proto::Health::Healthy;
 use healthmon_proto::query::{PageQuery, SiteDetail, StatusPage, StatusRow, Summary};
 use healthmon_proto::{Connectivity, Health};
 use healthmon_test_support::eventually;
@@ -133,13 +135,7 @@ async fn pulls_current_statuses_from_the_assessor_without_overriding_live_events
     let peer = h.client.clone();
     let subjects = h.subjects.clone();
     let before = async move {
-        let event = status(
-            "site-0",
-            2_000,
-            Connectivity::Online,
-            Health::Healthy,
-            &["live"],
-        );
+        let event = status("site-0", 2_000, Online, Healthy, &["live"]);
         peer.publish(
             subjects.status("site-0"),
             healthmon_proto::encode(&event).into(),

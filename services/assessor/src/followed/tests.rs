@@ -1,17 +1,12 @@
 use super::*;
+use healthmon_test_support::fixtures::offline_event;
 
+/// `site` turned `c` (from online) at `at_ms`, without reasons.
 fn event(site: &str, c: Connectivity, at_ms: u64) -> StatusEvent {
     StatusEvent {
-        v: 1,
-        site_id: site.into(),
-        at_ms,
         connectivity: c,
-        previous_connectivity: Connectivity::Online,
-        health: Health::Healthy,
-        previous_health: Health::Healthy,
         reasons: vec![],
-        last_report_ms: None,
-        judgement: Default::default(),
+        ..offline_event(site, at_ms)
     }
 }
 

@@ -4,6 +4,7 @@ use super::clock::{Clock, T0_MS, start, tracker};
 use super::*;
 use healthmon_proto::query::{PageQuery, SiteSummary};
 use healthmon_proto::{ConnectionStatus, HealthReport};
+use healthmon_test_support::fixtures::{connectivity_change, health_change};
 use proptest::prelude::*;
 
 const INTERVAL: u64 = 200;
@@ -20,13 +21,10 @@ fn first_report_announces_online() {
     let o = t.on_view(&report("s1", 1).view(), now, now_ms).unwrap();
     let e = o.event.unwrap();
     assert_eq!(
-        (e.previous_connectivity, e.connectivity),
+        connectivity_change(&e),
         (Connectivity::Unknown, Connectivity::Online)
     );
-    assert_eq!(
-        (e.previous_health, e.health),
-        (Health::Unknown, Health::Healthy)
-    );
+    assert_eq!(health_change(&e), (Health::Unknown, Health::Healthy));
     assert_eq!(e.last_report_ms, Some(now_ms));
     assert!(e.reasons.is_empty());
     assert_eq!(o.deadline, Some(clock.after(300)));
@@ -59,7 +57,7 @@ fn silence_makes_late_then_offline_then_a_report_brings_it_back() {
     let o = t.on_deadline(site, now, now_ms);
     let e = o.event.unwrap();
     assert_eq!(
-        (e.previous_connectivity, e.connectivity),
+        connectivity_change(&e),
         (Connectivity::Late, Connectivity::Offline)
     );
     assert_eq!(e.reasons, ["no report for 0.6s (timeout 0.6s)"]);
@@ -74,7 +72,7 @@ fn silence_makes_late_then_offline_then_a_report_brings_it_back() {
         .event
         .unwrap();
     assert_eq!(
-        (e.previous_connectivity, e.connectivity),
+        connectivity_change(&e),
         (Connectivity::Offline, Connectivity::Online)
     );
     assert_eq!(t.counts().collect::<Vec<_>>()[0], (Connectivity::Online, 1));
@@ -107,10 +105,7 @@ fn finding_keys_changes_are_announced_value_changes_are_not() {
     r.seq = 2;
     r.script_errors.per_min = 12.0;
     let e = t.on_view(&r.view(), now, now_ms).unwrap().event.unwrap();
-    assert_eq!(
-        (e.previous_health, e.health),
-        (Health::Degraded, Health::Degraded)
-    );
+    assert_eq!(health_change(&e), (Health::Degraded, Health::Degraded));
     assert_eq!(
         e.reasons,
         [

@@ -9,6 +9,7 @@ use healthmon_proto::subjects::{
     CONTENT_TYPE_MSGPACK, HEADER_CONNECTIVITY, HEADER_CONTENT_TYPE, HEADER_HEALTH, HEADER_SITE,
 };
 use healthmon_proto::{Connectivity, Health};
+use healthmon_test_support::fixtures::{connectivity_change, health_change};
 use healthmon_test_support::{NatsServer, eventually};
 
 #[tokio::test]
@@ -19,13 +20,10 @@ async fn first_report_announces_online_with_headers() {
     let (e, headers) = next_event(&mut events, WAIT).await.expect("online event");
     assert_eq!(e.site_id, "site-1");
     assert_eq!(
-        (e.previous_connectivity, e.connectivity),
+        connectivity_change(&e),
         (Connectivity::Unknown, Connectivity::Online)
     );
-    assert_eq!(
-        (e.previous_health, e.health),
-        (Health::Unknown, Health::Healthy)
-    );
+    assert_eq!(health_change(&e), (Health::Unknown, Health::Healthy));
     assert!(e.reasons.is_empty());
     let received = e.last_report_ms.expect("receive time set");
     assert!(received <= e.at_ms && e.at_ms - received < 5_000);
@@ -70,7 +68,7 @@ async fn silence_makes_a_site_late_then_offline_and_a_report_brings_it_back() {
     let late = next_event_for(&mut events, "quiet", WAIT).await;
     let late_after = sent.elapsed();
     assert_eq!(
-        (late.previous_connectivity, late.connectivity),
+        connectivity_change(&late),
         (Connectivity::Online, Connectivity::Late)
     );
     assert!(
@@ -91,7 +89,7 @@ async fn silence_makes_a_site_late_then_offline_and_a_report_brings_it_back() {
     let offline = next_event_for(&mut events, "quiet", WAIT).await;
     let offline_after = sent.elapsed();
     assert_eq!(
-        (offline.previous_connectivity, offline.connectivity),
+        connectivity_change(&offline),
         (Connectivity::Late, Connectivity::Offline)
     );
     // 3 × 200 ms, announced promptly (generous bound for a loaded machine).
@@ -119,7 +117,7 @@ async fn silence_makes_a_site_late_then_offline_and_a_report_brings_it_back() {
     publish(&client, &report("quiet", 2, 200)).await;
     let back = next_event_for(&mut events, "quiet", WAIT).await;
     assert_eq!(
-        (back.previous_connectivity, back.connectivity),
+        connectivity_change(&back),
         (Connectivity::Offline, Connectivity::Online)
     );
     assert!(back.reasons.is_empty());

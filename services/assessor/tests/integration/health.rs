@@ -3,7 +3,7 @@
 use crate::support::*;
 use healthmon_assessor::Rules;
 use healthmon_proto::{Connectivity, Health, NodeRole};
-use healthmon_test_support::fixtures::{connection, node};
+use healthmon_test_support::fixtures::{connection, health_change, node};
 use healthmon_test_support::{NatsServer, TempDir};
 
 #[tokio::test]
@@ -26,10 +26,7 @@ async fn connection_and_node_problems_set_health_with_reasons() {
     r.nodes[1].role = NodeRole::Active;
     publish(&client, &r).await;
     let e = next_event_for(&mut events, "plant", WAIT).await;
-    assert_eq!(
-        (e.previous_health, e.health),
-        (Health::Degraded, Health::Critical)
-    );
+    assert_eq!(health_change(&e), (Health::Degraded, Health::Critical));
     assert_eq!(e.reasons, ["2 active nodes: a, b"]);
 
     r.seq = 3;
@@ -38,7 +35,7 @@ async fn connection_and_node_problems_set_health_with_reasons() {
     publish(&client, &r).await;
     let e = next_event_for(&mut events, "plant", WAIT).await;
     assert_eq!(
-        (e.previous_health, e.health),
+        health_change(&e),
         (Health::Critical, Health::Critical),
         "a different critical problem is still news"
     );
@@ -48,10 +45,7 @@ async fn connection_and_node_problems_set_health_with_reasons() {
     r.nodes[0].role = NodeRole::Active;
     publish(&client, &r).await;
     let e = next_event_for(&mut events, "plant", WAIT).await;
-    assert_eq!(
-        (e.previous_health, e.health),
-        (Health::Critical, Health::Healthy)
-    );
+    assert_eq!(health_change(&e), (Health::Critical, Health::Healthy));
     assert!(e.reasons.is_empty());
     assessor
         .assert_metric(

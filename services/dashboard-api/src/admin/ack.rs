@@ -8,8 +8,7 @@
 //! row moves below unacknowledged problems of its rank).
 
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::{Extension, Json};
 use healthmon_common::clock::now_ms;
@@ -19,12 +18,13 @@ use healthmon_proto::{Connectivity, Health};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{SiteAnswer, body, finish, target};
+use super::{body, on_site};
 use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
     Unavailable,
 };
 use crate::guard::Caller;
+use crate::site_path::SitePath;
 use crate::state::AppState;
 
 /// Body of `PUT .../ack`; may be empty.
@@ -55,9 +55,7 @@ pub struct SiteAck {
         no longer applies once it changes. A site that is online and healthy has nothing to \
         acknowledge (409).",
     tag = "admin",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
+    params(SitePath),
     request_body(content = Option<AckRequest>, content_type = "application/json"),
     responses(
         (status = 200, description = "The acknowledgement now in the registry", body = SiteAck),
@@ -69,11 +67,11 @@ pub async fn set(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     uri: Uri,
-    path: Result<Path<String>, PathRejection>,
+    site: Result<SitePath, ApiError>,
     bytes: Bytes,
 ) -> Result<Json<SiteAck>, ApiError> {
-    let result = async {
-        let site_id = target(&state, &caller, path, uri.query()).await?;
+    let action = (AuditAction::Acknowledge, "PUT");
+    on_site(&state, &caller, &uri, site, action, async |site_id| {
         let note = body::<AckRequest>(&bytes)?.note.trim().to_owned();
         Ack::check_note(&note)
             .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
@@ -104,15 +102,8 @@ pub async fn set(
             site_id,
             ack: Some(ack),
         })
-    }
-    .await;
-    finish(
-        &state,
-        &caller,
-        (AuditAction::Acknowledge, "PUT"),
-        &uri,
-        result,
-    )
+    })
+    .await
 }
 
 /// `DELETE /api/v1/sites/{site_id}/ack`.
@@ -122,9 +113,7 @@ pub async fn set(
     operation_id = "clear_acknowledgement",
     summary = "Withdraw a site's acknowledgement (admin)",
     tag = "admin",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
+    params(SitePath),
     responses(
         (status = 200, description = "The site has no acknowledgement any more", body = SiteAck),
         BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
@@ -135,26 +124,13 @@ pub async fn clear(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     uri: Uri,
-    path: Result<Path<String>, PathRejection>,
+    site: Result<SitePath, ApiError>,
 ) -> Result<Json<SiteAck>, ApiError> {
-    let result = async {
-        let site_id = target(&state, &caller, path, uri.query()).await?;
+    let action = (AuditAction::ClearAcknowledgement, "DELETE");
+    on_site(&state, &caller, &uri, site, action, async |site_id| {
         state.fleet.writable()?;
         state.fleet.registry.clear_ack(&site_id).await?;
         Ok(SiteAck { site_id, ack: None })
-    }
-    .await;
-    finish(
-        &state,
-        &caller,
-        (AuditAction::ClearAcknowledgement, "DELETE"),
-        &uri,
-        result,
-    )
-}
-
-impl SiteAnswer for SiteAck {
-    fn site_id(&self) -> &str {
-        &self.site_id
-    }
+    })
+    .await
 }

@@ -4,8 +4,7 @@
 //! failing; the window ends by itself at `until_ms` on every replica.
 
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::{Extension, Json};
 use futures::StreamExt;
@@ -16,10 +15,11 @@ use healthmon_registry::{Registry, RegistryError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Action, SiteAnswer, audit, body, finish, target};
+use super::{Action, audit, body, on_site};
 use crate::error::{ApiError, BadRequest, Forbidden, NotFound, RegistryUnavailable, Unauthorized};
 use crate::guard::Caller;
 use crate::params;
+use crate::site_path::SitePath;
 use crate::state::AppState;
 
 /// Registry writes of a bulk action in flight at once.
@@ -95,9 +95,7 @@ impl MaintenanceRequest {
         failing (the summary counts it under `maintenance` only; it sorts last). With `until_ms` \
         the window ends by itself then. Replaces any window the site had.",
     tag = "admin",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
+    params(SitePath),
     request_body(content = Option<MaintenanceRequest>, content_type = "application/json",
         description = "Optional: when it ends and why"),
     responses(
@@ -110,11 +108,11 @@ pub async fn set(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     uri: Uri,
-    path: Result<Path<String>, PathRejection>,
+    site: Result<SitePath, ApiError>,
     bytes: Bytes,
 ) -> Result<Json<SiteMaintenance>, ApiError> {
-    let result = async {
-        let site_id = target(&state, &caller, path, uri.query()).await?;
+    let action = (AuditAction::SetMaintenance, "PUT");
+    on_site(&state, &caller, &uri, site, action, async |site_id| {
         state.fleet.writable()?;
         let window = body::<MaintenanceRequest>(&bytes)?.window(&caller.principal.name)?;
         write(&state.fleet.registry, &site_id, window.as_ref()).await?;
@@ -122,15 +120,8 @@ pub async fn set(
             site_id,
             maintenance: window,
         })
-    }
-    .await;
-    finish(
-        &state,
-        &caller,
-        (AuditAction::SetMaintenance, "PUT"),
-        &uri,
-        result,
-    )
+    })
+    .await
 }
 
 /// `DELETE /api/v1/sites/{site_id}/maintenance`.
@@ -140,9 +131,7 @@ pub async fn set(
     operation_id = "clear_maintenance",
     summary = "End a site's maintenance (admin)",
     tag = "admin",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
+    params(SitePath),
     responses(
         (status = 200, description = "The site has no window any more", body = SiteMaintenance),
         BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
@@ -153,25 +142,18 @@ pub async fn clear(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     uri: Uri,
-    path: Result<Path<String>, PathRejection>,
+    site: Result<SitePath, ApiError>,
 ) -> Result<Json<SiteMaintenance>, ApiError> {
-    let result = async {
-        let site_id = target(&state, &caller, path, uri.query()).await?;
+    let action = (AuditAction::ClearMaintenance, "DELETE");
+    on_site(&state, &caller, &uri, site, action, async |site_id| {
         state.fleet.writable()?;
         write(&state.fleet.registry, &site_id, None).await?;
         Ok(SiteMaintenance {
             site_id,
             maintenance: None,
         })
-    }
-    .await;
-    finish(
-        &state,
-        &caller,
-        (AuditAction::ClearMaintenance, "DELETE"),
-        &uri,
-        result,
-    )
+    })
+    .await
 }
 
 /// `PUT /api/v1/maintenance?selector=...`.
@@ -300,11 +282,5 @@ async fn write(
     match window {
         Some(window) => registry.set_maintenance(site, window).await,
         None => registry.clear_maintenance(site).await,
-    }
-}
-
-impl SiteAnswer for SiteMaintenance {
-    fn site_id(&self) -> &str {
-        &self.site_id
     }
 }

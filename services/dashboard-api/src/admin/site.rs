@@ -1,8 +1,7 @@
 //! Forget a site; set the labels the registry declares for it.
 
 use axum::body::Bytes;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::{Extension, Json};
 use healthmon_common::clock::now_ms;
@@ -13,11 +12,12 @@ use healthmon_proto::query::Forgotten;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{SiteAnswer, finish, required_body, target};
+use super::{on_site, required_body};
 use crate::error::{
     ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
 };
 use crate::guard::Caller;
+use crate::site_path::SitePath;
 use crate::state::AppState;
 
 /// `DELETE /api/v1/sites/{site_id}`: forget a decommissioned site.
@@ -30,9 +30,7 @@ use crate::state::AppState;
         shown, counted or judged. If it reports again it comes back, as a new site (when \
         auto-registration is on).",
     tag = "admin",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
+    params(SitePath),
     responses(
         (status = 200, description = "The site was forgotten", body = Forgotten),
         BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
@@ -43,22 +41,15 @@ pub async fn forget(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     uri: Uri,
-    path: Result<Path<String>, PathRejection>,
+    site: Result<SitePath, ApiError>,
 ) -> Result<Json<Forgotten>, ApiError> {
-    let result = async {
-        let site_id = target(&state, &caller, path, uri.query()).await?;
+    let action = (AuditAction::ForgetSite, "DELETE");
+    on_site(&state, &caller, &uri, site, action, async |site_id| {
         state.fleet.writable()?;
         state.fleet.registry.forget(&site_id).await?;
         Ok(Forgotten { site_id })
-    }
-    .await;
-    finish(
-        &state,
-        &caller,
-        (AuditAction::ForgetSite, "DELETE"),
-        &uri,
-        result,
-    )
+    })
+    .await
 }
 
 /// Body of `PUT .../labels`.
@@ -92,9 +83,7 @@ pub struct SiteLabels {
     summary = "Set the labels the registry declares for a site (admin)",
     description = "A scoped token may not give a site labels that take it out of its scope (403).",
     tag = "admin",
-    params(
-        ("site_id" = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$", description = "The site's id"),
-    ),
+    params(SitePath),
     request_body(content = LabelsRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The site's labels now", body = SiteLabels),
@@ -106,11 +95,11 @@ pub async fn set_labels(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     uri: Uri,
-    path: Result<Path<String>, PathRejection>,
+    site: Result<SitePath, ApiError>,
     bytes: Bytes,
 ) -> Result<Json<SiteLabels>, ApiError> {
-    let result = async {
-        let site_id = target(&state, &caller, path, uri.query()).await?;
+    let action = (AuditAction::SetLabels, "PUT");
+    on_site(&state, &caller, &uri, site, action, async |site_id| {
         let wanted = required_body::<LabelsRequest>(&bytes)?.labels;
         labels::check(&wanted).map_err(|e| ApiError::BadRequest(format!("invalid labels: {e}")))?;
         let sent = state
@@ -142,19 +131,6 @@ pub async fn set_labels(
             effective: record.effective_labels(),
             labels: record.labels,
         })
-    }
-    .await;
-    finish(
-        &state,
-        &caller,
-        (AuditAction::SetLabels, "PUT"),
-        &uri,
-        result,
-    )
-}
-
-impl SiteAnswer for SiteLabels {
-    fn site_id(&self) -> &str {
-        &self.site_id
-    }
+    })
+    .await
 }

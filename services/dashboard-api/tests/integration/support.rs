@@ -18,6 +18,7 @@ use healthmon_proto::query::{
 };
 use healthmon_proto::{Connectivity, Health, HealthReport};
 use healthmon_registry::{Registry, RegistryConfig};
+pub use healthmon_test_support::fixtures::labels;
 use healthmon_test_support::{NatsServer, Running, eventually, promtext, start_jetstream};
 use serde_json::Value;
 
@@ -216,13 +217,6 @@ pub fn site(id: &str, connectivity: Connectivity, health: Health) -> SiteSummary
         acknowledged: false,
         judgement: Default::default(),
     }
-}
-
-pub fn labels(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 fn has_labels(site: &SiteSummary, wanted: &Labels) -> bool {

@@ -58,12 +58,20 @@ fn rows_sort_worst_first_then_by_id_and_maintenance_last() {
         row("z", Connectivity::Offline, Health::Healthy),
         row("a", Connectivity::Online, Health::Degraded),
     ];
-    rows.sort_by(|a, b| SortOrder::Severity.compare(a, b));
-    let ids: Vec<&str> = rows.iter().map(|r| r.site_id.as_str()).collect();
-    assert_eq!(ids, ["z", "a", "b", "c", "a-quiet"]);
-    rows.sort_by(|a, b| SortOrder::SiteId.compare(a, b));
-    let ids: Vec<&str> = rows.iter().map(|r| r.site_id.as_str()).collect();
-    assert_eq!(ids, ["a", "a-quiet", "b", "c", "z"]);
+    assert_eq!(
+        sorted(&mut rows, SortOrder::Severity),
+        ["z", "a", "b", "c", "a-quiet"]
+    );
+    assert_eq!(
+        sorted(&mut rows, SortOrder::SiteId),
+        ["a", "a-quiet", "b", "c", "z"]
+    );
+}
+
+/// The ids of `rows` once sorted by `order`.
+fn sorted(rows: &mut [SiteSummary], order: SortOrder) -> Vec<&str> {
+    rows.sort_by(|a, b| order.compare(a, b));
+    rows.iter().map(|r| r.site_id.as_str()).collect()
 }
 
 fn since(mut row: SiteSummary, since_ms: Option<u64>) -> SiteSummary {
@@ -94,10 +102,8 @@ fn offline_critical_first_and_the_longest_standing_problem_first_within_a_rank()
         since(row("off-tie-a", Offline, Healthy), Some(300)),
         maintained,
     ];
-    rows.sort_by(|a, b| SortOrder::Severity.compare(a, b));
-    let ids: Vec<&str> = rows.iter().map(|r| r.site_id.as_str()).collect();
     assert_eq!(
-        ids,
+        sorted(&mut rows, SortOrder::Severity),
         [
             "off-crit",
             "off-old",
@@ -170,10 +176,8 @@ fn an_acknowledged_problem_sorts_after_the_unacknowledged_of_its_rank() {
         since(row("b-healthy", Online, Healthy), Some(1)),
         quiet,
     ];
-    rows.sort_by(|a, b| SortOrder::Severity.compare(a, b));
-    let ids: Vec<&str> = rows.iter().map(|r| r.site_id.as_str()).collect();
     assert_eq!(
-        ids,
+        sorted(&mut rows, SortOrder::Severity),
         [
             // Acknowledged, but still the worst rank: first.
             "off-crit-acked",

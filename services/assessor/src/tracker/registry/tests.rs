@@ -6,6 +6,7 @@ use std::time::Duration;
 use healthmon_proto::fleet::{SiteRecord, Source};
 use healthmon_proto::query::PageQuery;
 use healthmon_proto::{Connectivity, HealthReport, Rejection};
+use healthmon_test_support::fixtures::connectivity_change;
 
 use super::super::Tracker;
 use super::super::clock::{Clock, T0_MS, start, tracker};
@@ -53,22 +54,20 @@ fn a_registered_site_never_heard_goes_offline_after_its_window_saying_why() {
     );
     assert_eq!(count(&t, Connectivity::Unknown), 1);
 
-    let (now, now_ms) = clock.advance(1500);
-    let e = t.on_deadline(o.site, now, now_ms).event.unwrap();
-    assert_eq!(e.connectivity, Connectivity::Late);
-    assert_eq!(
-        e.reasons[0],
-        "no report since the centre started (late after 1.5s)"
-    );
-    assert_eq!(e.last_report_ms, None, "no report heard by this centre");
-
-    let (now, now_ms) = clock.advance(1500);
-    let e = t.on_deadline(o.site, now, now_ms).event.unwrap();
-    assert_eq!(e.connectivity, Connectivity::Offline);
-    assert_eq!(
-        e.reasons[0],
-        "no report since the centre started (timeout 3s)"
-    );
+    // Late, then offline, each saying the centre never heard it.
+    for (connectivity, deadline) in [
+        (Connectivity::Late, "late after 1.5s"),
+        (Connectivity::Offline, "timeout 3s"),
+    ] {
+        let (now, now_ms) = clock.advance(1500);
+        let e = t.on_deadline(o.site, now, now_ms).event.unwrap();
+        assert_eq!(e.connectivity, connectivity);
+        assert_eq!(
+            e.reasons[0],
+            format!("no report since the centre started ({deadline})")
+        );
+        assert_eq!(e.last_report_ms, None, "no report heard by this centre");
+    }
 }
 
 #[test]
@@ -187,7 +186,7 @@ fn a_forgotten_site_is_not_judged_counted_or_listed_until_it_reports_again() {
         .unwrap();
     let e = o.event.unwrap();
     assert_eq!(
-        (e.previous_connectivity, e.connectivity),
+        connectivity_change(&e),
         (Connectivity::Unknown, Connectivity::Online)
     );
     assert!(o.deadline.is_some());
