@@ -5,7 +5,7 @@
 use super::super::clock::Clock;
 use super::*;
 use crate::rules::Rules;
-use healthmon_proto::{HealthReport, IncidentState};
+use healthmon_proto::{HealthReport, Incident, IncidentState};
 
 const INTERVAL: u64 = 200;
 
@@ -28,7 +28,6 @@ fn report(site: &str, seq: u64, labels: &[(&str, &str)]) -> HealthReport {
 /// Four sites in region north, two of them behind leaf eu-1; one in south.
 fn fleet(clock: &Clock) -> Tracker {
     let mut t = tracker(clock);
-    let (now, now_ms) = clock.now();
     for (site, labels) in [
         ("n1", &[("region", "north"), ("leaf", "eu-1")][..]),
         ("n2", &[("region", "north"), ("leaf", "eu-1")]),
@@ -36,10 +35,27 @@ fn fleet(clock: &Clock) -> Tracker {
         ("n4", &[("region", "north")]),
         ("s1", &[("region", "south")]),
     ] {
-        t.on_view(&report(site, 1, labels).view(), now, now_ms)
-            .unwrap();
+        reports(&mut t, clock, &[site], 1, labels);
     }
     t
+}
+
+/// `sites` report `seq` with `labels` now.
+fn reports(t: &mut Tracker, clock: &Clock, sites: &[&str], seq: u64, labels: &[(&str, &str)]) {
+    let (now, now_ms) = clock.now();
+    for site in sites {
+        t.on_view(&report(site, seq, labels).view(), now, now_ms)
+            .unwrap();
+    }
+}
+
+/// The one incident the last steps closed.
+fn closed_one(t: &mut Tracker) -> Incident {
+    let mut closed = t.take_incidents();
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    let incident = closed.remove(0);
+    assert_eq!(incident.state, IncidentState::Closed);
+    incident
 }
 
 fn fire(t: &mut Tracker, clock: &Clock, sites: &[&str]) {
@@ -70,25 +86,13 @@ fn most_of_a_region_falling_silent_is_one_incident_that_closes_when_they_report(
     );
     assert_eq!(t.refresh_incidents(clock.now().1), opened);
 
-    let (now, now_ms) = clock.advance(100);
-    for (site, seq) in [("n1", 2), ("n2", 2)] {
-        t.on_view(
-            &report(site, seq, &[("region", "north")]).view(),
-            now,
-            now_ms,
-        )
-        .unwrap();
-    }
+    clock.advance(100);
+    reports(&mut t, &clock, &["n1", "n2"], 2, &[("region", "north")]);
     assert!(t.take_incidents().is_empty(), "1 of 4 silent is not over");
-    let (now, now_ms) = clock.advance(10);
-    t.on_view(&report("n3", 2, &[("region", "north")]).view(), now, now_ms)
-        .unwrap();
-    let closed = t.take_incidents();
-    assert_eq!(closed.len(), 1);
-    assert_eq!(
-        (closed[0].state, closed[0].closed_ms, closed[0].silent),
-        (IncidentState::Closed, Some(now_ms), 0)
-    );
+    let (_, now_ms) = clock.advance(10);
+    reports(&mut t, &clock, &["n3"], 2, &[("region", "north")]);
+    let closed = closed_one(&mut t);
+    assert_eq!((closed.closed_ms, closed.silent), (Some(now_ms), 0));
     assert!(t.refresh_incidents(now_ms).is_empty());
 }
 
@@ -117,19 +121,12 @@ fn a_lost_leaf_makes_its_sites_late_as_one_link_incident() {
     fire(&mut t, &clock, &["n1"]);
     assert_eq!(t.late_by_lost_link(), 1);
     // n2 reports again through another leaf.
-    let (now, now_ms) = clock.advance(10);
-    t.on_view(&report("n2", 2, &[("region", "north")]).view(), now, now_ms)
-        .unwrap();
+    clock.advance(10);
+    reports(&mut t, &clock, &["n2"], 2, &[("region", "north")]);
     assert_eq!(t.late_by_lost_link(), 0);
     // One of one silent behind eu-1 is all of it: the incident stays open.
     assert!(t.take_incidents().is_empty());
-    let (now, now_ms) = clock.advance(10);
-    t.on_view(&report("n1", 2, &[("leaf", "eu-1")]).view(), now, now_ms)
-        .unwrap();
-    let closed = t.take_incidents();
-    assert_eq!(closed.len(), 1);
-    assert_eq!(
-        (closed[0].id.as_str(), closed[0].state),
-        ("leaf=eu-1", IncidentState::Closed)
-    );
+    clock.advance(10);
+    reports(&mut t, &clock, &["n1"], 2, &[("leaf", "eu-1")]);
+    assert_eq!(closed_one(&mut t).id, "leaf=eu-1");
 }
