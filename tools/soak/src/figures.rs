@@ -128,10 +128,16 @@ pub struct Figures {
     pub centre_events: u64,
     pub very_late_sends: u64,
     pub failed_scrapes: u64,
+    /// `health.agg.get` of one site every half second: (slowest, p99), and
+    /// how many were asked; `None` when not probed.
+    pub get: Option<(Duration, Duration, usize)>,
     /// (process, memory) for the central processes.
     pub memory: Vec<(&'static str, Memory)>,
     pub rss_growth_pct: f64,
 }
+
+/// A dashboard user's query must not wait on a scrape or a burst (issue 16).
+pub const GET_WITHIN: Duration = Duration::from_millis(50);
 
 impl Figures {
     /// Each failed criterion, in words; empty means the soak passed.
@@ -196,6 +202,16 @@ impl Figures {
             self.failed_scrapes == 0,
             format!("{} /metrics scrapes failed", self.failed_scrapes),
         );
+        if let Some((max, _, _)) = self.get {
+            check(
+                max <= GET_WITHIN,
+                format!(
+                    "health.agg.get took {} ms at worst (allowed {} ms)",
+                    max.as_millis(),
+                    GET_WITHIN.as_millis()
+                ),
+            );
+        }
         for (who, m) in &self.memory {
             check(
                 m.is_flat(self.rss_growth_pct),
@@ -233,6 +249,16 @@ impl Figures {
         line("non-healthy status events", &self.not_healthy);
         line("centre (mass-silence) events", &self.centre_events);
         line("sends > interval/2 behind", &self.very_late_sends);
+        if let Some((max, p99, asked)) = self.get {
+            line(
+                "health.agg.get (every 0.5 s)",
+                &format!(
+                    "{asked} asked: p99 {:.1} ms, slowest {:.1} ms",
+                    p99.as_secs_f64() * 1e3,
+                    max.as_secs_f64() * 1e3
+                ),
+            );
+        }
         if self.memory.is_empty() {
             line("RSS", &"too few samples after warm-up to judge");
         }

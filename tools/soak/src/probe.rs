@@ -90,6 +90,67 @@ pub async fn scrape_loop(
     }
 }
 
+/// How fast the aggregator answered `get` of one site throughout the run.
+#[derive(Debug, Clone, Default)]
+pub struct GetStats {
+    /// Every answer's time (a failed or timed-out request counts as
+    /// [`GET_TIMEOUT`]).
+    pub times: Vec<Duration>,
+    pub failed: u64,
+}
+
+/// Longest wait for one `get`.
+pub const GET_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl GetStats {
+    /// The slowest answer and the 99th percentile.
+    pub fn max_and_p99(&self) -> (Duration, Duration) {
+        let mut times = self.times.clone();
+        times.sort_unstable();
+        let at = |q: f64| {
+            times
+                .get(((times.len() as f64 * q).ceil() as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or_default()
+        };
+        (at(1.0), at(0.99))
+    }
+}
+
+/// Asks the aggregator for `site` every `every` until `stop`: what a
+/// dashboard user waits while scrapes and ingest go on.
+pub async fn get_loop(
+    client: Client,
+    subjects: Subjects,
+    site: String,
+    every: Duration,
+    stats: Arc<Mutex<GetStats>>,
+    stop: CancellationToken,
+) {
+    let aggregator = healthmon_client::AggregatorClient::new(
+        client,
+        &subjects,
+        healthmon_client::Options {
+            partitions: 1,
+            timeout: GET_TIMEOUT,
+            retry: healthmon_client::Retry::Never,
+        },
+    );
+    let mut ticker = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.cancelled() => return,
+        }
+        let started = Instant::now();
+        let ok = aggregator.get(&site).await.is_ok();
+        let took = if ok { started.elapsed() } else { GET_TIMEOUT };
+        let mut s = stats.lock().expect("get stats lock");
+        s.times.push(took);
+        s.failed += u64::from(!ok);
+    }
+}
+
 /// The aggregator's fleet summary, or `None` if it does not answer in time.
 pub async fn summary(client: &Client, subjects: &Subjects) -> Option<Summary> {
     healthmon_client::request(

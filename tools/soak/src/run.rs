@@ -8,6 +8,9 @@
 //!    (a site is late 1.5 intervals after its last report, so nothing true
 //!    can happen before), let the services drain, read their counters;
 //! 4. print the figures and return the failed criteria.
+//!
+//! Throughout, `health.agg.get` of one site is timed every half second, as
+//! a dashboard user would wait for it (at most 50 ms, issue 16).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -154,6 +157,16 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
         ));
     }
 
+    let gets = Arc::new(std::sync::Mutex::new(probe::GetStats::default()));
+    tokio::spawn(probe::get_loop(
+        client.clone(),
+        subjects.clone(),
+        crate::fleet::site_id(s.sites / 2),
+        Duration::from_millis(500),
+        gets.clone(),
+        stop.clone(),
+    ));
+
     println!("{}", figures::header());
     let started = Instant::now();
     let first = central.usage()?;
@@ -270,6 +283,11 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
         centre_events: tally.centre,
         very_late_sends: progress.very_late(),
         failed_scrapes: scraped.failed,
+        get: {
+            let gets = gets.lock().expect("get stats lock");
+            let (max, p99) = gets.max_and_p99();
+            (!gets.times.is_empty()).then_some((max, p99, gets.times.len()))
+        },
         memory: ["aggregator", "assessor", "nats"]
             .iter()
             .enumerate()

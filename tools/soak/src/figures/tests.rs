@@ -43,8 +43,9 @@ fn clean() -> Figures {
 #[test]
 fn a_clean_run_passes_and_each_fault_fails_it() {
     assert!(clean().failures().is_empty());
-    let faults: [fn(&mut Figures); 8] = [
+    let faults: [fn(&mut Figures); 9] = [
         |f| f.failed_scrapes = 1,
+        |f| f.get = Some((GET_WITHIN + Duration::from_millis(1), Duration::ZERO, 10)),
         |f| f.accepted_assessor = 999,
         |f| f.rejected_aggregator = 1,
         |f| f.seq_gaps = 1,
@@ -58,6 +59,15 @@ fn a_clean_run_passes_and_each_fault_fails_it() {
         fault(&mut f);
         assert_eq!(f.failures().len(), 1, "{f:?}");
     }
+    let fast = Figures {
+        get: Some((GET_WITHIN, Duration::from_millis(2), 600)),
+        ..clean()
+    };
+    assert!(fast.failures().is_empty());
+    assert!(
+        fast.render()
+            .contains("600 asked: p99 2.0 ms, slowest 50.0 ms")
+    );
     let rendered = clean().render();
     assert!(rendered.contains("false late / offline events"));
 }
