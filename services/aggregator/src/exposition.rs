@@ -392,17 +392,26 @@ pub fn renderer(table: Shared, series: SiteSeries) -> ExtraRenderer {
 /// Renders the fleet counts, then every included site sorted by id, taking
 /// the lock once per chunk of sites.
 pub fn render_table(table: &Mutex<SiteTable>, series: SiteSeries, out: &mut String) {
-    let ids: Vec<CompactString> = {
+    let mut ids: Vec<CompactString> = {
         let table = lock(table);
         render_fleet(&table, out);
         let series = series.resolve(table.len());
-        table
-            .order()
-            .by_id()
-            .filter(|(_, c, h)| series.includes(*c, *h))
-            .map(|(id, _, _)| CompactString::from(id))
-            .collect()
+        let keep = |&(_, c, h): &(&str, Connectivity, Health)| series.includes(c, h);
+        let id = |(id, _, _): (&str, Connectivity, Health)| CompactString::from(id);
+        if series == SiteSeries::Unhealthy {
+            // The problems only, sorted by id outside the lock below.
+            table
+                .order()
+                .outside_healthy()
+                .filter(keep)
+                .map(id)
+                .collect()
+        } else {
+            table.order().by_id().filter(keep).map(id).collect()
+        }
     };
+    // Linear on the already sorted `by_id` walk.
+    ids.sort_unstable();
     let mut exposition = Exposition::new();
     for chunk in ids.chunks(SITES_PER_LOCK) {
         let table = lock(table);

@@ -93,8 +93,8 @@ pub async fn scrape_loop(
 /// How fast the aggregator answered `get` of one site throughout the run.
 #[derive(Debug, Clone, Default)]
 pub struct GetStats {
-    /// Every answer's time (a failed or timed-out request counts as
-    /// [`GET_TIMEOUT`]).
+    /// Every answer's time (an error answer such as "not found" counts as
+    /// answered; no answer in time counts as [`GET_TIMEOUT`]).
     pub times: Vec<Duration>,
     pub failed: u64,
 }
@@ -143,7 +143,11 @@ pub async fn get_loop(
             _ = stop.cancelled() => return,
         }
         let started = Instant::now();
-        let ok = aggregator.get(&site).await.is_ok();
+        // "Not found" (before the site's first report) is an answer too.
+        let ok = matches!(
+            aggregator.get(&site).await,
+            Ok(_) | Err(healthmon_client::QueryError::Service { .. })
+        );
         let took = if ok { started.elapsed() } else { GET_TIMEOUT };
         let mut s = stats.lock().expect("get stats lock");
         s.times.push(took);

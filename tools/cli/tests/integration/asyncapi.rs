@@ -14,6 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use healthmon_assessor::centre::{CentreEvent, HEADER_CENTRE};
+use healthmon_assessor::incidents::{HEADER_INCIDENT, HEADER_STATE};
 use healthmon_assessor::mass_silence::Change;
 use healthmon_common::micro::{ERROR_CODE_HEADER, ERROR_HEADER};
 use healthmon_proto::audit::{AuditAction, AuditEvent, AuditOutcome};
@@ -25,7 +26,7 @@ use healthmon_proto::query::{
     StatusPage, StatusRow, Summary, SummaryGroup, SummaryQuery,
 };
 use healthmon_proto::subjects::{
-    HEADER_CONNECTIVITY, HEADER_CONTENT_TYPE, HEADER_HEALTH, HEADER_SITE,
+    HEADER_CONNECTIVITY, HEADER_CONTENT_TYPE, HEADER_HEALTH, HEADER_RESEND_SPREAD_MS, HEADER_SITE,
 };
 use healthmon_proto::validate::Rejection;
 use healthmon_proto::{
@@ -485,6 +486,14 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
     assert_eq!(
         documented(&doc, "ServiceErrorHeaders"),
         headers(&[ERROR_CODE_HEADER, ERROR_HEADER])
+    );
+    assert_eq!(
+        documented(&doc, "IncidentHeaders"),
+        headers(&[HEADER_CONTENT_TYPE, HEADER_INCIDENT, HEADER_STATE])
+    );
+    assert_eq!(
+        documented(&doc, "ResendHeaders"),
+        headers(&[HEADER_RESEND_SPREAD_MS])
     );
 }
 

@@ -141,6 +141,15 @@ proptest! {
         let by_id: Vec<&str> = o.by_id().map(|(id, _, _)| id).collect();
         prop_assert_eq!(&by_id, &full_sort(&sites, SortOrder::SiteId));
         prop_assert_eq!(by_id, sites.keys().map(String::as_str).collect::<Vec<_>>());
+        // Everything but the healthy online sites outside maintenance.
+        let mut outside: Vec<&str> = o.outside_healthy().map(|(id, _, _)| id).collect();
+        outside.sort_unstable();
+        let want: Vec<&str> = sites
+            .iter()
+            .filter(|(_, s)| s.2 || (s.0, s.1) != (Connectivity::Online, Health::Healthy))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        prop_assert_eq!(outside, want);
     }
 
     /// Statuses change (and with them the time a problem began) in any
