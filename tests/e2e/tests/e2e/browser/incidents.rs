@@ -109,6 +109,12 @@ async fn a_region_falling_silent_is_one_incident_with_a_row_on_the_page_until_it
     assert!(row.text.contains("3 of 3 silent"), "{}", row.text);
     assert!(row.text.contains("since "), "{}", row.text);
     browser.screenshot("incident-open.png").await;
+    // On a phone the row wraps rather than making the page scroll sideways.
+    browser.set_viewport(360, 740).await;
+    let layout = browser.layout().await;
+    assert!(layout.page_width <= layout.width + 1.0, "{layout:#?}");
+    browser.screenshot("incident-open-360.png").await;
+    browser.set_viewport(1400, 850).await;
 
     // Its button shows only the region's sites.
     browser.click("#incidents .incident-show").await;
