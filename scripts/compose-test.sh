@@ -628,13 +628,19 @@ incident() {
   [ "$(prom '/api/v1/query?query=sum(healthmon_assessor_incidents_total%7Bkind%3D%22link%22%7D)' 2>/dev/null | jq -r '.data.result[0].value[1]')" -ge 1 ] 2>/dev/null
 }
 wait_for 45 "Prometheus counts the link incident" incident
+# Published on health.incident and held by the aggregator: the summary lists it.
+incident_listed() {
+  api "/api/v1/summary" 2>/dev/null \
+    | jq -e '[.incidents[]? | select(.id == "leaf=leaf-plant-north-01" and .kind == "link")] | length == 1' >/dev/null
+}
+wait_for 10 "the summary lists the open incident" incident_listed
 compose start site-leaf 2>/dev/null
 # The site's collector lives in site-leaf's network namespace
 # (network_mode: service:site-leaf): a new leaf container is a new
 # namespace, so the collector is restarted into it, as on a real site box.
 compose restart site-collector 2>/dev/null
 wait_for 40 "$LEAF_SITE online again" leaf_online
-ok "$LEAF_SITE late $late_ms ms after its leaf node stopped (\"$late_reason\"), online again after its start; healthmon_assessor_incidents_total{kind=\"link\"} counted it"
+ok "$LEAF_SITE late $late_ms ms after its leaf node stopped (\"$late_reason\"), online again after its start; healthmon_assessor_incidents_total{kind=\"link\"} counted it and /api/v1/summary listed it"
 
 step "the aggregator container restarted"
 wait_for 20 "fleet online before the restart" fleet_online
