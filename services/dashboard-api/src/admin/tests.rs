@@ -27,6 +27,8 @@ fn times_are_whole_milliseconds_however_json_writes_them() {
         r#"{"until_ms": 9223372036854775808}"#,
         r#"{"until_ms": "soon"}"#,
         "[1, null]",
+        "\t",
+        "  ",
     ] {
         let e = until(bad).unwrap_err().to_string();
         assert!(e.starts_with("invalid request body"), "{bad}: {e}");
