@@ -151,7 +151,7 @@ pub enum FleetError {
 }
 
 fn check_text(what: &'static str, text: &str) -> Result<(), FleetError> {
-    if text.chars().count() > MAX_TEXT_LEN || text.chars().any(char::is_control) {
+    if !crate::text::printable_within(text, MAX_TEXT_LEN) {
         return Err(FleetError::Text { what });
     }
     Ok(())

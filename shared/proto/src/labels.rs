@@ -50,8 +50,7 @@ pub fn check_key(key: &str) -> Result<(), LabelError> {
 
 /// Checks one value: 1–64 printable characters (no control characters).
 pub fn check_value(key: &str, value: &str) -> Result<(), LabelError> {
-    let chars = value.chars().count();
-    if !(1..=MAX_VALUE_LEN).contains(&chars) || value.chars().any(char::is_control) {
+    if value.is_empty() || !crate::text::printable_within(value, MAX_VALUE_LEN) {
         return Err(LabelError::BadValue {
             key: key.to_owned(),
         });

@@ -9,6 +9,7 @@
 //! - [`labels`]: the rules of site labels (report `labels`, the fleet registry);
 //! - [`fleet`]: the fleet registry's data (expected sites, maintenance, acknowledgements);
 //! - [`validate`]: the checks a report must pass before central state accepts it;
+//! - [`reader`]: the single-pass reader of the common wire form, in front of serde;
 //! - [`view`]: a report borrowed from its payload, for the services' hot paths
 //!   and the aggregator's compact in-memory form;
 //! - [`judgement`]: stale findings, flapping, recovering and the health score;
@@ -32,6 +33,7 @@ pub mod judgement;
 pub mod labels;
 mod names;
 pub mod query;
+pub mod reader;
 pub mod reason;
 pub mod report;
 pub mod status;
@@ -40,6 +42,7 @@ pub mod subjects;
 mod test_arb;
 #[cfg(test)]
 mod test_wire;
+mod text;
 pub mod validate;
 pub mod view;
 

@@ -16,6 +16,7 @@ use crate::codec::DecodeError;
 use crate::labels::{self, LabelError};
 use crate::report::{HealthReport, WIRE_VERSION};
 use crate::subjects::{SiteIdError, validate_site_id};
+use crate::text::printable_within;
 use crate::view::ReportView;
 
 pub const MIN_INTERVAL_MS: u64 = 100;
@@ -155,10 +156,7 @@ pub fn validate_view(r: &ReportView<'_>, subject_site: &str) -> Result<(), Rejec
             subject_site: subject_site.to_owned(),
         });
     }
-    if r.instance.is_empty()
-        || r.instance.chars().count() > MAX_INSTANCE_LEN
-        || r.instance.chars().any(char::is_control)
-    {
+    if r.instance.is_empty() || !printable_within(r.instance, MAX_INSTANCE_LEN) {
         return Err(Rejection::BadInstance);
     }
     if r.seq == 0 {
@@ -227,10 +225,7 @@ where
 {
     let mut count = 0;
     for name in names.clone() {
-        if name.is_empty()
-            || name.chars().count() > MAX_NAME_LEN
-            || name.chars().any(char::is_control)
-        {
+        if name.is_empty() || !printable_within(name, MAX_NAME_LEN) {
             return Err(Rejection::BadName { what });
         }
         count += 1;

@@ -67,8 +67,17 @@ pub struct ConnectionView<'a> {
 impl<'a> ReportView<'a> {
     /// Decodes a named (wire) or compact payload, borrowing its strings; the
     /// same limits as [`codec::decode`] apply. Not validated.
+    ///
+    /// The common wire form goes through the single-pass [`crate::reader`];
+    /// anything it does not take is decided by serde, as before.
     pub fn decode(payload: &'a [u8]) -> Result<Self, DecodeError> {
-        codec::decode_borrowed(payload)
+        if payload.len() > codec::MAX_PAYLOAD_BYTES {
+            return Err(DecodeError::TooLarge(payload.len()));
+        }
+        match crate::reader::read(payload) {
+            Some(view) => Ok(view),
+            None => codec::decode_borrowed(payload),
+        }
     }
 
     /// Reads back what [`ReportView::to_compact`] wrote.

@@ -12,7 +12,7 @@ use healthmon_proto::codec::MAX_DEPTH;
 use healthmon_proto::validate::{
     MAX_CONNECTIONS, MAX_CUSTOM, MAX_INTERVAL_MS, MAX_NODES, MAX_SENT_AT_MS, MIN_INTERVAL_MS,
 };
-use healthmon_proto::{ConnectionStatus, Node, NodeRole, encode};
+use healthmon_proto::{ConnectionStatus, Node, NodeRole, encode, reader};
 use healthmon_test_support::fixtures::full;
 use healthmon_test_support::wire::{Value, set_key, slot, to_bytes, to_value};
 use proptest::prelude::*;
@@ -149,7 +149,9 @@ proptest! {
     #![proptest_config(cases("valid_reports_are_accepted"))]
     #[test]
     fn valid_reports_are_accepted(r in support::arb_valid_report()) {
-        prop_assert_eq!(judge(&encode(&r), &r.site_id), Ok(r.clone()));
+        let bytes = encode(&r);
+        prop_assert_eq!(judge(&bytes, &r.site_id), Ok(r.clone()));
+        prop_assert!(reader::read(&bytes).is_some(), "the fast path reads every valid report");
     }
 }
 
@@ -308,7 +310,10 @@ proptest! {
             _ => x.is_finite() && x >= 0.0,
         };
         let want = if ok { Ok(()) } else { Err("bad_number") };
-        prop_assert_eq!(judge(&to_bytes(&v), "site-1").map(|_| ()), want);
+        let bytes = to_bytes(&v);
+        prop_assert_eq!(judge(&bytes, "site-1").map(|_| ()), want);
+        // Every encoding of a number (f32, f64, any integer width) stays on the fast path.
+        prop_assert!(reader::read(&bytes).is_some());
     }
 }
 
@@ -343,7 +348,9 @@ proptest! {
             _ => ("sent_at_ms", if n <= MAX_SENT_AT_MS { Ok(()) } else { Err("bad_timestamp") }),
         };
         *slot(&mut v, path) = Value::from(n);
-        prop_assert_eq!(judge(&to_bytes(&v), "site-1").map(|_| ()), want);
+        let bytes = to_bytes(&v);
+        prop_assert_eq!(judge(&bytes, "site-1").map(|_| ()), want);
+        prop_assert_eq!(reader::read(&bytes).is_some(), want != Err("malformed"));
     }
 }
 

@@ -10,7 +10,9 @@ use healthmon_proto::validate::{
     MAX_CONNECTIONS, MAX_CUSTOM, MAX_INSTANCE_LEN, MAX_INTERVAL_MS, MAX_NAME_LEN, MAX_NODES,
     MAX_SENT_AT_MS, MIN_INTERVAL_MS, decode_report,
 };
-use healthmon_proto::{ConnectionStatus, HealthReport, Node, NodeRole, Rejection, Resources};
+use healthmon_proto::{
+    ConnectionStatus, HealthReport, Node, NodeRole, Rejection, ReportView, Resources, codec, reader,
+};
 use proptest::prelude::*;
 
 /// Valid reports of every shape the contract allows.
@@ -137,7 +139,19 @@ pub enum Kind {
 /// Decodes `payload` as if it arrived on `health.report.<subject_site>` and
 /// checks the verdict is one the contract allows: a report that keeps every
 /// documented invariant, or a rejection with a listed reason and a message.
+///
+/// Every input also holds the single-pass reader to the serde decoder, its
+/// oracle: whatever the reader takes, serde takes as the same view.
 pub fn judge(payload: &[u8], subject_site: &str) -> Result<HealthReport, &'static str> {
+    if let Some(fast) = reader::read(payload) {
+        // Compared as bytes: a NaN is never equal to itself.
+        let oracle = codec::decode_borrowed::<ReportView>(payload).map(|v| v.to_compact());
+        assert_eq!(
+            oracle.ok(),
+            Some(fast.to_compact()),
+            "the reader disagrees with serde: {fast:?}"
+        );
+    }
     match decode_report(payload, subject_site) {
         Ok(report) => {
             if let Err(broken) = invariants(&report, subject_site) {
