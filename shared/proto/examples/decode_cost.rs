@@ -1,6 +1,7 @@
 //! What decoding one report costs, by decoder: the single-pass reader, the
 //! serde path it stands in front of (framing pass + rmp-serde), and the
-//! services' whole `decode_view` (reader + validation).
+//! services' whole `decode_view` (reader + validation); then the
+//! aggregator's compact form, written and read by hand and through serde.
 //!
 //! `cargo run --release -p healthmon-proto --example decode_cost`
 //! (docs/PERFORMANCE.md quotes its figures with the machine they ran on).
@@ -40,6 +41,20 @@ fn main() {
         });
         time("decode_view (decode + validate)", &payload, |p| {
             decode_view(p, "site-000001").is_ok()
+        });
+        let view = report.view();
+        let compact = view.to_compact();
+        time("compact: write by hand", &payload, |_| {
+            !view.to_compact().is_empty()
+        });
+        time("compact: write through serde", &payload, |_| {
+            !rmp_serde::to_vec(&view).unwrap().is_empty()
+        });
+        time("compact: read by hand", &compact, |p| {
+            ReportView::from_compact(p).is_ok()
+        });
+        time("compact: read through serde", &compact, |p| {
+            codec::decode_borrowed::<ReportView>(p).is_ok()
         });
     }
 }

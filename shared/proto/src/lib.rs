@@ -24,6 +24,8 @@
 
 pub mod audit;
 pub mod codec;
+mod compact;
+mod cursor;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
 pub mod fleet;

@@ -82,15 +82,16 @@ impl<'a> ReportView<'a> {
 
     /// Reads back what [`ReportView::to_compact`] wrote.
     pub fn from_compact(bytes: &'a [u8]) -> Result<Self, DecodeError> {
-        codec::decode_borrowed(bytes)
+        match crate::compact::read(bytes) {
+            Some(view) => Ok(view),
+            None => codec::decode_borrowed(bytes),
+        }
     }
 
     /// MessagePack with structs as arrays: the smallest faithful form, for
     /// keeping a report in memory. Not for the wire (field names are gone).
     pub fn to_compact(&self) -> Box<[u8]> {
-        // Plain data into a Vec: encoding cannot fail.
-        let bytes = rmp_serde::to_vec(self).expect("views always encode");
-        bytes.into_boxed_slice()
+        crate::compact::write(self)
     }
 
     /// The first node reporting itself active, if any.
