@@ -21,7 +21,7 @@ use crate::metric_names::{
     STATUS_APPLIED, STATUS_IGNORED, STATUS_REJECTED,
 };
 use crate::registry::Registrar;
-use crate::state::{Shared, lock};
+use crate::state::{Shared, StoredReport, lock};
 use healthmon_common::log_limit::LogLimiter;
 
 /// Counter handles resolved once, so the hot path does no registry look-ups.
@@ -114,10 +114,11 @@ impl Ingest {
     pub fn report(&self, subject: &str, payload: &[u8]) {
         let auto_register = self.admission.auto_register;
         let outcome = messages::report(&self.subjects, subject, payload).and_then(|report| {
+            let stored = StoredReport::new(&report);
             let received_ms = now_ms();
             let mut table = lock(&self.table);
             table.admit(&report, auto_register)?;
-            let applied = table.apply_report(&report, received_ms)?;
+            let applied = table.apply_stored(&report, stored, received_ms)?;
             let registration = table.registration(&report, received_ms);
             Ok((applied, table.len(), registration))
         });

@@ -198,11 +198,23 @@ impl SiteTable {
         report: &ReportView<'_>,
         received_ms: u64,
     ) -> Result<Applied, Rejection> {
+        self.apply_stored(report, StoredReport::new(report), received_ms)
+    }
+
+    /// [`SiteTable::apply_report`] with the report already in its stored
+    /// form: ingest encodes it before taking the table lock, so the lock is
+    /// held for bookkeeping only.
+    pub fn apply_stored(
+        &mut self,
+        report: &ReportView<'_>,
+        stored: StoredReport,
+        received_ms: u64,
+    ) -> Result<Applied, Rejection> {
         // get_mut first so that the steady state (a known site) allocates no key.
         let Some(entry) = self.sites.get_mut(report.site_id) else {
             self.forgotten.remove(report.site_id);
             let entry = SiteEntry {
-                report: Some(StoredReport::new(report)),
+                report: Some(stored),
                 last_report_ms: Some(received_ms),
                 ..SiteEntry::default()
             };
@@ -230,7 +242,7 @@ impl SiteTable {
         }
         entry.lost_reports = entry.lost_reports.saturating_add(applied.lost);
         entry.last_report_ms = Some(received_ms);
-        entry.report = Some(StoredReport::new(report));
+        entry.report = Some(stored);
         Ok(applied)
     }
 
