@@ -7,10 +7,8 @@
 //! Admin only, like every write: it changes what every operator sees (the
 //! row moves below unacknowledged problems of its rank).
 
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::Uri;
-use axum::{Extension, Json};
 use healthmon_common::clock::now_ms;
 use healthmon_proto::audit::AuditAction;
 use healthmon_proto::fleet::Ack;
@@ -18,14 +16,9 @@ use healthmon_proto::{Connectivity, Health};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{body, on_site};
-use crate::error::{
-    ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
-    Unavailable,
-};
-use crate::guard::Caller;
+use super::{SiteAction, body};
+use crate::error::{ApiError, Conflict, NotFound, Unavailable, WriteErrors};
 use crate::site_path::SitePath;
-use crate::state::AppState;
 
 /// Body of `PUT .../ack`; may be empty.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -59,51 +52,44 @@ pub struct SiteAck {
     request_body(content = Option<AckRequest>, content_type = "application/json"),
     responses(
         (status = 200, description = "The acknowledgement now in the registry", body = SiteAck),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RegistryUnavailable, Unavailable,
+        WriteErrors, NotFound, Conflict, Unavailable,
     ),
-    security(("bearer" = []))
 )]
-pub async fn set(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-    site: Result<SitePath, ApiError>,
-    bytes: Bytes,
-) -> Result<Json<SiteAck>, ApiError> {
-    let action = (AuditAction::Acknowledge, "PUT");
-    on_site(&state, &caller, &uri, site, action, async |site_id| {
-        let note = body::<AckRequest>(&bytes)?.note.trim().to_owned();
-        Ack::check_note(&note)
-            .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
-        state.fleet.writable()?;
-        let detail = state.aggregator.get(&site_id).await?;
-        if detail.connectivity == Connectivity::Online && detail.health == Health::Healthy {
-            return Err(ApiError::Conflict(format!(
-                "nothing to acknowledge: \"{site_id}\" is online and healthy"
-            )));
-        }
-        let Some(since_ms) = detail.status_since_ms else {
-            return Err(ApiError::Conflict(format!(
-                "nothing to acknowledge yet: \"{site_id}\" has no status to acknowledge"
-            )));
-        };
-        let ack = Ack {
-            at_ms: now_ms(),
-            by: caller.principal.name.clone(),
-            note,
-            connectivity: detail.connectivity,
-            health: detail.health,
-            since_ms,
-        };
-        ack.check()
-            .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
-        state.fleet.registry.set_ack(&site_id, &ack).await?;
-        Ok(SiteAck {
-            site_id,
-            ack: Some(ack),
+pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteAck>, ApiError> {
+    request
+        .run(AuditAction::Acknowledge, async |state, caller, site_id| {
+            let note = body::<AckRequest>(&bytes)?.note.trim().to_owned();
+            Ack::check_note(&note)
+                .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
+            state.fleet.writable()?;
+            let detail = state.aggregator.get(&site_id).await?;
+            if detail.connectivity == Connectivity::Online && detail.health == Health::Healthy {
+                return Err(ApiError::Conflict(format!(
+                    "nothing to acknowledge: \"{site_id}\" is online and healthy"
+                )));
+            }
+            let Some(since_ms) = detail.status_since_ms else {
+                return Err(ApiError::Conflict(format!(
+                    "nothing to acknowledge yet: \"{site_id}\" has no status to acknowledge"
+                )));
+            };
+            let ack = Ack {
+                at_ms: now_ms(),
+                by: caller.principal.name.clone(),
+                note,
+                connectivity: detail.connectivity,
+                health: detail.health,
+                since_ms,
+            };
+            ack.check()
+                .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
+            state.fleet.registry.set_ack(&site_id, &ack).await?;
+            Ok(SiteAck {
+                site_id,
+                ack: Some(ack),
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// `DELETE /api/v1/sites/{site_id}/ack`.
@@ -116,21 +102,18 @@ pub async fn set(
     params(SitePath),
     responses(
         (status = 200, description = "The site has no acknowledgement any more", body = SiteAck),
-        BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
+        WriteErrors, NotFound,
     ),
-    security(("bearer" = []))
 )]
-pub async fn clear(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-    site: Result<SitePath, ApiError>,
-) -> Result<Json<SiteAck>, ApiError> {
-    let action = (AuditAction::ClearAcknowledgement, "DELETE");
-    on_site(&state, &caller, &uri, site, action, async |site_id| {
-        state.fleet.writable()?;
-        state.fleet.registry.clear_ack(&site_id).await?;
-        Ok(SiteAck { site_id, ack: None })
-    })
-    .await
+pub async fn clear(request: SiteAction) -> Result<Json<SiteAck>, ApiError> {
+    request
+        .run(
+            AuditAction::ClearAcknowledgement,
+            async |state, _, site_id| {
+                state.fleet.writable()?;
+                state.fleet.registry.clear_ack(&site_id).await?;
+                Ok(SiteAck { site_id, ack: None })
+            },
+        )
+        .await
 }

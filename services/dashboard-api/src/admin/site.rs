@@ -1,9 +1,7 @@
 //! Forget a site; set the labels the registry declares for it.
 
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::Uri;
-use axum::{Extension, Json};
 use healthmon_common::clock::now_ms;
 use healthmon_proto::audit::AuditAction;
 use healthmon_proto::fleet::{SiteRecord, Source};
@@ -12,13 +10,9 @@ use healthmon_proto::query::Forgotten;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{on_site, required_body};
-use crate::error::{
-    ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
-};
-use crate::guard::Caller;
+use super::{SiteAction, required_body};
+use crate::error::{ApiError, Conflict, NotFound, WriteErrors};
 use crate::site_path::SitePath;
-use crate::state::AppState;
 
 /// `DELETE /api/v1/sites/{site_id}`: forget a decommissioned site.
 #[utoipa::path(
@@ -33,23 +27,17 @@ use crate::state::AppState;
     params(SitePath),
     responses(
         (status = 200, description = "The site was forgotten", body = Forgotten),
-        BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
+        WriteErrors, NotFound,
     ),
-    security(("bearer" = []))
 )]
-pub async fn forget(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-    site: Result<SitePath, ApiError>,
-) -> Result<Json<Forgotten>, ApiError> {
-    let action = (AuditAction::ForgetSite, "DELETE");
-    on_site(&state, &caller, &uri, site, action, async |site_id| {
-        state.fleet.writable()?;
-        state.fleet.registry.forget(&site_id).await?;
-        Ok(Forgotten { site_id })
-    })
-    .await
+pub async fn forget(request: SiteAction) -> Result<Json<Forgotten>, ApiError> {
+    request
+        .run(AuditAction::ForgetSite, async |state, _, site_id| {
+            state.fleet.writable()?;
+            state.fleet.registry.forget(&site_id).await?;
+            Ok(Forgotten { site_id })
+        })
+        .await
 }
 
 /// Body of `PUT .../labels`.
@@ -87,50 +75,44 @@ pub struct SiteLabels {
     request_body(content = LabelsRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The site's labels now", body = SiteLabels),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RegistryUnavailable,
+        WriteErrors, NotFound, Conflict,
     ),
-    security(("bearer" = []))
 )]
-pub async fn set_labels(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-    site: Result<SitePath, ApiError>,
-    bytes: Bytes,
-) -> Result<Json<SiteLabels>, ApiError> {
-    let action = (AuditAction::SetLabels, "PUT");
-    on_site(&state, &caller, &uri, site, action, async |site_id| {
-        let wanted = required_body::<LabelsRequest>(&bytes)?.labels;
-        labels::check(&wanted).map_err(|e| ApiError::BadRequest(format!("invalid labels: {e}")))?;
-        let sent = state
-            .fleet
-            .view()
-            .record(&site_id)
-            .map(|r| r.declared_labels.clone())
-            .unwrap_or_default();
-        let scope = &caller.principal.scope;
-        if !scope.matches(&labels::effective(&wanted, &sent)) {
-            return Err(ApiError::Forbidden(format!(
-                "these labels would take the site out of your scope ({scope})"
-            )));
-        }
-        state.fleet.writable()?;
-        let record = state
-            .fleet
-            .registry
-            .update_site(&site_id, |record| {
-                let mut record =
-                    record.unwrap_or_else(|| SiteRecord::declared(now_ms(), Source::Api));
-                record.labels = wanted.clone();
-                Some(record)
+pub async fn set_labels(request: SiteAction, bytes: Bytes) -> Result<Json<SiteLabels>, ApiError> {
+    request
+        .run(AuditAction::SetLabels, async |state, caller, site_id| {
+            let wanted = required_body::<LabelsRequest>(&bytes)?.labels;
+            labels::check(&wanted)
+                .map_err(|e| ApiError::BadRequest(format!("invalid labels: {e}")))?;
+            let sent = state
+                .fleet
+                .view()
+                .record(&site_id)
+                .map(|r| r.declared_labels.clone())
+                .unwrap_or_default();
+            let scope = &caller.principal.scope;
+            if !scope.matches(&labels::effective(&wanted, &sent)) {
+                return Err(ApiError::Forbidden(format!(
+                    "these labels would take the site out of your scope ({scope})"
+                )));
+            }
+            state.fleet.writable()?;
+            let record = state
+                .fleet
+                .registry
+                .update_site(&site_id, |record| {
+                    let mut record =
+                        record.unwrap_or_else(|| SiteRecord::declared(now_ms(), Source::Api));
+                    record.labels = wanted.clone();
+                    Some(record)
+                })
+                .await?
+                .ok_or_else(|| ApiError::Conflict("the registry refused the change".into()))?;
+            Ok(SiteLabels {
+                site_id,
+                effective: record.effective_labels(),
+                labels: record.labels,
             })
-            .await?
-            .ok_or_else(|| ApiError::Conflict("the registry refused the change".into()))?;
-        Ok(SiteLabels {
-            site_id,
-            effective: record.effective_labels(),
-            labels: record.labels,
         })
-    })
-    .await
+        .await
 }
