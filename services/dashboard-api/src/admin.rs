@@ -80,7 +80,7 @@ fn required_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
 
 /// A one-site admin request, as its handler receives it: the app, who
 /// calls, the URI (for the audit) and the site the path names, checked or
-/// not ([`SitePath`]; a bad one is answered, and audited, by [`Self::run`]).
+/// not ([`SitePath`]; a bad one is answered, and audited, by [`on_site`]).
 pub struct SiteAction {
     state: AppState,
     caller: Caller,
@@ -103,45 +103,44 @@ impl FromRequestParts<AppState> for SiteAction {
     }
 }
 
-impl SiteAction {
-    /// Does the work (`act`) on the site the path names ([`target`]);
-    /// whatever the outcome, it is audited as `action` and answered.
-    async fn run<T>(
-        self,
-        action: AuditAction,
-        act: impl AsyncFnOnce(&AppState, &Caller, String) -> Result<T, ApiError>,
-    ) -> Result<Json<T>, ApiError> {
-        let SiteAction {
-            state,
-            caller,
-            method,
-            uri,
-            site,
-        } = self;
-        let (done, result) = match target(&state, &caller, site).await {
-            Ok(site_id) => {
-                let result = act(&state, &caller, site_id.clone()).await;
-                (result.is_ok().then_some(site_id), result)
-            }
-            Err(e) => (None, Err(e)),
-        };
-        // The site acted on; else the one the path names, valid or not found
-        // alike.
-        let site_id = done.as_deref().or_else(|| guard::site_of(uri.path()));
-        audit(
-            &state,
-            &caller,
-            Action {
-                action,
-                site_id,
-                method: method.as_str(),
-                path: uri.path(),
-            },
-            &result,
-            None,
-        );
-        result.map(Json)
-    }
+/// A one-site admin action: `act` does the work on the site the path
+/// names ([`target`]); whatever the outcome, it is audited as `action`
+/// and answered.
+async fn on_site<T>(
+    request: SiteAction,
+    action: AuditAction,
+    act: impl AsyncFnOnce(&AppState, &Caller, String) -> Result<T, ApiError>,
+) -> Result<Json<T>, ApiError> {
+    let SiteAction {
+        state,
+        caller,
+        method,
+        uri,
+        site,
+    } = request;
+    let (done, result) = match target(&state, &caller, site).await {
+        Ok(site_id) => {
+            let result = act(&state, &caller, site_id.clone()).await;
+            (result.is_ok().then_some(site_id), result)
+        }
+        Err(e) => (None, Err(e)),
+    };
+    // The site acted on; else the one the path names, valid or not found
+    // alike.
+    let site_id = done.as_deref().or_else(|| guard::site_of(uri.path()));
+    audit(
+        &state,
+        &caller,
+        Action {
+            action,
+            site_id,
+            method: method.as_str(),
+            path: uri.path(),
+        },
+        &result,
+        None,
+    );
+    result.map(Json)
 }
 
 /// The last unix ms a window may end at: the end of year 9999.

@@ -16,7 +16,7 @@ use healthmon_proto::{Connectivity, Health};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{SiteAction, body};
+use super::{SiteAction, body, on_site};
 use crate::error::{ApiError, Conflict, NotFound, Unavailable, WriteErrors};
 use crate::site_path::SitePath;
 
@@ -56,40 +56,40 @@ pub struct SiteAck {
     ),
 )]
 pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteAck>, ApiError> {
-    request
-        .run(AuditAction::Acknowledge, async |state, caller, site_id| {
-            let note = body::<AckRequest>(&bytes)?.note.trim().to_owned();
-            Ack::check_note(&note)
-                .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
-            state.fleet.writable()?;
-            let detail = state.aggregator.get(&site_id).await?;
-            if detail.connectivity == Connectivity::Online && detail.health == Health::Healthy {
-                return Err(ApiError::Conflict(format!(
-                    "nothing to acknowledge: \"{site_id}\" is online and healthy"
-                )));
-            }
-            let Some(since_ms) = detail.status_since_ms else {
-                return Err(ApiError::Conflict(format!(
-                    "nothing to acknowledge yet: \"{site_id}\" has no status to acknowledge"
-                )));
-            };
-            let ack = Ack {
-                at_ms: now_ms(),
-                by: caller.principal.name.clone(),
-                note,
-                connectivity: detail.connectivity,
-                health: detail.health,
-                since_ms,
-            };
-            ack.check()
-                .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
-            state.fleet.registry.set_ack(&site_id, &ack).await?;
-            Ok(SiteAck {
-                site_id,
-                ack: Some(ack),
-            })
+    let action = AuditAction::Acknowledge;
+    on_site(request, action, async |state, caller, site_id| {
+        let note = body::<AckRequest>(&bytes)?.note.trim().to_owned();
+        Ack::check_note(&note)
+            .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
+        state.fleet.writable()?;
+        let detail = state.aggregator.get(&site_id).await?;
+        if detail.connectivity == Connectivity::Online && detail.health == Health::Healthy {
+            return Err(ApiError::Conflict(format!(
+                "nothing to acknowledge: \"{site_id}\" is online and healthy"
+            )));
+        }
+        let Some(since_ms) = detail.status_since_ms else {
+            return Err(ApiError::Conflict(format!(
+                "nothing to acknowledge yet: \"{site_id}\" has no status to acknowledge"
+            )));
+        };
+        let ack = Ack {
+            at_ms: now_ms(),
+            by: caller.principal.name.clone(),
+            note,
+            connectivity: detail.connectivity,
+            health: detail.health,
+            since_ms,
+        };
+        ack.check()
+            .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
+        state.fleet.registry.set_ack(&site_id, &ack).await?;
+        Ok(SiteAck {
+            site_id,
+            ack: Some(ack),
         })
-        .await
+    })
+    .await
 }
 
 /// `DELETE /api/v1/sites/{site_id}/ack`.
@@ -106,14 +106,11 @@ pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteAck>, Api
     ),
 )]
 pub async fn clear(request: SiteAction) -> Result<Json<SiteAck>, ApiError> {
-    request
-        .run(
-            AuditAction::ClearAcknowledgement,
-            async |state, _, site_id| {
-                state.fleet.writable()?;
-                state.fleet.registry.clear_ack(&site_id).await?;
-                Ok(SiteAck { site_id, ack: None })
-            },
-        )
-        .await
+    let action = AuditAction::ClearAcknowledgement;
+    on_site(request, action, async |state, _, site_id| {
+        state.fleet.writable()?;
+        state.fleet.registry.clear_ack(&site_id).await?;
+        Ok(SiteAck { site_id, ack: None })
+    })
+    .await
 }

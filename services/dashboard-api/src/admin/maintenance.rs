@@ -15,7 +15,7 @@ use healthmon_registry::{Registry, RegistryError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Action, SiteAction, audit, body};
+use super::{Action, SiteAction, audit, body, on_site};
 use crate::error::{ApiError, NotFound, WriteErrors};
 use crate::guard::Caller;
 use crate::params;
@@ -104,20 +104,17 @@ impl MaintenanceRequest {
     ),
 )]
 pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteMaintenance>, ApiError> {
-    request
-        .run(
-            AuditAction::SetMaintenance,
-            async |state, caller, site_id| {
-                state.fleet.writable()?;
-                let window = body::<MaintenanceRequest>(&bytes)?.window(&caller.principal.name)?;
-                write(&state.fleet.registry, &site_id, window.as_ref()).await?;
-                Ok(SiteMaintenance {
-                    site_id,
-                    maintenance: window,
-                })
-            },
-        )
-        .await
+    let action = AuditAction::SetMaintenance;
+    on_site(request, action, async |state, caller, site_id| {
+        state.fleet.writable()?;
+        let window = body::<MaintenanceRequest>(&bytes)?.window(&caller.principal.name)?;
+        write(&state.fleet.registry, &site_id, window.as_ref()).await?;
+        Ok(SiteMaintenance {
+            site_id,
+            maintenance: window,
+        })
+    })
+    .await
 }
 
 /// `DELETE /api/v1/sites/{site_id}/maintenance`.
@@ -134,16 +131,16 @@ pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteMaintenan
     ),
 )]
 pub async fn clear(request: SiteAction) -> Result<Json<SiteMaintenance>, ApiError> {
-    request
-        .run(AuditAction::ClearMaintenance, async |state, _, site_id| {
-            state.fleet.writable()?;
-            write(&state.fleet.registry, &site_id, None).await?;
-            Ok(SiteMaintenance {
-                site_id,
-                maintenance: None,
-            })
+    let action = AuditAction::ClearMaintenance;
+    on_site(request, action, async |state, _, site_id| {
+        state.fleet.writable()?;
+        write(&state.fleet.registry, &site_id, None).await?;
+        Ok(SiteMaintenance {
+            site_id,
+            maintenance: None,
         })
-        .await
+    })
+    .await
 }
 
 /// `PUT /api/v1/maintenance?selector=...`.

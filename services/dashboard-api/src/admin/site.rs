@@ -10,7 +10,7 @@ use healthmon_proto::query::Forgotten;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{SiteAction, required_body};
+use super::{SiteAction, on_site, required_body};
 use crate::error::{ApiError, Conflict, NotFound, WriteErrors};
 use crate::site_path::SitePath;
 
@@ -31,13 +31,13 @@ use crate::site_path::SitePath;
     ),
 )]
 pub async fn forget(request: SiteAction) -> Result<Json<Forgotten>, ApiError> {
-    request
-        .run(AuditAction::ForgetSite, async |state, _, site_id| {
-            state.fleet.writable()?;
-            state.fleet.registry.forget(&site_id).await?;
-            Ok(Forgotten { site_id })
-        })
-        .await
+    let action = AuditAction::ForgetSite;
+    on_site(request, action, async |state, _, site_id| {
+        state.fleet.writable()?;
+        state.fleet.registry.forget(&site_id).await?;
+        Ok(Forgotten { site_id })
+    })
+    .await
 }
 
 /// Body of `PUT .../labels`.
@@ -79,40 +79,39 @@ pub struct SiteLabels {
     ),
 )]
 pub async fn set_labels(request: SiteAction, bytes: Bytes) -> Result<Json<SiteLabels>, ApiError> {
-    request
-        .run(AuditAction::SetLabels, async |state, caller, site_id| {
-            let wanted = required_body::<LabelsRequest>(&bytes)?.labels;
-            labels::check(&wanted)
-                .map_err(|e| ApiError::BadRequest(format!("invalid labels: {e}")))?;
-            let sent = state
-                .fleet
-                .view()
-                .record(&site_id)
-                .map(|r| r.declared_labels.clone())
-                .unwrap_or_default();
-            let scope = &caller.principal.scope;
-            if !scope.matches(&labels::effective(&wanted, &sent)) {
-                return Err(ApiError::Forbidden(format!(
-                    "these labels would take the site out of your scope ({scope})"
-                )));
-            }
-            state.fleet.writable()?;
-            let record = state
-                .fleet
-                .registry
-                .update_site(&site_id, |record| {
-                    let mut record =
-                        record.unwrap_or_else(|| SiteRecord::declared(now_ms(), Source::Api));
-                    record.labels = wanted.clone();
-                    Some(record)
-                })
-                .await?
-                .ok_or_else(|| ApiError::Conflict("the registry refused the change".into()))?;
-            Ok(SiteLabels {
-                site_id,
-                effective: record.effective_labels(),
-                labels: record.labels,
+    let action = AuditAction::SetLabels;
+    on_site(request, action, async |state, caller, site_id| {
+        let wanted = required_body::<LabelsRequest>(&bytes)?.labels;
+        labels::check(&wanted).map_err(|e| ApiError::BadRequest(format!("invalid labels: {e}")))?;
+        let sent = state
+            .fleet
+            .view()
+            .record(&site_id)
+            .map(|r| r.declared_labels.clone())
+            .unwrap_or_default();
+        let scope = &caller.principal.scope;
+        if !scope.matches(&labels::effective(&wanted, &sent)) {
+            return Err(ApiError::Forbidden(format!(
+                "these labels would take the site out of your scope ({scope})"
+            )));
+        }
+        state.fleet.writable()?;
+        let record = state
+            .fleet
+            .registry
+            .update_site(&site_id, |record| {
+                let mut record =
+                    record.unwrap_or_else(|| SiteRecord::declared(now_ms(), Source::Api));
+                record.labels = wanted.clone();
+                Some(record)
             })
+            .await?
+            .ok_or_else(|| ApiError::Conflict("the registry refused the change".into()))?;
+        Ok(SiteLabels {
+            site_id,
+            effective: record.effective_labels(),
+            labels: record.labels,
         })
-        .await
+    })
+    .await
 }
