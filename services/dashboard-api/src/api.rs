@@ -40,15 +40,10 @@ pub async fn summary(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<FleetSummary>, ApiError> {
     let filtered = params::summary_query(raw.as_deref())?;
-    let query = filtered.query;
-    let allowed = (!filtered.matches_nothing)
-        .then(|| scope::summary(query.clone(), &caller.principal.scope))
-        .flatten();
-    match allowed {
+    match filtered.allowed(|query| scope::summary(query, &caller.principal.scope)) {
         Some(query) => Ok(Json(state.aggregator.summary(&query).await?)),
-        // Filters that contradict each other or the scope select nothing.
         None => Ok(Json(FleetSummary {
-            by: query.by,
+            by: filtered.query.by,
             ..FleetSummary::default()
         })),
     }
@@ -89,16 +84,12 @@ pub async fn sites(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SitePage>, ApiError> {
     let filtered = params::list_query(raw.as_deref())?;
-    let query = filtered.query;
-    let allowed = (!filtered.matches_nothing)
-        .then(|| scope::list(query.clone(), &caller.principal.scope))
-        .flatten();
-    match allowed {
+    match filtered.allowed(|query| scope::list(query, &caller.principal.scope)) {
         Some(query) => Ok(Json(state.aggregator.list(&query).await?)),
         None => Ok(Json(SitePage {
             total: 0,
-            offset: query.offset,
-            limit: query.effective_limit(),
+            offset: filtered.query.offset,
+            limit: filtered.query.effective_limit(),
             sites: Vec::new(),
         })),
     }

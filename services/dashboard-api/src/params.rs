@@ -75,6 +75,17 @@ pub struct Filtered<Q> {
     pub matches_nothing: bool,
 }
 
+impl<Q: Clone> Filtered<Q> {
+    /// The query to ask, narrowed by `narrow` (to the caller's scope);
+    /// `None` when the filters contradict each other or the scope, and so
+    /// select nothing.
+    pub fn allowed(&self, narrow: impl FnOnce(Q) -> Option<Q>) -> Option<Q> {
+        (!self.matches_nothing)
+            .then(|| narrow(self.query.clone()))
+            .flatten()
+    }
+}
+
 /// `GET /api/v1/sites` parameters → the aggregator's `ListQuery`.
 pub fn list_query(raw: Option<&str>) -> Result<Filtered<ListQuery>, ParamError> {
     let mut query = ListQuery::default();
