@@ -45,8 +45,8 @@ use std::time::Duration;
 use async_nats::Client;
 use healthmon_common::nats::{self, LinkState, NatsConfig};
 use healthmon_common::{
-    CancellationToken, ConfigError, ServiceError, ServiceHandle, ServiceTask, metrics_http,
-    telemetry,
+    CancellationToken, ConfigError, MetricsService, ServiceError, ServiceHandle, ServiceTask,
+    metrics_http, telemetry,
 };
 use healthmon_proto::subjects::AGGREGATOR_SERVICE;
 use healthmon_registry::RegistryConfig;
@@ -113,18 +113,7 @@ impl Config {
 }
 
 /// A running aggregator.
-pub struct Service {
-    /// Where `/metrics` is served (the bound port when 0 was asked for).
-    pub metrics_addr: SocketAddr,
-    task: ServiceTask,
-}
-
-impl ServiceHandle for Service {
-    /// Waits until the service stops; `Ok` after a clean shutdown.
-    async fn wait(self) -> Result<(), ServiceError> {
-        self.task.wait().await
-    }
-}
+pub type Service = MetricsService;
 
 /// Connects, subscribes, registers the micro service and binds `/metrics`;
 /// returns once subscriptions are active at the server.
@@ -227,7 +216,7 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
         "aggregator",
         supervise(client, link, tasks, pull, micro, stop),
     );
-    Ok(Service { metrics_addr, task })
+    Ok(Service::new(metrics_addr, task))
 }
 
 /// A partition's aggregator hears every status event (status subjects are

@@ -62,7 +62,8 @@ use std::time::Duration;
 
 use healthmon_common::nats::{self, NatsAuth, NatsConfig};
 use healthmon_common::{
-    CancellationToken, ServiceError, ServiceHandle, ServiceTask, metrics_http, micro, telemetry,
+    CancellationToken, MetricsService, ServiceError, ServiceHandle, ServiceTask, metrics_http,
+    micro, telemetry,
 };
 use healthmon_proto::subjects::ASSESSOR_SERVICE;
 use healthmon_registry::{Registry, RegistryConfig};
@@ -158,11 +159,8 @@ impl Config {
     }
 }
 
-#[derive(Debug)]
-pub struct Service {
-    pub metrics_addr: SocketAddr,
-    task: ServiceTask,
-}
+/// A running assessor.
+pub type Service = MetricsService;
 
 /// Connects, subscribes, starts the micro service and the metrics endpoint;
 /// returns once reports are being received, so a caller may publish at once.
@@ -269,14 +267,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         "assessor started"
     );
     let task = ServiceTask::spawn("assessor", engine.run(inputs, shutdown));
-    Ok(Service { metrics_addr, task })
-}
-
-impl ServiceHandle for Service {
-    /// Waits until the service stops (after shutdown, or on a fatal error).
-    async fn wait(self) -> Result<(), ServiceError> {
-        self.task.wait().await
-    }
+    Ok(Service::new(metrics_addr, task))
 }
 
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), ServiceError> {

@@ -32,10 +32,8 @@ mod probe;
 mod publisher;
 mod scrape;
 
-use std::net::SocketAddr;
-
 use healthmon_common::{
-    CancellationToken, ServiceError, ServiceHandle, ServiceTask, metrics_http, nats,
+    CancellationToken, MetricsService, ServiceError, ServiceHandle, ServiceTask, metrics_http, nats,
 };
 
 pub use config::{Config, ConfigError, Simulate, Sources};
@@ -45,18 +43,7 @@ use crate::publisher::{Loop, Source};
 use crate::simulate::Simulator;
 
 /// A running collector.
-pub struct Service {
-    pub metrics_addr: SocketAddr,
-    task: ServiceTask,
-}
-
-impl std::fmt::Debug for Service {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Service")
-            .field("metrics_addr", &self.metrics_addr)
-            .finish_non_exhaustive()
-    }
-}
+pub type Service = MetricsService;
 
 /// Connects, subscribes to resend requests and serves `/metrics`; returns
 /// once the collector is live. The first report follows at once.
@@ -115,14 +102,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
         config.resend_jitter,
     );
     let task = ServiceTask::spawn("collector", lp.run(shutdown));
-    Ok(Service { metrics_addr, task })
-}
-
-impl ServiceHandle for Service {
-    /// Waits until the collector has stopped (after `shutdown`) and drained.
-    async fn wait(self) -> Result<(), ServiceError> {
-        self.task.wait().await
-    }
+    Ok(Service::new(metrics_addr, task))
 }
 
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), ServiceError> {

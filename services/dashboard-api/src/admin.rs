@@ -20,7 +20,10 @@ pub mod site;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::http::Uri;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{Method, Uri};
+use axum::response::Response;
 use healthmon_proto::audit::{AuditAction, AuditOutcome};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -75,19 +78,49 @@ fn required_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))
 }
 
-/// A one-site admin action: `act` does the work on the site the path
-/// names ([`target`]); whatever the outcome, it is audited and answered.
-async fn on_site<T>(
-    state: &AppState,
-    caller: &Caller,
-    uri: &Uri,
+/// A one-site admin request, as its handler receives it: the app, who
+/// calls, the URI (for the audit) and the site the path names, checked or
+/// not ([`SitePath`]; a bad one is answered, and audited, by [`on_site`]).
+pub struct SiteAction {
+    state: AppState,
+    caller: Caller,
+    method: Method,
+    uri: Uri,
     site: Result<SitePath, ApiError>,
-    (action, method): (AuditAction, &'static str),
-    act: impl AsyncFnOnce(String) -> Result<T, ApiError>,
+}
+
+impl FromRequestParts<AppState> for SiteAction {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        Ok(SiteAction {
+            state: state.clone(),
+            caller: Caller::from_request_parts(parts, state).await?,
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            site: SitePath::from_request_parts(parts, state).await,
+        })
+    }
+}
+
+/// A one-site admin action: `act` does the work on the site the path
+/// names ([`target`]); whatever the outcome, it is audited as `action`
+/// and answered.
+async fn on_site<T>(
+    request: SiteAction,
+    action: AuditAction,
+    act: impl AsyncFnOnce(&AppState, &Caller, String) -> Result<T, ApiError>,
 ) -> Result<Json<T>, ApiError> {
-    let (done, result) = match target(state, caller, site).await {
+    let SiteAction {
+        state,
+        caller,
+        method,
+        uri,
+        site,
+    } = request;
+    let (done, result) = match target(&state, &caller, site).await {
         Ok(site_id) => {
-            let result = act(site_id.clone()).await;
+            let result = act(&state, &caller, site_id.clone()).await;
             (result.is_ok().then_some(site_id), result)
         }
         Err(e) => (None, Err(e)),
@@ -96,12 +129,12 @@ async fn on_site<T>(
     // alike.
     let site_id = done.as_deref().or_else(|| guard::site_of(uri.path()));
     audit(
-        state,
-        caller,
+        &state,
+        &caller,
         Action {
             action,
             site_id,
-            method,
+            method: method.as_str(),
             path: uri.path(),
         },
         &result,
@@ -140,7 +173,7 @@ fn whole_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
 struct Action<'a> {
     action: AuditAction,
     site_id: Option<&'a str>,
-    method: &'static str,
+    method: &'a str,
     path: &'a str,
 }
 

@@ -3,13 +3,15 @@
 //! returns its answer as JSON (the `healthmon_proto::query` types, so the
 //! HTTP shapes are the NATS shapes).
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use healthmon_client::QueryError;
 use healthmon_proto::query::{FleetSummary, SiteDetail, SitePage, SortOrder};
 use healthmon_proto::{Connectivity, Health};
 
-use crate::error::{ApiError, BadRequest, NotFound, TimedOut, Unauthorized, Unavailable};
+use crate::error::{ApiError, NotFound, ReadErrors};
 use crate::guard::Caller;
 use crate::site_path::SitePath;
 use crate::state::AppState;
@@ -29,9 +31,8 @@ use crate::{params, scope};
     ),
     responses(
         (status = 200, description = "Site counts per connectivity and health", body = FleetSummary),
-        BadRequest, Unauthorized, Unavailable, TimedOut,
+        ReadErrors,
     ),
-    security(("bearer" = []))
 )]
 pub async fn summary(
     State(state): State<AppState>,
@@ -39,15 +40,10 @@ pub async fn summary(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<FleetSummary>, ApiError> {
     let filtered = params::summary_query(raw.as_deref())?;
-    let query = filtered.query;
-    let allowed = (!filtered.matches_nothing)
-        .then(|| scope::summary(query.clone(), &caller.principal.scope))
-        .flatten();
-    match allowed {
+    match filtered.allowed(|query| scope::summary(query, &caller.principal.scope)) {
         Some(query) => Ok(Json(state.aggregator.summary(&query).await?)),
-        // Filters that contradict each other or the scope select nothing.
         None => Ok(Json(FleetSummary {
-            by: query.by,
+            by: filtered.query.by,
             ..FleetSummary::default()
         })),
     }
@@ -79,9 +75,8 @@ pub async fn summary(
     ),
     responses(
         (status = 200, description = "One page of sites, worst first unless sorted by id", body = SitePage),
-        BadRequest, Unauthorized, Unavailable, TimedOut,
+        ReadErrors,
     ),
-    security(("bearer" = []))
 )]
 pub async fn sites(
     State(state): State<AppState>,
@@ -89,16 +84,12 @@ pub async fn sites(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SitePage>, ApiError> {
     let filtered = params::list_query(raw.as_deref())?;
-    let query = filtered.query;
-    let allowed = (!filtered.matches_nothing)
-        .then(|| scope::list(query.clone(), &caller.principal.scope))
-        .flatten();
-    match allowed {
+    match filtered.allowed(|query| scope::list(query, &caller.principal.scope)) {
         Some(query) => Ok(Json(state.aggregator.list(&query).await?)),
         None => Ok(Json(SitePage {
             total: 0,
-            offset: query.offset,
-            limit: query.effective_limit(),
+            offset: filtered.query.offset,
+            limit: filtered.query.effective_limit(),
             sites: Vec::new(),
         })),
     }
@@ -113,31 +104,31 @@ pub async fn sites(
     params(SitePath),
     responses(
         (status = 200, description = "The site's state and its latest report (wire keys)", body = SiteDetail),
-        BadRequest, Unauthorized, NotFound, Unavailable, TimedOut,
+        ReadErrors, NotFound,
     ),
-    security(("bearer" = []))
 )]
-pub async fn site(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    site: Result<SitePath, ApiError>,
-) -> Result<Json<SiteDetail>, ApiError> {
-    visible_site(&state, &caller, site).await.map(Json)
+pub async fn site(VisibleSite(detail): VisibleSite) -> Json<SiteDetail> {
+    Json(detail)
 }
 
 /// The site a `/sites/{site_id}…` route names, as the caller may see it:
 /// its path checked ([`SitePath`]), and 404 for a site that is unknown or
 /// outside the caller's scope (there, a site does not exist).
-pub async fn visible_site(
-    state: &AppState,
-    caller: &Caller,
-    site: Result<SitePath, ApiError>,
-) -> Result<SiteDetail, ApiError> {
-    let site_id = site?.site_id;
-    let unknown = || ApiError::NotFound(format!("unknown site \"{site_id}\""));
-    match state.aggregator.get(&site_id).await {
-        Ok(detail) if scope::sees(&caller.principal.scope, &detail.labels) => Ok(detail),
-        Ok(_) | Err(QueryError::Service { code: 404, .. }) => Err(unknown()),
-        Err(e) => Err(e.into()),
+pub struct VisibleSite(pub SiteDetail);
+
+impl FromRequestParts<AppState> for VisibleSite {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let site = SitePath::from_request_parts(parts, state).await;
+        let site_id = site.map_err(IntoResponse::into_response)?.site_id;
+        let unknown = || ApiError::NotFound(format!("unknown site \"{site_id}\""));
+        let detail = match state.aggregator.get(&site_id).await {
+            Ok(detail) if scope::sees(&caller.principal.scope, &detail.labels) => Ok(detail),
+            Ok(_) | Err(QueryError::Service { code: 404, .. }) => Err(unknown()),
+            Err(e) => Err(e.into()),
+        };
+        detail.map(VisibleSite).map_err(IntoResponse::into_response)
     }
 }

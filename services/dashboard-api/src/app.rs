@@ -116,9 +116,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The complete OpenAPI document: header plus every route of [`routes`],
-/// refined where the attributes cannot say it ([`openapi::refine`]).
+/// with what the guard answers ([`openapi::guarded`]), refined where the
+/// attributes cannot say it ([`openapi::refine`]).
 pub fn document() -> serde_json::Value {
-    let mut doc = serde_json::to_value(routes().into_openapi()).unwrap_or_else(
+    let mut openapi = routes().into_openapi();
+    openapi::guarded(&mut openapi);
+    let mut doc = serde_json::to_value(openapi).unwrap_or_else(
         |e| serde_json::json!({"error": format!("cannot render the OpenAPI document: {e}")}),
     );
     openapi::refine(&mut doc);

@@ -8,6 +8,7 @@
 //! so a client never has to parse plain text.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::Request;
@@ -17,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use healthmon_client::QueryError;
 use serde::Serialize;
 use thiserror::Error;
+use utoipa::openapi::RefOr;
 use utoipa::{IntoResponses, ToSchema};
 
 use healthmon_registry::RegistryError;
@@ -195,71 +197,75 @@ impl IntoResponse for ApiError {
     }
 }
 
-// The error responses routes declare in their OpenAPI descriptions, one type
-// per status so that each route lists exactly the ones it can answer.
+/// The error responses routes declare in their OpenAPI descriptions, one
+/// type per status so that each route lists exactly the ones it can
+/// answer: each `Name = status, "description";` a type whose body is an
+/// [`ErrorBody`].
+macro_rules! error_responses {
+    ($($(#[$doc:meta])* $name:ident = $status:tt, $description:tt;)*) => {$(
+        $(#[$doc])*
+        #[derive(IntoResponses)]
+        #[response(status = $status, description = $description)]
+        pub struct $name(pub ErrorBody);
+    )*};
+}
 
-/// 400: a bad or unknown parameter or site id.
-#[derive(IntoResponses)]
-#[response(
-    status = 400,
-    description = "A bad or unknown parameter, or a bad site id; the message names it (`bad_request`)"
-)]
-pub struct BadRequest(pub ErrorBody);
+error_responses! {
+    /// 400: a bad or unknown parameter or site id.
+    BadRequest = 400,
+        "A bad or unknown parameter, or a bad site id; the message names it (`bad_request`)";
+    /// 401: no or bad credentials.
+    Unauthorized = 401, "No or invalid credentials (`unauthorized`)";
+    /// 403: authenticated, but not allowed.
+    Forbidden = 403,
+        "Authenticated, but not allowed: an admin action for a viewer, or a change \
+        that would take a site out of a scoped token's view (`forbidden`)";
+    /// 503 of an admin action: the registry cannot be written.
+    RegistryUnavailable = 503,
+        "The fleet registry (JetStream) cannot be written now (`registry_unavailable`); \
+        the change was refused (a timed-out write says it may still be applied). Reads keep working from what every service last saw";
+    /// 409: concurrent writers.
+    Conflict = 409,
+        "Others kept changing the same registry entry; nothing was changed, try again (`conflict`)";
+    /// 404: no such site.
+    NotFound = 404, "No such site (`not_found`)";
+    /// 503: no aggregator answers.
+    Unavailable = 503, "No aggregator answers on NATS (`upstream_unavailable`)";
+    /// 504: the aggregator answered too slowly.
+    TimedOut = 504, "The aggregator did not answer in time (`upstream_timeout`)";
+}
 
-/// 401: no or bad credentials.
-#[derive(IntoResponses)]
-#[response(
-    status = 401,
-    description = "No or invalid credentials (`unauthorized`)"
-)]
-pub struct Unauthorized(pub ErrorBody);
+/// What a read answered by the aggregator may fail with: a bad parameter
+/// (400), no aggregator (503), or one too slow (504).
+pub struct ReadErrors;
 
-/// 403: authenticated, but not allowed.
-#[derive(IntoResponses)]
-#[response(
-    status = 403,
-    description = "Authenticated, but not allowed: an admin action for a viewer, or a change \
-        that would take a site out of a scoped token's view (`forbidden`)"
-)]
-pub struct Forbidden(pub ErrorBody);
+impl IntoResponses for ReadErrors {
+    fn responses() -> Responses {
+        merged([
+            BadRequest::responses(),
+            Unavailable::responses(),
+            TimedOut::responses(),
+        ])
+    }
+}
 
-/// 503 of an admin action: the registry cannot be written.
-#[derive(IntoResponses)]
-#[response(
-    status = 503,
-    description = "The fleet registry (JetStream) cannot be written now (`registry_unavailable`); \
-        the change was refused (a timed-out write says it may still be applied). Reads keep working from what every service last saw"
-)]
-pub struct RegistryUnavailable(pub ErrorBody);
+/// What an admin write may fail with: a bad request (400), or a registry
+/// that cannot be written (503).
+pub struct WriteErrors;
 
-/// 409: concurrent writers.
-#[derive(IntoResponses)]
-#[response(
-    status = 409,
-    description = "Others kept changing the same registry entry; nothing was changed, try again (`conflict`)"
-)]
-pub struct Conflict(pub ErrorBody);
+impl IntoResponses for WriteErrors {
+    fn responses() -> Responses {
+        merged([BadRequest::responses(), RegistryUnavailable::responses()])
+    }
+}
 
-/// 404: no such site.
-#[derive(IntoResponses)]
-#[response(status = 404, description = "No such site (`not_found`)")]
-pub struct NotFound(pub ErrorBody);
+/// Responses by status, as [`IntoResponses`] lists them.
+type Responses = BTreeMap<String, RefOr<utoipa::openapi::Response>>;
 
-/// 503: no aggregator answers.
-#[derive(IntoResponses)]
-#[response(
-    status = 503,
-    description = "No aggregator answers on NATS (`upstream_unavailable`)"
-)]
-pub struct Unavailable(pub ErrorBody);
-
-/// 504: the aggregator answered too slowly.
-#[derive(IntoResponses)]
-#[response(
-    status = 504,
-    description = "The aggregator did not answer in time (`upstream_timeout`)"
-)]
-pub struct TimedOut(pub ErrorBody);
+/// Several lists of responses as one; a later one wins a status they share.
+fn merged<const N: usize>(lists: [Responses; N]) -> Responses {
+    lists.into_iter().flatten().collect()
+}
 
 /// `Payload Too Large` → `payload_too_large`.
 fn status_code_name(status: StatusCode) -> String {

@@ -11,10 +11,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::Extension;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use healthmon_proto::audit::{AuditAction, AuditOutcome};
 use healthmon_proto::validate_site_id;
 
@@ -35,6 +37,19 @@ pub struct Guard {
 pub struct Caller {
     pub principal: Principal,
     pub from: String,
+}
+
+/// The caller [`require`] let through, for extractors built on it; as
+/// `Extension<Caller>` would, a 500 where the guard did not run.
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Extension::<Caller>::from_request_parts(parts, state).await {
+            Ok(Extension(caller)) => Ok(caller),
+            Err(rejection) => Err(rejection.into_response()),
+        }
+    }
 }
 
 pub async fn require(

@@ -15,12 +15,16 @@
 //! stream and the label rules ([`crate::label_rules`]). The document itself
 //! is assembled in [`crate::app`], which knows every route.
 
+use axum::http::Method;
 use healthmon_proto::StatusEvent;
 use healthmon_proto::query::SortOrder;
 use serde_json::{Value, json};
-use utoipa::OpenApi;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::{IntoResponses, OpenApi};
 
-use crate::error::{ErrorBody, ErrorDetail};
+use crate::auth::{self, Role};
+use crate::error::{ErrorBody, ErrorDetail, Forbidden, Unauthorized};
 use crate::ready::{Liveness, Readiness};
 
 /// The document's header; paths and schemas are added by `app::routes`.
@@ -70,6 +74,45 @@ impl utoipa::Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// What the guard ([`crate::guard`]) answers, documented on every operation
+/// it guards by the guard's own rules rather than route by route: each
+/// path [`auth::is_protected`] needs the `bearer` scheme and may answer
+/// 401, and each method needing [`Role::Admin`] may also answer 403.
+pub fn guarded(doc: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if !auth::is_protected(path) {
+            continue;
+        }
+        for (method, operation) in operations(item) {
+            operation.security = Some(vec![SecurityRequirement::new(
+                "bearer",
+                Vec::<String>::new(),
+            )]);
+            let responses = &mut operation.responses.responses;
+            responses.extend(Unauthorized::responses());
+            if auth::required_role(&method) == Role::Admin {
+                responses.extend(Forbidden::responses());
+            }
+        }
+    }
+}
+
+/// The operations of a path, with their methods.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (Method, &mut Operation)> {
+    [
+        (Method::GET, &mut item.get),
+        (Method::PUT, &mut item.put),
+        (Method::POST, &mut item.post),
+        (Method::DELETE, &mut item.delete),
+        (Method::OPTIONS, &mut item.options),
+        (Method::HEAD, &mut item.head),
+        (Method::PATCH, &mut item.patch),
+        (Method::TRACE, &mut item.trace),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_mut().map(|operation| (method, operation)))
 }
 
 /// What the attribute macros cannot express, set on the generated document.

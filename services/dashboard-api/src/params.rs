@@ -75,6 +75,17 @@ pub struct Filtered<Q> {
     pub matches_nothing: bool,
 }
 
+impl<Q: Clone> Filtered<Q> {
+    /// The query to ask, narrowed by `narrow` (to the caller's scope);
+    /// `None` when the filters contradict each other or the scope, and so
+    /// select nothing.
+    pub fn allowed(&self, narrow: impl FnOnce(Q) -> Option<Q>) -> Option<Q> {
+        (!self.matches_nothing)
+            .then(|| narrow(self.query.clone()))
+            .flatten()
+    }
+}
+
 /// `GET /api/v1/sites` parameters → the aggregator's `ListQuery`.
 pub fn list_query(raw: Option<&str>) -> Result<Filtered<ListQuery>, ParamError> {
     let mut query = ListQuery::default();
@@ -84,20 +95,18 @@ pub fn list_query(raw: Option<&str>) -> Result<Filtered<ListQuery>, ParamError> 
         match name.as_str() {
             "label" => selector = fleet::add_label(selector, &value)?,
             "connectivity" => {
-                for item in items(&name, &value)? {
-                    let c = Connectivity::parse(&item.to_ascii_lowercase()).ok_or_else(|| {
-                        ParamError::invalid(&name, item, "online, late, offline or unknown")
-                    })?;
-                    push_unique(&mut query.connectivity, c);
-                }
+                let expected = "online, late, offline or unknown";
+                add_items(
+                    &mut query.connectivity,
+                    &name,
+                    &value,
+                    Connectivity::parse,
+                    expected,
+                )?;
             }
             "health" => {
-                for item in items(&name, &value)? {
-                    let h = Health::parse(&item.to_ascii_lowercase()).ok_or_else(|| {
-                        ParamError::invalid(&name, item, "healthy, degraded, critical or unknown")
-                    })?;
-                    push_unique(&mut query.health, h);
-                }
+                let expected = "healthy, degraded, critical or unknown";
+                add_items(&mut query.health, &name, &value, Health::parse, expected)?;
             }
             scalar => {
                 once(&mut seen, scalar)?;
@@ -247,10 +256,24 @@ fn items<'a>(name: &str, value: &'a str) -> Result<Vec<&'a str>, ParamError> {
     Ok(items)
 }
 
-fn push_unique<T: PartialEq>(list: &mut Vec<T>, item: T) {
-    if !list.contains(&item) {
-        list.push(item);
+/// Adds each item of a comma list (`parse`d case-insensitively) to `list`,
+/// once; an item `parse` does not know is a bad parameter that names what
+/// is `expected`.
+fn add_items<T: PartialEq>(
+    list: &mut Vec<T>,
+    name: &str,
+    value: &str,
+    parse: fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<(), ParamError> {
+    for item in items(name, value)? {
+        let parsed = parse(&item.to_ascii_lowercase())
+            .ok_or_else(|| ParamError::invalid(name, item, expected))?;
+        if !list.contains(&parsed) {
+            list.push(parsed);
+        }
     }
+    Ok(())
 }
 
 /// `application/x-www-form-urlencoded` pairs, as browsers write query strings.

@@ -20,7 +20,7 @@ use futures::Stream;
 use healthmon_common::CancellationToken;
 use tokio::sync::broadcast;
 
-use crate::error::{ApiError, BadRequest, Unauthorized};
+use crate::error::{ApiError, BadRequest};
 use crate::events::Relayed;
 use crate::fleet::Fleet;
 use crate::guard::Caller;
@@ -51,9 +51,7 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
             when the service shuts down.",
             content_type = "text/event-stream", body = String),
         BadRequest,
-        Unauthorized,
     ),
-    security(("bearer" = []))
 )]
 pub async fn events(
     State(state): State<AppState>,

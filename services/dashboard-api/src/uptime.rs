@@ -4,13 +4,12 @@
 //! exactly the sites it may see; without Prometheus the answer is 404
 //! `not_found` saying so, and the page draws no sparkline.
 
+use axum::Json;
 use axum::extract::State;
-use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
-use crate::api::visible_site;
-use crate::error::{ApiError, BadRequest, NotFound, TimedOut, Unauthorized, Unavailable};
-use crate::guard::Caller;
+use crate::api::VisibleSite;
+use crate::error::{ApiError, NotFound, ReadErrors};
 use crate::prometheus::{STEP, UptimePoint};
 use crate::site_path::SitePath;
 use crate::state::AppState;
@@ -36,16 +35,14 @@ pub struct Uptime {
     params(SitePath),
     responses(
         (status = 200, description = "Points oldest first", body = Uptime),
-        BadRequest, Unauthorized, NotFound, Unavailable, TimedOut,
+        ReadErrors, NotFound,
     ),
-    security(("bearer" = []))
 )]
 pub async fn uptime(
     State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    site: Result<SitePath, ApiError>,
+    VisibleSite(site): VisibleSite,
 ) -> Result<Json<Uptime>, ApiError> {
-    let site_id = visible_site(&state, &caller, site).await?.site_id;
+    let site_id = site.site_id;
     let Some(prometheus) = &state.prometheus else {
         return Err(ApiError::NotFound(
             "no Prometheus configured (--prometheus-url)".to_owned(),

@@ -29,7 +29,7 @@ pub mod telemetry;
 
 pub use config_error::ConfigError;
 pub use error::ServiceError;
-pub use service::{ServiceHandle, ServiceTask};
+pub use service::{MetricsService, ServiceHandle, ServiceTask};
 pub use tokio_util::sync::CancellationToken;
 #[doc(hidden)]
 pub use tracing as __tracing;

@@ -1,13 +1,16 @@
 //! What every service's `start` hands back: a task running the service, and
 //! the one way to wait for it to end.
 //!
-//! Each service crate has its own `Service` struct (its bound addresses plus
-//! a [`ServiceTask`]) and implements [`ServiceHandle`] for it, so callers —
-//! `main`, tests, the e2e harness — stop and await any service alike. A task
+//! Each service crate has a `Service` (its bound addresses plus a
+//! [`ServiceTask`]) implementing [`ServiceHandle`], so callers — `main`,
+//! tests, the e2e harness — stop and await any service alike; a service
+//! whose only listener is `/metrics` hands back a [`MetricsService`]. A task
 //! that panicked is reported as what it is, [`ServiceError::Crashed`], not
 //! as a configuration error.
 
+use std::fmt;
 use std::future::Future;
+use std::net::SocketAddr;
 
 use tokio::task::JoinHandle;
 
@@ -48,4 +51,34 @@ impl ServiceTask {
 /// shutdown token is cancelled, or on a fatal error).
 pub trait ServiceHandle: Send + 'static {
     fn wait(self) -> impl Future<Output = Result<(), ServiceError>> + Send;
+}
+
+/// A running service whose only listener is `/metrics` (the aggregator,
+/// the assessor, the collector).
+pub struct MetricsService {
+    /// Where `/metrics` is served (the bound port when 0 was asked for).
+    pub metrics_addr: SocketAddr,
+    task: ServiceTask,
+}
+
+impl MetricsService {
+    pub fn new(metrics_addr: SocketAddr, task: ServiceTask) -> Self {
+        MetricsService { metrics_addr, task }
+    }
+}
+
+impl fmt::Debug for MetricsService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Service")
+            .field("metrics_addr", &self.metrics_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServiceHandle for MetricsService {
+    /// Waits until the service stops (after shutdown, or on a fatal
+    /// error); `Ok` after a clean shutdown.
+    async fn wait(self) -> Result<(), ServiceError> {
+        self.task.wait().await
+    }
 }

@@ -170,28 +170,37 @@ fn unknown_keys_are_errors_naming_the_key() {
 
 #[test]
 fn invalid_values_name_the_key() {
-    let e = rules_error("[script_errors]\nwarn_per_min = 70\n");
-    assert!(e.starts_with("script_errors.warn_per_min:"), "{e}");
-    let e = rules_error("[alarm_errors]\ncritical_per_min = -1\n");
-    assert!(e.starts_with("alarm_errors.critical_per_min:"), "{e}");
-    let e = rules_error("[resources]\ncpu_warn_pct = 120\n");
-    assert!(e.starts_with("resources.cpu_warn_pct:"), "{e}");
+    // (rules file, how its error starts)
+    let cases = [
+        (
+            "[script_errors]\nwarn_per_min = 70\n",
+            "script_errors.warn_per_min:",
+        ),
+        (
+            "[alarm_errors]\ncritical_per_min = -1\n",
+            "alarm_errors.critical_per_min:",
+        ),
+        (
+            "[resources]\ncpu_warn_pct = 120\n",
+            "resources.cpu_warn_pct:",
+        ),
+        (
+            "[flapping]\nchanges = 300\n",
+            "flapping.changes: must be at most 255",
+        ),
+        ("[flapping]\nwindow_s = 0\n", "flapping.window_s:"),
+        (
+            "[score]\noffline = 120\n",
+            "score.offline: must be within 0..=100",
+        ),
+        ("[score.kinds]\nnodes = -1\n", "score.kinds.nodes:"),
+    ];
+    for (toml, start) in cases {
+        let e = rules_error(toml);
+        assert!(e.starts_with(start), "{toml:?}: {e}");
+    }
     let e = rules_error("[connections]\ndisconnected = \"meh\"\n");
     assert!(e.contains("meh"), "{e}");
-    let e = rules_error("[flapping]\nchanges = 300\n");
-    assert!(
-        e.starts_with("flapping.changes: must be at most 255"),
-        "{e}"
-    );
-    let e = rules_error("[flapping]\nwindow_s = 0\n");
-    assert!(e.starts_with("flapping.window_s:"), "{e}");
-    let e = rules_error("[score]\noffline = 120\n");
-    assert!(
-        e.starts_with("score.offline: must be within 0..=100"),
-        "{e}"
-    );
-    let e = rules_error("[score.kinds]\nnodes = -1\n");
-    assert!(e.starts_with("score.kinds.nodes:"), "{e}");
     let e = rules_error("[recovering]\nmin_depth = -5\n");
     assert!(e.contains("min_depth") || e.contains("[recovering]"), "{e}");
 }

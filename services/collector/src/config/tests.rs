@@ -13,53 +13,49 @@ fn defaults_are_valid() {
     assert_eq!(config().validate(), Ok(()));
 }
 
+/// The key the error names once `change` has made the default config invalid.
+fn key_after(change: impl FnOnce(&mut Config)) -> String {
+    let mut c = config();
+    change(&mut c);
+    key_of(&c)
+}
+
 #[test]
 fn errors_name_the_key() {
-    let mut c = config();
-    c.interval = Duration::from_millis(50);
-    assert_eq!(key_of(&c), "interval");
+    let interval = key_after(|c| c.interval = Duration::from_millis(50));
+    assert_eq!(interval, "interval");
+    assert_eq!(key_after(|c| c.site_id = "a.b".into()), "site_id");
 
-    let mut c = config();
-    c.site_id = "a.b".into();
-    assert_eq!(key_of(&c), "site_id");
-
-    let mut c = config();
-    c.sources.probe.push(Probe {
+    let probe = Probe {
         name: "p".into(),
         address: "no-port".into(),
         timeout: Duration::from_secs(1),
-    });
-    assert_eq!(key_of(&c), "probe[0].address");
+    };
+    let key = key_after(|c| c.sources.probe.push(probe));
+    assert_eq!(key, "probe[0].address");
 
-    let mut c = config();
-    c.sources.scrape.push(ScrapeTarget {
+    let target = ScrapeTarget {
         name: "t".into(),
         url: "https://x/metrics".into(),
         timeout: Duration::from_secs(1),
+    };
+    let key = key_after(|c| c.sources.scrape.push(target));
+    assert_eq!(key, "scrape[0].url");
+
+    let gauge = |metric: &str| CustomGauge {
+        metric: metric.into(),
+        labels: BTreeMap::new(),
+    };
+    let key = key_after(|c| {
+        c.sources.custom.insert("g".into(), gauge("bad metric"));
     });
-    assert_eq!(key_of(&c), "scrape[0].url");
-
-    let mut c = config();
-    c.sources.custom.insert(
-        "g".into(),
-        CustomGauge {
-            metric: "bad metric".into(),
-            labels: BTreeMap::new(),
-        },
-    );
-    assert_eq!(key_of(&c), "custom.g.metric");
-
-    let mut c = config();
-    c.sources.custom = (0..=MAX_CUSTOM)
-        .map(|i| {
-            let g = CustomGauge {
-                metric: "m".into(),
-                labels: BTreeMap::new(),
-            };
-            (format!("g{i}"), g)
-        })
-        .collect();
-    assert_eq!(key_of(&c), "custom");
+    assert_eq!(key, "custom.g.metric");
+    let key = key_after(|c| {
+        c.sources.custom = (0..=MAX_CUSTOM)
+            .map(|i| (format!("g{i}"), gauge("m")))
+            .collect();
+    });
+    assert_eq!(key, "custom");
 }
 
 #[test]

@@ -14,15 +14,7 @@ async fn a_burst_of_resends_is_answered_once_within_the_jitter() {
     let first = inbox.wait_for(1, Duration::from_secs(5)).await[0].clone();
     assert_eq!(first.report.seq, 1);
 
-    let client = server.client().await;
-    let asked = tokio::time::Instant::now();
-    for _ in 0..5 {
-        client
-            .publish("health.cmd.resend", "".into())
-            .await
-            .unwrap();
-    }
-    client.flush().await.unwrap();
+    let asked = ask_resend(&server, 5, None).await;
     let answer = inbox
         .wait_after("the resend answer", 1, Duration::from_secs(3))
         .await;
@@ -49,22 +41,15 @@ async fn the_centres_spread_header_widens_the_window_the_sites_answer_in() {
     let (server, inbox) = server_with_inbox().await;
     // A long interval and its slots spread over it: within the test's few
     // seconds nearly every report is an answer to the resend.
-    let mut config = config(&server, "plant", Duration::from_secs(600));
+    let mut config = simulated(&server, "plant", 40, Duration::from_secs(600));
     config.resend_jitter = Duration::from_millis(100);
-    simulate(&mut config, 40);
     let collector = start(config).await;
     inbox.wait_for(1, Duration::from_secs(5)).await;
     let before = inbox.len();
 
-    let client = server.client().await;
     let mut headers = async_nats::HeaderMap::new();
     headers.insert(healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS, "1500");
-    let asked = tokio::time::Instant::now();
-    client
-        .publish_with_headers("health.cmd.resend", headers, "".into())
-        .await
-        .unwrap();
-    client.flush().await.unwrap();
+    let asked = ask_resend(&server, 1, Some(headers)).await;
     let got = inbox.wait_for(before + 40, Duration::from_secs(4)).await;
     let answers: Vec<_> = got[before..].iter().map(|r| r.at - asked).collect();
     let (first, last) = (answers.iter().min().unwrap(), answers.iter().max().unwrap());

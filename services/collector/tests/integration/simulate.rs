@@ -8,8 +8,7 @@ use crate::support::*;
 #[tokio::test]
 async fn twenty_simulated_sites_report_spread_over_the_interval() {
     let (server, inbox) = server_with_inbox().await;
-    let mut config = config(&server, "", Duration::from_secs(1));
-    simulate(&mut config, 20);
+    let config = simulated(&server, "", 20, Duration::from_secs(1));
     let collector = start(config).await;
 
     let got = inbox.wait_for(20, Duration::from_secs(5)).await;
@@ -54,18 +53,13 @@ async fn twenty_simulated_sites_report_spread_over_the_interval() {
 #[tokio::test]
 async fn simulated_sites_answer_resend_under_their_prefix() {
     let (server, inbox) = server_with_inbox().await;
-    let mut config = config(&server, "plant", Duration::from_secs(30));
+    let mut config = simulated(&server, "plant", 5, Duration::from_secs(30));
     config.resend_jitter = Duration::from_millis(300);
-    simulate(&mut config, 5);
     let collector = start(config).await;
     // Only the first site's slot comes at once; the rest are spread over 30 s.
     inbox.wait_for(1, Duration::from_secs(5)).await;
 
-    let client = server.client().await;
-    client
-        .publish("health.cmd.resend", "".into())
-        .await
-        .unwrap();
+    ask_resend(&server, 1, None).await;
     let got = inbox.wait_for(6, Duration::from_secs(2)).await;
     let ids: BTreeSet<_> = got.iter().map(|r| r.report.site_id.clone()).collect();
     let expected: BTreeSet<_> = (1..=5).map(|i| format!("plant-{i:05}")).collect();

@@ -174,11 +174,41 @@ impl Collector {
     }
 }
 
-/// Makes `config` simulate `sites` healthy sites (`<site>-00001`…), seeded.
-pub fn simulate(config: &mut healthmon_collector::Config, sites: usize) {
+/// Asks every collector on `server` to report again, as the centre does
+/// (`health.cmd.resend`), `times` times in a row with `headers` if any;
+/// returns when it started asking.
+pub async fn ask_resend(
+    server: &NatsServer,
+    times: usize,
+    headers: Option<async_nats::HeaderMap>,
+) -> tokio::time::Instant {
+    let client = server.client().await;
+    let asked = tokio::time::Instant::now();
+    for _ in 0..times {
+        let sent = match headers.clone() {
+            Some(headers) => {
+                client
+                    .publish_with_headers(RESEND, headers, "".into())
+                    .await
+            }
+            None => client.publish(RESEND, "".into()).await,
+        };
+        sent.unwrap();
+    }
+    client.flush().await.unwrap();
+    asked
+}
+
+const RESEND: &str = "health.cmd.resend";
+
+/// A [`config`] simulating `sites` healthy sites (`<prefix>-00001`…, or
+/// `sim-00001`… with no prefix), seeded.
+pub fn simulated(server: &NatsServer, prefix: &str, sites: usize, interval: Duration) -> Config {
+    let mut config = config(server, prefix, interval);
     config.simulate = Some(healthmon_collector::Simulate {
         sites,
         fault_rate: 0.0,
         seed: Some(1),
     });
+    config
 }

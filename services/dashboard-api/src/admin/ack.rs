@@ -7,10 +7,8 @@
 //! Admin only, like every write: it changes what every operator sees (the
 //! row moves below unacknowledged problems of its rank).
 
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::Uri;
-use axum::{Extension, Json};
 use healthmon_common::clock::now_ms;
 use healthmon_proto::audit::AuditAction;
 use healthmon_proto::fleet::Ack;
@@ -18,14 +16,9 @@ use healthmon_proto::{Connectivity, Health};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{body, on_site};
-use crate::error::{
-    ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
-    Unavailable,
-};
-use crate::guard::Caller;
+use super::{SiteAction, body, on_site};
+use crate::error::{ApiError, Conflict, NotFound, Unavailable, WriteErrors};
 use crate::site_path::SitePath;
-use crate::state::AppState;
 
 /// Body of `PUT .../ack`; may be empty.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -59,19 +52,12 @@ pub struct SiteAck {
     request_body(content = Option<AckRequest>, content_type = "application/json"),
     responses(
         (status = 200, description = "The acknowledgement now in the registry", body = SiteAck),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RegistryUnavailable, Unavailable,
+        WriteErrors, NotFound, Conflict, Unavailable,
     ),
-    security(("bearer" = []))
 )]
-pub async fn set(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-    site: Result<SitePath, ApiError>,
-    bytes: Bytes,
-) -> Result<Json<SiteAck>, ApiError> {
-    let action = (AuditAction::Acknowledge, "PUT");
-    on_site(&state, &caller, &uri, site, action, async |site_id| {
+pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteAck>, ApiError> {
+    let action = AuditAction::Acknowledge;
+    on_site(request, action, async |state, caller, site_id| {
         let note = body::<AckRequest>(&bytes)?.note.trim().to_owned();
         Ack::check_note(&note)
             .map_err(|e| ApiError::BadRequest(format!("invalid request body: {e}")))?;
@@ -116,18 +102,12 @@ pub async fn set(
     params(SitePath),
     responses(
         (status = 200, description = "The site has no acknowledgement any more", body = SiteAck),
-        BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
+        WriteErrors, NotFound,
     ),
-    security(("bearer" = []))
 )]
-pub async fn clear(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-    site: Result<SitePath, ApiError>,
-) -> Result<Json<SiteAck>, ApiError> {
-    let action = (AuditAction::ClearAcknowledgement, "DELETE");
-    on_site(&state, &caller, &uri, site, action, async |site_id| {
+pub async fn clear(request: SiteAction) -> Result<Json<SiteAck>, ApiError> {
+    let action = AuditAction::ClearAcknowledgement;
+    on_site(request, action, async |state, _, site_id| {
         state.fleet.writable()?;
         state.fleet.registry.clear_ack(&site_id).await?;
         Ok(SiteAck { site_id, ack: None })

@@ -15,8 +15,8 @@ use healthmon_registry::{Registry, RegistryError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Action, audit, body, on_site};
-use crate::error::{ApiError, BadRequest, Forbidden, NotFound, RegistryUnavailable, Unauthorized};
+use super::{Action, SiteAction, audit, body, on_site};
+use crate::error::{ApiError, NotFound, WriteErrors};
 use crate::guard::Caller;
 use crate::params;
 use crate::site_path::SitePath;
@@ -100,19 +100,12 @@ impl MaintenanceRequest {
         description = "Optional: when it ends and why"),
     responses(
         (status = 200, description = "The window now in the registry", body = SiteMaintenance),
-        BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
+        WriteErrors, NotFound,
     ),
-    security(("bearer" = []))
 )]
-pub async fn set(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-    site: Result<SitePath, ApiError>,
-    bytes: Bytes,
-) -> Result<Json<SiteMaintenance>, ApiError> {
-    let action = (AuditAction::SetMaintenance, "PUT");
-    on_site(&state, &caller, &uri, site, action, async |site_id| {
+pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteMaintenance>, ApiError> {
+    let action = AuditAction::SetMaintenance;
+    on_site(request, action, async |state, caller, site_id| {
         state.fleet.writable()?;
         let window = body::<MaintenanceRequest>(&bytes)?.window(&caller.principal.name)?;
         write(&state.fleet.registry, &site_id, window.as_ref()).await?;
@@ -134,18 +127,12 @@ pub async fn set(
     params(SitePath),
     responses(
         (status = 200, description = "The site has no window any more", body = SiteMaintenance),
-        BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
+        WriteErrors, NotFound,
     ),
-    security(("bearer" = []))
 )]
-pub async fn clear(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-    site: Result<SitePath, ApiError>,
-) -> Result<Json<SiteMaintenance>, ApiError> {
-    let action = (AuditAction::ClearMaintenance, "DELETE");
-    on_site(&state, &caller, &uri, site, action, async |site_id| {
+pub async fn clear(request: SiteAction) -> Result<Json<SiteMaintenance>, ApiError> {
+    let action = AuditAction::ClearMaintenance;
+    on_site(request, action, async |state, _, site_id| {
         state.fleet.writable()?;
         write(&state.fleet.registry, &site_id, None).await?;
         Ok(SiteMaintenance {
@@ -172,9 +159,8 @@ pub async fn clear(
         description = "Optional: when it ends and why"),
     responses(
         (status = 200, description = "The sites changed", body = BulkMaintenance),
-        BadRequest, Unauthorized, Forbidden, RegistryUnavailable,
+        WriteErrors,
     ),
-    security(("bearer" = []))
 )]
 pub async fn set_selected(
     State(state): State<AppState>,
@@ -199,9 +185,8 @@ pub async fn set_selected(
     ),
     responses(
         (status = 200, description = "The sites changed", body = BulkMaintenance),
-        BadRequest, Unauthorized, Forbidden, RegistryUnavailable,
+        WriteErrors,
     ),
-    security(("bearer" = []))
 )]
 pub async fn clear_selected(
     State(state): State<AppState>,

@@ -1,9 +1,7 @@
 //! Forget a site; set the labels the registry declares for it.
 
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::Uri;
-use axum::{Extension, Json};
 use healthmon_common::clock::now_ms;
 use healthmon_proto::audit::AuditAction;
 use healthmon_proto::fleet::{SiteRecord, Source};
@@ -12,13 +10,9 @@ use healthmon_proto::query::Forgotten;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{on_site, required_body};
-use crate::error::{
-    ApiError, BadRequest, Conflict, Forbidden, NotFound, RegistryUnavailable, Unauthorized,
-};
-use crate::guard::Caller;
+use super::{SiteAction, on_site, required_body};
+use crate::error::{ApiError, Conflict, NotFound, WriteErrors};
 use crate::site_path::SitePath;
-use crate::state::AppState;
 
 /// `DELETE /api/v1/sites/{site_id}`: forget a decommissioned site.
 #[utoipa::path(
@@ -33,18 +27,12 @@ use crate::state::AppState;
     params(SitePath),
     responses(
         (status = 200, description = "The site was forgotten", body = Forgotten),
-        BadRequest, Unauthorized, Forbidden, NotFound, RegistryUnavailable,
+        WriteErrors, NotFound,
     ),
-    security(("bearer" = []))
 )]
-pub async fn forget(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-    site: Result<SitePath, ApiError>,
-) -> Result<Json<Forgotten>, ApiError> {
-    let action = (AuditAction::ForgetSite, "DELETE");
-    on_site(&state, &caller, &uri, site, action, async |site_id| {
+pub async fn forget(request: SiteAction) -> Result<Json<Forgotten>, ApiError> {
+    let action = AuditAction::ForgetSite;
+    on_site(request, action, async |state, _, site_id| {
         state.fleet.writable()?;
         state.fleet.registry.forget(&site_id).await?;
         Ok(Forgotten { site_id })
@@ -87,19 +75,12 @@ pub struct SiteLabels {
     request_body(content = LabelsRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "The site's labels now", body = SiteLabels),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, RegistryUnavailable,
+        WriteErrors, NotFound, Conflict,
     ),
-    security(("bearer" = []))
 )]
-pub async fn set_labels(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-    site: Result<SitePath, ApiError>,
-    bytes: Bytes,
-) -> Result<Json<SiteLabels>, ApiError> {
-    let action = (AuditAction::SetLabels, "PUT");
-    on_site(&state, &caller, &uri, site, action, async |site_id| {
+pub async fn set_labels(request: SiteAction, bytes: Bytes) -> Result<Json<SiteLabels>, ApiError> {
+    let action = AuditAction::SetLabels;
+    on_site(request, action, async |state, caller, site_id| {
         let wanted = required_body::<LabelsRequest>(&bytes)?.labels;
         labels::check(&wanted).map_err(|e| ApiError::BadRequest(format!("invalid labels: {e}")))?;
         let sent = state
