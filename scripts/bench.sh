@@ -22,8 +22,6 @@ cd "$(dirname "$0")/.."
 
 . scripts/install-deps.sh --bench-tools
 
-cargo build --release --quiet \
-  -p healthmon-aggregator -p healthmon-assessor -p healthmon-dashboard-api \
-  -p healthmon-collector -p healthmon-bench
+scripts/build-release.sh
 
 exec target/release/healthmon-bench "$@"

@@ -17,6 +17,6 @@ install_deps() { . scripts/install-deps.sh; }
 install_deps
 
 echo "== building release binaries" >&2
-cargo build --release --quiet -p healthmon-aggregator -p healthmon-assessor -p healthmon-soak
+scripts/build-release.sh
 
 exec target/release/healthmon-soak --nats-server "$NATS_SERVER_BIN" "$@"

@@ -157,9 +157,17 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
         ));
     }
 
+    // The probe has a connection of its own, as the dashboard API does: on
+    // the publisher's, each `get` queued behind its writes and the million
+    // status events it reads, and timed the soak's client, not the aggregator.
+    let probe_client = async_nats::ConnectOptions::new()
+        .name("healthmon-soak-probe")
+        .connect(format!("nats://127.0.0.1:{}", central.nats_port))
+        .await
+        .context("connecting the get probe")?;
     let gets = Arc::new(std::sync::Mutex::new(probe::GetStats::default()));
     tokio::spawn(probe::get_loop(
-        client.clone(),
+        probe_client,
         subjects.clone(),
         crate::fleet::site_id(s.sites / 2),
         Duration::from_millis(500),
