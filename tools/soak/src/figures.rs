@@ -128,9 +128,12 @@ pub struct Figures {
     pub centre_events: u64,
     pub very_late_sends: u64,
     pub failed_scrapes: u64,
-    /// `health.agg.get` of one site every half second: (slowest, p99), and
-    /// how many were asked; `None` when not probed.
+    /// `health.agg.get` of one site every half second after the warm-up:
+    /// (slowest, p99, how many were asked); `None` when not probed.
     pub get: Option<(Duration, Duration, usize)>,
+    /// The same during the warm-up, while the first reports fill the
+    /// table: shown, not judged (a cold start of the whole fleet).
+    pub get_warmup: Option<(Duration, Duration, usize)>,
     /// (process, memory) for the central processes.
     pub memory: Vec<(&'static str, Memory)>,
     pub rss_growth_pct: f64,
@@ -249,9 +252,15 @@ impl Figures {
         line("non-healthy status events", &self.not_healthy);
         line("centre (mass-silence) events", &self.centre_events);
         line("sends > interval/2 behind", &self.very_late_sends);
-        if let Some((max, p99, asked)) = self.get {
+        for (what, get) in [
+            ("health.agg.get (every 0.5 s)", self.get),
+            ("  during the warm-up (not judged)", self.get_warmup),
+        ] {
+            let Some((max, p99, asked)) = get else {
+                continue;
+            };
             line(
-                "health.agg.get (every 0.5 s)",
+                what,
                 &format!(
                     "{asked} asked: p99 {:.1} ms, slowest {:.1} ms",
                     p99.as_secs_f64() * 1e3,

@@ -95,7 +95,8 @@ pub async fn scrape_loop(
 pub struct GetStats {
     /// Every answer's time (an error answer such as "not found" counts as
     /// answered; no answer in time counts as [`GET_TIMEOUT`]).
-    pub times: Vec<Duration>,
+    /// When each was asked, and how long the answer took.
+    pub times: Vec<(Instant, Duration)>,
     pub failed: u64,
 }
 
@@ -103,9 +104,21 @@ pub struct GetStats {
 pub const GET_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl GetStats {
-    /// The slowest answer and the 99th percentile.
-    pub fn max_and_p99(&self) -> (Duration, Duration) {
-        let mut times = self.times.clone();
+    /// The slowest answer, the 99th percentile and how many were asked,
+    /// of those asked within `asked` (`None` if there were none).
+    pub fn max_and_p99(
+        &self,
+        asked: impl std::ops::RangeBounds<Instant>,
+    ) -> Option<(Duration, Duration, usize)> {
+        let mut times: Vec<Duration> = self
+            .times
+            .iter()
+            .filter(|(at, _)| asked.contains(at))
+            .map(|(_, took)| *took)
+            .collect();
+        if times.is_empty() {
+            return None;
+        }
         times.sort_unstable();
         let at = |q: f64| {
             times
@@ -113,7 +126,7 @@ impl GetStats {
                 .copied()
                 .unwrap_or_default()
         };
-        (at(1.0), at(0.99))
+        Some((at(1.0), at(0.99), times.len()))
     }
 }
 
@@ -150,7 +163,7 @@ pub async fn get_loop(
         );
         let took = if ok { started.elapsed() } else { GET_TIMEOUT };
         let mut s = stats.lock().expect("get stats lock");
-        s.times.push(took);
+        s.times.push((started, took));
         s.failed += u64::from(!ok);
     }
 }

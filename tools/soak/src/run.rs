@@ -269,6 +269,13 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
             "slow_consumer",
         )
     };
+    // One lock for both: a guard held by a field's expression would live to
+    // the end of the struct literal and deadlock the second field.
+    let (get, get_warmup) = {
+        let gets = gets.lock().expect("get stats lock");
+        let warm = started.into_std() + s.warmup;
+        (gets.max_and_p99(warm..), gets.max_and_p99(..warm))
+    };
     let figures = Figures {
         sent,
         accepted_aggregator: probe::sum(
@@ -291,11 +298,8 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
         centre_events: tally.centre,
         very_late_sends: progress.very_late(),
         failed_scrapes: scraped.failed,
-        get: {
-            let gets = gets.lock().expect("get stats lock");
-            let (max, p99) = gets.max_and_p99();
-            (!gets.times.is_empty()).then_some((max, p99, gets.times.len()))
-        },
+        get,
+        get_warmup,
         memory: ["aggregator", "assessor", "nats"]
             .iter()
             .enumerate()
