@@ -13,6 +13,7 @@ use std::cell::RefCell;
 
 use rmp::encode;
 
+use crate::codec::{self, DecodeError};
 use crate::cursor::Cursor;
 use crate::report::{ErrorCounter, Resources, SfBuffer};
 use crate::view::{ConnectionView, NodeView, ReportView};
@@ -24,6 +25,22 @@ thread_local! {
     /// Where a report is written before it is copied into a box of exactly
     /// its size: one allocation per report, whatever its length.
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+impl<'a> ReportView<'a> {
+    /// MessagePack with structs as arrays: the smallest faithful form, for
+    /// keeping a report in memory. Not for the wire (field names are gone).
+    pub fn to_compact(&self) -> Box<[u8]> {
+        write(self)
+    }
+
+    /// Reads back what [`ReportView::to_compact`] wrote.
+    pub fn from_compact(bytes: &'a [u8]) -> Result<Self, DecodeError> {
+        match read(bytes) {
+            Some(view) => Ok(view),
+            None => codec::decode_borrowed(bytes),
+        }
+    }
 }
 
 /// Writes `view` in the compact form.

@@ -17,9 +17,27 @@
 //! the property tests in `reader/tests.rs` hold the reader to that decoder
 //! (whatever it accepts, the serde decoder accepts as the same view).
 
+use crate::codec::{self, DecodeError};
 use crate::cursor::Cursor;
 use crate::report::{ErrorCounter, Resources, SfBuffer};
 use crate::view::{ConnectionView, NodeView, ReportView};
+
+impl<'a> ReportView<'a> {
+    /// Decodes a named (wire) or compact payload, borrowing its strings; the
+    /// same limits as [`codec::decode`] apply. Not validated.
+    ///
+    /// The common wire form goes through [`read`]; anything it does not take
+    /// is decided by serde, as before.
+    pub fn decode(payload: &'a [u8]) -> Result<Self, DecodeError> {
+        if payload.len() > codec::MAX_PAYLOAD_BYTES {
+            return Err(DecodeError::TooLarge(payload.len()));
+        }
+        match read(payload) {
+            Some(view) => Ok(view),
+            None => codec::decode_borrowed(payload),
+        }
+    }
+}
 
 /// Reads a report in its common wire form, or `None` to let the serde
 /// decoder decide. The caller has checked the payload's size.

@@ -10,7 +10,8 @@
 //! as `HealthReport`, so it also serves as the aggregator's compact storage
 //! form: [`ReportView::to_compact`] writes MessagePack arrays without field
 //! names (about 40 % of the named wire form), and
-//! [`ReportView::from_compact`] reads them back, borrowing again.
+//! [`ReportView::from_compact`] reads them back, borrowing again (both in
+//! [`crate::compact`]; [`ReportView::decode`] is in [`crate::reader`]).
 
 use std::fmt;
 
@@ -18,7 +19,6 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::codec::{self, DecodeError};
 use crate::report::{
     ConnectionStatus, ErrorCounter, HealthReport, Node, NodeRole, Resources, SfBuffer,
 };
@@ -65,35 +65,6 @@ pub struct ConnectionView<'a> {
 }
 
 impl<'a> ReportView<'a> {
-    /// Decodes a named (wire) or compact payload, borrowing its strings; the
-    /// same limits as [`codec::decode`] apply. Not validated.
-    ///
-    /// The common wire form goes through the single-pass [`crate::reader`];
-    /// anything it does not take is decided by serde, as before.
-    pub fn decode(payload: &'a [u8]) -> Result<Self, DecodeError> {
-        if payload.len() > codec::MAX_PAYLOAD_BYTES {
-            return Err(DecodeError::TooLarge(payload.len()));
-        }
-        match crate::reader::read(payload) {
-            Some(view) => Ok(view),
-            None => codec::decode_borrowed(payload),
-        }
-    }
-
-    /// Reads back what [`ReportView::to_compact`] wrote.
-    pub fn from_compact(bytes: &'a [u8]) -> Result<Self, DecodeError> {
-        match crate::compact::read(bytes) {
-            Some(view) => Ok(view),
-            None => codec::decode_borrowed(bytes),
-        }
-    }
-
-    /// MessagePack with structs as arrays: the smallest faithful form, for
-    /// keeping a report in memory. Not for the wire (field names are gone).
-    pub fn to_compact(&self) -> Box<[u8]> {
-        crate::compact::write(self)
-    }
-
     /// The first node reporting itself active, if any.
     pub fn active_node(&self) -> Option<&'a str> {
         self.nodes
