@@ -7,7 +7,9 @@
 //! interval or more (the process stalled) is skipped, not made up for: like
 //! `MissedTickBehavior::Skip`, a late site sends once, then keeps its phase.
 //! On-demand requests coalesce: a site with a pending one keeps the earlier
-//! deadline, and any report it sends clears it.
+//! deadline, and any report it sends clears it. A site whose periodic slot
+//! falls inside a request's window needs no request at all
+//! ([`Schedule::next_periodic`]): its regular report answers it.
 //!
 //! Time is a `Duration` since the schedule's start, so this is pure.
 
@@ -28,6 +30,8 @@ pub struct Schedule {
     on_demand: BinaryHeap<Reverse<(Duration, usize)>>,
     /// The live on-demand deadline per site; heap entries not matching it are stale.
     pending: Vec<Option<Duration>>,
+    /// Each site's next periodic slot (what its `periodic` entry holds).
+    next: Vec<Duration>,
 }
 
 impl Schedule {
@@ -36,13 +40,24 @@ impl Schedule {
         let step = interval
             .checked_div(sites.max(1) as u32)
             .unwrap_or_default();
-        let periodic = (0..sites).map(|i| Reverse((step * i as u32, i))).collect();
+        let next: Vec<Duration> = (0..sites).map(|i| step * i as u32).collect();
+        let periodic = next
+            .iter()
+            .enumerate()
+            .map(|(i, at)| Reverse((*at, i)))
+            .collect();
         Schedule {
             interval,
             periodic,
             on_demand: BinaryHeap::new(),
             pending: vec![None; sites],
+            next,
         }
+    }
+
+    /// When `site`'s next periodic report is due.
+    pub fn next_periodic(&self, site: usize) -> Option<Duration> {
+        self.next.get(site).copied()
     }
 
     /// The earliest moment something is due.
@@ -93,6 +108,7 @@ impl Schedule {
             next = at + self.interval * u32::try_from(behind + 1).unwrap_or(u32::MAX);
         }
         self.periodic.push(Reverse((next, site)));
+        self.next[site] = next;
         Some((site, Due::Periodic))
     }
 

@@ -80,3 +80,20 @@ proptest! {
         prop_assert!(counts.iter().all(|&c| c == 3), "{counts:?}");
     }
 }
+
+#[test]
+fn each_site_s_next_periodic_slot_is_known_and_follows_it_on() {
+    let mut s = Schedule::new(4, ms(100));
+    let next = |s: &Schedule| {
+        (0..4)
+            .map(|i| s.next_periodic(i).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(next(&s), [ms(0), ms(25), ms(50), ms(75)]);
+    drain(&mut s, ms(60));
+    assert_eq!(next(&s), [ms(100), ms(125), ms(150), ms(75)]);
+    // A stall of more than an interval skips slots: the next one keeps the phase.
+    drain(&mut s, ms(390));
+    assert_eq!(next(&s), [ms(400), ms(425), ms(450), ms(475)]);
+    assert_eq!(s.next_periodic(4), None);
+}

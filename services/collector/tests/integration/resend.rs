@@ -58,3 +58,32 @@ async fn the_centres_spread_header_widens_the_window_the_sites_answer_in() {
     assert!(*last <= Duration::from_millis(1_500 + 400), "{answers:?}");
     collector.stop().await;
 }
+
+/// The centre asks for a report within the window, not for an extra one.
+#[tokio::test]
+async fn sites_due_inside_the_window_answer_with_their_own_report() {
+    let (server, inbox) = server_with_inbox().await;
+    // 40 sites every 4 s: a slot every 100 ms, so half the sites are due
+    // within a 2 s window.
+    let mut config = simulated(&server, "plant", 40, Duration::from_secs(4));
+    config.resend_jitter = Duration::from_millis(100);
+    let collector = start(config).await;
+    inbox.wait_for(40, Duration::from_secs(8)).await;
+
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS, "2000");
+    let asked = ask_resend(&server, 1, Some(headers)).await;
+    tokio::time::sleep(Duration::from_millis(2_400)).await;
+    let within: Vec<String> = inbox
+        .all()
+        .iter()
+        .filter(|r| r.at >= asked && r.at - asked <= Duration::from_millis(2_300))
+        .map(|r| r.report.site_id.clone())
+        .collect();
+    let sites: std::collections::BTreeSet<&String> = within.iter().collect();
+    assert_eq!(sites.len(), 40, "every site reported within the window");
+    // One report per site, plus the few slots of the 0.3 s allowance; an
+    // extra answer from every site would make it 60.
+    assert!(within.len() <= 45, "{} reports", within.len());
+    collector.stop().await;
+}
