@@ -239,7 +239,7 @@ impl Engine {
     /// together in the subscription buffer).
     async fn on_reports(&mut self, batch: Vec<Parsed>) {
         let (now, now_ms) = (Instant::now(), now_ms());
-        let mut accepted = 0;
+        let (mut accepted, mut lost) = (0, 0);
         for Parsed {
             subject,
             site_at,
@@ -254,6 +254,7 @@ impl Engine {
             }) {
                 Ok(outcome) => {
                     accepted += 1;
+                    lost += outcome.lost;
                     self.apply(outcome).await;
                 }
                 Err(rejection) => {
@@ -264,7 +265,7 @@ impl Engine {
                 }
             }
         }
-        stats::accepted(accepted);
+        stats::accepted(accepted, lost);
         self.update_counts();
     }
 

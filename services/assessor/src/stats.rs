@@ -6,6 +6,7 @@ use healthmon_proto::{Connectivity, Rejection, StatusEvent};
 
 pub const REPORTS: &str = "healthmon_assessor_reports_total";
 pub const REJECTED: &str = "healthmon_assessor_reports_rejected_total";
+pub const LOST: &str = "healthmon_assessor_lost_reports_total";
 pub const SITES: &str = "healthmon_assessor_sites";
 pub const STATUS_EVENTS: &str = "healthmon_assessor_status_events_total";
 pub const TRANSITIONS: &str = "healthmon_assessor_transitions_total";
@@ -26,6 +27,10 @@ pub const INCIDENTS: &str = "healthmon_assessor_incidents_total";
 pub fn register() {
     metrics::describe_counter!(REPORTS, "Reports accepted.");
     metrics::describe_counter!(REJECTED, "Reports rejected, by reason.");
+    metrics::describe_counter!(
+        LOST,
+        "Reports missing from seq gaps (lost on the way, a slow consumer's drops included), counted when the site's next report arrives."
+    );
     metrics::describe_gauge!(SITES, "Sites tracked, by connectivity.");
     metrics::describe_counter!(STATUS_EVENTS, "Status events published.");
     metrics::describe_counter!(TRANSITIONS, "Connectivity changes, by new state.");
@@ -77,6 +82,7 @@ pub fn register() {
     }
     metrics::gauge!(LEADER).set(1.0);
     metrics::counter!(REPORTS).absolute(0);
+    metrics::counter!(LOST).absolute(0);
     for reason in Rejection::REASONS {
         metrics::counter!(REJECTED, "reason" => reason).absolute(0);
     }
@@ -94,9 +100,12 @@ pub fn register() {
 }
 
 /// Counted per batch: a counter update is a registry lookup.
-pub fn accepted(reports: u64) {
+pub fn accepted(reports: u64, lost: u64) {
     if reports > 0 {
         metrics::counter!(REPORTS).increment(reports);
+    }
+    if lost > 0 {
+        metrics::counter!(LOST).increment(lost);
     }
 }
 

@@ -213,6 +213,9 @@ pub struct Outcome {
     pub deadline: Option<Instant>,
     /// How long after its deadline an offline transition was declared.
     pub detection_lag: Option<Duration>,
+    /// Reports missing before this one (a `seq` gap within the instance):
+    /// lost on the way, by a slow consumer included.
+    pub lost: u64,
 }
 
 #[derive(Debug)]
@@ -393,6 +396,11 @@ impl Tracker {
         if keys_changed || !same_findings(kept_slice(&s.findings), &report.findings) {
             s.findings = kept(report.findings.into_iter().map(Kept::from));
         }
+        let lost = if s.seq != 0 && s.instance == report.instance {
+            report.seq.saturating_sub(s.seq + 1)
+        } else {
+            0
+        };
         s.seq = report.seq;
         s.instance = report.instance;
         s.interval_ms = report.interval_ms;
@@ -406,6 +414,7 @@ impl Tracker {
             event,
             deadline: self.next_deadline(idx, now, now_ms),
             detection_lag: None,
+            lost,
         })
     }
 
@@ -434,6 +443,7 @@ impl Tracker {
             event: None,
             deadline: None,
             detection_lag: None,
+            lost: 0,
         };
         let calmed = self.calm_down(site, now_ms);
         let s = &self.sites[site as usize];

@@ -53,6 +53,7 @@ impl Tracker {
             event: None,
             deadline: self.deadline(idx),
             detection_lag: None,
+            lost: 0,
         })
     }
 }

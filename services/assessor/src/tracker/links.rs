@@ -124,6 +124,7 @@ impl Tracker {
                 event: Some(event),
                 deadline: self.next_deadline(site, now, now_ms),
                 detection_lag: None,
+                lost: 0,
             });
         }
         if let LinkDown::Leaf { name, at_ms } = down {

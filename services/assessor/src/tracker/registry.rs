@@ -97,6 +97,7 @@ impl Tracker {
             event: None,
             deadline: self.deadline(idx),
             detection_lag: None,
+            lost: 0,
         })
     }
 
@@ -120,6 +121,7 @@ impl Tracker {
             event: None,
             deadline: None,
             detection_lag: None,
+            lost: 0,
         })
     }
 

@@ -479,3 +479,22 @@ fn fire_due(
     }
     Ok(())
 }
+
+#[test]
+fn a_seq_gap_within_one_instance_counts_the_reports_lost() {
+    let (_clock, mut t, now, now_ms) = start();
+    let mut r = report("s1", 1);
+    let lost = |t: &mut Tracker, r: &HealthReport| t.on_view(&r.view(), now, now_ms).unwrap().lost;
+    assert_eq!(
+        lost(&mut t, &r),
+        0,
+        "the first report: nothing to compare with"
+    );
+    r.seq = 2;
+    assert_eq!(lost(&mut t, &r), 0);
+    r.seq = 5;
+    assert_eq!(lost(&mut t, &r), 2, "3 and 4 never arrived");
+    r.instance = "restarted".into();
+    r.seq = 1;
+    assert_eq!(lost(&mut t, &r), 0, "a new instance starts its own count");
+}
