@@ -50,14 +50,17 @@ pub async fn registry_read(
 }
 
 /// Asks every collector for a report, spread over a window sized from the
-/// sites the table holds and `rate` (reports/s).
+/// sites the table holds or the reports heard stand for, whichever is more,
+/// and `rate` (reports/s).
 pub async fn request_resend(
     client: &Client,
     ingest: &Ingest,
     rate: u32,
 ) -> Result<(), ServiceError> {
     let subject = ingest.subjects.resend();
-    let sites = lock(&ingest.table).len();
+    let held = lock(&ingest.table).len();
+    let inferred = ingest.heard.fleet_at(std::time::Instant::now());
+    let sites = held.max(inferred);
     let spread = crate::resend::spread(sites, rate);
     let mut headers = async_nats::HeaderMap::new();
     headers.insert(
@@ -72,7 +75,7 @@ pub async fn request_resend(
         .flush()
         .await
         .map_err(|e| ServiceError::nats(format!("flush {subject}"), e))?;
-    tracing::info!(%subject, sites, spread_ms = spread.as_millis() as u64, "asked collectors to report again");
+    tracing::info!(%subject, held, inferred, spread_ms = spread.as_millis() as u64, "asked collectors to report again");
     Ok(())
 }
 

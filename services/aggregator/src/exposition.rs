@@ -363,6 +363,14 @@ pub enum SiteSeries {
 /// `auto` exports every site's series below this many sites (~25 MB a scrape).
 pub const AUTO_ALL_BELOW: usize = 10_000;
 
+/// At most this many sites' series in `unhealthy` mode (`--site-series-limit`):
+/// when a whole 1,000,000-site fleet went late at once (the soak's publisher
+/// stopped) one unbounded scrape was 1.15 GB, exactly when the centre is in
+/// trouble. The worst are kept (the index's order: offline before late
+/// before degraded, then by how long); the fleet counts still count every
+/// site, and `healthmon_site_series_omitted` says how many were left out.
+pub const DEFAULT_UNHEALTHY_LIMIT: usize = 10_000;
+
 impl SiteSeries {
     /// The mode in force for a table of `sites`: `auto` resolved.
     pub fn resolve(self, sites: usize) -> SiteSeries {
@@ -385,13 +393,13 @@ impl SiteSeries {
 }
 
 /// The scrape-time renderer handed to `healthmon_common::metrics_http::serve`.
-pub fn renderer(table: Shared, series: SiteSeries) -> ExtraRenderer {
-    Arc::new(move |out: &mut String| render_table(&table, series, out))
+pub fn renderer(table: Shared, series: SiteSeries, limit: usize) -> ExtraRenderer {
+    Arc::new(move |out: &mut String| render_table(&table, series, limit, out))
 }
 
-/// Renders the fleet counts, then every included site sorted by id, taking
-/// the lock once per chunk of sites.
-pub fn render_table(table: &Mutex<SiteTable>, series: SiteSeries, out: &mut String) {
+/// Renders the fleet counts, then every included site sorted by id (in
+/// `unhealthy` mode the worst `limit`), taking the lock once per chunk of sites.
+pub fn render_table(table: &Mutex<SiteTable>, series: SiteSeries, limit: usize, out: &mut String) {
     let mut ids: Vec<CompactString> = {
         let table = lock(table);
         render_fleet(&table, out);
@@ -399,14 +407,18 @@ pub fn render_table(table: &Mutex<SiteTable>, series: SiteSeries, out: &mut Stri
         let keep = |&(_, c, h): &(&str, Connectivity, Health)| series.includes(c, h);
         let id = |(id, _, _): (&str, Connectivity, Health)| CompactString::from(id);
         if series == SiteSeries::Unhealthy {
-            // The problems only, sorted by id outside the lock below.
-            table
+            // The worst problems only, sorted by id outside the lock below.
+            let ids: Vec<CompactString> = table
                 .order()
                 .outside_healthy()
                 .filter(keep)
+                .take(limit)
                 .map(id)
-                .collect()
+                .collect();
+            render_omitted(problems(&table).saturating_sub(ids.len()), out);
+            ids
         } else {
+            render_omitted(0, out);
             table.order().by_id().filter(keep).map(id).collect()
         }
     };
@@ -422,6 +434,26 @@ pub fn render_table(table: &Mutex<SiteTable>, series: SiteSeries, out: &mut Stri
         }
     }
     exposition.finish(out);
+}
+
+/// Sites `unhealthy` mode would include, from the index's tallies.
+fn problems(table: &SiteTable) -> usize {
+    let order = table.order();
+    let mut n = 0;
+    for c in Connectivity::ALL {
+        for h in Health::ALL {
+            if SiteSeries::Unhealthy.includes(c, h) {
+                n += order.count(c, h, false) + order.count(c, h, true);
+            }
+        }
+    }
+    n
+}
+
+fn render_omitted(omitted: usize, out: &mut String) {
+    out.push_str("# HELP healthmon_site_series_omitted Sites whose per-site series this scrape left out (--site-series-limit; the worst are kept).\n");
+    out.push_str("# TYPE healthmon_site_series_omitted gauge\n");
+    let _ = writeln!(out, "healthmon_site_series_omitted {omitted}");
 }
 
 /// `healthmon_fleet_sites`: sites per status, from the index's tallies — 32

@@ -90,6 +90,8 @@ pub struct Ingest {
     pub subjects: Subjects,
     pub metrics: IngestMetrics,
     admission: Admission,
+    /// What the accepted reports say of the fleet's size (sizes the resend).
+    pub heard: crate::resend::Heard,
     // Shared by both subscription loops and the start-up pull.
     warn: std::sync::Mutex<LogLimiter>,
 }
@@ -106,6 +108,7 @@ impl Ingest {
             subjects,
             metrics,
             admission,
+            heard: crate::resend::Heard::default(),
             warn: std::sync::Mutex::new(LogLimiter::default()),
         }
     }
@@ -120,7 +123,10 @@ impl Ingest {
             table.admit(&report, auto_register)?;
             let applied = table.apply_stored(&report, stored, received_ms)?;
             let registration = table.registration(&report, received_ms);
-            Ok((applied, table.len(), registration))
+            let sites = table.len();
+            drop(table);
+            self.heard.hear(report.interval_ms);
+            Ok((applied, sites, registration))
         });
         match outcome {
             Ok((applied, sites, registration)) => {

@@ -8,7 +8,8 @@
 //! - to Prometheus as per-site gauges on `/metrics` ([`exposition`]), so a
 //!   Prometheus server can keep the history healthmon deliberately does not.
 //!
-//! On start it asks every collector to report at once and pulls current
+//! On start it asks every collector to report again, spread over a window
+//! sized from the fleet ([`resend`]), and pulls current
 //! statuses from the assessor ([`bootstrap`]), so a restart shows the whole
 //! fleet within seconds rather than one report interval; and it reads the
 //! fleet registry ([`registry`]), so a site that stays silent is shown (and
@@ -71,6 +72,8 @@ pub struct Config {
     pub assessor_bootstrap_timeout: Duration,
     /// Which sites get per-site series on /metrics.
     pub site_series: SiteSeries,
+    /// At most this many sites' series in `unhealthy` mode (the worst kept).
+    pub site_series_limit: usize,
     /// The fleet registry's bucket.
     pub registry: RegistryConfig,
     /// Register a site on its first valid report; off: refuse reports of
@@ -79,6 +82,9 @@ pub struct Config {
     /// Pace of the answers to a resend request, reports/s: sizes the
     /// window collectors spread them over ([`resend`]).
     pub resend_rate: u32,
+    /// How long to listen to the fleet's reports before the start-up resend
+    /// (they tell its size when nothing else does: [`resend::Heard`]).
+    pub resend_listen: Duration,
 }
 
 impl Config {
@@ -89,9 +95,11 @@ impl Config {
             metrics_addr,
             assessor_bootstrap_timeout: DEFAULT_ASSESSOR_BOOTSTRAP_TIMEOUT,
             site_series: SiteSeries::Auto,
+            site_series_limit: exposition::DEFAULT_UNHEALTHY_LIMIT,
             registry: RegistryConfig::default(),
             auto_register: true,
             resend_rate: resend::DEFAULT_RATE,
+            resend_listen: resend::DEFAULT_LISTEN,
         }
     }
 
@@ -143,7 +151,8 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
     }
     let table = SiteTable::shared();
     // Bind first: a taken port fails at once rather than after NATS retries.
-    let renderer = exposition::renderer(table.clone(), config.site_series);
+    let renderer =
+        exposition::renderer(table.clone(), config.site_series, config.site_series_limit);
     let metrics_addr =
         metrics_http::serve(config.metrics_addr, Some(renderer), stop.clone()).await?;
 
@@ -197,16 +206,27 @@ async fn start_parts(config: Config, stop: CancellationToken) -> Result<Service,
     // A peer may publish as soon as `start` returns: make sure the server has our SUBs.
     nats::round_trip(&client).await?;
 
-    // Sized by the fleet the registry lists: wait (briefly) until it is read.
+    // The first resend is sized by the fleet the registry lists (wait,
+    // briefly, until it is read) or by what the reports heard while
+    // listening stand for; the assessor's statuses are pulled meanwhile.
     bootstrap::registry_read(&ingest, &registry.availability, &stop).await;
-    bootstrap::request_resend(&client, &ingest, config.resend_rate).await?;
     let pull = tokio::spawn({
         let (client, ingest, stop) = (client.clone(), ingest.clone(), stop.clone());
-        let timeout = config.assessor_bootstrap_timeout;
+        let (timeout, listen, rate) = (
+            config.assessor_bootstrap_timeout,
+            config.resend_listen,
+            config.resend_rate,
+        );
         async move {
+            let resend = async {
+                tokio::time::sleep_until((ingest.heard.since() + listen).into()).await;
+                if let Err(e) = bootstrap::request_resend(&client, &ingest, rate).await {
+                    tracing::warn!(error = %e, "could not ask collectors to report at start");
+                }
+            };
             tokio::select! {
                 _ = stop.cancelled() => {}
-                _ = bootstrap::pull_statuses(&client, &ingest, timeout) => {}
+                _ = futures::future::join(resend, bootstrap::pull_statuses(&client, &ingest, timeout)) => {}
             }
         }
     });

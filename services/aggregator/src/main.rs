@@ -42,6 +42,12 @@ struct Cli {
     /// (`healthmon_fleet_sites`) are always there. See docs/PERFORMANCE.md.
     #[arg(long, env = "SITE_SERIES", value_enum, default_value_t = SiteSeries::Auto)]
     site_series: SiteSeries,
+    /// In `unhealthy` mode (and `auto` from 10,000 sites), at most this many
+    /// sites' series, the worst kept: a whole fleet going late at once must
+    /// not make the scrape its outage. `healthmon_site_series_omitted` counts
+    /// those left out.
+    #[arg(long, env = "SITE_SERIES_LIMIT", default_value_t = healthmon_aggregator::exposition::DEFAULT_UNHEALTHY_LIMIT)]
+    site_series_limit: usize,
     /// Serve one partition of a partitioned fleet, as i/N (e.g. 0/4): hear
     /// only the reports the NATS server's subject mapping puts in partition
     /// i (`<prefix>.report.<i>.*`) and answer on `<prefix>.agg.<i>.*`. N must
@@ -61,6 +67,11 @@ struct Cli {
     /// seconds (1 s to 5 min). Old collectors use their own jitter.
     #[arg(long, env = "RESEND_RATE", default_value_t = healthmon_aggregator::resend::DEFAULT_RATE)]
     resend_rate: u32,
+    /// How long to listen to the fleet's regular reports before asking for
+    /// the start-up resend: when neither the registry nor the table knows
+    /// the fleet (a whole centre restarted), its reports tell its size.
+    #[arg(long, env = "RESEND_LISTEN", default_value = "2s", value_parser = parse_duration)]
+    resend_listen: Duration,
 }
 
 impl Cli {
@@ -72,9 +83,11 @@ impl Cli {
             metrics_addr: self.metrics_addr,
             assessor_bootstrap_timeout: self.assessor_bootstrap_timeout,
             site_series: self.site_series,
+            site_series_limit: self.site_series_limit,
             registry: self.registry.config()?,
             auto_register: self.auto_register,
             resend_rate: self.resend_rate,
+            resend_listen: self.resend_listen,
         };
         config.validate()?;
         Ok((config, self.log))

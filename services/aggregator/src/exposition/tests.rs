@@ -201,7 +201,7 @@ fn render_table_matches_unchunked_rendering_in_site_order() {
             .unwrap();
     }
     let mut out = String::new();
-    render_table(&table, SiteSeries::All, &mut out);
+    render_table(&table, SiteSeries::All, usize::MAX, &mut out);
     let scrape = prom_text::parse(&out).unwrap();
     let up: Vec<_> = scrape
         .samples
@@ -240,7 +240,7 @@ fn site_series_switch_bounds_the_per_site_series_and_fleet_counts_stay() {
     }
     let sites_with_up = |series| {
         let mut out = String::new();
-        render_table(&table, series, &mut out);
+        render_table(&table, series, usize::MAX, &mut out);
         let scrape = prom_text::parse(&out).unwrap();
         let fleet = |c: &str| {
             scrape
@@ -431,7 +431,7 @@ fn score_flapping_recovering_and_transitions_are_exported_and_the_fleet_scored()
         ));
     }
     let mut out = String::new();
-    render_table(&table, SiteSeries::All, &mut out);
+    render_table(&table, SiteSeries::All, usize::MAX, &mut out);
     let scrape = prom_text::parse(&out).unwrap();
     let a = [("site", "a")];
     let b = [("site", "b")];
@@ -480,4 +480,59 @@ fn auto_exports_every_site_below_ten_thousand_and_the_unhealthy_from_there() {
         assert_eq!(fixed.resolve(1_000_000), fixed);
         assert_eq!(fixed.resolve(1), fixed);
     }
+}
+
+#[test]
+fn unhealthy_mode_keeps_the_worst_sites_up_to_its_limit_and_counts_the_rest() {
+    let table = SiteTable::shared();
+    for (site, c, h) in [
+        ("a-late", Connectivity::Late, Health::Healthy),
+        ("b-degraded", Connectivity::Online, Health::Degraded),
+        ("c-fine", Connectivity::Online, Health::Healthy),
+        ("d-offline", Connectivity::Offline, Health::Healthy),
+    ] {
+        lock(&table).apply_status(healthmon_proto::StatusEvent {
+            v: 1,
+            site_id: site.into(),
+            at_ms: 5,
+            connectivity: c,
+            previous_connectivity: Connectivity::Unknown,
+            health: h,
+            previous_health: Health::Unknown,
+            reasons: vec![],
+            last_report_ms: None,
+            judgement: Default::default(),
+        });
+    }
+    let scrape = |limit| {
+        let mut out = String::new();
+        render_table(&table, SiteSeries::Unhealthy, limit, &mut out);
+        let scrape = prom_text::parse(&out).unwrap();
+        let mut up: Vec<String> = scrape
+            .samples
+            .iter()
+            .filter(|s| s.name == "healthmon_site_up")
+            .filter_map(|s| s.label("site").map(str::to_owned))
+            .collect();
+        up.sort();
+        let omitted = scrape
+            .samples
+            .iter()
+            .find(|s| s.name == "healthmon_site_series_omitted")
+            .map(|s| s.value);
+        (up, omitted)
+    };
+    assert_eq!(
+        scrape(usize::MAX),
+        (
+            vec!["a-late".into(), "b-degraded".into(), "d-offline".into()],
+            Some(0.0)
+        )
+    );
+    assert_eq!(scrape(1), (vec!["d-offline".into()], Some(2.0)));
+    assert_eq!(
+        scrape(2),
+        (vec!["a-late".into(), "d-offline".into()], Some(1.0))
+    );
+    assert_eq!(scrape(0), (vec![], Some(3.0)));
 }

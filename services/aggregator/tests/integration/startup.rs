@@ -68,6 +68,41 @@ async fn the_first_resend_waits_for_the_registry_and_spreads_its_sites_over_the_
     h.stop().await;
 }
 
+#[tokio::test]
+async fn a_fresh_centre_sizes_its_first_resend_from_the_reports_it_hears() {
+    let mut h = Harness::new().await;
+    let mut resend = h.client.subscribe(h.subjects.resend()).await.unwrap();
+    h.client.flush().await.unwrap();
+    // A fleet reporting once a day, heard for the listening second: each
+    // report stands for 86,400 sites, so a handful make a fleet whose
+    // answers need the longest window at 1,000 reports/s, while the few
+    // sites the table holds would fit the shortest.
+    let fleet = tokio::spawn({
+        let (client, subjects) = (h.client.clone(), h.subjects.clone());
+        async move {
+            for i in 0.. {
+                let mut report = healthmon_test_support::fixtures::healthy(&format!("daily-{i}"));
+                report.interval_ms = 86_400_000;
+                let subject = subjects.report(&report.site_id);
+                let payload = healthmon_proto::encode(&report);
+                client.publish(subject, payload.into()).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    });
+    let mut config = h.config();
+    config.resend_rate = 1_000;
+    config.resend_listen = Duration::from_secs(1);
+    h.start_with(config).await;
+    let msg = tokio::time::timeout(WAIT, resend.next())
+        .await
+        .expect("resend published")
+        .unwrap();
+    fleet.abort();
+    assert_eq!(spread_ms(&msg), Some("300000".to_owned()));
+    h.stop().await;
+}
+
 /// A stand-in assessor: a real micro service answering `statuses` with at most
 /// two rows per page, whatever limit is asked, so the aggregator must page.
 async fn serve_statuses(
