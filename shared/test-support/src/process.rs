@@ -164,6 +164,18 @@ impl Proc {
         bail!("{} did not exit within {timeout:?}", self.name)
     }
 
+    /// SIGTERM, as `docker stop` or `systemctl stop` sends; waits up to
+    /// `timeout` for a clean exit (an error if there was none), then makes
+    /// sure with SIGKILL.
+    pub async fn terminate(&mut self, timeout: Duration) -> Result<()> {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status();
+        let clean = self.wait_exit(timeout).await;
+        self.kill();
+        clean
+    }
+
     /// SIGKILL now, and reap.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

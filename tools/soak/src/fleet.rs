@@ -1,9 +1,10 @@
 //! The simulated fleet: one healthy report per site, and when each send is due.
 //!
-//! Send `k` (0, 1, 2, …) goes to site `k mod N` with `seq = k div N + 1`, at
-//! `k · interval / N` after the start: every site once per interval, the
-//! sites evenly spread over it as independent real sites would be, and each
-//! site's seq stepping by one so any loss shows as a gap. The publisher asks
+//! Send `k` (0, 1, 2, …) goes to site `k mod N` at `k · interval / N` after
+//! the start: every site once per interval, the sites evenly spread over it
+//! as independent real sites would be. (The publisher steps each site's seq
+//! by one per send, resend answers included, so any loss shows as a gap.)
+//! A resend answer uses the same schedule with the window as its interval. The publisher asks
 //! [`Schedule::due`] how many sends should be out by now, so a stall is made
 //! up at once and shows as lag instead of silently thinning the load.
 
@@ -39,10 +40,6 @@ impl Schedule {
 
     pub fn site(&self, k: u64) -> usize {
         (k % self.sites) as usize
-    }
-
-    pub fn seq(&self, k: u64) -> u64 {
-        k / self.sites + 1
     }
 }
 

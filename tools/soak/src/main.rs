@@ -8,7 +8,8 @@ use std::time::Duration;
 use clap::Parser;
 use healthmon_common::ConfigError;
 use healthmon_common::cli::{exit_usage, parse_duration};
-use healthmon_soak::settings::{Settings, default_warmup};
+use healthmon_soak::record::{self, Record};
+use healthmon_soak::settings::{Restart, Settings, default_warmup};
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +35,13 @@ struct Cli {
     /// Also scrape both services' /metrics this often, as Prometheus would.
     #[arg(long, value_parser = parse_duration)]
     scrape_every: Option<Duration>,
+    /// Restart part of the centre mid-run (the restart storm): time to every
+    /// site current again, reports lost.
+    #[arg(long, value_enum)]
+    restart: Option<Restart>,
+    /// When to restart (default: half-way through the run).
+    #[arg(long, value_parser = parse_duration, requires = "restart")]
+    restart_at: Option<Duration>,
     /// Allowed RSS growth after warm-up, percent (plus 8 MiB).
     #[arg(long = "rss-growth", default_value_t = 10.0)]
     rss_growth_pct: f64,
@@ -46,6 +54,10 @@ struct Cli {
     /// Where logs and the nats-server config go (default: a new temporary directory).
     #[arg(long)]
     run_dir: Option<PathBuf>,
+    /// Where the run's record goes (`steady.json`, `restart-<what>.json`),
+    /// for `scripts/bench.sh`'s table of targets.
+    #[arg(long, default_value = healthmon_soak::record::DEFAULT_DIR)]
+    record_dir: PathBuf,
 }
 
 fn settings(cli: Cli) -> Result<Settings, ConfigError> {
@@ -74,13 +86,34 @@ fn settings(cli: Cli) -> Result<Settings, ConfigError> {
         run_dir,
         rss_growth_pct: cli.rss_growth_pct,
         scrape_every: cli.scrape_every,
+        restart: cli
+            .restart
+            .map(|what| (what, cli.restart_at.unwrap_or(cli.duration / 2))),
     };
     settings.validate()?;
     Ok(settings)
 }
 
+/// The run as a user would repeat it: `scripts/soak.sh` and the flags
+/// given, without the nats-server path the script adds.
+fn command() -> String {
+    let mut words = vec!["scripts/soak.sh".to_owned()];
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--nats-server" {
+            args.next();
+        } else if !arg.starts_with("--nats-server=") {
+            words.push(arg);
+        }
+    }
+    words.join(" ")
+}
+
 fn main() {
-    let settings = settings(Cli::parse()).unwrap_or_else(|e| exit_usage(e));
+    let cli = Cli::parse();
+    let record_dir = cli.record_dir.clone();
+    let settings = settings(cli).unwrap_or_else(|e| exit_usage(e));
+    let restart = settings.restart.map(|(what, _)| what);
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| {
         eprintln!("error: cannot start the runtime: {e}");
         std::process::exit(1)
@@ -95,7 +128,18 @@ fn main() {
                 }
             }
         });
-        healthmon_soak::run::run(settings, interrupt).await
+        healthmon_soak::run::run(settings.clone(), interrupt).await
+    });
+    let outcome = outcome.map(|figures| {
+        let finished = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let record = Record::new(&settings, &figures, command(), finished);
+        match record::write(&record_dir, restart, &record) {
+            Ok(path) => println!("\nrecord: {}", path.display()),
+            Err(e) => eprintln!("warning: could not write the record: {e:#}"),
+        }
+        record.failures
     });
     match outcome {
         Ok(failures) if failures.is_empty() => println!("\nverdict: PASS"),

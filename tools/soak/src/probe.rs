@@ -98,6 +98,8 @@ pub struct GetStats {
     /// When each was asked, and how long the answer took.
     pub times: Vec<(Instant, Duration)>,
     pub failed: u64,
+    /// When each unanswered one was asked.
+    pub failed_at: Vec<Instant>,
 }
 
 /// Longest wait for one `get`.
@@ -105,15 +107,15 @@ pub const GET_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl GetStats {
     /// The slowest answer, the 99th percentile and how many were asked,
-    /// of those asked within `asked` (`None` if there were none).
+    /// of those asked when `asked` holds (`None` if there were none).
     pub fn max_and_p99(
         &self,
-        asked: impl std::ops::RangeBounds<Instant>,
+        asked: impl Fn(&Instant) -> bool,
     ) -> Option<(Duration, Duration, usize)> {
         let mut times: Vec<Duration> = self
             .times
             .iter()
-            .filter(|(at, _)| asked.contains(at))
+            .filter(|(at, _)| asked(at))
             .map(|(_, took)| *took)
             .collect();
         if times.is_empty() {
@@ -127,6 +129,20 @@ impl GetStats {
                 .unwrap_or_default()
         };
         Some((at(1.0), at(0.99), times.len()))
+    }
+
+    /// From `since` until the first `get` asked from `up` on that was
+    /// answered: while a restarted aggregator was away (the old one may
+    /// still answer while it drains, then nobody until the new one is up);
+    /// `None`: never answered again.
+    pub fn away(&self, since: Instant, up: Instant) -> Option<std::ops::Range<Instant>> {
+        let failed = |at: &Instant| self.failed_at.contains(at);
+        let back = self
+            .times
+            .iter()
+            .map(|(at, _)| *at)
+            .find(|at| *at >= up && !failed(at))?;
+        Some(since..back)
     }
 }
 
@@ -165,6 +181,9 @@ pub async fn get_loop(
         let mut s = stats.lock().expect("get stats lock");
         s.times.push((started, took));
         s.failed += u64::from(!ok);
+        if !ok {
+            s.failed_at.push(started);
+        }
     }
 }
 

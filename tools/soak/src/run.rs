@@ -9,6 +9,9 @@
 //!    can happen before), let the services drain, read their counters;
 //! 4. print the figures and return the failed criteria.
 //!
+//! With `--restart`, part of the centre is restarted at `--restart-at` while
+//! the fleet keeps reporting and answers the resend ([`crate::restart`]).
+//!
 //! Throughout, `health.agg.get` of one site is timed every half second, as
 //! a dashboard user would wait for it (at most 50 ms, issue 16).
 
@@ -17,90 +20,23 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use async_nats::Client;
+use futures::StreamExt;
 use healthmon_common::CancellationToken;
 use healthmon_proto::Subjects;
 use tokio::time::Instant;
 
+use crate::central::Central;
 use crate::figures::{self, Figures, Memory, Row};
 use crate::probe::{self, Http};
 use crate::publisher::{self, Progress};
+use crate::restart::{self, Restarted};
 use crate::settings::Settings;
 use crate::watch::Watch;
-use healthmon_test_support::{Proc, Usage, free_port, wait_listening};
+use healthmon_test_support::Usage;
 
-struct Central {
-    nats_port: u16,
-    monitor_port: u16,
-    aggregator_metrics: u16,
-    assessor_metrics: u16,
-    /// aggregator, assessor, nats-server (the `figures::PROCS` order).
-    procs: [Proc; 3],
-}
-
-impl Central {
-    async fn start(s: &Settings) -> anyhow::Result<Central> {
-        let (nats_port, monitor_port) = (free_port()?, free_port()?);
-        let conf = s.run_dir.join("nats.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "listen: 127.0.0.1:{nats_port}\nhttp: 127.0.0.1:{monitor_port}\n\
-                 max_payload: 1MB\nwrite_deadline: \"10s\"\n"
-            ),
-        )?;
-        let mut nats = Proc::spawn(
-            "nats",
-            &s.nats_server,
-            &["-c".into(), conf.display().to_string()],
-            &s.run_dir,
-        )?;
-        wait_listening(&mut nats, nats_port, Duration::from_secs(10))?;
-        let url = format!("nats://127.0.0.1:{nats_port}");
-        let service = |name: &'static str| -> anyhow::Result<(Proc, u16)> {
-            let port = free_port()?;
-            let args = [
-                "--nats-url".into(),
-                url.clone(),
-                "--metrics-addr".into(),
-                format!("127.0.0.1:{port}"),
-                "--log-level".into(),
-                "warn".into(),
-            ];
-            let bin = s.bin_dir.join(format!("healthmon-{name}"));
-            Ok((Proc::spawn(name, &bin, &args, &s.run_dir)?, port))
-        };
-        let (mut aggregator, aggregator_metrics) = service("aggregator")?;
-        let (mut assessor, assessor_metrics) = service("assessor")?;
-        let patience = Duration::from_secs(30);
-        wait_listening(&mut aggregator, aggregator_metrics, patience)?;
-        wait_listening(&mut assessor, assessor_metrics, patience)?;
-        Ok(Central {
-            nats_port,
-            monitor_port,
-            aggregator_metrics,
-            assessor_metrics,
-            procs: [aggregator, assessor, nats],
-        })
-    }
-
-    fn check_alive(&mut self) -> anyhow::Result<()> {
-        self.procs.iter_mut().try_for_each(Proc::alive)
-    }
-
-    /// Usage of aggregator, assessor, nats-server and this process.
-    fn usage(&self) -> anyhow::Result<[Usage; 4]> {
-        let [a, b, c] = &self.procs;
-        Ok([
-            a.usage()?,
-            b.usage()?,
-            c.usage()?,
-            Usage::of(std::process::id())?,
-        ])
-    }
-}
-
-/// Runs the soak and prints as it goes; `Ok` holds the failed criteria.
-pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Vec<String>> {
+/// Runs the soak and prints as it goes; `Ok` holds the figures (judged by
+/// [`Figures::failures`]).
+pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Figures> {
     std::fs::create_dir_all(&s.run_dir)?;
     println!(
         "healthmon soak: {} sites every {} for {} = {:.0} reports/s; warm-up {}; logs in {}",
@@ -119,7 +55,17 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
         .connect(format!("nats://127.0.0.1:{}", central.nats_port))
         .await
         .context("connecting to the soak's nats-server")?;
+    // The fleet starts once the centre is up: after the aggregator's start-up
+    // resend, which an empty fleet has nothing to answer with yet.
+    let mut first_resend = client.subscribe(subjects.resend()).await?;
     wait_for_aggregator(&client, &subjects).await?;
+    if tokio::time::timeout(Duration::from_secs(15), first_resend.next())
+        .await
+        .is_err()
+    {
+        println!("-- no start-up resend from the aggregator within 15 s; starting anyway");
+    }
+    drop(first_resend);
 
     let watch = Watch::default();
     let statuses = client
@@ -167,7 +113,7 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
         .context("connecting the get probe")?;
     let gets = Arc::new(std::sync::Mutex::new(probe::GetStats::default()));
     tokio::spawn(probe::get_loop(
-        probe_client,
+        probe_client.clone(),
         subjects.clone(),
         crate::fleet::site_id(s.sites / 2),
         Duration::from_millis(500),
@@ -182,11 +128,34 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
     let mut rows: Vec<Row> = Vec::new();
     let mut snapshots: Vec<[Usage; 4]> = Vec::new();
     let mut ticker = tokio::time::interval_at(started + s.sample_every, s.sample_every);
+    let mut restart_due = s.restart;
+    let mut storm: Option<(Restarted, tokio::task::JoinHandle<_>)> = None;
+    // When the restart began, and when the restarted services were up.
+    let mut restart_span: Option<(Instant, Instant)> = None;
     while !publishing.is_finished() {
         tokio::select! {
             _ = ticker.tick() => {}
             _ = interrupt.cancelled() => bail!("interrupted"),
             _ = tokio::time::sleep(Duration::from_millis(200)) => continue,
+        }
+        if let Some((what, _)) = restart_due.take_if(|(_, at)| started.elapsed() >= *at) {
+            let done = restart::restart(&mut central, what, &progress).await?;
+            println!(
+                "-- {what:?} restarted: down {:.1} s",
+                done.down.as_secs_f64()
+            );
+            let current = tokio::spawn(restart::until_current(
+                done,
+                probe_client.clone(),
+                subjects.clone(),
+                format!("http://127.0.0.1:{}/metrics", central.assessor_metrics),
+                progress.clone(),
+                stop.clone(),
+            ));
+            storm = Some((done, current));
+            restart_span = Some((done.began, done.began + done.down));
+            previous = central.usage()?;
+            continue;
         }
         central.check_alive()?;
         let now = central.usage()?;
@@ -211,10 +180,36 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
     watch.freeze();
     let tally = watch.tally();
 
+    let storm = match storm {
+        Some((done, current)) => Some(restart::figures(&done, s.sites, &progress, current.await??)),
+        None => None,
+    };
+    // Judged from the warm-up on; a restarted process from two intervals
+    // after its restart, once the storm is over.
+    let judged_from = |proc: usize| match (&storm, s.restart) {
+        (Some(storm), Some((_, at))) if storm.restarted(proc) => {
+            s.warmup.max(at + storm.down + s.interval * 2)
+        }
+        _ => s.warmup,
+    };
+    let expected = |proc: usize| match &storm {
+        Some(storm) if storm.restarted(proc) => storm.expected[proc],
+        _ => sent,
+    };
+
     let http = Http::new()?;
-    let (aggregator_text, assessor_text, scrape_time) = drained(&http, &central, sent).await?;
-    let warm = rows.iter().position(|r| r.elapsed >= s.warmup);
-    let base = warm.map_or(first, |i| snapshots[i]);
+    let (aggregator_text, assessor_text, scrape_time) =
+        drained(&http, &central, [expected(0), expected(1)]).await?;
+    let base: Vec<Option<Usage>> = (0..figures::PROCS.len())
+        .map(|proc| {
+            let from = rows.iter().position(|r| r.elapsed >= judged_from(proc));
+            match from {
+                Some(i) => Some(snapshots[i][proc]),
+                None if storm.as_ref().is_some_and(|st| st.restarted(proc)) => None,
+                None => Some(first[proc]),
+            }
+        })
+        .collect();
     println!();
     println!("Figures");
     if let Some(summary) = rows.last().and_then(|r| r.summary) {
@@ -231,7 +226,10 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
     let cpu_after_warmup: Vec<String> = figures::PROCS
         .iter()
         .enumerate()
-        .map(|(i, name)| format!("{name} {:.0}%", ended[i].cpu_pct_since(&base[i])))
+        .map(|(i, name)| match &base[i] {
+            Some(base) => format!("{name} {:.0}%", ended[i].cpu_pct_since(base)),
+            None => format!("{name} -"),
+        })
         .collect();
     println!(
         "  {:<38} {} (of one core)",
@@ -274,7 +272,17 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
     let (get, get_warmup) = {
         let gets = gets.lock().expect("get stats lock");
         let warm = started.into_std() + s.warmup;
-        (gets.max_and_p99(warm..), gets.max_and_p99(..warm))
+        // While a restarted aggregator was away nobody could answer.
+        let away = restart_span.map(|(began, up)| {
+            let (began, up) = (began.into_std(), up.into_std());
+            let never = std::time::Instant::now() + Duration::from_secs(3600);
+            gets.away(began, up).unwrap_or(began..never)
+        });
+        let judged = |at: &std::time::Instant| !away.as_ref().is_some_and(|a| a.contains(at));
+        (
+            gets.max_and_p99(|at| *at >= warm && judged(at)),
+            gets.max_and_p99(|at| *at < warm && judged(at)),
+        )
     };
     let figures = Figures {
         sent,
@@ -289,7 +297,10 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
         ) as u64,
         rejected_assessor: probe::sum(&assessor_text, "healthmon_assessor_reports_rejected_total")
             as u64,
-        seq_gaps: probe::sum(&aggregator_text, "healthmon_aggregator_lost_reports_total") as u64,
+        seq_gaps: [
+            probe::sum(&aggregator_text, "healthmon_aggregator_lost_reports_total") as u64,
+            probe::sum(&assessor_text, "healthmon_assessor_lost_reports_total") as u64,
+        ],
         slow_consumers: http.nats_slow_consumers(central.monitor_port).await?
             + (slow(&aggregator_text) + slow(&assessor_text)) as u64,
         false_late: tally.late,
@@ -303,12 +314,13 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Ve
         memory: ["aggregator", "assessor", "nats"]
             .iter()
             .enumerate()
-            .filter_map(|(i, name)| Some((*name, Memory::of(&rows, i, s.warmup)?)))
+            .filter_map(|(i, name)| Some((*name, Memory::of(&rows, i, judged_from(i))?)))
             .collect(),
         rss_growth_pct: s.rss_growth_pct,
+        storm,
     };
     print!("{}", figures.render());
-    Ok(figures.failures())
+    Ok(figures)
 }
 
 async fn wait_for_aggregator(client: &Client, subjects: &Subjects) -> anyhow::Result<()> {
@@ -322,13 +334,13 @@ async fn wait_for_aggregator(client: &Client, subjects: &Subjects) -> anyhow::Re
     Ok(())
 }
 
-/// Both services' /metrics once they have taken in all `sent` reports (or
-/// after a minute, when some never arrive), and how long the aggregator's
-/// scrape took.
+/// Both services' /metrics once they have taken in the reports `expected`
+/// of each (aggregator, assessor), or after a minute, when some never
+/// arrive; and how long the aggregator's scrape took.
 async fn drained(
     http: &Http,
     central: &Central,
-    sent: u64,
+    [sent, sent_assessor]: [u64; 2],
 ) -> anyhow::Result<(String, String, Duration)> {
     let deadline = Instant::now() + Duration::from_secs(60);
     let assessor_url = format!("http://127.0.0.1:{}/metrics", central.assessor_metrics);
@@ -338,7 +350,7 @@ async fn drained(
         let taken = probe::sum(&assessor, "healthmon_assessor_reports_total")
             + probe::sum(&assessor, "healthmon_assessor_reports_rejected_total");
         // The aggregator's scrape is large at fleet scale: only once the assessor is done.
-        if taken as u64 >= sent || Instant::now() > deadline {
+        if taken as u64 >= sent_assessor || Instant::now() > deadline {
             let (aggregator, took) = http.get(&aggregator_url).await?;
             let done = probe::sum(&aggregator, "healthmon_aggregator_reports_accepted_total")
                 + probe::sum(&aggregator, "healthmon_aggregator_reports_rejected_total");

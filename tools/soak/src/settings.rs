@@ -29,6 +29,17 @@ pub struct Settings {
     pub rss_growth_pct: f64,
     /// Scrape both services' `/metrics` this often, as Prometheus would (off: `None`).
     pub scrape_every: Option<Duration>,
+    /// Restart part of the centre this long after the start (the restart storm).
+    pub restart: Option<(Restart, Duration)>,
+}
+
+/// What a restart-storm run restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Restart {
+    /// The aggregator alone; the assessor keeps judging.
+    Aggregator,
+    /// The aggregator and the assessor (nats-server stays up).
+    Centre,
 }
 
 impl Settings {
@@ -54,6 +65,22 @@ impl Settings {
         }
         if self.scrape_every.is_some_and(|d| d.is_zero()) {
             return Err(ConfigError::invalid("--scrape-every", "above zero"));
+        }
+        if let Some((_, at)) = self.restart {
+            // Every site known before, and two intervals after: a report
+            // dropped in the storm shows as a gap at the site's next one.
+            if at < self.interval || at + self.interval * 2 > self.duration {
+                return Err(ConfigError::invalid(
+                    "--restart-at",
+                    "at least one interval after the start and two before the end",
+                ));
+            }
+            if self.scrape_every.is_some() {
+                return Err(ConfigError::invalid(
+                    "--restart",
+                    "not with --scrape-every (a restarting service cannot be scraped)",
+                ));
+            }
         }
         if !(self.rss_growth_pct.is_finite() && self.rss_growth_pct >= 0.0) {
             return Err(ConfigError::invalid(

@@ -48,7 +48,7 @@ fn a_clean_run_passes_and_each_fault_fails_it() {
         |f| f.get = Some((GET_WITHIN + Duration::from_millis(1), Duration::ZERO, 10)),
         |f| f.accepted_assessor = 999,
         |f| f.rejected_aggregator = 1,
-        |f| f.seq_gaps = 1,
+        |f| f.seq_gaps = [0, 1],
         |f| f.slow_consumers = 1,
         |f| f.false_late = 1,
         |f| f.false_offline = 1,

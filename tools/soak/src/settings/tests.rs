@@ -12,6 +12,7 @@ fn ok() -> Settings {
         run_dir: "/tmp/x".into(),
         rss_growth_pct: 10.0,
         scrape_every: None,
+        restart: None,
     }
 }
 
@@ -24,12 +25,22 @@ fn the_issue_s_run_is_valid_and_sends_20k_per_second() {
 #[test]
 fn bad_values_name_their_flag() {
     type Break = fn(&mut Settings);
-    let cases: [(&str, Break); 5] = [
+    let cases: [(&str, Break); 8] = [
         ("--sites", |s| s.sites = 0),
         ("--interval", |s| s.interval = Duration::from_millis(10)),
         ("--duration", |s| s.duration = Duration::from_secs(9)),
         ("--warmup", |s| s.warmup = s.duration),
         ("--rss-growth", |s| s.rss_growth_pct = f64::NAN),
+        ("--restart-at", |s| {
+            s.restart = Some((Restart::Aggregator, Duration::from_secs(591)))
+        }),
+        ("--restart-at", |s| {
+            s.restart = Some((Restart::Centre, Duration::from_secs(1)))
+        }),
+        ("--restart", |s| {
+            s.restart = Some((Restart::Aggregator, Duration::from_secs(300)));
+            s.scrape_every = Some(Duration::from_secs(15));
+        }),
     ];
     for (flag, break_it) in cases {
         let mut s = ok();
@@ -39,6 +50,13 @@ fn bad_values_name_their_flag() {
             "{flag}"
         );
     }
+}
+
+#[test]
+fn a_restart_mid_run_is_valid() {
+    let mut s = ok();
+    s.restart = Some((Restart::Centre, Duration::from_secs(300)));
+    assert_eq!(s.validate(), Ok(()));
 }
 
 #[test]

@@ -1,0 +1,117 @@
+//! What a soak run leaves behind for the bench's table of targets: the
+//! command, when, the scale and the figures the issue judges, as JSON in
+//! `target/soak/<kind>.json` (one file per kind of run, the latest kept).
+//! `scripts/bench.sh` reads them, so one table shows every target of issue
+//! 16 — the bench's own and the soak's, each with where it came from.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::figures::Figures;
+use crate::settings::{Restart, Settings};
+
+/// Where `scripts/soak.sh` (run from the repository) writes, and the bench reads.
+pub const DEFAULT_DIR: &str = "target/soak";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub command: String,
+    pub finished_unix_ms: u64,
+    pub sites: usize,
+    pub interval_s: f64,
+    pub duration_s: f64,
+    pub scrape_every_s: Option<f64>,
+    /// `aggregator` or `centre` for a restart storm.
+    pub restart: Option<String>,
+    pub failures: Vec<String>,
+    /// Reports the services did not take (both added up, each against what
+    /// it could hear) and what their own `seq`-gap counts say.
+    pub lost: u64,
+    pub seq_gaps: u64,
+    pub slow_consumers: u64,
+    pub false_late_offline: u64,
+    /// `health.agg.get` after the warm-up: p99 and slowest, ms.
+    pub get_p99_ms: Option<f64>,
+    pub get_max_ms: Option<f64>,
+    /// Restart → every site current in every restarted service, s.
+    pub current_s: Option<f64>,
+}
+
+impl Record {
+    pub fn new(s: &Settings, f: &Figures, command: String, finished_unix_ms: u64) -> Record {
+        let lost = (0..2)
+            .map(|proc| {
+                let accepted = [f.accepted_aggregator, f.accepted_assessor][proc];
+                f.expected(proc).saturating_sub(accepted)
+            })
+            .sum();
+        let storm = f.storm.as_ref();
+        let current = storm.and_then(|st| {
+            let services = [
+                Some(st.aggregator_current),
+                st.restarted(1).then_some(st.assessor_current),
+            ];
+            services
+                .into_iter()
+                .flatten()
+                .try_fold(0.0f64, |worst, current| {
+                    Some(worst.max(current?.as_secs_f64()))
+                })
+        });
+        Record {
+            command,
+            finished_unix_ms,
+            sites: s.sites,
+            interval_s: s.interval.as_secs_f64(),
+            duration_s: s.duration.as_secs_f64(),
+            scrape_every_s: s.scrape_every.map(|d| d.as_secs_f64()),
+            restart: s.restart.map(|(what, _)| kind_name(what).to_owned()),
+            failures: f.failures(),
+            lost,
+            seq_gaps: f.seq_gaps.iter().sum(),
+            slow_consumers: f.slow_consumers,
+            false_late_offline: f.false_late + f.false_offline,
+            get_p99_ms: f.get.map(|(_, p99, _)| p99.as_secs_f64() * 1e3),
+            get_max_ms: f.get.map(|(max, _, _)| max.as_secs_f64() * 1e3),
+            current_s: current,
+        }
+    }
+
+    /// Nothing lost, no slow consumer, no false event.
+    pub fn clean(&self) -> bool {
+        self.lost + self.seq_gaps + self.slow_consumers + self.false_late_offline == 0
+    }
+}
+
+fn kind_name(what: Restart) -> &'static str {
+    match what {
+        Restart::Aggregator => "aggregator",
+        Restart::Centre => "centre",
+    }
+}
+
+/// The file of a run of this kind: `steady.json`, `restart-aggregator.json`
+/// or `restart-centre.json`.
+pub fn path(dir: &Path, restart: Option<Restart>) -> PathBuf {
+    dir.join(match restart {
+        None => "steady.json".to_owned(),
+        Some(what) => format!("restart-{}.json", kind_name(what)),
+    })
+}
+
+pub fn write(dir: &Path, restart: Option<Restart>, record: &Record) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let path = path(dir, restart);
+    std::fs::write(&path, serde_json::to_string_pretty(record)? + "\n")?;
+    Ok(path)
+}
+
+/// The latest record of this kind, if a soak left one.
+pub fn read(dir: &Path, restart: Option<Restart>) -> Option<Record> {
+    let text = std::fs::read_to_string(path(dir, restart)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,77 @@
+use std::time::Duration;
+
+use super::*;
+use crate::storm::Storm;
+
+fn settings(restart: Option<(Restart, Duration)>) -> Settings {
+    Settings {
+        sites: 1_000_000,
+        interval: Duration::from_secs(30),
+        duration: Duration::from_secs(240),
+        warmup: Duration::from_secs(90),
+        sample_every: Duration::from_secs(15),
+        bin_dir: "target/release".into(),
+        nats_server: "nats-server".into(),
+        run_dir: "/tmp/x".into(),
+        rss_growth_pct: 10.0,
+        scrape_every: None,
+        restart,
+    }
+}
+
+fn storm(aggregator: Option<Duration>, assessor: Option<Duration>) -> Storm {
+    Storm {
+        what: Restart::Centre,
+        sites: 1_000_000,
+        down: Duration::from_millis(500),
+        window: Some(Duration::from_secs(20)),
+        answers: 333_000,
+        covered: 667_000,
+        expected: [4_000_000, 4_100_000],
+        aggregator_current: aggregator,
+        assessor_current: assessor,
+    }
+}
+
+#[test]
+fn a_storm_record_adds_up_loss_and_keeps_the_slowest_service_s_recovery() {
+    let s = settings(Some((Restart::Centre, Duration::from_secs(120))));
+    let figures = Figures {
+        sent: 8_000_000,
+        accepted_aggregator: 3_999_990,
+        accepted_assessor: 4_100_000,
+        seq_gaps: [10, 0],
+        get: Some((Duration::from_millis(24), Duration::from_millis(4), 300)),
+        storm: Some(storm(
+            Some(Duration::from_millis(22_500)),
+            Some(Duration::from_millis(23_100)),
+        )),
+        ..Figures::default()
+    };
+    let record = Record::new(&s, &figures, "scripts/soak.sh --restart centre".into(), 7);
+    assert_eq!(record.restart.as_deref(), Some("centre"));
+    assert_eq!((record.lost, record.seq_gaps), (10, 10));
+    assert!(!record.clean());
+    assert_eq!(record.current_s, Some(23.1));
+    assert_eq!(record.get_max_ms, Some(24.0));
+
+    let dir = std::env::temp_dir().join(format!("soak-record-{}", std::process::id()));
+    let written = write(&dir, Some(Restart::Centre), &record).unwrap();
+    assert!(written.ends_with("restart-centre.json"));
+    assert_eq!(read(&dir, Some(Restart::Centre)), Some(record));
+    assert_eq!(read(&dir, None), None, "no steady run recorded");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_service_that_never_caught_up_leaves_no_recovery_time() {
+    let figures = Figures {
+        storm: Some(storm(Some(Duration::from_secs(20)), None)),
+        ..Figures::default()
+    };
+    let s = settings(Some((Restart::Centre, Duration::from_secs(120))));
+    assert_eq!(Record::new(&s, &figures, String::new(), 0).current_s, None);
+    let steady = Record::new(&settings(None), &Figures::default(), String::new(), 0);
+    assert_eq!((steady.restart.as_deref(), steady.current_s), (None, None));
+    assert!(steady.clean());
+}
