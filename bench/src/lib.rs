@@ -60,4 +60,6 @@ pub struct Ctx {
     /// `--profile DIR`: the healthmon services run under `perf record`, one
     /// file each here (their RSS and CPU figures are then perf's, not theirs).
     pub profile_dir: Option<PathBuf>,
+    /// Where `scripts/soak.sh` left its records (`healthmon_soak::record`).
+    pub soak_dir: PathBuf,
 }

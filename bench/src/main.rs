@@ -45,6 +45,9 @@ struct Cli {
     /// Run only these sections (ingest, steady, memory, collector, api, registry).
     #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(run::SECTIONS))]
     only: Vec<String>,
+    /// Where the soak's records are, for the soak rows of the targets.
+    #[arg(long, default_value = healthmon_soak::record::DEFAULT_DIR)]
+    soak_dir: PathBuf,
     /// Where to write the JSON results.
     #[arg(long, default_value = "target/bench/results.json")]
     out: PathBuf,
@@ -185,6 +188,7 @@ fn context(cli: &Cli) -> Result<Ctx> {
         subjects: Subjects::default(),
         instance: format!("bench-{started:x}"),
         profile_dir: cli.profile.clone(),
+        soak_dir: cli.soak_dir.clone(),
     })
 }
 

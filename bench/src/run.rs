@@ -5,7 +5,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
 
-use crate::results::{Machine, Outcome, Report, Sections, load1, targets};
+use crate::results::{Machine, Outcome, Report, Sections, SoakRecords, load1, targets};
 use crate::{Ctx, api, footprint, ingest, memory, registry, steady};
 
 /// Section names for `--only`.
@@ -45,14 +45,16 @@ pub async fn run(ctx: &Ctx, only: &[String], command: String) -> Report {
         s.registry = outcome(registry::run(ctx).await);
     }
     machine.load1_after = load1();
+    let soak = SoakRecords::read(&ctx.soak_dir);
     Report {
         command,
         started_unix_ms,
         elapsed_s: started.elapsed().as_secs_f64().round(),
         machine,
         scale: ctx.scale.clone(),
-        targets: targets(&s),
+        targets: targets(&s, &soak),
         sections: s,
+        soak,
     }
 }
 

@@ -257,6 +257,25 @@ pub fn render(r: &Report) -> String {
             t.name, t.goal, value
         );
     }
+    let soaks = [
+        ("steady", &r.soak.steady),
+        ("restart aggregator", &r.soak.restart_aggregator),
+        ("restart centre", &r.soak.restart_centre),
+    ];
+    for (kind, record) in soaks {
+        let Some(record) = record else {
+            let _ = writeln!(
+                out,
+                "    soak {kind}: no record in target/soak (scripts/soak.sh writes one)"
+            );
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "    soak {kind}: {} (finished {} unix ms)",
+            record.command, record.finished_unix_ms
+        );
+    }
     out
 }
 

@@ -54,8 +54,32 @@ fn number(v: &Value, path: &str) -> f64 {
 fn quick_run_measures_every_section() {
     let dir = std::env::temp_dir().join(format!("healthmon-bench-smoke-{}", std::process::id()));
     let out = dir.join("results.json");
+    // One soak record, of an aggregator restart at the scale: its
+    // rows are judged from it, the other soak rows stay unmeasured.
+    let soak_dir = dir.join("soak");
+    let storm = healthmon_soak::record::Record {
+        command: "scripts/soak.sh --sites 1000000 --restart aggregator".into(),
+        finished_unix_ms: 1,
+        sites: 1_000_000,
+        interval_s: 30.0,
+        duration_s: 240.0,
+        scrape_every_s: None,
+        restart: Some("aggregator".into()),
+        failures: vec![],
+        lost: 0,
+        seq_gaps: 0,
+        slow_consumers: 0,
+        false_late_offline: 0,
+        get_p99_ms: Some(3.8),
+        get_max_ms: Some(23.7),
+        current_s: Some(22.5),
+    };
+    let restart = Some(healthmon_soak::settings::Restart::Aggregator);
+    healthmon_soak::record::write(&soak_dir, restart, &storm).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_healthmon-bench"))
         .arg("--quick")
+        .arg("--soak-dir")
+        .arg(&soak_dir)
         .arg("--out")
         .arg(&out)
         .arg("--bin-dir")
@@ -163,18 +187,28 @@ fn quick_run_measures_every_section() {
         let replica = &s["registry"]["propagation"]["replicas"][i];
         assert_eq!(number(replica, "visible.samples"), 20.0, "{replica:#}");
     }
-    // Every target the bench measures was judged; the soak's are listed
-    // as not measured; and the machine described.
+    // Every target the bench measures was judged, and the soak's from the
+    // record there is; the rest are listed as not measured.
     let targets = report["targets"].as_array().expect("targets");
-    assert_eq!(targets.len(), 18);
+    assert_eq!(targets.len(), 23);
     let (judged, listed): (Vec<_>, Vec<_>) = targets.iter().partition(|t| t["met"].is_boolean());
-    assert_eq!(judged.len(), 16, "{targets:#?}");
+    assert_eq!(judged.len(), 18, "{targets:#?}");
+    let soak_row = |t: &&serde_json::Value| {
+        t["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("soak ") || n.starts_with("restart storm, centre"))
+    };
     assert!(
-        listed.iter().all(
-            |t| t["name"].as_str().is_some_and(|n| n.ends_with("(soak)")) && t["met"].is_null()
-        ),
+        listed.iter().all(|t| soak_row(t) && t["met"].is_null()),
         "{listed:#?}"
     );
+    let storm_rows: Vec<_> = judged
+        .iter()
+        .filter(|t| t["name"].as_str().is_some_and(|n| n.starts_with("restart storm, aggregator")))
+        .map(|t| (t["value"].as_f64(), t["met"].as_bool()))
+        .collect();
+    assert_eq!(storm_rows, [(Some(0.0), Some(true)), (Some(22.5), Some(true))]);
+    assert!(stdout.contains("soak restart aggregator: scripts/soak.sh --sites 1000000"), "{stdout}");
     assert!(number(&report, "machine.nproc") >= 1.0);
     let _ = std::fs::remove_dir_all(&dir);
 }
