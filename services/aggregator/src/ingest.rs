@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use async_nats::Subscriber;
 use healthmon_common::CancellationToken;
-use healthmon_common::clock::now_ms;
+use healthmon_common::clock::{now_ms, now_us};
 use healthmon_common::shutdown::next_or_stop;
 use healthmon_proto::{Rejection, Subjects};
 use metrics::{Counter, Gauge};
@@ -118,11 +118,11 @@ impl Ingest {
         let auto_register = self.admission.auto_register;
         let outcome = messages::report(&self.subjects, subject, payload).and_then(|report| {
             let stored = StoredReport::new(&report);
-            let received_ms = now_ms();
+            let received_us = now_us();
             let mut table = lock(&self.table);
             table.admit(&report, auto_register)?;
-            let applied = table.apply_stored(&report, stored, received_ms)?;
-            let registration = table.registration(&report, received_ms);
+            let applied = table.apply_stored_at(&report, stored, received_us)?;
+            let registration = table.registration(&report, received_us / 1000);
             let sites = table.len();
             drop(table);
             self.heard.hear(report.interval_ms);

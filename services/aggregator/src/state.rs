@@ -65,6 +65,9 @@ pub struct SiteEntry {
     report: Option<StoredReport>,
     /// Central receive time of the latest report, unix ms.
     pub last_report_ms: Option<u64>,
+    /// The microseconds within `last_report_ms` (0 when it came from the
+    /// assessor, in ms): the detail's `received_at_us`. Fits the padding.
+    pub received_us_frac: u16,
     pub connectivity: Connectivity,
     pub health: Health,
     pub reasons: Vec<String>,
@@ -210,12 +213,24 @@ impl SiteTable {
         stored: StoredReport,
         received_ms: u64,
     ) -> Result<Applied, Rejection> {
+        self.apply_stored_at(report, stored, received_ms * 1000)
+    }
+
+    /// [`SiteTable::apply_stored`], received at `received_us` (unix µs).
+    pub fn apply_stored_at(
+        &mut self,
+        report: &ReportView<'_>,
+        stored: StoredReport,
+        received_us: u64,
+    ) -> Result<Applied, Rejection> {
+        let (received_ms, frac) = (received_us / 1000, (received_us % 1000) as u16);
         // get_mut first so that the steady state (a known site) allocates no key.
         let Some(entry) = self.sites.get_mut(report.site_id) else {
             self.forgotten.remove(report.site_id);
             let entry = SiteEntry {
                 report: Some(stored),
                 last_report_ms: Some(received_ms),
+                received_us_frac: frac,
                 ..SiteEntry::default()
             };
             let id = CompactString::from(report.site_id);
@@ -242,6 +257,7 @@ impl SiteTable {
         }
         entry.lost_reports = entry.lost_reports.saturating_add(applied.lost);
         entry.last_report_ms = Some(received_ms);
+        entry.received_us_frac = frac;
         entry.report = Some(stored);
         Ok(applied)
     }

@@ -52,6 +52,9 @@ impl SiteEntry {
             health: self.health,
             reasons: self.reasons.clone(),
             last_report_ms: self.last_report_ms,
+            received_at_us: self
+                .last_report_ms
+                .map(|ms| ms * 1000 + u64::from(self.received_us_frac)),
             status_since_ms: self.status_since_ms,
             lost_reports: self.lost_reports,
             report: self.report().map(|r| r.to_report()),

@@ -314,6 +314,11 @@ pub struct SiteDetail {
     pub health: Health,
     pub reasons: Vec<String>,
     pub last_report_ms: Option<u64>,
+    /// The same receive time to the microsecond, unix µs: the aggregator's
+    /// own ingest timestamp, what a latency probe compares with the moment
+    /// it published (no query round trip in between).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at_us: Option<u64>,
     pub status_since_ms: Option<u64>,
     pub lost_reports: u64,
     /// The latest accepted report, with the wire keys.

@@ -335,6 +335,7 @@ fn detail(site_id: &str) -> Result<SiteDetail, ReplyError> {
         health: row.health,
         reasons: vec!["connection plc-2 disconnected".into()],
         last_report_ms: row.last_report_ms,
+        received_at_us: None,
         status_since_ms: row.status_since_ms,
         lost_reports: 2,
         report: Some(report),

@@ -26,6 +26,7 @@ fn detail(id: &str, connectivity: Connectivity, health: Health) -> SiteDetail {
         health,
         reasons: vec![],
         last_report_ms: None,
+        received_at_us: None,
         status_since_ms: None,
         lost_reports: 0,
         report: None,
