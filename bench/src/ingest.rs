@@ -54,6 +54,10 @@ pub struct Consumer {
     pub rejected: u64,
     /// Sent but never processed.
     pub lost: u64,
+    /// What the service's own metrics say it lost (`seq` gaps, counted at
+    /// a site's next report: reports dropped at the very end of the burst
+    /// have none); `None` for the bare subscriber.
+    pub counted_lost: Option<u64>,
     pub client_slow_consumer_events: u64,
     pub server_slow_consumers: u64,
     /// CPU time of the consumer process per message it processed, µs: what
@@ -127,7 +131,7 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
     let published = started.elapsed();
 
     let patience = ctx.scale.patience();
-    let (seconds, processed, rejected, client_slow, cpu_seconds) = match &mut target {
+    let (seconds, processed, rejected, client_slow, cpu_seconds, counted_lost) = match &mut target {
         Target::Bare((proc, lines)) => {
             let line = tokio::time::timeout(patience, lines.next_line())
                 .await
@@ -136,7 +140,14 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
             proc.wait_exit(Duration::from_secs(5)).await?;
             let r: CountResult = serde_json::from_str(&line).context("bare subscriber result")?;
             let secs = r.last_unix_ns.saturating_sub(started_ns) as f64 / 1e9;
-            (secs, r.received, 0, r.slow_consumer_events, r.cpu_seconds)
+            (
+                secs,
+                r.received,
+                0,
+                r.slow_consumer_events,
+                r.cpu_seconds,
+                None,
+            )
         }
         Target::Service(svc) => {
             let done = match kind {
@@ -161,7 +172,19 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
             let slow = [("event", "slow_consumer")];
             let slow =
                 promtext::sum(&text, "healthmon_nats_events_total", &slow).unwrap_or(0.0) as u64;
-            (seconds, processed, rejected, slow, cpu_seconds)
+            let counted_lost = match kind {
+                Kind::Aggregator => "healthmon_aggregator_lost_reports_total",
+                _ => "healthmon_assessor_lost_reports_total",
+            };
+            let counted_lost = promtext::sum(&text, counted_lost, &[]).unwrap_or(0.0) as u64;
+            (
+                seconds,
+                processed,
+                rejected,
+                slow,
+                cpu_seconds,
+                Some(counted_lost),
+            )
         }
     };
     let server_slow = crate::nats::slow_consumers(&nats, &http).await?;
@@ -172,6 +195,7 @@ async fn run_one(ctx: &Ctx, batch: &Batch, kind: Kind) -> Result<Consumer> {
         processed,
         rejected,
         lost: sent.saturating_sub(processed),
+        counted_lost,
         client_slow_consumer_events: client_slow,
         server_slow_consumers: server_slow,
         cpu_us_per_msg: round3(cpu_seconds * 1e6 / processed.max(1) as f64),

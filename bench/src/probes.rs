@@ -71,6 +71,9 @@ pub struct Visibility {
     pub timeouts: u64,
     /// One `agg.get` round trip just before each probe: the floor of a sample.
     pub query_rtt: Vec<Duration>,
+    /// Publish → the aggregator's ingest timestamp (`received_at_us`): the
+    /// same report's latency without the query in it.
+    pub ingested: Vec<Duration>,
 }
 
 /// Publish → visible through `agg.get`, one sample per probe.
@@ -95,7 +98,7 @@ pub async fn visibility(
         if known.is_ok() {
             v.query_rtt.push(asked.elapsed());
         }
-        let sent = Instant::now();
+        let (sent, sent_us) = (Instant::now(), healthmon_common::clock::now_us());
         client
             .publish(ctx.subjects.report(&ids[i]), payload.into())
             .await?;
@@ -103,8 +106,14 @@ pub async fn visibility(
             let detail: Option<SiteDetail> = request_json(&client, &get, &query, VISIBLE_TIMEOUT)
                 .await
                 .ok();
-            if detail.and_then(|d| d.report).is_some_and(|r| r.seq >= seq) {
+            if let Some(detail) = detail
+                && detail.report.as_ref().is_some_and(|r| r.seq >= seq)
+            {
                 v.samples.push(sent.elapsed());
+                if let Some(at) = detail.received_at_us {
+                    v.ingested
+                        .push(Duration::from_micros(at.saturating_sub(sent_us)));
+                }
                 break;
             }
             if sent.elapsed() > VISIBLE_TIMEOUT {

@@ -1,7 +1,7 @@
 //! What a run writes: the machine, the scale, every section's numbers (or
 //! why the section failed) and the issue's targets, met or missed.
 
-use healthmon_soak::record::{self, Record};
+use healthmon_soak::record::{self, Kind, Record};
 use healthmon_soak::settings::Restart;
 use serde::Serialize;
 
@@ -127,6 +127,7 @@ pub struct Report {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SoakRecords {
     pub steady: Option<Record>,
+    pub steady_unscraped: Option<Record>,
     pub restart_aggregator: Option<Record>,
     pub restart_centre: Option<Record>,
 }
@@ -134,9 +135,10 @@ pub struct SoakRecords {
 impl SoakRecords {
     pub fn read(dir: &std::path::Path) -> SoakRecords {
         SoakRecords {
-            steady: record::read(dir, None),
-            restart_aggregator: record::read(dir, Some(Restart::Aggregator)),
-            restart_centre: record::read(dir, Some(Restart::Centre)),
+            steady: record::read(dir, Kind::Steady),
+            steady_unscraped: record::read(dir, Kind::SteadyUnscraped),
+            restart_aggregator: record::read(dir, Kind::Restart(Restart::Aggregator)),
+            restart_centre: record::read(dir, Kind::Restart(Restart::Centre)),
         }
     }
 }
@@ -171,6 +173,23 @@ fn soak_targets(soak: &SoakRecords, add: &mut Add<'_>) {
             let minutes = r.duration_s / 60.0;
             (minutes, minutes >= 10.0 && r.failures.is_empty())
         }),
+    );
+    let unscraped = soak
+        .steady_unscraped
+        .as_ref()
+        .filter(|r| at_issue_scale(r, false));
+    add(
+        "soak 1M: aggregator RSS scraped ÷ unscraped",
+        "≤ 1.5",
+        steady
+            .zip(unscraped)
+            .and_then(|(scraped, baseline)| {
+                Some((scraped.rss_peak_mib?[0], baseline.rss_peak_mib?[0]))
+            })
+            .map(|(scraped, baseline)| {
+                let ratio = scraped / baseline.max(1.0);
+                (ratio, ratio <= 1.5)
+            }),
     );
     for (names, record) in [
         (
@@ -236,6 +255,18 @@ pub fn targets(s: &Sections, soak: &SoakRecords) -> Vec<Target> {
             (lost as f64, lost == 0)
         }),
     );
+    add(
+        "ingest lost, as the services count it",
+        "≥ lost (b + c)",
+        ingest.map(|i| {
+            let counted: u64 = [&i.aggregator, &i.assessor]
+                .iter()
+                .filter_map(|c| c.counted_lost)
+                .sum();
+            let lost = i.aggregator.lost + i.assessor.lost;
+            (counted as f64, counted >= lost)
+        }),
+    );
     for (name, service) in [
         (
             "aggregator CPU µs/report (issue 16)",
@@ -289,7 +320,17 @@ pub fn targets(s: &Sections, soak: &SoakRecords) -> Vec<Target> {
         }),
     );
     add(
-        "report → visible p99 ms",
+        "report → ingested p99 ms (no round trip)",
+        "≤ 1",
+        s.latency.done().map(|l| {
+            (
+                l.ingested.p99_ms,
+                l.ingested.samples > 0 && l.ingested.p99_ms <= 1.0,
+            )
+        }),
+    );
+    add(
+        "report → visible p99 ms (get round trip)",
         "≤ 1",
         s.latency.done().map(|l| {
             (

@@ -44,6 +44,9 @@ pub struct LatencyResult {
     pub visible_timeouts: u64,
     /// An `agg.get` round trip on its own: the part of `visible` that is the query.
     pub query_rtt: Percentiles,
+    /// Publish → the aggregator's own ingest timestamp of that report
+    /// (`received_at_us`), both on this machine's clock: no round trip.
+    pub ingested: Percentiles,
     /// Publish of a report that changes health → its StatusEvent received.
     pub health_event: Percentiles,
     pub health_event_timeouts: u64,
@@ -164,6 +167,7 @@ pub async fn run(ctx: &Ctx) -> Result<(LatencyResult, DetectionResult)> {
             visible: Percentiles::of(&visible.samples),
             visible_timeouts: visible.timeouts,
             query_rtt: Percentiles::of(&visible.query_rtt),
+            ingested: Percentiles::of(&visible.ingested),
             health_event: Percentiles::of(&health),
             health_event_timeouts: health_timeouts,
         },

@@ -59,6 +59,7 @@ pub fn render(r: &Report) -> String {
         for (name, p, t) in [
             ("report → visible (get)", &l.visible, l.visible_timeouts),
             ("  agg.get round trip", &l.query_rtt, 0),
+            ("report → ingested (own ts)", &l.ingested, 0),
             (
                 "health change → event",
                 &l.health_event,
@@ -259,6 +260,7 @@ pub fn render(r: &Report) -> String {
     }
     let soaks = [
         ("steady", &r.soak.steady),
+        ("steady unscraped", &r.soak.steady_unscraped),
         ("restart aggregator", &r.soak.restart_aggregator),
         ("restart centre", &r.soak.restart_centre),
     ];

@@ -73,9 +73,10 @@ fn quick_run_measures_every_section() {
         get_p99_ms: Some(3.8),
         get_max_ms: Some(23.7),
         current_s: Some(22.5),
+        rss_peak_mib: None,
     };
-    let restart = Some(healthmon_soak::settings::Restart::Aggregator);
-    healthmon_soak::record::write(&soak_dir, restart, &storm).unwrap();
+    let kind = healthmon_soak::record::Kind::Restart(healthmon_soak::settings::Restart::Aggregator);
+    healthmon_soak::record::write(&soak_dir, kind, &storm).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_healthmon-bench"))
         .arg("--quick")
         .arg("--soak-dir")
@@ -133,12 +134,18 @@ fn quick_run_measures_every_section() {
     }
     assert!(number(s, "ingest.aggregator_ratio") > 0.0);
     // 2: latencies were sampled and are positive, ordered percentiles.
-    for p in ["visible", "health_event", "query_rtt"] {
+    for p in ["visible", "health_event", "query_rtt", "ingested"] {
         assert!(number(s, &format!("latency.{p}.samples")) > 10.0, "{p}");
         let p50 = number(s, &format!("latency.{p}.p50_ms"));
         let p99 = number(s, &format!("latency.{p}.p99_ms"));
         assert!(p50 > 0.0 && p50 <= p99, "{p}: p50 {p50}, p99 {p99}");
     }
+    // The aggregator's own timestamp comes before the answer that showed it.
+    assert_eq!(
+        number(s, "latency.ingested.samples"),
+        number(s, "latency.visible.samples")
+    );
+    assert!(number(s, "latency.ingested.p50_ms") <= number(s, "latency.visible.p50_ms"));
     // 3: every silenced site went offline, after its timeout.
     assert_eq!(number(s, "detection.silenced"), 20.0);
     assert_eq!(number(s, "detection.offline_events"), 20.0);
@@ -190,9 +197,9 @@ fn quick_run_measures_every_section() {
     // Every target the bench measures was judged, and the soak's from the
     // record there is; the rest are listed as not measured.
     let targets = report["targets"].as_array().expect("targets");
-    assert_eq!(targets.len(), 23);
+    assert_eq!(targets.len(), 26);
     let (judged, listed): (Vec<_>, Vec<_>) = targets.iter().partition(|t| t["met"].is_boolean());
-    assert_eq!(judged.len(), 18, "{targets:#?}");
+    assert_eq!(judged.len(), 20, "{targets:#?}");
     let soak_row = |t: &&serde_json::Value| {
         t["name"]
             .as_str()
@@ -204,11 +211,21 @@ fn quick_run_measures_every_section() {
     );
     let storm_rows: Vec<_> = judged
         .iter()
-        .filter(|t| t["name"].as_str().is_some_and(|n| n.starts_with("restart storm, aggregator")))
+        .filter(|t| {
+            t["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("restart storm, aggregator"))
+        })
         .map(|t| (t["value"].as_f64(), t["met"].as_bool()))
         .collect();
-    assert_eq!(storm_rows, [(Some(0.0), Some(true)), (Some(22.5), Some(true))]);
-    assert!(stdout.contains("soak restart aggregator: scripts/soak.sh --sites 1000000"), "{stdout}");
+    assert_eq!(
+        storm_rows,
+        [(Some(0.0), Some(true)), (Some(22.5), Some(true))]
+    );
+    assert!(
+        stdout.contains("soak restart aggregator: scripts/soak.sh --sites 1000000"),
+        "{stdout}"
+    );
     assert!(number(&report, "machine.nproc") >= 1.0);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -113,7 +113,7 @@ fn main() {
     let cli = Cli::parse();
     let record_dir = cli.record_dir.clone();
     let settings = settings(cli).unwrap_or_else(|e| exit_usage(e));
-    let restart = settings.restart.map(|(what, _)| what);
+    let kind = record::Kind::of(&settings);
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| {
         eprintln!("error: cannot start the runtime: {e}");
         std::process::exit(1)
@@ -135,7 +135,7 @@ fn main() {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
         let record = Record::new(&settings, &figures, command(), finished);
-        match record::write(&record_dir, restart, &record) {
+        match record::write(&record_dir, kind, &record) {
             Ok(path) => println!("\nrecord: {}", path.display()),
             Err(e) => eprintln!("warning: could not write the record: {e:#}"),
         }

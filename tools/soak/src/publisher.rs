@@ -77,15 +77,55 @@ impl Progress {
 type Pending = Arc<Mutex<Option<(Instant, Duration)>>>;
 
 /// A resend being answered: site `next` onward, spread over the schedule's
-/// interval (the window) from `since`; a site whose regular send (counted
-/// from `regular_from`) is due by `deadline` (since the run's start) is
-/// left to it.
+/// interval (the window) from `since`. Sites whose regular send falls inside
+/// the window are left to it (`covered`); the pass is over once the last
+/// site that must answer has (`last_answering`) and the last covering
+/// regular send is due (`covered_until`, since the run's start).
 struct Answering {
     since: Instant,
     schedule: Schedule,
     next: u64,
-    regular_from: u64,
-    deadline: Duration,
+    covered: Vec<bool>,
+    last_answering: Option<u64>,
+    covered_until: Duration,
+}
+
+impl Answering {
+    /// Plans the answers to a command heard at `at` (since the run's start)
+    /// asking for `window`, given the regular `schedule`.
+    fn plan(
+        schedule: &Schedule,
+        sites: usize,
+        since: Instant,
+        at: Duration,
+        window: Duration,
+    ) -> Self {
+        let from = schedule.due(at);
+        let n = sites as u64;
+        let mut covered = vec![false; sites];
+        let (mut last_answering, mut covered_until) = (None, at);
+        for (site, covered) in covered.iter_mut().enumerate() {
+            let regular = schedule.at(from + (site as u64 + n - from % n) % n);
+            if regular <= at + window {
+                *covered = true;
+                covered_until = covered_until.max(regular);
+            } else {
+                last_answering = Some(site as u64);
+            }
+        }
+        Answering {
+            since,
+            schedule: Schedule::new(sites, window),
+            next: 0,
+            covered,
+            last_answering,
+            covered_until,
+        }
+    }
+
+    fn done(&self, elapsed: Duration) -> bool {
+        self.last_answering.is_none_or(|last| self.next > last) && elapsed >= self.covered_until
+    }
 }
 
 /// The fleet's reports and where each goes; `seq` steps by one per send.
@@ -148,7 +188,8 @@ pub async fn run(
     let start = Instant::now();
     let mut k = 0u64;
     while k < last {
-        let due = schedule.due(start.elapsed()).min(last);
+        let now = start.elapsed();
+        let due = schedule.due(now).min(last);
         while k < due {
             if k & 63 == 0 {
                 note_lag(
@@ -162,32 +203,25 @@ pub async fn run(
         }
         if let Some((since, window)) = pending.lock().expect("resend lock").take() {
             let at = since.saturating_duration_since(start);
-            answering = Some(Answering {
-                since,
-                schedule: Schedule::new(sites, window),
-                next: 0,
-                regular_from: schedule.due(at),
-                deadline: at + window,
-            });
+            let plan = Answering::plan(&schedule, sites, since, at, window);
+            let covered = plan.covered.iter().filter(|c| **c).count();
+            progress
+                .covered
+                .fetch_add(covered as u64, Ordering::Relaxed);
+            answering = Some(plan);
         }
         if let Some(a) = &mut answering {
             let due = a.schedule.due(a.since.elapsed()).min(sites as u64);
             while a.next < due {
                 let site = a.next as usize;
                 a.next += 1;
-                let from = a.regular_from;
-                let regular =
-                    from + (site as u64 + sites as u64 - from % sites as u64) % sites as u64;
-                if schedule.at(regular) <= a.deadline {
-                    progress.covered.fetch_add(1, Ordering::Relaxed);
-                    continue;
+                if !a.covered[site] {
+                    sender.send(site).await?;
+                    progress.answers.fetch_add(1, Ordering::Relaxed);
                 }
-                sender.send(site).await?;
-                progress.answers.fetch_add(1, Ordering::Relaxed);
             }
-            // Closed once every site answered and the regular sends due in
-            // the window are out (they go first in each turn).
-            if a.next >= sites as u64 && start.elapsed() >= a.deadline {
+            // The regular sends due by `now` went first in this turn.
+            if a.done(now) {
                 answering = None;
                 let site = sender.last;
                 let seq = sender.reports[site].seq;
@@ -241,3 +275,6 @@ fn note_lag(progress: &Progress, lag: Duration, interval: Duration) {
         progress.very_late.fetch_add(1, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! What a soak run leaves behind for the bench's table of targets: the
 //! command, when, the scale and the figures the issue judges, as JSON in
-//! `target/soak/<kind>.json` (one file per kind of run, the latest kept).
+//! `target/soak/<kind>.json` (one file per [`Kind`] of run, the latest kept).
 //! `scripts/bench.sh` reads them, so one table shows every target of issue
 //! 16 — the bench's own and the soak's, each with where it came from.
 
@@ -36,6 +36,38 @@ pub struct Record {
     pub get_max_ms: Option<f64>,
     /// Restart → every site current in every restarted service, s.
     pub current_s: Option<f64>,
+    /// Peak RSS after the warm-up, MiB (aggregator, assessor): a scraped
+    /// run's against an unscraped one's.
+    #[serde(default)]
+    pub rss_peak_mib: Option<[f64; 2]>,
+}
+
+/// The kinds of run the bench tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Scraped every `--scrape-every`.
+    Steady,
+    /// The baseline the scrape's memory is judged against.
+    SteadyUnscraped,
+    Restart(Restart),
+}
+
+impl Kind {
+    pub fn of(s: &Settings) -> Kind {
+        match (s.restart, s.scrape_every) {
+            (Some((what, _)), _) => Kind::Restart(what),
+            (None, Some(_)) => Kind::Steady,
+            (None, None) => Kind::SteadyUnscraped,
+        }
+    }
+
+    fn file_name(self) -> String {
+        match self {
+            Kind::Steady => "steady.json".to_owned(),
+            Kind::SteadyUnscraped => "steady-unscraped.json".to_owned(),
+            Kind::Restart(what) => format!("restart-{}.json", kind_name(what)),
+        }
+    }
 }
 
 impl Record {
@@ -75,6 +107,7 @@ impl Record {
             get_p99_ms: f.get.map(|(_, p99, _)| p99.as_secs_f64() * 1e3),
             get_max_ms: f.get.map(|(max, _, _)| max.as_secs_f64() * 1e3),
             current_s: current,
+            rss_peak_mib: rss_peak(f),
         }
     }
 
@@ -84,6 +117,17 @@ impl Record {
     }
 }
 
+/// Peak RSS after the warm-up of aggregator and assessor, MiB.
+fn rss_peak(f: &Figures) -> Option<[f64; 2]> {
+    let peak = |who: &str| {
+        f.memory
+            .iter()
+            .find(|(name, _)| *name == who)
+            .map(|(_, m)| crate::figures::mib(m.first_half_max.max(m.second_half_max)))
+    };
+    Some([peak("aggregator")?, peak("assessor")?])
+}
+
 fn kind_name(what: Restart) -> &'static str {
     match what {
         Restart::Aggregator => "aggregator",
@@ -91,25 +135,21 @@ fn kind_name(what: Restart) -> &'static str {
     }
 }
 
-/// The file of a run of this kind: `steady.json`, `restart-aggregator.json`
-/// or `restart-centre.json`.
-pub fn path(dir: &Path, restart: Option<Restart>) -> PathBuf {
-    dir.join(match restart {
-        None => "steady.json".to_owned(),
-        Some(what) => format!("restart-{}.json", kind_name(what)),
-    })
+/// The file of a run of this kind in `dir`.
+pub fn path(dir: &Path, kind: Kind) -> PathBuf {
+    dir.join(kind.file_name())
 }
 
-pub fn write(dir: &Path, restart: Option<Restart>, record: &Record) -> anyhow::Result<PathBuf> {
+pub fn write(dir: &Path, kind: Kind, record: &Record) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let path = path(dir, restart);
+    let path = path(dir, kind);
     std::fs::write(&path, serde_json::to_string_pretty(record)? + "\n")?;
     Ok(path)
 }
 
 /// The latest record of this kind, if a soak left one.
-pub fn read(dir: &Path, restart: Option<Restart>) -> Option<Record> {
-    let text = std::fs::read_to_string(path(dir, restart)).ok()?;
+pub fn read(dir: &Path, kind: Kind) -> Option<Record> {
+    let text = std::fs::read_to_string(path(dir, kind)).ok()?;
     serde_json::from_str(&text).ok()
 }
 

@@ -90,15 +90,30 @@ pub async fn until_current(
     let (mut aggregator_current, mut assessor_current) = (None, None);
     // `sent` once every site had answered: what the assessor must reach.
     let mut answered_at = None;
+    let mut heard = false;
     loop {
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(100)) => {}
             _ = stop.cancelled() => break,
         }
+        if !heard && progress.resends() > r.resends_before {
+            heard = true;
+            println!(
+                "-- resend asked {:.1} s after the restart began (window {} ms)",
+                r.began.elapsed().as_secs_f64(),
+                progress.resend_window_ms.load(SEQ)
+            );
+        }
         if progress.passes() <= r.passes_before {
             continue;
         }
-        let sent_then = *answered_at.get_or_insert_with(|| progress.sent());
+        let sent_then = *answered_at.get_or_insert_with(|| {
+            println!(
+                "-- every site answered {:.1} s after the restart began",
+                r.began.elapsed().as_secs_f64()
+            );
+            progress.sent()
+        });
         if aggregator_current.is_none() {
             // It consumes in order: holding the last report sent by the
             // window's close, it holds every one before it.

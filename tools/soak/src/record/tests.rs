@@ -56,10 +56,12 @@ fn a_storm_record_adds_up_loss_and_keeps_the_slowest_service_s_recovery() {
     assert_eq!(record.get_max_ms, Some(24.0));
 
     let dir = std::env::temp_dir().join(format!("soak-record-{}", std::process::id()));
-    let written = write(&dir, Some(Restart::Centre), &record).unwrap();
+    let kind = Kind::of(&s);
+    assert_eq!(kind, Kind::Restart(Restart::Centre));
+    let written = write(&dir, kind, &record).unwrap();
     assert!(written.ends_with("restart-centre.json"));
-    assert_eq!(read(&dir, Some(Restart::Centre)), Some(record));
-    assert_eq!(read(&dir, None), None, "no steady run recorded");
+    assert_eq!(read(&dir, kind), Some(record));
+    assert_eq!(read(&dir, Kind::Steady), None, "no steady run recorded");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -74,4 +76,38 @@ fn a_service_that_never_caught_up_leaves_no_recovery_time() {
     let steady = Record::new(&settings(None), &Figures::default(), String::new(), 0);
     assert_eq!((steady.restart.as_deref(), steady.current_s), (None, None));
     assert!(steady.clean());
+    assert_eq!(steady.rss_peak_mib, None, "no memory samples");
+    assert_eq!(Kind::of(&settings(None)), Kind::SteadyUnscraped);
+    let scraped = Settings {
+        scrape_every: Some(Duration::from_secs(15)),
+        ..settings(None)
+    };
+    assert_eq!(Kind::of(&scraped), Kind::Steady);
+}
+
+#[test]
+fn the_peak_rss_is_the_higher_half_of_each_service() {
+    use crate::figures::Memory;
+    let mib = 1024 * 1024;
+    let memory = |first: u64, second: u64| Memory {
+        first_half_max: first * mib,
+        second_half_max: second * mib,
+        at_end: second * mib,
+    };
+    let figures = Figures {
+        memory: vec![
+            ("aggregator", memory(698, 697)),
+            ("assessor", memory(122, 124)),
+            ("nats", memory(20, 21)),
+        ],
+        ..Figures::default()
+    };
+    let record = Record::new(&settings(None), &figures, String::new(), 0);
+    assert_eq!(record.rss_peak_mib, Some([698.0, 124.0]));
+    // Old records without the field still read.
+    let old = serde_json::to_value(&record).unwrap();
+    let mut old = old.as_object().unwrap().clone();
+    old.remove("rss_peak_mib");
+    let back: Record = serde_json::from_value(old.into()).unwrap();
+    assert_eq!(back.rss_peak_mib, None);
 }
