@@ -47,6 +47,22 @@ fn rich_report(site: &str) -> HealthReport {
     r
 }
 
+/// The assessor says `site` is `c` and `h` (a site known from it only).
+fn set_status(table: &Mutex<SiteTable>, site: &str, c: Connectivity, h: Health) {
+    lock(table).apply_status(StatusEvent {
+        v: 1,
+        site_id: site.into(),
+        at_ms: 5,
+        connectivity: c,
+        previous_connectivity: Connectivity::Unknown,
+        health: h,
+        previous_health: Health::Unknown,
+        reasons: vec![],
+        last_report_ms: None,
+        judgement: Default::default(),
+    });
+}
+
 fn render(table: &SiteTable) -> String {
     let mut exposition = Exposition::new();
     for (id, entry) in table.iter() {
@@ -225,18 +241,7 @@ fn site_series_switch_bounds_the_per_site_series_and_fleet_counts_stay() {
         ("fine", Connectivity::Online),
         ("down", Connectivity::Offline),
     ] {
-        lock(&table).apply_status(healthmon_proto::StatusEvent {
-            v: 1,
-            site_id: site.into(),
-            at_ms: 5,
-            connectivity: c,
-            previous_connectivity: Connectivity::Unknown,
-            health: Health::Healthy,
-            previous_health: Health::Unknown,
-            reasons: vec![],
-            last_report_ms: None,
-            judgement: Default::default(),
-        });
+        set_status(&table, site, c, Health::Healthy);
     }
     let sites_with_up = |series| {
         let mut out = String::new();
@@ -491,18 +496,7 @@ fn unhealthy_mode_keeps_the_worst_sites_up_to_its_limit_and_counts_the_rest() {
         ("c-fine", Connectivity::Online, Health::Healthy),
         ("d-offline", Connectivity::Offline, Health::Healthy),
     ] {
-        lock(&table).apply_status(healthmon_proto::StatusEvent {
-            v: 1,
-            site_id: site.into(),
-            at_ms: 5,
-            connectivity: c,
-            previous_connectivity: Connectivity::Unknown,
-            health: h,
-            previous_health: Health::Unknown,
-            reasons: vec![],
-            last_report_ms: None,
-            judgement: Default::default(),
-        });
+        set_status(&table, site, c, h);
     }
     let scrape = |limit| {
         let mut out = String::new();
