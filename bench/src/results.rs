@@ -156,10 +156,7 @@ fn soak_targets(soak: &SoakRecords, add: &mut Add<'_>) {
     add(
         "soak 1M, scrape 15 s: lost+slow+false",
         "= 0",
-        steady.map(|r| {
-            let n = r.lost + r.seq_gaps + r.slow_consumers + r.false_late_offline;
-            (n as f64, n == 0)
-        }),
+        steady.map(|r| (r.troubles() as f64, r.clean())),
     );
     add(
         "soak 1M, scrape 15 s: get slowest ms",
@@ -211,10 +208,7 @@ fn soak_targets(soak: &SoakRecords, add: &mut Add<'_>) {
         add(
             names[0],
             "= 0",
-            record.map(|r| {
-                let n = r.lost + r.seq_gaps + r.slow_consumers + r.false_late_offline;
-                (n as f64, n == 0)
-            }),
+            record.map(|r| (r.troubles() as f64, r.clean())),
         );
         // The issue asks how long it took: printed, met once measured.
         add(

@@ -111,9 +111,14 @@ impl Record {
         }
     }
 
+    /// Reports lost or counted as gaps, slow consumers and false events, added up.
+    pub fn troubles(&self) -> u64 {
+        self.lost + self.seq_gaps + self.slow_consumers + self.false_late_offline
+    }
+
     /// Nothing lost, no slow consumer, no false event.
     pub fn clean(&self) -> bool {
-        self.lost + self.seq_gaps + self.slow_consumers + self.false_late_offline == 0
+        self.troubles() == 0
     }
 }
 
