@@ -152,10 +152,13 @@ impl Figures {
     /// the resend when it was restarted (what came before reached the old
     /// process, or nobody while it was down).
     pub fn expected(&self, proc: usize) -> u64 {
-        match &self.storm {
-            Some(storm) if storm.restarted(proc) => storm.expected[proc],
-            _ => self.sent,
-        }
+        Storm::expected_of(self.storm.as_ref(), proc, self.sent)
+    }
+
+    /// Reports process `proc` (aggregator 0, assessor 1) should have taken and did not.
+    pub fn lost(&self, proc: usize) -> u64 {
+        let accepted = [self.accepted_aggregator, self.accepted_assessor][proc];
+        self.expected(proc).saturating_sub(accepted)
     }
 
     /// Each failed criterion, in words; empty means the soak passed.
@@ -175,7 +178,7 @@ impl Figures {
                 accepted >= expected,
                 format!(
                     "{who} accepted {accepted} of {expected} reports ({} lost)",
-                    expected.saturating_sub(accepted)
+                    self.lost(proc)
                 ),
             );
         }
@@ -260,8 +263,7 @@ impl Figures {
         let both = |a: u64, b: u64| format!("{a} / {b}");
         let (aggregator, assessor) = (self.accepted_aggregator, self.accepted_assessor);
         let accepted = both(aggregator, assessor);
-        let lost = |proc: usize, accepted: u64| self.expected(proc).saturating_sub(accepted);
-        let lost = both(lost(0, aggregator), lost(1, assessor));
+        let lost = both(self.lost(0), self.lost(1));
         line("reports sent", &self.sent);
         line("accepted by aggregator / assessor", &accepted);
         line("lost (expected - accepted)", &lost);

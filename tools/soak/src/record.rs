@@ -72,12 +72,7 @@ impl Kind {
 
 impl Record {
     pub fn new(s: &Settings, f: &Figures, command: String, finished_unix_ms: u64) -> Record {
-        let lost = (0..2)
-            .map(|proc| {
-                let accepted = [f.accepted_aggregator, f.accepted_assessor][proc];
-                f.expected(proc).saturating_sub(accepted)
-            })
-            .sum();
+        let lost = f.lost(0) + f.lost(1);
         let storm = f.storm.as_ref();
         let current = storm.and_then(|st| {
             let services = [

@@ -31,6 +31,7 @@ use crate::probe::{self, Http};
 use crate::publisher::{self, Progress};
 use crate::restart::{self, Restarted};
 use crate::settings::Settings;
+use crate::storm::Storm;
 use crate::watch::Watch;
 use healthmon_test_support::Usage;
 
@@ -192,10 +193,7 @@ pub async fn run(s: Settings, interrupt: CancellationToken) -> anyhow::Result<Fi
         }
         _ => s.warmup,
     };
-    let expected = |proc: usize| match &storm {
-        Some(storm) if storm.restarted(proc) => storm.expected[proc],
-        _ => sent,
-    };
+    let expected = |proc: usize| Storm::expected_of(storm.as_ref(), proc, sent);
 
     let http = Http::new()?;
     let (aggregator_text, assessor_text, scrape_time) =

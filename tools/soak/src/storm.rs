@@ -48,6 +48,15 @@ impl Storm {
         }
     }
 
+    /// Reports process `proc` should have taken of `sent` in a run with
+    /// this storm (or none): all, or what it could hear when restarted.
+    pub fn expected_of(storm: Option<&Storm>, proc: usize, sent: u64) -> u64 {
+        match storm {
+            Some(storm) if storm.restarted(proc) => storm.expected[proc],
+            _ => sent,
+        }
+    }
+
     pub fn failures(&self) -> Vec<String> {
         let mut failed = Vec::new();
         if self.window.is_none() {
