@@ -1,79 +1,17 @@
-//! The assessor's Prometheus metrics, named and described in one place.
+//! The assessor's Prometheus metrics (named and described in
+//! [`healthmon_common::metric_names`]): registered at start, and counted here.
 
 use std::time::Duration;
 
 use healthmon_proto::{Connectivity, Rejection, StatusEvent};
 
-pub const REPORTS: &str = "healthmon_assessor_reports_total";
-pub const REJECTED: &str = "healthmon_assessor_reports_rejected_total";
-pub const LOST: &str = "healthmon_assessor_lost_reports_total";
-pub const SITES: &str = "healthmon_assessor_sites";
-pub const STATUS_EVENTS: &str = "healthmon_assessor_status_events_total";
-pub const TRANSITIONS: &str = "healthmon_assessor_transitions_total";
-pub const HEALTH_TRANSITIONS: &str = "healthmon_assessor_health_transitions_total";
-pub const PUBLISH_ERRORS: &str = "healthmon_assessor_publish_errors_total";
-pub const DETECTION_LAG: &str = "healthmon_assessor_detection_lag_seconds";
-pub const BOOTSTRAPPED: &str = "healthmon_assessor_bootstrapped_sites_total";
-pub const BLIND: &str = "healthmon_assessor_blind";
-pub const CENTRAL_SUSPECT: &str = "healthmon_assessor_central_suspect";
-pub const MASS_SILENCE: &str = "healthmon_assessor_mass_silence_total";
-pub const LEADER: &str = "healthmon_assessor_leader";
-pub const JUDGING: &str = "healthmon_assessor_judging";
-pub const LINKS_LOST: &str = "healthmon_assessor_links_lost_total";
-pub const INCIDENTS: &str = "healthmon_assessor_incidents_total";
+pub use healthmon_common::metric_names::assessor::*;
 
 /// Describes every metric and registers the labelled counters at zero, so
 /// dashboards and alerts see them before the first occurrence.
 pub fn register() {
-    metrics::describe_counter!(REPORTS, "Reports accepted.");
-    metrics::describe_counter!(REJECTED, "Reports rejected, by reason.");
-    metrics::describe_counter!(
-        LOST,
-        "Reports missing from seq gaps (lost on the way, a slow consumer's drops included), counted when the site's next report arrives."
-    );
-    metrics::describe_gauge!(SITES, "Sites tracked, by connectivity.");
-    metrics::describe_counter!(STATUS_EVENTS, "Status events published.");
-    metrics::describe_counter!(TRANSITIONS, "Connectivity changes, by new state.");
-    metrics::describe_counter!(HEALTH_TRANSITIONS, "Health changes, by new state.");
-    metrics::describe_counter!(PUBLISH_ERRORS, "Status events that could not be published.");
-    metrics::describe_histogram!(
-        DETECTION_LAG,
-        metrics::Unit::Seconds,
-        "Time between a site's offline deadline and its offline event."
-    );
-    metrics::describe_counter!(
-        BOOTSTRAPPED,
-        "Sites adopted from the aggregator at start-up."
-    );
-    metrics::describe_gauge!(
-        BLIND,
-        "1 while the NATS link is down and sites are not judged."
-    );
-    metrics::describe_gauge!(
-        CENTRAL_SUSPECT,
-        "1 while most sites fell silent at once and are held late (the centre is suspected)."
-    );
-    metrics::describe_counter!(
-        MASS_SILENCE,
-        "Mass-silence rule changes, by cause (suspected, resumed, expired)."
-    );
-    metrics::describe_gauge!(
-        LEADER,
-        "1 while this replica publishes status events (always 1 without --leader-election)."
-    );
-    metrics::describe_gauge!(
-        JUDGING,
-        "1 while this assessor can judge sites (neither blind nor suspecting the centre): availability counts only this time."
-    );
+    describe_all();
     metrics::gauge!(JUDGING).set(1.0);
-    metrics::describe_counter!(
-        LINKS_LOST,
-        "Connections the NATS server reported closed that healthmon knows (a leaf node, a collector), by kind."
-    );
-    metrics::describe_counter!(
-        INCIDENTS,
-        "Incidents opened: sites that fell silent together (kind link: a leaf node lost with sites behind it; group: most sites sharing a label value silent)."
-    );
     for kind in ["leaf", "site"] {
         metrics::counter!(LINKS_LOST, "kind" => kind).absolute(0);
     }

@@ -11,7 +11,8 @@
 //! - [`log_limit`]: one log line per period for repeating complaints;
 //! - [`micro`]: starting the services' NATS micro services and answering JSON
 //!   requests on their endpoints;
-//! - [`clock`]: unix milliseconds on the central clock.
+//! - [`clock`]: unix milliseconds on the central clock;
+//! - [`metric_names`]: every service's metrics, each named and described once.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod clock;
 pub mod config_error;
 pub mod error;
 pub mod log_limit;
+pub mod metric_names;
 pub mod metrics_http;
 pub mod micro;
 pub mod nats;
