@@ -218,6 +218,20 @@ pub struct Outcome {
     pub lost: u64,
 }
 
+impl Outcome {
+    /// Nothing to announce: only the site's timer is set again (or, with
+    /// `None`, cancelled).
+    fn rearm(site: SiteIdx, deadline: Option<Instant>) -> Outcome {
+        Outcome {
+            site,
+            event: None,
+            deadline,
+            detection_lag: None,
+            lost: 0,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Tracker {
     epoch: Instant,
@@ -438,13 +452,7 @@ impl Tracker {
             (_, Connectivity::Late) => true,
             _ => false,
         };
-        let mut outcome = Outcome {
-            site,
-            event: None,
-            deadline: None,
-            detection_lag: None,
-            lost: 0,
-        };
+        let mut outcome = Outcome::rearm(site, None);
         let calmed = self.calm_down(site, now_ms);
         let s = &self.sites[site as usize];
         if worse {

@@ -73,20 +73,11 @@ pub fn read(
             }
         }
     }
-    reading.connections = connections
-        .into_iter()
-        .map(|(name, connected)| ConnectionStatus {
-            name: name.to_owned(),
-            connected,
-        })
-        .collect();
-    reading.nodes = nodes
-        .into_iter()
-        .map(|(name, role)| Node {
-            name: name.to_owned(),
-            role,
-        })
-        .collect();
+    reading.connections = by_name(connections, |name, connected| ConnectionStatus {
+        name,
+        connected,
+    });
+    reading.nodes = by_name(nodes, |name, role| Node { name, role });
     for (key, gauge) in custom {
         let matching = samples.iter().filter(|s| {
             s.name == gauge.metric
@@ -105,6 +96,14 @@ pub fn read(
         }
     }
     reading
+}
+
+/// One report item per name, in name order.
+fn by_name<V, T>(found: BTreeMap<&str, V>, item: impl Fn(String, V) -> T) -> Vec<T> {
+    found
+        .into_iter()
+        .map(|(name, value)| item(name.to_owned(), value))
+        .collect()
 }
 
 /// Which role claim wins when sources disagree: active, then standby, then unknown.

@@ -40,13 +40,17 @@ fn no_change_or_no_time_is_flat() {
 
 #[test]
 fn counts_and_times_round_so_reasons_change_only_when_the_picture_does() {
-    assert_eq!(fmt_count(12_400.0), "12k");
-    assert_eq!(fmt_count(1_260_000.0), "1.3M");
-    assert_eq!(fmt_count(833.0), "830");
-    assert_eq!(fmt_count(1.26), "1.3");
-    assert_eq!(fmt_eta(41), "45 s");
-    assert_eq!(fmt_eta(3_000), "50 min");
-    assert_eq!(fmt_eta(30_000), "9 h");
+    for (count, shown) in [
+        (12_400.0, "12k"),
+        (1_260_000.0, "1.3M"),
+        (833.0, "830"),
+        (1.26, "1.3"),
+    ] {
+        assert_eq!(fmt_count(count), shown, "{count}");
+    }
+    for (secs, shown) in [(41, "45 s"), (3_000, "50 min"), (30_000, "9 h")] {
+        assert_eq!(fmt_eta(secs), shown, "{secs} s");
+    }
 }
 
 proptest! {

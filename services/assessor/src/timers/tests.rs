@@ -7,6 +7,15 @@ use proptest::prelude::*;
 
 use super::*;
 
+/// A wheel from tick 0 with these `(site, tick)` deadlines set in order.
+fn armed(deadlines: &[(SiteIdx, u64)]) -> Wheel {
+    let mut w = Wheel::default();
+    for &(site, tick) in deadlines {
+        w.set(site, Some(tick));
+    }
+    w
+}
+
 /// Advances to `now` and takes every site found due.
 fn fire(w: &mut Wheel, now: u64) -> Vec<SiteIdx> {
     w.advance(now);
@@ -15,9 +24,7 @@ fn fire(w: &mut Wheel, now: u64) -> Vec<SiteIdx> {
 
 #[test]
 fn fires_at_the_deadline_tick_not_before() {
-    let mut w = Wheel::default();
-    w.set(0, Some(5));
-    w.set(1, Some(3));
+    let mut w = armed(&[(0, 5), (1, 3)]);
     assert_eq!(w.len(), 2);
     assert_eq!(fire(&mut w, 2), [] as [SiteIdx; 0]);
     assert_eq!(fire(&mut w, 3), [1]);
@@ -30,10 +37,7 @@ fn fires_at_the_deadline_tick_not_before() {
 
 #[test]
 fn a_moved_deadline_fires_once_at_its_latest_tick() {
-    let mut w = Wheel::default();
-    w.set(7, Some(10));
-    w.set(7, Some(20));
-    w.set(7, Some(15));
+    let mut w = armed(&[(7, 10), (7, 20), (7, 15)]);
     assert_eq!((w.len(), w.entries()), (1, 3));
     assert_eq!(fire(&mut w, 14), [] as [SiteIdx; 0]);
     // The stale entry at 10 was dropped on the way.
@@ -45,9 +49,7 @@ fn a_moved_deadline_fires_once_at_its_latest_tick() {
 
 #[test]
 fn the_same_deadline_again_adds_no_entry_and_cancelled_sites_never_fire() {
-    let mut w = Wheel::default();
-    w.set(1, Some(4));
-    w.set(1, Some(4));
+    let mut w = armed(&[(1, 4), (1, 4)]);
     assert_eq!(w.entries(), 1);
     w.set(2, Some(4));
     w.set(2, None);
@@ -67,10 +69,7 @@ fn a_deadline_already_past_fires_at_the_next_tick_processed() {
 
 #[test]
 fn a_site_re_armed_or_cancelled_after_firing_is_not_delivered() {
-    let mut w = Wheel::default();
-    w.set(0, Some(1));
-    w.set(1, Some(1));
-    w.set(2, Some(1));
+    let mut w = armed(&[(0, 1), (1, 1), (2, 1)]);
     w.advance(1);
     // Fired but not taken yet: 0 is re-armed, 1 cancelled.
     w.set(0, Some(9));
@@ -82,10 +81,8 @@ fn a_site_re_armed_or_cancelled_after_firing_is_not_delivered() {
 
 #[test]
 fn deadlines_beyond_one_turn_wait_for_their_turn() {
-    let mut w = Wheel::default();
     let far = 3 * SLOTS as u64 + 5;
-    w.set(0, Some(far));
-    w.set(1, Some(5));
+    let mut w = armed(&[(0, far), (1, 5)]);
     assert_eq!(fire(&mut w, 5), [1]);
     for now in (6..far).step_by(997) {
         assert_eq!(fire(&mut w, now), [] as [SiteIdx; 0]);
@@ -96,10 +93,7 @@ fn deadlines_beyond_one_turn_wait_for_their_turn() {
 
 #[test]
 fn far_behind_one_pass_fires_everything_due_and_keeps_the_rest() {
-    let mut w = Wheel::default();
-    w.set(0, Some(10));
-    w.set(1, Some(5 * SLOTS as u64));
-    w.set(2, Some(9 * SLOTS as u64));
+    let mut w = armed(&[(0, 10), (1, 5 * SLOTS as u64), (2, 9 * SLOTS as u64)]);
     let mut fired = fire(&mut w, 6 * SLOTS as u64);
     fired.sort_unstable();
     assert_eq!(fired, [0, 1]);
@@ -129,8 +123,7 @@ fn wrapping_u32_ticks_keep_their_order() {
 
 #[test]
 fn absurdly_far_deadlines_are_clamped() {
-    let mut w = Wheel::default();
-    w.set(0, Some(u64::MAX));
+    let mut w = armed(&[(0, u64::MAX)]);
     assert_eq!(w.len(), 1);
     assert_eq!(fire(&mut w, MAX_AHEAD_TICKS - 1), [] as [SiteIdx; 0]);
     assert_eq!(fire(&mut w, MAX_AHEAD_TICKS), [0]);

@@ -48,12 +48,6 @@ impl Tracker {
         s.interval_ms = u32::try_from(interval_ms).unwrap_or(u32::MAX);
         s.window_start = Ms48::new(window_start);
         s.last_report_ms = Ms48::unix(last_ms);
-        Some(Outcome {
-            site: idx,
-            event: None,
-            deadline: self.deadline(idx),
-            detection_lag: None,
-            lost: 0,
-        })
+        Some(Outcome::rearm(idx, self.deadline(idx)))
     }
 }

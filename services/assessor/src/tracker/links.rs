@@ -120,11 +120,8 @@ impl Tracker {
             self.link_lost.insert(site, reason.clone());
             let event = self.change(site, Connectivity::Late, health, now_ms);
             outcomes.push(Outcome {
-                site,
                 event: Some(event),
-                deadline: self.next_deadline(site, now, now_ms),
-                detection_lag: None,
-                lost: 0,
+                ..Outcome::rearm(site, self.next_deadline(site, now, now_ms))
             });
         }
         if let LinkDown::Leaf { name, at_ms } = down {

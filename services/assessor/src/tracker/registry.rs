@@ -92,13 +92,7 @@ impl Tracker {
             Some(expected) => self.interval_overrides.insert(idx, expected),
             None => self.interval_overrides.remove(&idx),
         };
-        Some(Outcome {
-            site: idx,
-            event: None,
-            deadline: self.deadline(idx),
-            detection_lag: None,
-            lost: 0,
-        })
+        Some(Outcome::rearm(idx, self.deadline(idx)))
     }
 
     /// Drops a site from judgement: its timer is cancelled, it no longer
@@ -116,13 +110,7 @@ impl Tracker {
         s.health = Health::Unknown;
         s.findings = None;
         s.flags = Flags::FORGOTTEN;
-        Some(Outcome {
-            site: idx,
-            event: None,
-            deadline: None,
-            detection_lag: None,
-            lost: 0,
-        })
+        Some(Outcome::rearm(idx, None))
     }
 
     /// Whether the site is forgotten (not listed).

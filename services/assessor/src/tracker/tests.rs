@@ -149,19 +149,25 @@ fn row(site: &str, connectivity: Connectivity, age_ms: u64, now_ms: u64) -> Site
     }
 }
 
+/// Offers `t` the aggregator's [`row`] for `site` at start-up.
+fn adopt(
+    t: &mut Tracker,
+    site: &str,
+    connectivity: Connectivity,
+    age_ms: u64,
+    now: Instant,
+    now_ms: u64,
+) -> Option<Outcome> {
+    t.adopt(&row(site, connectivity, age_ms, now_ms), now, now_ms)
+}
+
 #[test]
 fn adopted_sites_keep_their_state_and_deadlines_count_from_the_aggregators_receive_time() {
     let mut clock = Clock::new();
     clock.advance(10);
     let mut t = tracker(&clock);
     let (now, now_ms) = clock.now();
-    let o = t
-        .adopt(
-            &row("old", Connectivity::Online, 1_000, now_ms),
-            now,
-            now_ms,
-        )
-        .unwrap();
+    let o = adopt(&mut t, "old", Connectivity::Online, 1_000, now, now_ms).unwrap();
     assert_eq!(o.event, None, "adoption is not announced");
     assert!(o.deadline.unwrap() <= now, "overdue: fire at once");
     let e = t.on_deadline(o.site, now, now_ms).event.unwrap();
@@ -177,18 +183,9 @@ fn adopted_sites_keep_their_state_and_deadlines_count_from_the_aggregators_recei
     assert_eq!(e.reasons, ["no report for 1s (timeout 0.6s)"]);
     assert_eq!(e.judgement.stale_reasons, ["connection plc-1 disconnected"]);
 
-    let o = t
-        .adopt(
-            &row("fresh", Connectivity::Online, 100, now_ms),
-            now,
-            now_ms,
-        )
-        .unwrap();
+    let o = adopt(&mut t, "fresh", Connectivity::Online, 100, now, now_ms).unwrap();
     assert_eq!(o.deadline, Some(clock.after(10 + 200)));
-    assert!(
-        t.adopt(&row("fresh", Connectivity::Offline, 0, now_ms), now, now_ms)
-            .is_none()
-    );
+    assert!(adopt(&mut t, "fresh", Connectivity::Offline, 0, now, now_ms).is_none());
 
     // A live report with the same health is not news; finding keys start counting from here.
     let mut r = report("fresh", 1);
@@ -203,10 +200,7 @@ fn adopted_sites_keep_their_state_and_deadlines_count_from_the_aggregators_recei
 fn a_live_report_wins_over_a_bootstrap_row() {
     let (_clock, mut t, now, now_ms) = start();
     t.on_view(&report("s1", 1).view(), now, now_ms).unwrap();
-    assert!(
-        t.adopt(&row("s1", Connectivity::Offline, 0, now_ms), now, now_ms)
-            .is_none()
-    );
+    assert!(adopt(&mut t, "s1", Connectivity::Offline, 0, now, now_ms).is_none());
     let idx = t.site_index("s1").unwrap();
     assert_eq!(t.state(idx), (Connectivity::Online, Health::Healthy));
 }

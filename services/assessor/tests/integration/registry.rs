@@ -65,9 +65,7 @@ async fn a_listed_site_that_never_reports_goes_offline_and_a_forget_reaches_the_
     })
     .await;
     assert!(quiet.is_err(), "a forgotten site is not judged: {quiet:?}");
-    assessor
-        .assert_metric("healthmon_assessor_sites{connectivity=\"online\"}", 0.0)
-        .await;
+    assessor.assert_sites("online", 0.0).await;
     assessor.stop().await;
 }
 

@@ -8,7 +8,8 @@ use async_nats::{Client, HeaderMap, Subscriber};
 use futures::StreamExt;
 use healthmon_assessor::{Config, Rules, Service};
 use healthmon_common::nats::NatsConfig;
-use healthmon_proto::{HealthReport, StatusEvent};
+use healthmon_proto::{Connectivity, HealthReport, StatusEvent};
+use healthmon_test_support::fixtures::connectivity_change;
 use healthmon_test_support::{NatsServer, Running, any_port};
 
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -45,6 +46,20 @@ impl Assessor {
     pub async fn assert_metric(&self, series: &str, want: f64) {
         assert_eq!(self.metric(series).await, Some(want), "{series}");
     }
+
+    /// How many sites the assessor counts as `connectivity` (`online`, …).
+    pub async fn sites(&self, connectivity: &str) -> Option<f64> {
+        self.metric(&sites_series(connectivity)).await
+    }
+
+    /// Asserts that the assessor counts `want` sites as `connectivity`.
+    pub async fn assert_sites(&self, connectivity: &str, want: f64) {
+        self.assert_metric(&sites_series(connectivity), want).await;
+    }
+}
+
+fn sites_series(connectivity: &str) -> String {
+    format!("healthmon_assessor_sites{{connectivity=\"{connectivity}\"}}")
 }
 
 /// What most tests start from: a nats-server, the assessor on it with the
@@ -98,6 +113,18 @@ pub async fn next_event(
     let msg = tokio::time::timeout(within, sub.next()).await.ok()??;
     let event = healthmon_proto::decode(&msg.payload).expect("status event decodes");
     Some((event, msg.headers.unwrap_or_default()))
+}
+
+/// The next event for `site` within [`WAIT`], which must move its
+/// connectivity `from` → `to`.
+pub async fn next_change_for(
+    sub: &mut Subscriber,
+    site: &str,
+    (from, to): (Connectivity, Connectivity),
+) -> StatusEvent {
+    let event = next_event_for(sub, site, WAIT).await;
+    assert_eq!(connectivity_change(&event), (from, to), "{site}");
+    event
 }
 
 /// The next event for `site`, skipping others; panics after `within`.

@@ -124,18 +124,18 @@ impl Mapping {
             ("mapping.alarm_errors.metric", &self.alarm_errors.metric),
             ("mapping.sf_buffer.metric", &self.sf_buffer.metric),
             ("mapping.node_roles.metric", &self.node_roles.metric),
-        ];
-        for (key, metric) in metrics {
-            check_metric_name(metric).map_err(|e| ConfigError::new(key, e))?;
-        }
+        ]
+        .map(|(key, name)| (key, check_metric_name(name)));
         let labels = [
             ("mapping.connections.label", &self.connections.label),
             ("mapping.sf_buffer.label", &self.sf_buffer.label),
             ("mapping.node_roles.node_label", &self.node_roles.node_label),
             ("mapping.node_roles.role_label", &self.node_roles.role_label),
-        ];
-        for (key, label) in labels {
-            check_label_name(label).map_err(|e| ConfigError::new(key, e))?;
+        ]
+        .map(|(key, name)| (key, check_label_name(name)));
+        // The first bad name, metrics before labels, is the one reported.
+        for (key, checked) in metrics.into_iter().chain(labels) {
+            checked.map_err(|e| ConfigError::new(key, e))?;
         }
         Ok(())
     }

@@ -13,49 +13,46 @@ fn defaults_are_valid() {
     assert_eq!(config().validate(), Ok(()));
 }
 
-/// The key the error names once `change` has made the default config invalid.
-fn key_after(change: impl FnOnce(&mut Config)) -> String {
+/// Asserts that the error names `key` once `change` has made the default
+/// config invalid.
+#[track_caller]
+fn assert_key_after(key: &str, change: impl FnOnce(&mut Config)) {
     let mut c = config();
     change(&mut c);
-    key_of(&c)
+    assert_eq!(key_of(&c), key);
 }
 
 #[test]
 fn errors_name_the_key() {
-    let interval = key_after(|c| c.interval = Duration::from_millis(50));
-    assert_eq!(interval, "interval");
-    assert_eq!(key_after(|c| c.site_id = "a.b".into()), "site_id");
+    assert_key_after("interval", |c| c.interval = Duration::from_millis(50));
+    assert_key_after("site_id", |c| c.site_id = "a.b".into());
 
     let probe = Probe {
         name: "p".into(),
         address: "no-port".into(),
         timeout: Duration::from_secs(1),
     };
-    let key = key_after(|c| c.sources.probe.push(probe));
-    assert_eq!(key, "probe[0].address");
+    assert_key_after("probe[0].address", |c| c.sources.probe.push(probe));
 
     let target = ScrapeTarget {
         name: "t".into(),
         url: "https://x/metrics".into(),
         timeout: Duration::from_secs(1),
     };
-    let key = key_after(|c| c.sources.scrape.push(target));
-    assert_eq!(key, "scrape[0].url");
+    assert_key_after("scrape[0].url", |c| c.sources.scrape.push(target));
 
     let gauge = |metric: &str| CustomGauge {
         metric: metric.into(),
         labels: BTreeMap::new(),
     };
-    let key = key_after(|c| {
+    assert_key_after("custom.g.metric", |c| {
         c.sources.custom.insert("g".into(), gauge("bad metric"));
     });
-    assert_eq!(key, "custom.g.metric");
-    let key = key_after(|c| {
+    assert_key_after("custom", |c| {
         c.sources.custom = (0..=MAX_CUSTOM)
             .map(|i| (format!("g{i}"), gauge("m")))
             .collect();
     });
-    assert_eq!(key, "custom");
 }
 
 #[test]

@@ -4,6 +4,10 @@ use std::time::Duration;
 
 use crate::support::*;
 
+/// The collector's own window for answering a resend, narrow next to the
+/// centre's spread.
+const JITTER: Duration = Duration::from_millis(100);
+
 #[tokio::test]
 async fn a_burst_of_resends_is_answered_once_within_the_jitter() {
     let (server, inbox) = server_with_inbox().await;
@@ -38,18 +42,13 @@ async fn a_burst_of_resends_is_answered_once_within_the_jitter() {
 /// Simulated sites, so one collector answers for many.
 #[tokio::test]
 async fn the_centres_spread_header_widens_the_window_the_sites_answer_in() {
-    let (server, inbox) = server_with_inbox().await;
     // A long interval and its slots spread over it: within the test's few
     // seconds nearly every report is an answer to the resend.
-    let mut config = simulated(&server, "plant", 40, Duration::from_secs(600));
-    config.resend_jitter = Duration::from_millis(100);
-    let collector = start(config).await;
+    let (server, inbox, collector) = start_plant(40, Duration::from_secs(600), JITTER).await;
     inbox.wait_for(1, Duration::from_secs(5)).await;
     let before = inbox.len();
 
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert(healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS, "1500");
-    let asked = ask_resend(&server, 1, Some(headers)).await;
+    let asked = ask_resend(&server, 1, Some(Duration::from_millis(1_500))).await;
     let got = inbox.wait_for(before + 40, Duration::from_secs(4)).await;
     let answers: Vec<_> = got[before..].iter().map(|r| r.at - asked).collect();
     let (first, last) = (answers.iter().min().unwrap(), answers.iter().max().unwrap());
@@ -62,17 +61,12 @@ async fn the_centres_spread_header_widens_the_window_the_sites_answer_in() {
 /// The centre asks for a report within the window, not for an extra one.
 #[tokio::test]
 async fn sites_due_inside_the_window_answer_with_their_own_report() {
-    let (server, inbox) = server_with_inbox().await;
     // 40 sites every 4 s: a slot every 100 ms, so half the sites are due
     // within a 2 s window.
-    let mut config = simulated(&server, "plant", 40, Duration::from_secs(4));
-    config.resend_jitter = Duration::from_millis(100);
-    let collector = start(config).await;
+    let (server, inbox, collector) = start_plant(40, Duration::from_secs(4), JITTER).await;
     inbox.wait_for(40, Duration::from_secs(8)).await;
 
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert(healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS, "2000");
-    let asked = ask_resend(&server, 1, Some(headers)).await;
+    let asked = ask_resend(&server, 1, Some(Duration::from_secs(2))).await;
     tokio::time::sleep(Duration::from_millis(2_400)).await;
     let within: Vec<String> = inbox
         .all()

@@ -52,10 +52,8 @@ async fn twenty_simulated_sites_report_spread_over_the_interval() {
 
 #[tokio::test]
 async fn simulated_sites_answer_resend_under_their_prefix() {
-    let (server, inbox) = server_with_inbox().await;
-    let mut config = simulated(&server, "plant", 5, Duration::from_secs(30));
-    config.resend_jitter = Duration::from_millis(300);
-    let collector = start(config).await;
+    let (server, inbox, collector) =
+        start_plant(5, Duration::from_secs(30), Duration::from_millis(300)).await;
     // Only the first site's slot comes at once; the rest are spread over 30 s.
     inbox.wait_for(1, Duration::from_secs(5)).await;
 

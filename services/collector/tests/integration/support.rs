@@ -175,13 +175,20 @@ impl Collector {
 }
 
 /// Asks every collector on `server` to report again, as the centre does
-/// (`health.cmd.resend`), `times` times in a row with `headers` if any;
-/// returns when it started asking.
+/// (`health.cmd.resend`), `times` times in a row; with `spread`, the centre's
+/// header widening the window the answers come in. Returns when it started
+/// asking.
 pub async fn ask_resend(
     server: &NatsServer,
     times: usize,
-    headers: Option<async_nats::HeaderMap>,
+    spread: Option<Duration>,
 ) -> tokio::time::Instant {
+    let headers = spread.map(|spread| {
+        let mut headers = async_nats::HeaderMap::new();
+        let ms = spread.as_millis().to_string();
+        headers.insert(healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS, ms);
+        headers
+    });
     let client = server.client().await;
     let asked = tokio::time::Instant::now();
     for _ in 0..times {
@@ -211,4 +218,19 @@ pub fn simulated(server: &NatsServer, prefix: &str, sites: usize, interval: Dura
         seed: Some(1),
     });
     config
+}
+
+/// A nats-server with its inbox, and a collector on it simulating `sites`
+/// sites (`plant-00001`…) every `interval` that answers a resend request
+/// within `jitter`.
+pub async fn start_plant(
+    sites: usize,
+    interval: Duration,
+    jitter: Duration,
+) -> (NatsServer, Inbox, Collector) {
+    let (server, inbox) = server_with_inbox().await;
+    let mut config = simulated(&server, "plant", sites, interval);
+    config.resend_jitter = jitter;
+    let collector = start(config).await;
+    (server, inbox, collector)
 }

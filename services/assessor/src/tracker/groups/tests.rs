@@ -4,12 +4,22 @@ fn rule() -> IncidentRule {
     IncidentRule::default()
 }
 
+/// A grouping by `label` with these `(site, value, silent)` set in order, as
+/// the sites' own reports label them.
+fn grouped(label: &str, sites: &[(SiteIdx, &str, bool)]) -> Grouping {
+    let mut g = Grouping::new(label);
+    for &(site, value, silent) in sites {
+        g.set_own(site, Some(value), silent);
+    }
+    g
+}
+
 #[test]
 fn members_follow_label_changes_and_the_registry_wins() {
-    let mut g = Grouping::new("leaf");
-    g.set_own(3, Some("eu-1"), false);
-    g.set_own(1, Some("eu-1"), false);
-    g.set_own(2, Some("us-1"), false);
+    let mut g = grouped(
+        "leaf",
+        &[(3, "eu-1", false), (1, "eu-1", false), (2, "us-1", false)],
+    );
     assert_eq!(g.members("eu-1"), [1, 3]);
     g.set_own(3, Some("us-1"), false);
     g.set_own(1, None, false);
@@ -70,8 +80,7 @@ fn no_group_incident_opens_while_the_centre_suspects_itself() {
 
 #[test]
 fn a_lost_link_opens_at_once_and_a_refresh_closes_what_membership_ended() {
-    let mut g = Grouping::new("leaf");
-    g.set_own(1, Some("eu-1"), false);
+    let mut g = grouped("leaf", &[(1, "eu-1", false)]);
     assert_eq!(
         g.open_link("us-1", 5, 0, "link leaf us-1 lost"),
         None,
@@ -110,9 +119,7 @@ fn a_lost_link_opens_at_once_and_a_refresh_closes_what_membership_ended() {
 
 #[test]
 fn silent_counts_follow_moves_between_groups() {
-    let mut g = Grouping::new("region");
-    g.set_own(1, Some("a"), true);
-    g.set_own(2, Some("a"), false);
+    let mut g = grouped("region", &[(1, "a", true), (2, "a", false)]);
     g.set_own(1, Some("b"), true);
     assert_eq!((g.groups["a"].silent, g.groups["b"].silent), (0, 1));
     g.silence(2, true);
