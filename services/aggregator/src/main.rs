@@ -13,7 +13,7 @@ use healthmon_common::cli::{
 };
 use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_proto::Partition;
-use healthmon_registry::RegistryArgs;
+use healthmon_registry::{AutoRegisterArg, RegistryArgs};
 
 // As in the assessor: mimalloc (without transparent huge pages) returns the
 // NATS client's short-lived read buffers to the system, so RSS follows the
@@ -57,11 +57,8 @@ struct Cli {
     partition: Option<Partition>,
     #[command(flatten)]
     registry: RegistryArgs,
-    /// Register a site in the fleet registry on its first valid report. With
-    /// false, reports of sites the registry does not list are refused
-    /// (counted as `unregistered`): for fleets declared in a roster only.
-    #[arg(long, env = "AUTO_REGISTER", default_value_t = true, action = clap::ArgAction::Set)]
-    auto_register: bool,
+    #[command(flatten)]
+    auto_register: AutoRegisterArg,
     /// Pace of the answers to a resend request (at start, after a
     /// reconnect), reports/s: collectors spread them over sites ÷ rate
     /// seconds (1 s to 5 min). Old collectors use their own jitter.
@@ -85,7 +82,7 @@ impl Cli {
             site_series: self.site_series,
             site_series_limit: self.site_series_limit,
             registry: self.registry.config()?,
-            auto_register: self.auto_register,
+            auto_register: self.auto_register.auto_register,
             resend_rate: self.resend_rate,
             resend_listen: self.resend_listen,
         };

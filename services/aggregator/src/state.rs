@@ -201,22 +201,12 @@ impl SiteTable {
         report: &ReportView<'_>,
         received_ms: u64,
     ) -> Result<Applied, Rejection> {
-        self.apply_stored(report, StoredReport::new(report), received_ms)
+        self.apply_stored_at(report, StoredReport::new(report), received_ms * 1000)
     }
 
     /// [`SiteTable::apply_report`] with the report already in its stored
-    /// form: ingest encodes it before taking the table lock, so the lock is
-    /// held for bookkeeping only.
-    pub fn apply_stored(
-        &mut self,
-        report: &ReportView<'_>,
-        stored: StoredReport,
-        received_ms: u64,
-    ) -> Result<Applied, Rejection> {
-        self.apply_stored_at(report, stored, received_ms * 1000)
-    }
-
-    /// [`SiteTable::apply_stored`], received at `received_us` (unix µs).
+    /// form, received at `received_us` (unix µs): ingest encodes it before
+    /// taking the table lock, so the lock is held for bookkeeping only.
     pub fn apply_stored_at(
         &mut self,
         report: &ReportView<'_>,

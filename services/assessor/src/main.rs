@@ -18,7 +18,7 @@ use healthmon_common::cli::{
 use healthmon_common::nats::NatsAuth;
 use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_proto::Partition;
-use healthmon_registry::RegistryArgs;
+use healthmon_registry::{AutoRegisterArg, RegistryArgs};
 
 /// mimalloc (without transparent huge pages) instead of glibc's malloc: the
 /// NATS client's read buffers are large and short-lived, and glibc kept them
@@ -83,10 +83,8 @@ struct Cli {
     partition: Option<Partition>,
     #[command(flatten)]
     registry: RegistryArgs,
-    /// Judge sites the fleet registry does not list. Set it as on the
-    /// aggregator: with false, only listed sites are judged.
-    #[arg(long, env = "AUTO_REGISTER", default_value_t = true, action = clap::ArgAction::Set)]
-    auto_register: bool,
+    #[command(flatten)]
+    auto_register: AutoRegisterArg,
     /// The longest report interval a site's own report may declare; a
     /// longer declaration is judged at this interval and flagged degraded
     /// (`interval:capped`). An expected interval in the registry overrides.
@@ -168,7 +166,7 @@ impl Cli {
             leader_replicas: usize::from(self.leader_replicas),
             max_interval: self.max_interval,
             registry: self.registry.config()?,
-            auto_register: self.auto_register,
+            auto_register: self.auto_register.auto_register,
             advisories: self
                 .advisories_user
                 .zip(self.advisories_password)

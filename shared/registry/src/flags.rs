@@ -42,3 +42,17 @@ impl RegistryArgs {
         })
     }
 }
+
+/// `--auto-register`, one setting the aggregator and the assessor must
+/// share: a site the registry does not list is either taken in by both or
+/// by neither.
+#[derive(Debug, Clone, Args)]
+pub struct AutoRegisterArg {
+    /// Take in sites the fleet registry does not list: the aggregator
+    /// registers a site on its first valid report and the assessor judges
+    /// it. With false (for fleets declared in a roster only), the
+    /// aggregator refuses their reports (counted as `unregistered`) and the
+    /// assessor judges only listed sites. Set it the same on both.
+    #[arg(long, env = "AUTO_REGISTER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub auto_register: bool,
+}
