@@ -25,6 +25,7 @@ use axum::http::request::Parts;
 use axum::http::{Method, Uri};
 use axum::response::Response;
 use healthmon_proto::audit::{AuditAction, AuditOutcome};
+use healthmon_registry::{Registry, RegistryError};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -78,14 +79,69 @@ fn required_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))
 }
 
-/// A one-site admin request, as its handler receives it: the app, who
-/// calls, the URI (for the audit) and the site the path names, checked or
-/// not ([`SitePath`]; a bad one is answered, and audited, by [`on_site`]).
-pub struct SiteAction {
+/// An admin request, as its handler receives it: the app, who calls, and
+/// the method and URI (for the audit).
+pub struct AdminRequest {
     state: AppState,
     caller: Caller,
     method: Method,
     uri: Uri,
+}
+
+impl FromRequestParts<AppState> for AdminRequest {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        Ok(AdminRequest {
+            state: state.clone(),
+            caller: Caller::from_request_parts(parts, state).await?,
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+        })
+    }
+}
+
+impl AdminRequest {
+    /// One audit line for this request, whatever its outcome: `action`, on
+    /// `site_id` where it names one; `detail` adds what was done (a bulk
+    /// action's selector and count).
+    fn audit<T>(
+        &self,
+        action: AuditAction,
+        site_id: Option<&str>,
+        result: &Result<T, ApiError>,
+        detail: Option<String>,
+    ) {
+        let (outcome, failure) = match result {
+            Ok(_) => (AuditOutcome::Ok, None),
+            Err(ApiError::NotFound(_)) => (AuditOutcome::NotFound, None),
+            Err(ApiError::Forbidden(message)) => (AuditOutcome::Forbidden, Some(message.clone())),
+            Err(e) => (AuditOutcome::Failed, Some(e.to_string())),
+        };
+        let detail = match (detail, failure) {
+            (Some(d), Some(f)) => Some(format!("{d}; {f}")),
+            (d, f) => d.or(f),
+        };
+        self.state.audit.record(
+            Some(&self.caller.principal),
+            action,
+            outcome,
+            site_id,
+            &audit::Request {
+                method: self.method.as_str(),
+                path: self.uri.path(),
+                from: &self.caller.from,
+            },
+            detail.as_deref(),
+        );
+    }
+}
+
+/// A one-site admin request: the [`AdminRequest`] and the site the path
+/// names, checked or not ([`SitePath`]; a bad one is answered, and
+/// audited, by [`on_site`]).
+pub struct SiteAction {
+    request: AdminRequest,
     site: Result<SitePath, ApiError>,
 }
 
@@ -94,10 +150,7 @@ impl FromRequestParts<AppState> for SiteAction {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         Ok(SiteAction {
-            state: state.clone(),
-            caller: Caller::from_request_parts(parts, state).await?,
-            method: parts.method.clone(),
-            uri: parts.uri.clone(),
+            request: AdminRequest::from_request_parts(parts, state).await?,
             site: SitePath::from_request_parts(parts, state).await,
         })
     }
@@ -111,36 +164,38 @@ async fn on_site<T>(
     action: AuditAction,
     act: impl AsyncFnOnce(&AppState, &Caller, String) -> Result<T, ApiError>,
 ) -> Result<Json<T>, ApiError> {
-    let SiteAction {
-        state,
-        caller,
-        method,
-        uri,
-        site,
-    } = request;
-    let (done, result) = match target(&state, &caller, site).await {
+    let SiteAction { request, site } = request;
+    let (state, caller) = (&request.state, &request.caller);
+    let (done, result) = match target(state, caller, site).await {
         Ok(site_id) => {
-            let result = act(&state, &caller, site_id.clone()).await;
+            let result = act(state, caller, site_id.clone()).await;
             (result.is_ok().then_some(site_id), result)
         }
         Err(e) => (None, Err(e)),
     };
     // The site acted on; else the one the path names, valid or not found
     // alike.
-    let site_id = done.as_deref().or_else(|| guard::site_of(uri.path()));
-    audit(
-        &state,
-        &caller,
-        Action {
-            action,
-            site_id,
-            method: method.as_str(),
-            path: uri.path(),
-        },
-        &result,
-        None,
-    );
+    let site_id = done
+        .as_deref()
+        .or_else(|| guard::site_of(request.uri.path()));
+    request.audit(action, site_id, &result, None);
     result.map(Json)
+}
+
+/// A one-site action that only takes something off the site in the
+/// registry (`remove`), answered with `removed(site_id)`.
+async fn on_site_remove<T>(
+    request: SiteAction,
+    action: AuditAction,
+    remove: impl AsyncFnOnce(&Registry, &str) -> Result<(), RegistryError>,
+    removed: impl FnOnce(String) -> T,
+) -> Result<Json<T>, ApiError> {
+    on_site(request, action, async |state, _, site_id| {
+        state.fleet.writable()?;
+        remove(&state.fleet.registry, &site_id).await?;
+        Ok(removed(site_id))
+    })
+    .await
 }
 
 /// The last unix ms a window may end at: the end of year 9999.
@@ -167,47 +222,6 @@ fn whole_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Er
             "expected unix milliseconds, a whole number from 0 to {MAX_UNIX_MS}, got {number}"
         ))),
     }
-}
-
-/// What an admin request was, for its audit line.
-struct Action<'a> {
-    action: AuditAction,
-    site_id: Option<&'a str>,
-    method: &'a str,
-    path: &'a str,
-}
-
-/// One audit line for an admin request, whatever its outcome; `detail`
-/// adds what was done (a bulk action's selector and count).
-fn audit<T>(
-    state: &AppState,
-    caller: &Caller,
-    action: Action<'_>,
-    result: &Result<T, ApiError>,
-    detail: Option<String>,
-) {
-    let (outcome, failure) = match result {
-        Ok(_) => (AuditOutcome::Ok, None),
-        Err(ApiError::NotFound(_)) => (AuditOutcome::NotFound, None),
-        Err(ApiError::Forbidden(message)) => (AuditOutcome::Forbidden, Some(message.clone())),
-        Err(e) => (AuditOutcome::Failed, Some(e.to_string())),
-    };
-    let detail = match (detail, failure) {
-        (Some(d), Some(f)) => Some(format!("{d}; {f}")),
-        (d, f) => d.or(f),
-    };
-    state.audit.record(
-        Some(&caller.principal),
-        action.action,
-        outcome,
-        action.site_id,
-        &audit::Request {
-            method: action.method,
-            path: action.path,
-            from: &caller.from,
-        },
-        detail.as_deref(),
-    );
 }
 
 #[cfg(test)]

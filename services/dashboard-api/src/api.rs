@@ -3,29 +3,32 @@
 //! returns its answer as JSON (the `healthmon_proto::query` types, so the
 //! HTTP shapes are the NATS shapes).
 
-use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::Json;
+use axum::extract::{FromRequestParts, RawQuery};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
-use healthmon_client::QueryError;
-use healthmon_proto::query::{FleetSummary, SiteDetail, SitePage, SortOrder};
+use healthmon_client::{AggregatorClient, QueryError};
+use healthmon_proto::query::{
+    FleetSummary, ListQuery, SiteDetail, SitePage, SortOrder, SummaryQuery,
+};
 use healthmon_proto::{Connectivity, Health};
+use healthmon_registry::Selector;
+use utoipa::IntoParams;
 
 use crate::error::{ApiError, NotFound, ReadErrors};
 use crate::guard::Caller;
+use crate::params::{Filtered, ParamError};
 use crate::site_path::SitePath;
 use crate::state::AppState;
 use crate::{params, scope};
 
-/// `GET /api/v1/summary`: site counts per connectivity and health.
+/// Site counts per connectivity and health, optionally per label value
 #[utoipa::path(
     get,
     path = "/api/v1/summary",
-    summary = "Site counts per connectivity and health, optionally per label value",
     tag = "sites",
     params(
-        ("label" = Option<Vec<String>>, Query, style = Form, explode = true, min_items = 1,
-            description = "Only sites with this label, `key=value` (or several pairs, comma-separated); repeatable, all must match"),
+        LabelFilter,
         ("by" = Option<String>, Query, pattern = "^[a-z_][a-z0-9_]{0,31}$",
             description = "A label key: also count per value of it (`groups`, worst first; `value` null for sites without it)"),
     ),
@@ -34,26 +37,20 @@ use crate::{params, scope};
         ReadErrors,
     ),
 )]
-pub async fn summary(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<FleetSummary>, ApiError> {
-    let filtered = params::summary_query(raw.as_deref())?;
-    match filtered.allowed(|query| scope::summary(query, &caller.principal.scope)) {
-        Some(query) => Ok(Json(state.aggregator.summary(&query).await?)),
-        None => Ok(Json(FleetSummary {
-            by: filtered.query.by,
-            ..FleetSummary::default()
-        })),
-    }
+pub async fn summary(read: FleetRead) -> Result<Json<FleetSummary>, ApiError> {
+    read.answer(
+        params::summary_query,
+        scope::summary,
+        AggregatorClient::summary,
+        no_counts,
+    )
+    .await
 }
 
-/// `GET /api/v1/sites`: one page of sites, filtered and sorted by the aggregator.
+/// One page of sites, filtered and sorted
 #[utoipa::path(
     get,
     path = "/api/v1/sites",
-    summary = "One page of sites, filtered and sorted",
     tag = "sites",
     params(
         ("connectivity" = Option<Vec<Connectivity>>, Query, style = Form, explode = false, min_items = 1,
@@ -68,8 +65,7 @@ pub async fn summary(
             description = "Sites per page (default 100)"),
         ("offset" = Option<u32>, Query, minimum = 0, maximum = 2147483647,
             description = "Sites to skip (default 0)"),
-        ("label" = Option<Vec<String>>, Query, style = Form, explode = true, min_items = 1,
-            description = "Only sites with this label, `key=value` (or several pairs, comma-separated); repeatable, all must match"),
+        LabelFilter,
         ("acknowledged" = Option<bool>, Query,
             description = "`true`: only sites whose current problem is acknowledged; `false`: only sites without an acknowledgement that applies to their current state (an acknowledgement no longer applies once the state changes)"),
     ),
@@ -78,28 +74,92 @@ pub async fn summary(
         ReadErrors,
     ),
 )]
-pub async fn sites(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    RawQuery(raw): RawQuery,
-) -> Result<Json<SitePage>, ApiError> {
-    let filtered = params::list_query(raw.as_deref())?;
-    match filtered.allowed(|query| scope::list(query, &caller.principal.scope)) {
-        Some(query) => Ok(Json(state.aggregator.list(&query).await?)),
-        None => Ok(Json(SitePage {
-            total: 0,
-            offset: filtered.query.offset,
-            limit: filtered.query.effective_limit(),
-            sites: Vec::new(),
-        })),
+pub async fn sites(read: FleetRead) -> Result<Json<SitePage>, ApiError> {
+    read.answer(
+        params::list_query,
+        scope::list,
+        AggregatorClient::list,
+        no_sites,
+    )
+    .await
+}
+
+/// The `label` filter [`summary`] and [`sites`] share.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query, style = Form)]
+#[expect(
+    dead_code,
+    reason = "documents the parameter; `params` reads it from the raw query"
+)]
+struct LabelFilter {
+    /// Only sites with this label, `key=value` (or several pairs, comma-separated); repeatable, all must match
+    #[param(explode, min_items = 1)]
+    label: Option<Vec<String>>,
+}
+
+/// A fleet-wide read ([`summary`], [`sites`]), as its handler receives it:
+/// the app, who calls, and the raw query string.
+pub struct FleetRead {
+    state: AppState,
+    caller: Caller,
+    raw: Option<String>,
+}
+
+impl FromRequestParts<AppState> for FleetRead {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        let Ok(RawQuery(raw)) = RawQuery::from_request_parts(parts, state).await;
+        Ok(FleetRead {
+            state: state.clone(),
+            caller,
+            raw,
+        })
     }
 }
 
-/// `GET /api/v1/sites/{site_id}`: everything known about one site.
+impl FleetRead {
+    /// The aggregator's answer to the query `parse` reads from the
+    /// parameters, narrowed to the caller's scope by `narrow`; a query that
+    /// can select no site is answered `nothing` without asking.
+    async fn answer<Q: Clone, T>(
+        self,
+        parse: fn(Option<&str>) -> Result<Filtered<Q>, ParamError>,
+        narrow: fn(Q, &Selector) -> Option<Q>,
+        ask: impl AsyncFnOnce(&AggregatorClient, &Q) -> Result<T, QueryError>,
+        nothing: fn(Q) -> T,
+    ) -> Result<Json<T>, ApiError> {
+        let filtered = parse(self.raw.as_deref())?;
+        match filtered.allowed(|query| narrow(query, &self.caller.principal.scope)) {
+            Some(query) => Ok(Json(ask(&self.state.aggregator, &query).await?)),
+            None => Ok(Json(nothing(filtered.query))),
+        }
+    }
+}
+
+/// The counts of a summary query that selects no site.
+fn no_counts(query: SummaryQuery) -> FleetSummary {
+    FleetSummary {
+        by: query.by,
+        ..FleetSummary::default()
+    }
+}
+
+/// The page of a list query that selects no site.
+fn no_sites(query: ListQuery) -> SitePage {
+    SitePage {
+        total: 0,
+        offset: query.offset,
+        limit: query.effective_limit(),
+        sites: Vec::new(),
+    }
+}
+
+/// Everything known about one site
 #[utoipa::path(
     get,
     path = "/api/v1/sites/{site_id}",
-    summary = "Everything known about one site",
     tag = "sites",
     params(SitePath),
     responses(

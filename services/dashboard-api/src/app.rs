@@ -34,11 +34,16 @@ use crate::{admin, api, http_metrics, openapi, ready, sse, ui, uptime};
 /// Admin bodies are a few hundred bytes; this bounds what a client can make us buffer.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// How much longer than an aggregator query a whole request may take.
+const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
+
 /// The complete application: API, probes, `/metrics`, the web page and the
-/// OpenAPI document.
-pub fn router(state: AppState, request_timeout: Duration) -> Router {
+/// OpenAPI document. A whole request may take [`REQUEST_TIMEOUT_MARGIN`]
+/// longer than `aggregator_timeout`, the wait for the aggregator's answer.
+pub fn router(state: AppState, aggregator_timeout: Duration) -> Router {
     let (routes, _) = routes().split_for_parts();
     let guard = state.guard.clone();
+    let request_timeout = aggregator_timeout + REQUEST_TIMEOUT_MARGIN;
     routes
         .with_state(state)
         // Set last so that it wins over any fallback: unknown paths, API or

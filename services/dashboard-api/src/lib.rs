@@ -65,9 +65,6 @@ pub const NATS_NAME: &str = "healthmon-dashboard-api";
 /// Longest accepted `aggregator_timeout`: past this a browser has given up anyway.
 pub const MAX_AGGREGATOR_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// How much longer than an aggregator query a whole request may take.
-const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
-
 #[derive(Debug, Clone)]
 pub struct Config {
     pub nats: NatsConfig,
@@ -192,7 +189,7 @@ pub async fn start(config: Config, shutdown: CancellationToken) -> Result<Servic
             .as_deref()
             .map(|url| prometheus::Prometheus::new(url, config.aggregator_timeout)),
     };
-    let app = app::router(state, config.aggregator_timeout + REQUEST_TIMEOUT_MARGIN);
+    let app = app::router(state, config.aggregator_timeout);
 
     let task = ServiceTask::spawn("dashboard API", async move {
         // Peer addresses, for the audit's `from`.

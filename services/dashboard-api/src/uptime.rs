@@ -24,10 +24,10 @@ pub struct Uptime {
     pub points: Vec<UptimePoint>,
 }
 
+/// The last 24 h of a site, from Prometheus
 #[utoipa::path(
     get,
     path = "/api/v1/sites/{site_id}/uptime",
-    summary = "The last 24 h of a site, from Prometheus",
     description = "The share of each 10 minutes the site was online (`healthmon_site_up`), \
         queried from the Prometheus server given by `--prometheus-url`; 404 when none is \
         configured. The browser needs no route to Prometheus.",

@@ -13,10 +13,11 @@ use healthmon_common::clock::now_ms;
 use healthmon_proto::audit::AuditAction;
 use healthmon_proto::fleet::Ack;
 use healthmon_proto::{Connectivity, Health};
+use healthmon_registry::Registry;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{SiteAction, body, on_site};
+use super::{SiteAction, body, on_site, on_site_remove};
 use crate::error::{ApiError, Conflict, NotFound, Unavailable, WriteErrors};
 use crate::site_path::SitePath;
 
@@ -37,12 +38,11 @@ pub struct SiteAck {
     pub ack: Option<Ack>,
 }
 
-/// `PUT /api/v1/sites/{site_id}/ack`.
+/// Acknowledge a site's current problem (admin)
 #[utoipa::path(
     put,
     path = "/api/v1/sites/{site_id}/ack",
     operation_id = "acknowledge",
-    summary = "Acknowledge a site's current problem (admin)",
     description = "Records who acknowledged the site's current state, when, and a note. It holds \
         while the site stays in that state (same connectivity, health and `status_since_ms`) and \
         no longer applies once it changes. A site that is online and healthy has nothing to \
@@ -92,12 +92,11 @@ pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteAck>, Api
     .await
 }
 
-/// `DELETE /api/v1/sites/{site_id}/ack`.
+/// Withdraw a site's acknowledgement (admin)
 #[utoipa::path(
     delete,
     path = "/api/v1/sites/{site_id}/ack",
     operation_id = "clear_acknowledgement",
-    summary = "Withdraw a site's acknowledgement (admin)",
     tag = "admin",
     params(SitePath),
     responses(
@@ -107,10 +106,6 @@ pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteAck>, Api
 )]
 pub async fn clear(request: SiteAction) -> Result<Json<SiteAck>, ApiError> {
     let action = AuditAction::ClearAcknowledgement;
-    on_site(request, action, async |state, _, site_id| {
-        state.fleet.writable()?;
-        state.fleet.registry.clear_ack(&site_id).await?;
-        Ok(SiteAck { site_id, ack: None })
-    })
-    .await
+    let cleared = |site_id| SiteAck { site_id, ack: None };
+    on_site_remove(request, action, Registry::clear_ack, cleared).await
 }

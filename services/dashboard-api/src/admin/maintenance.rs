@@ -3,10 +3,8 @@
 //! A site under maintenance keeps its real status but is not counted as
 //! failing; the window ends by itself at `until_ms` on every replica.
 
+use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::Uri;
-use axum::{Extension, Json};
 use futures::StreamExt;
 use healthmon_common::clock::now_ms;
 use healthmon_proto::audit::AuditAction;
@@ -15,12 +13,10 @@ use healthmon_registry::{Registry, RegistryError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Action, SiteAction, audit, body, on_site};
+use super::{AdminRequest, SiteAction, body, on_site, on_site_remove};
 use crate::error::{ApiError, NotFound, WriteErrors};
-use crate::guard::Caller;
 use crate::params;
 use crate::site_path::SitePath;
-use crate::state::AppState;
 
 /// Registry writes of a bulk action in flight at once.
 const BULK_CONCURRENCY: usize = 64;
@@ -84,12 +80,11 @@ impl MaintenanceRequest {
     }
 }
 
-/// `PUT /api/v1/sites/{site_id}/maintenance`.
+/// Put a site under maintenance (admin)
 #[utoipa::path(
     put,
     path = "/api/v1/sites/{site_id}/maintenance",
     operation_id = "set_maintenance",
-    summary = "Put a site under maintenance (admin)",
     description = "Writes a maintenance window to the fleet registry: every replica shows the site \
         with `maintenance: true` and its window, keeps its real status, and does not count it as \
         failing (the summary counts it under `maintenance` only; it sorts last). With `until_ms` \
@@ -117,12 +112,11 @@ pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteMaintenan
     .await
 }
 
-/// `DELETE /api/v1/sites/{site_id}/maintenance`.
+/// End a site's maintenance (admin)
 #[utoipa::path(
     delete,
     path = "/api/v1/sites/{site_id}/maintenance",
     operation_id = "clear_maintenance",
-    summary = "End a site's maintenance (admin)",
     tag = "admin",
     params(SitePath),
     responses(
@@ -132,23 +126,18 @@ pub async fn set(request: SiteAction, bytes: Bytes) -> Result<Json<SiteMaintenan
 )]
 pub async fn clear(request: SiteAction) -> Result<Json<SiteMaintenance>, ApiError> {
     let action = AuditAction::ClearMaintenance;
-    on_site(request, action, async |state, _, site_id| {
-        state.fleet.writable()?;
-        write(&state.fleet.registry, &site_id, None).await?;
-        Ok(SiteMaintenance {
-            site_id,
-            maintenance: None,
-        })
-    })
-    .await
+    let cleared = |site_id| SiteMaintenance {
+        site_id,
+        maintenance: None,
+    };
+    on_site_remove(request, action, Registry::clear_maintenance, cleared).await
 }
 
-/// `PUT /api/v1/maintenance?selector=...`.
+/// Put every site a label selector names under maintenance (admin)
 #[utoipa::path(
     put,
     path = "/api/v1/maintenance",
     operation_id = "set_maintenance_by_selector",
-    summary = "Put every site a label selector names under maintenance (admin)",
     description = "Sets the same window on every registered site whose labels match `selector` \
         (and the caller's scope), in one request and one audit line; answers how many and which.",
     tag = "admin",
@@ -163,22 +152,19 @@ pub async fn clear(request: SiteAction) -> Result<Json<SiteMaintenance>, ApiErro
     ),
 )]
 pub async fn set_selected(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
+    request: AdminRequest,
     bytes: Bytes,
 ) -> Result<Json<BulkMaintenance>, ApiError> {
     let window = body::<MaintenanceRequest>(&bytes)
-        .and_then(|request| request.window(&caller.principal.name));
-    bulk(state, caller, uri, true, window).await
+        .and_then(|body| body.window(&request.caller.principal.name));
+    bulk(request, AuditAction::SetMaintenanceBySelector, window).await
 }
 
-/// `DELETE /api/v1/maintenance?selector=...`.
+/// End the maintenance of every site a label selector names (admin)
 #[utoipa::path(
     delete,
     path = "/api/v1/maintenance",
     operation_id = "clear_maintenance_by_selector",
-    summary = "End the maintenance of every site a label selector names (admin)",
     tag = "admin",
     params(
         ("selector" = String, Query, description = "key=value pairs, comma-separated; all must match"),
@@ -188,31 +174,21 @@ pub async fn set_selected(
         WriteErrors,
     ),
 )]
-pub async fn clear_selected(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    uri: Uri,
-) -> Result<Json<BulkMaintenance>, ApiError> {
-    bulk(state, caller, uri, false, Ok(None)).await
+pub async fn clear_selected(request: AdminRequest) -> Result<Json<BulkMaintenance>, ApiError> {
+    bulk(request, AuditAction::ClearMaintenanceBySelector, Ok(None)).await
 }
 
-/// Writes `window` (`None`: none) for every selected site; `set` says
-/// which request it was, for the audit.
+/// Writes `window` (`None`: none) for every site the request's selector
+/// names, audited as `action`.
 async fn bulk(
-    state: AppState,
-    caller: Caller,
-    uri: Uri,
-    set: bool,
+    request: AdminRequest,
+    action: AuditAction,
     window: Result<Option<Maintenance>, ApiError>,
 ) -> Result<Json<BulkMaintenance>, ApiError> {
-    let (action, method) = if set {
-        (AuditAction::SetMaintenanceBySelector, "PUT")
-    } else {
-        (AuditAction::ClearMaintenanceBySelector, "DELETE")
-    };
+    let AdminRequest { state, caller, .. } = &request;
     let mut detail = None;
     let result = async {
-        let selector = params::bulk_selector(uri.query())?;
+        let selector = params::bulk_selector(request.uri.query())?;
         let window = window?;
         state.fleet.writable()?;
         // Narrowed to the scope (a contradiction selects nothing).
@@ -243,18 +219,7 @@ async fn bulk(
         })
     }
     .await;
-    audit(
-        &state,
-        &caller,
-        Action {
-            action,
-            site_id: None,
-            method,
-            path: uri.path(),
-        },
-        &result,
-        detail,
-    );
+    request.audit(action, None, &result, detail);
     result.map(Json)
 }
 

@@ -7,18 +7,18 @@ use healthmon_proto::audit::AuditAction;
 use healthmon_proto::fleet::{SiteRecord, Source};
 use healthmon_proto::labels::{self, Labels};
 use healthmon_proto::query::Forgotten;
+use healthmon_registry::Registry;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{SiteAction, on_site, required_body};
+use super::{SiteAction, on_site, on_site_remove, required_body};
 use crate::error::{ApiError, Conflict, NotFound, WriteErrors};
 use crate::site_path::SitePath;
 
-/// `DELETE /api/v1/sites/{site_id}`: forget a decommissioned site.
+/// Forget a decommissioned site (admin)
 #[utoipa::path(
     delete,
     path = "/api/v1/sites/{site_id}",
-    summary = "Forget a decommissioned site (admin)",
     description = "Removes the site from the fleet registry (with its labels, window and \
         acknowledgement) and so from every aggregator and assessor replica: it is no longer \
         shown, counted or judged. If it reports again it comes back, as a new site (when \
@@ -32,12 +32,8 @@ use crate::site_path::SitePath;
 )]
 pub async fn forget(request: SiteAction) -> Result<Json<Forgotten>, ApiError> {
     let action = AuditAction::ForgetSite;
-    on_site(request, action, async |state, _, site_id| {
-        state.fleet.writable()?;
-        state.fleet.registry.forget(&site_id).await?;
-        Ok(Forgotten { site_id })
-    })
-    .await
+    let forgotten = |site_id| Forgotten { site_id };
+    on_site_remove(request, action, Registry::forget, forgotten).await
 }
 
 /// Body of `PUT .../labels`.
@@ -64,12 +60,12 @@ pub struct SiteLabels {
     pub effective: Labels,
 }
 
-/// `PUT /api/v1/sites/{site_id}/labels`.
+/// Set the labels the registry declares for a site (admin)
+///
+/// A scoped token may not give a site labels that take it out of its scope (403).
 #[utoipa::path(
     put,
     path = "/api/v1/sites/{site_id}/labels",
-    summary = "Set the labels the registry declares for a site (admin)",
-    description = "A scoped token may not give a site labels that take it out of its scope (403).",
     tag = "admin",
     params(SitePath),
     request_body(content = LabelsRequest, content_type = "application/json"),

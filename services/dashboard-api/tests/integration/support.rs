@@ -186,6 +186,12 @@ pub fn error_message(body: &Value, code: &str) -> String {
     body["error"]["message"].as_str().unwrap().to_owned()
 }
 
+/// Asserts that `/readyz`'s `check` says something containing `what`.
+pub fn check_says(body: &Value, check: &str, what: &str) {
+    let said = body["checks"][check].as_str().unwrap();
+    assert!(said.contains(what), "{check}: {body}");
+}
+
 /// The ids of a page of sites, in its order.
 pub fn site_ids(page: &Value) -> Vec<&str> {
     page["sites"]
