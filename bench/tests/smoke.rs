@@ -57,21 +57,28 @@ fn quick_run_measures_every_section() {
     // One soak record, of an aggregator restart at the scale: its
     // rows are judged from it, the other soak rows stay unmeasured.
     let soak_dir = dir.join("soak");
-    let storm = healthmon_soak::record::Record {
+    use healthmon_soak::record::{Record, Run, Slowest, Troubles};
+    let storm = Record {
         command: "scripts/soak.sh --sites 1000000 --restart aggregator".into(),
         finished_unix_ms: 1,
-        sites: 1_000_000,
-        interval_s: 30.0,
-        duration_s: 240.0,
-        scrape_every_s: None,
-        restart: Some("aggregator".into()),
+        run: Run {
+            sites: 1_000_000,
+            interval_s: 30.0,
+            duration_s: 240.0,
+            scrape_every_s: None,
+            restart: Some("aggregator".into()),
+        },
         failures: vec![],
-        lost: 0,
-        seq_gaps: 0,
-        slow_consumers: 0,
-        false_late_offline: 0,
-        get_p99_ms: Some(3.8),
-        get_max_ms: Some(23.7),
+        troubles: Troubles {
+            lost: 0,
+            seq_gaps: 0,
+            slow_consumers: 0,
+            false_late_offline: 0,
+        },
+        get_ms: Some(Slowest {
+            p99: 3.8,
+            max: 23.7,
+        }),
         current_s: Some(22.5),
         rss_peak_mib: None,
     };

@@ -18,28 +18,46 @@ pub const DEFAULT_DIR: &str = "target/soak";
 pub struct Record {
     pub command: String,
     pub finished_unix_ms: u64,
-    pub sites: usize,
-    pub interval_s: f64,
-    pub duration_s: f64,
-    pub scrape_every_s: Option<f64>,
-    /// `aggregator` or `centre` for a restart storm.
-    pub restart: Option<String>,
+    pub run: Run,
     pub failures: Vec<String>,
-    /// Reports the services did not take (both added up, each against what
-    /// it could hear) and what their own `seq`-gap counts say.
-    pub lost: u64,
-    pub seq_gaps: u64,
-    pub slow_consumers: u64,
-    pub false_late_offline: u64,
-    /// `health.agg.get` after the warm-up: p99 and slowest, ms.
-    pub get_p99_ms: Option<f64>,
-    pub get_max_ms: Option<f64>,
+    pub troubles: Troubles,
+    /// `health.agg.get` after the warm-up.
+    pub get_ms: Option<Slowest>,
     /// Restart → every site current in every restarted service, s.
     pub current_s: Option<f64>,
     /// Peak RSS after the warm-up, MiB (aggregator, assessor): a scraped
     /// run's against an unscraped one's.
     #[serde(default)]
     pub rss_peak_mib: Option<[f64; 2]>,
+}
+
+/// What was run: the fleet, how long, scraped how often, what restarted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub sites: usize,
+    pub interval_s: f64,
+    pub duration_s: f64,
+    pub scrape_every_s: Option<f64>,
+    /// `aggregator` or `centre` for a restart storm.
+    pub restart: Option<String>,
+}
+
+/// What went wrong, each counted: reports the services did not take (both
+/// added up, each against what it could hear), what their own `seq`-gap
+/// counts say, slow consumers and false late/offline events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Troubles {
+    pub lost: u64,
+    pub seq_gaps: u64,
+    pub slow_consumers: u64,
+    pub false_late_offline: u64,
+}
+
+/// A latency's p99 and slowest, ms.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Slowest {
+    pub p99: f64,
+    pub max: f64,
 }
 
 /// The kinds of run the bench tells apart.
@@ -72,7 +90,6 @@ impl Kind {
 
 impl Record {
     pub fn new(s: &Settings, f: &Figures, command: String, finished_unix_ms: u64) -> Record {
-        let lost = f.lost(0) + f.lost(1);
         let storm = f.storm.as_ref();
         let current = storm.and_then(|st| {
             let services = [
@@ -89,18 +106,24 @@ impl Record {
         Record {
             command,
             finished_unix_ms,
-            sites: s.sites,
-            interval_s: s.interval.as_secs_f64(),
-            duration_s: s.duration.as_secs_f64(),
-            scrape_every_s: s.scrape_every.map(|d| d.as_secs_f64()),
-            restart: s.restart.map(|(what, _)| kind_name(what).to_owned()),
+            run: Run {
+                sites: s.sites,
+                interval_s: s.interval.as_secs_f64(),
+                duration_s: s.duration.as_secs_f64(),
+                scrape_every_s: s.scrape_every.map(|d| d.as_secs_f64()),
+                restart: s.restart.map(|(what, _)| kind_name(what).to_owned()),
+            },
             failures: f.failures(),
-            lost,
-            seq_gaps: f.seq_gaps.iter().sum(),
-            slow_consumers: f.slow_consumers,
-            false_late_offline: f.false_late + f.false_offline,
-            get_p99_ms: f.get.map(|(_, p99, _)| p99.as_secs_f64() * 1e3),
-            get_max_ms: f.get.map(|(max, _, _)| max.as_secs_f64() * 1e3),
+            troubles: Troubles {
+                lost: f.lost(0) + f.lost(1),
+                seq_gaps: f.seq_gaps.iter().sum(),
+                slow_consumers: f.slow_consumers,
+                false_late_offline: f.false_late + f.false_offline,
+            },
+            get_ms: f.get.map(|(max, p99, _)| Slowest {
+                p99: p99.as_secs_f64() * 1e3,
+                max: max.as_secs_f64() * 1e3,
+            }),
             current_s: current,
             rss_peak_mib: rss_peak(f),
         }
@@ -108,7 +131,8 @@ impl Record {
 
     /// Reports lost or counted as gaps, slow consumers and false events, added up.
     pub fn troubles(&self) -> u64 {
-        self.lost + self.seq_gaps + self.slow_consumers + self.false_late_offline
+        let t = &self.troubles;
+        t.lost + t.seq_gaps + t.slow_consumers + t.false_late_offline
     }
 
     /// Nothing lost, no slow consumer, no false event.

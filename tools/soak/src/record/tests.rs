@@ -49,11 +49,11 @@ fn a_storm_record_adds_up_loss_and_keeps_the_slowest_service_s_recovery() {
         ..Figures::default()
     };
     let record = Record::new(&s, &figures, "scripts/soak.sh --restart centre".into(), 7);
-    assert_eq!(record.restart.as_deref(), Some("centre"));
-    assert_eq!((record.lost, record.seq_gaps), (10, 10));
+    assert_eq!(record.run.restart.as_deref(), Some("centre"));
+    assert_eq!((record.troubles.lost, record.troubles.seq_gaps), (10, 10));
     assert!(!record.clean());
     assert_eq!(record.current_s, Some(23.1));
-    assert_eq!(record.get_max_ms, Some(24.0));
+    assert_eq!(record.get_ms.map(|g| g.max), Some(24.0));
 
     let dir = std::env::temp_dir().join(format!("soak-record-{}", std::process::id()));
     let kind = Kind::of(&s);
@@ -74,7 +74,10 @@ fn a_service_that_never_caught_up_leaves_no_recovery_time() {
     let s = settings(Some((Restart::Centre, Duration::from_secs(120))));
     assert_eq!(Record::new(&s, &figures, String::new(), 0).current_s, None);
     let steady = Record::new(&settings(None), &Figures::default(), String::new(), 0);
-    assert_eq!((steady.restart.as_deref(), steady.current_s), (None, None));
+    assert_eq!(
+        (steady.run.restart.as_deref(), steady.current_s),
+        (None, None)
+    );
     assert!(steady.clean());
     assert_eq!(steady.rss_peak_mib, None, "no memory samples");
     assert_eq!(Kind::of(&settings(None)), Kind::SteadyUnscraped);
