@@ -13,7 +13,7 @@ use healthmon_common::cli::{
 };
 use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_proto::Partition;
-use healthmon_registry::{AutoRegisterArg, RegistryArgs};
+use healthmon_registry::IntakeArgs;
 
 // As in the assessor: mimalloc (without transparent huge pages) returns the
 // NATS client's short-lived read buffers to the system, so RSS follows the
@@ -56,9 +56,7 @@ struct Cli {
     #[arg(long, env = "HEALTHMON_PARTITION", value_name = "I/N", value_parser = parse_partition)]
     partition: Option<Partition>,
     #[command(flatten)]
-    registry: RegistryArgs,
-    #[command(flatten)]
-    auto_register: AutoRegisterArg,
+    registry: IntakeArgs,
     /// Pace of the answers to a resend request (at start, after a
     /// reconnect), reports/s: collectors spread them over sites ÷ rate
     /// seconds (1 s to 5 min). Old collectors use their own jitter.
@@ -81,8 +79,8 @@ impl Cli {
             assessor_bootstrap_timeout: self.assessor_bootstrap_timeout,
             site_series: self.site_series,
             site_series_limit: self.site_series_limit,
-            registry: self.registry.config()?,
-            auto_register: self.auto_register.auto_register,
+            registry: self.registry.registry.config()?,
+            auto_register: self.registry.auto_register,
             resend_rate: self.resend_rate,
             resend_listen: self.resend_listen,
         };

@@ -18,7 +18,7 @@ use healthmon_common::cli::{
 use healthmon_common::nats::NatsAuth;
 use healthmon_common::runtime::{Threads, run_to_exit};
 use healthmon_proto::Partition;
-use healthmon_registry::{AutoRegisterArg, RegistryArgs};
+use healthmon_registry::IntakeArgs;
 
 /// mimalloc (without transparent huge pages) instead of glibc's malloc: the
 /// NATS client's read buffers are large and short-lived, and glibc kept them
@@ -82,9 +82,7 @@ struct Cli {
     #[arg(long, env = "HEALTHMON_PARTITION", value_name = "I/N", value_parser = parse_partition)]
     partition: Option<Partition>,
     #[command(flatten)]
-    registry: RegistryArgs,
-    #[command(flatten)]
-    auto_register: AutoRegisterArg,
+    registry: IntakeArgs,
     /// The longest report interval a site's own report may declare; a
     /// longer declaration is judged at this interval and flagged degraded
     /// (`interval:capped`). An expected interval in the registry overrides.
@@ -165,8 +163,8 @@ impl Cli {
             leader_lease: self.leader_election.then_some(self.leader_lease),
             leader_replicas: usize::from(self.leader_replicas),
             max_interval: self.max_interval,
-            registry: self.registry.config()?,
-            auto_register: self.auto_register.auto_register,
+            registry: self.registry.registry.config()?,
+            auto_register: self.registry.auto_register,
             advisories: self
                 .advisories_user
                 .zip(self.advisories_password)

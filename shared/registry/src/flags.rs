@@ -43,11 +43,14 @@ impl RegistryArgs {
     }
 }
 
-/// `--auto-register`, one setting the aggregator and the assessor must
-/// share: a site the registry does not list is either taken in by both or
-/// by neither.
+/// The registry flags of the services that take sites in (aggregator and
+/// assessor): where the registry is, and `--auto-register`, which both must
+/// share — a site the registry does not list is taken in by both or by
+/// neither.
 #[derive(Debug, Clone, Args)]
-pub struct AutoRegisterArg {
+pub struct IntakeArgs {
+    #[command(flatten)]
+    pub registry: RegistryArgs,
     /// Take in sites the fleet registry does not list: the aggregator
     /// registers a site on its first valid report and the assessor judges
     /// it. With false (for fleets declared in a roster only), the

@@ -32,7 +32,7 @@ pub mod view;
 pub mod watch;
 
 pub use entry::Kind;
-pub use flags::{AutoRegisterArg, RegistryArgs};
+pub use flags::{IntakeArgs, RegistryArgs};
 pub use healthmon_proto::fleet::{Ack, FleetError, Maintenance, SiteRecord, Source};
 pub use healthmon_proto::labels::{self, Labels};
 pub use selector::Selector;

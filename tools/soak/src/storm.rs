@@ -123,5 +123,22 @@ impl Storm {
     }
 }
 
+/// A storm of 1,000 sites that settled: each service current again after
+/// `current` (aggregator, assessor), for the tests of what reads a storm.
+#[cfg(test)]
+pub(crate) fn settled(what: Restart, current: [Option<Duration>; 2]) -> Storm {
+    Storm {
+        what,
+        sites: 1000,
+        down: Duration::from_millis(1500),
+        window: Some(Duration::from_secs(20)),
+        answers: 400,
+        covered: 600,
+        expected: [5000, 5100],
+        aggregator_current: current[0],
+        assessor_current: current[1],
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -117,10 +117,7 @@ async fn the_page_lists_filters_and_follows_the_fleet_live() {
     // Sorted, as `only` compares them.
     let every_site = ["depot-c", "plant-a", "plant-b"];
     for site in every_site {
-        central
-            .api
-            .wait_connectivity(site, "online", PATIENCE)
-            .await;
+        central.site_becomes(site, "online", PATIENCE).await;
     }
     let browser = Browser::opened(&format!("{}/", central.api)).await;
 
@@ -352,10 +349,7 @@ async fn the_page_lists_filters_and_follows_the_fleet_live() {
 async fn the_page_reconnects_when_the_dashboard_api_comes_back() {
     let mut central = Central::start().await;
     let mut collector = central.collector("plant-r", INTERVAL).await;
-    central
-        .api
-        .wait_connectivity("plant-r", "online", PATIENCE)
-        .await;
+    central.site_becomes("plant-r", "online", PATIENCE).await;
     let browser = Browser::opened(&format!("{}/", central.api)).await;
     browser
         .wait_for("plant-r online, live", PATIENCE, |p| {
@@ -482,10 +476,7 @@ async fn site_status_and_reason_stay_visible_from_phone_to_desktop() {
     let _fleet = central.simulator(6, INTERVAL).await;
     central.api.wait_summary("online", 8, PATIENCE).await;
     quiet.stop().await;
-    central
-        .api
-        .wait_connectivity("depot-c", "offline", PATIENCE)
-        .await;
+    central.site_becomes("depot-c", "offline", PATIENCE).await;
 
     let browser = Browser::opened(&format!("{}/", central.api)).await;
     // The first read, while the page may still be loading, is checked too.
@@ -562,10 +553,7 @@ async fn eventually_layout(browser: &Browser, width: u32) -> Layout {
 async fn a_banner_says_when_the_aggregator_is_down_and_figures_grey_until_it_returns() {
     let mut central = Central::start().await;
     let _site = central.collector("plant-s", INTERVAL).await;
-    central
-        .api
-        .wait_connectivity("plant-s", "online", PATIENCE)
-        .await;
+    central.site_becomes("plant-s", "online", PATIENCE).await;
     let browser = Browser::start().await;
     // A phone, where a banner is easiest to miss; with the detail open on top.
     browser.set_viewport(360, 740).await;

@@ -1,17 +1,8 @@
 use super::*;
 
 fn done(what: Restart) -> Storm {
-    Storm {
-        what,
-        sites: 1000,
-        down: Duration::from_millis(1500),
-        window: Some(Duration::from_secs(20)),
-        answers: 400,
-        covered: 600,
-        expected: [5000, 5100],
-        aggregator_current: Some(Duration::from_secs(23)),
-        assessor_current: Some(Duration::from_secs(22)),
-    }
+    let secs = |s| Some(Duration::from_secs(s));
+    settled(what, [secs(23), secs(22)])
 }
 
 #[test]

@@ -49,10 +49,7 @@ async fn labels_filter_the_page_and_group_its_summary_from_controls_and_from_a_l
     let mut us2 = site_collector(&central, "us-2", &[("plc-1", up)]).await;
     let _lab = site_collector(&central, "lab-1", &[("plc-1", up)]).await;
     for site in ["eu-1", "eu-2", "us-1", "us-2", "lab-1"] {
-        central
-            .api
-            .wait_connectivity(site, "online", PATIENCE)
-            .await;
+        central.site_becomes(site, "online", PATIENCE).await;
     }
     label(&central, "eu-1", json!({"region": "eu", "tier": "gold"})).await;
     label(&central, "eu-2", json!({"region": "eu"})).await;
@@ -62,10 +59,7 @@ async fn labels_filter_the_page_and_group_its_summary_from_controls_and_from_a_l
     wait_listed(&central, "label=region=us", 2).await;
     wait_listed(&central, "label=tier=gold", 2).await;
     us2.stop().await;
-    central
-        .api
-        .wait_connectivity("us-2", "offline", PATIENCE)
-        .await;
+    central.site_becomes("us-2", "offline", PATIENCE).await;
 
     let browser = Browser::opened(&format!("{}/", central.api)).await;
     browser
