@@ -40,6 +40,24 @@ pub enum AuditAction {
     Access,
 }
 
+impl AuditAction {
+    /// Every action, in declaration order: the values the AsyncAPI
+    /// document's `action` enum must list.
+    pub const ALL: [AuditAction; 11] = [
+        AuditAction::Authenticate,
+        AuditAction::ForgetSite,
+        AuditAction::SetMaintenance,
+        AuditAction::ClearMaintenance,
+        AuditAction::SetMaintenanceBySelector,
+        AuditAction::ClearMaintenanceBySelector,
+        AuditAction::SetLabels,
+        AuditAction::Acknowledge,
+        AuditAction::ClearAcknowledgement,
+        AuditAction::FleetApply,
+        AuditAction::Access,
+    ];
+}
+
 /// How it ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]

@@ -127,18 +127,12 @@ pub fn read(bytes: &[u8]) -> Option<ReportView<'_>> {
         sent_at_ms: c.uint()?,
         interval_ms: c.uint()?,
         nodes: c.list(|c| {
-            pair(c)?;
-            Some(NodeView {
-                name: c.str()?,
-                role: c.role()?,
-            })
+            let (name, role) = named(c, Cursor::role)?;
+            Some(NodeView { name, role })
         })?,
         connections: c.list(|c| {
-            pair(c)?;
-            Some(ConnectionView {
-                name: c.str()?,
-                connected: c.bool()?,
-            })
+            let (name, connected) = named(c, Cursor::bool)?;
+            Some(ConnectionView { name, connected })
         })?,
         script_errors: counter(&mut c)?,
         alarm_errors: counter(&mut c)?,
@@ -159,6 +153,15 @@ pub fn read(bytes: &[u8]) -> Option<ReportView<'_>> {
 
 fn pair(c: &mut Cursor<'_>) -> Option<()> {
     (c.array_len()? == 2).then_some(())
+}
+
+/// A `[name, value]` pair: a node or a connection.
+fn named<'a, T>(
+    c: &mut Cursor<'a>,
+    value: fn(&mut Cursor<'a>) -> Option<T>,
+) -> Option<(&'a str, T)> {
+    pair(c)?;
+    Some((c.str()?, value(c)?))
 }
 
 fn counter(c: &mut Cursor<'_>) -> Option<ErrorCounter> {

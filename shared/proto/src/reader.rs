@@ -116,33 +116,37 @@ impl<'a> Cursor<'a> {
     }
 
     fn node(&mut self) -> Option<NodeView<'a>> {
-        let (mut name, mut role) = (None, None);
-        for _ in 0..self.map_len()? {
-            match self.key()? {
-                b"name" => once(&mut name, self.str()?),
-                b"role" => once(&mut role, self.role()?),
-                key => self.unknown(key, 4),
-            }?;
-        }
+        let (name, role) = self.named(b"role", Self::role)?;
         Some(NodeView {
-            name: name?,
+            name,
             role: role.unwrap_or_default(),
         })
     }
 
     fn connection(&mut self) -> Option<ConnectionView<'a>> {
-        let (mut name, mut connected) = (None, None);
+        let (name, connected) = self.named(b"connected", Self::bool)?;
+        Some(ConnectionView {
+            name,
+            connected: connected?,
+        })
+    }
+
+    /// A map of a required `name` and one more field, `key` (a node's role,
+    /// a connection's state): the name, and the field if present.
+    fn named<T>(
+        &mut self,
+        key: &[u8],
+        value: fn(&mut Self) -> Option<T>,
+    ) -> Option<(&'a str, Option<T>)> {
+        let (mut name, mut field) = (None, None);
         for _ in 0..self.map_len()? {
             match self.key()? {
                 b"name" => once(&mut name, self.str()?),
-                b"connected" => once(&mut connected, self.bool()?),
-                key => self.unknown(key, 4),
+                k if k == key => once(&mut field, value(self)?),
+                other => self.unknown(other, 4),
             }?;
         }
-        Some(ConnectionView {
-            name: name?,
-            connected: connected?,
-        })
+        Some((name?, field))
     }
 
     fn counter(&mut self) -> Option<ErrorCounter> {

@@ -64,6 +64,25 @@ pub struct ConnectionView<'a> {
     pub connected: bool,
 }
 
+/// Builds a `$report` (the view or the owned report) from `$from`, the
+/// other one: the fields both hold by value are copied here, once, and
+/// `$rest` gives the ones that borrow or own their strings.
+macro_rules! with_copied_fields {
+    ($report:ident, $from:expr, { $($rest:tt)* }) => {
+        $report {
+            v: $from.v,
+            seq: $from.seq,
+            sent_at_ms: $from.sent_at_ms,
+            interval_ms: $from.interval_ms,
+            script_errors: $from.script_errors,
+            alarm_errors: $from.alarm_errors,
+            sf_buffer: $from.sf_buffer,
+            resources: $from.resources,
+            $($rest)*
+        }
+    };
+}
+
 impl<'a> ReportView<'a> {
     /// The first node reporting itself active, if any.
     pub fn active_node(&self) -> Option<&'a str> {
@@ -78,13 +97,9 @@ impl<'a> ReportView<'a> {
     }
 
     pub fn to_report(&self) -> HealthReport {
-        HealthReport {
-            v: self.v,
+        with_copied_fields!(HealthReport, self, {
             site_id: self.site_id.to_owned(),
             instance: self.instance.to_owned(),
-            seq: self.seq,
-            sent_at_ms: self.sent_at_ms,
-            interval_ms: self.interval_ms,
             nodes: self
                 .nodes
                 .iter()
@@ -101,10 +116,6 @@ impl<'a> ReportView<'a> {
                     connected: c.connected,
                 })
                 .collect(),
-            script_errors: self.script_errors,
-            alarm_errors: self.alarm_errors,
-            sf_buffer: self.sf_buffer,
-            resources: self.resources,
             // Duplicate keys never get this far (validation refuses them).
             custom: self
                 .custom
@@ -116,20 +127,16 @@ impl<'a> ReportView<'a> {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
-        }
+        })
     }
 }
 
 impl HealthReport {
     /// The borrowed view of this report (for code written against views).
     pub fn view(&self) -> ReportView<'_> {
-        ReportView {
-            v: self.v,
+        with_copied_fields!(ReportView, self, {
             site_id: &self.site_id,
             instance: &self.instance,
-            seq: self.seq,
-            sent_at_ms: self.sent_at_ms,
-            interval_ms: self.interval_ms,
             nodes: self
                 .nodes
                 .iter()
@@ -146,17 +153,13 @@ impl HealthReport {
                     connected: c.connected,
                 })
                 .collect(),
-            script_errors: self.script_errors,
-            alarm_errors: self.alarm_errors,
-            sf_buffer: self.sf_buffer,
-            resources: self.resources,
             custom: self.custom.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
             labels: self
                 .labels
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect(),
-        }
+        })
     }
 }
 

@@ -30,11 +30,11 @@ use healthmon_proto::subjects::{
 };
 use healthmon_proto::validate::Rejection;
 use healthmon_proto::{
-    ConnectionStatus, Connectivity, Health, HealthReport, Incident, IncidentState, Node, NodeRole,
-    Resources, StatusEvent, Subjects,
+    Connectivity, Health, HealthReport, Incident, IncidentState, StatusEvent, Subjects,
 };
 use healthmon_registry::Kind;
 use healthmon_registry::store::DEFAULT_BUCKET;
+use healthmon_test_support::fixtures;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -201,19 +201,7 @@ fn json(value: &impl Serialize) -> Value {
 
 /// A report with every optional part present, so every key is serialized.
 fn full_report() -> HealthReport {
-    let mut r = HealthReport::new("plant-7", "i1", 1);
-    r.nodes = vec![Node {
-        name: "a".into(),
-        role: NodeRole::Active,
-    }];
-    r.connections = vec![ConnectionStatus {
-        name: "plc-1".into(),
-        connected: true,
-    }];
-    r.resources = Some(Resources::default());
-    r.custom.insert("response_ms".into(), 1.0);
-    r.labels = labels();
-    r
+    fixtures::full("plant-7")
 }
 
 fn labels() -> Labels {
@@ -269,7 +257,30 @@ fn row() -> SiteSummary {
     }
 }
 
-/// Every key of the judgement set, so the document must list them all.
+fn site_page() -> SitePage {
+    SitePage {
+        total: 1,
+        offset: 0,
+        limit: 1,
+        sites: vec![row()],
+    }
+}
+
+fn status_page() -> StatusPage {
+    StatusPage {
+        total: 1,
+        items: vec![StatusRow {
+            site_id: "plant-7".into(),
+            connectivity: Connectivity::Online,
+            health: Health::Healthy,
+            reasons: vec![],
+            last_report_ms: None,
+            since_ms: 1,
+            judgement: judgement(),
+        }],
+    }
+}
+
 /// A closed incident: every key set.
 fn incident() -> Incident {
     Incident {
@@ -288,6 +299,7 @@ fn incident() -> Incident {
     }
 }
 
+/// Every key of the judgement set, so the document must list them all.
 fn judgement() -> Judgement {
     Judgement {
         stale_reasons: vec!["connection plc-2 disconnected".into()],
@@ -398,15 +410,7 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
         ("SiteRecord", json(&record())),
         ("Maintenance", json(&window())),
         ("Ack", json(&ack())),
-        (
-            "SitePage",
-            json(&SitePage {
-                total: 1,
-                offset: 0,
-                limit: 1,
-                sites: vec![row()],
-            }),
-        ),
+        ("SitePage", json(&site_page())),
         ("SiteSummary", json(&row())),
         ("SiteDetail", json(&detail)),
         ("Judgement", json(&judgement())),
@@ -414,21 +418,7 @@ fn documented_payloads_have_exactly_the_keys_on_the_wire() {
         ("Recovering", json(&recovering())),
         ("Deduction", json(&deduction())),
         ("Availability", json(&availability())),
-        (
-            "StatusPage",
-            json(&StatusPage {
-                total: 1,
-                items: vec![StatusRow {
-                    site_id: "plant-7".into(),
-                    connectivity: Connectivity::Online,
-                    health: Health::Healthy,
-                    reasons: vec![],
-                    last_report_ms: None,
-                    since_ms: 1,
-                    judgement: judgement(),
-                }],
-            }),
-        ),
+        ("StatusPage", json(&status_page())),
         (
             "ListQuery",
             json(&ListQuery {
@@ -575,23 +565,10 @@ fn wire<T: Serialize>(value: T) -> String {
 }
 
 /// Every audit action; a new one does not compile here until it is listed
-/// (and so documented).
+/// (in this match and in [`AuditAction::ALL`], and so documented).
 fn every_action() -> Vec<AuditAction> {
     use AuditAction::*;
-    let all = [
-        Authenticate,
-        ForgetSite,
-        SetMaintenance,
-        ClearMaintenance,
-        SetMaintenanceBySelector,
-        ClearMaintenanceBySelector,
-        SetLabels,
-        Acknowledge,
-        ClearAcknowledgement,
-        FleetApply,
-        Access,
-    ];
-    for action in all {
+    for action in AuditAction::ALL {
         match action {
             Authenticate
             | ForgetSite
@@ -606,7 +583,7 @@ fn every_action() -> Vec<AuditAction> {
             | Access => {}
         }
     }
-    all.to_vec()
+    AuditAction::ALL.to_vec()
 }
 
 fn every_outcome() -> Vec<AuditOutcome> {

@@ -15,24 +15,8 @@ use healthmon_test_support::{NatsServer, TempDir, start_jetstream};
 
 use crate::support::{command, healthmon, run};
 
-const ROSTER: &str = r#"# the test fleet
-[defaults]
-labels = { customer = "acme" }
-interval = "30s"
-
-[[site]]
-id = "plant-1"
-labels = { region = "eu-west", tier = "gold" }
-
-[[site]]
-id = "plant-2"
-labels = { region = "us-east" }
-interval = "5m"
-
-[[site]]
-id = "plant-3"
-expected = false
-"#;
+/// Three sites: labelled, with its own interval, and not expected.
+const ROSTER: &str = include_str!("fleet.toml");
 
 fn file(dir: &TempDir, name: &str, text: &str) -> PathBuf {
     let path = dir.path.join(name);

@@ -8,6 +8,7 @@ use crate::support::PATIENCE;
 use healthmon_e2e::{Central, INTERVAL};
 use healthmon_proto::{HealthReport, encode};
 use healthmon_test_support::NatsServer;
+use healthmon_test_support::fixtures::minimal;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, ChildStderr};
@@ -23,6 +24,11 @@ async fn wait_until_watching(child: &mut Child) -> BufReader<ChildStderr> {
         .unwrap();
     assert!(line.starts_with("watching "), "{line:?}");
     stderr
+}
+
+/// Publishes `report` on `subject` as a collector would.
+async fn publish(nats: &async_nats::Client, subject: &'static str, report: &HealthReport) {
+    nats.publish(subject, encode(report).into()).await.unwrap();
 }
 
 async fn finish(child: Child) -> (Option<i32>, Vec<Value>, String) {
@@ -116,11 +122,7 @@ async fn garbage_is_an_error_line_and_watching_goes_on() {
     nats.publish("health.report.bad", b"\xc1 not msgpack".as_ref().into())
         .await
         .unwrap();
-    let mut wrong_site = HealthReport::new("elsewhere", "i1", 1);
-    wrong_site.interval_ms = 1000;
-    nats.publish("health.report.here", encode(&wrong_site).into())
-        .await
-        .unwrap();
+    publish(&nats, "health.report.here", &minimal("elsewhere")).await;
     nats.publish("health.cmd.resend", "".into()).await.unwrap();
     nats.publish("health.agg.list", r#"{"limit":3}"#.into())
         .await
@@ -181,15 +183,10 @@ async fn watch_follows_the_subject_prefix() {
         &["--subject-prefix", "acme.health", "--count", "1"],
     );
     let _stderr = wait_until_watching(&mut child).await;
-    let mut report = HealthReport::new("p1", "i1", 1);
-    report.interval_ms = 1000;
+    let report = minimal("p1");
     // Not under the prefix: not seen.
-    nats.publish("health.report.p1", encode(&report).into())
-        .await
-        .unwrap();
-    nats.publish("acme.health.report.p1", encode(&report).into())
-        .await
-        .unwrap();
+    publish(&nats, "health.report.p1", &report).await;
+    publish(&nats, "acme.health.report.p1", &report).await;
     nats.flush().await.unwrap();
     let (code, lines, _) = finish(child).await;
     assert_eq!(code, Some(0));
