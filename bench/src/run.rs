@@ -8,8 +8,21 @@ use anyhow::Result;
 use crate::results::{Machine, Outcome, Report, Sections, SoakRecords, load1, targets};
 use crate::{Ctx, api, footprint, ingest, memory, registry, steady};
 
-/// Section names for `--only`.
+/// Section names for `--only`, in the order they run.
 pub const SECTIONS: [&str; 6] = ["ingest", "steady", "memory", "collector", "api", "registry"];
+
+/// What each section measures, as announced when it starts (the numbers
+/// are the table's).
+fn title(section: &str) -> &'static str {
+    match section {
+        "ingest" => "1 ingest",
+        "steady" => "2 latency + 3 detection",
+        "memory" => "4 memory",
+        "collector" => "5 collector footprint",
+        "api" => "6 dashboard API + 7 Prometheus scrape",
+        _ => "8 fleet registry",
+    }
+}
 
 pub async fn run(ctx: &Ctx, only: &[String], command: String) -> Report {
     let started = Instant::now();
@@ -20,29 +33,16 @@ pub async fn run(ctx: &Ctx, only: &[String], command: String) -> Report {
     let want = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
     let mut s = Sections::default();
 
-    if want("ingest") {
-        announce("1 ingest");
-        s.ingest = outcome(ingest::run(ctx).await);
-    }
-    if want("steady") {
-        announce("2 latency + 3 detection");
-        (s.latency, s.detection) = outcomes(steady::run(ctx).await);
-    }
-    if want("memory") {
-        announce("4 memory");
-        s.memory = outcome(memory::run(ctx).await);
-    }
-    if want("collector") {
-        announce("5 collector footprint");
-        s.collector = outcome(footprint::run(ctx).await);
-    }
-    if want("api") {
-        announce("6 dashboard API + 7 Prometheus scrape");
-        (s.dashboard_api, s.prometheus) = outcomes(api::run(ctx).await);
-    }
-    if want("registry") {
-        announce("8 fleet registry");
-        s.registry = outcome(registry::run(ctx).await);
+    for section in SECTIONS.into_iter().filter(|name| want(name)) {
+        eprintln!("bench: {} ...", title(section));
+        match section {
+            "ingest" => s.ingest = outcome(ingest::run(ctx).await),
+            "steady" => (s.latency, s.detection) = outcomes(steady::run(ctx).await),
+            "memory" => s.memory = outcome(memory::run(ctx).await),
+            "collector" => s.collector = outcome(footprint::run(ctx).await),
+            "api" => (s.dashboard_api, s.prometheus) = outcomes(api::run(ctx).await),
+            _ => s.registry = outcome(registry::run(ctx).await),
+        }
     }
     machine.load1_after = load1();
     let soak = SoakRecords::read(&ctx.soak_dir);
@@ -66,10 +66,6 @@ pub fn any_failed(s: &Sections) -> bool {
         || s.collector.failed()
         || s.dashboard_api.failed()
         || s.registry.failed()
-}
-
-fn announce(what: &str) {
-    eprintln!("bench: {what} ...");
 }
 
 fn outcome<T>(result: Result<T>) -> Outcome<T> {

@@ -16,9 +16,9 @@ pub struct Reading {
     pub nodes: Vec<Node>,
     pub script_total: Option<u64>,
     pub alarm_total: Option<u64>,
-    pub sf_external: Option<u64>,
-    pub sf_notification: Option<u64>,
-    pub sf_db_write: Option<u64>,
+    /// Store-and-forward depth per category: external, notification,
+    /// db_write (the order of [`crate::readings::Scalars::sf`]).
+    pub sf: [Option<u64>; 3],
     pub custom: BTreeMap<String, f64>,
 }
 
@@ -50,11 +50,12 @@ pub fn read(
             add(&mut reading.alarm_total, s.value);
         }
         if name == sf.metric {
-            match s.label(&sf.label) {
-                Some(c) if c == sf.external => add(&mut reading.sf_external, s.value),
-                Some(c) if c == sf.notification => add(&mut reading.sf_notification, s.value),
-                Some(c) if c == sf.db_write => add(&mut reading.sf_db_write, s.value),
-                _ => {}
+            let categories = [&sf.external, &sf.notification, &sf.db_write];
+            if let Some(i) = s
+                .label(&sf.label)
+                .and_then(|c| categories.iter().position(|want| c == *want))
+            {
+                add(&mut reading.sf[i], s.value);
             }
         }
         if name == roles.metric

@@ -70,7 +70,7 @@ impl TargetState {
         self.last = Scalars {
             script: counter(&mut self.script, r.script_total),
             alarm: counter(&mut self.alarm, r.alarm_total),
-            sf: [r.sf_external, r.sf_notification, r.sf_db_write],
+            sf: r.sf,
         };
         Contribution {
             connections: r.connections,

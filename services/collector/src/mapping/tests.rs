@@ -40,8 +40,9 @@ fn default_mapping_reads_every_field() {
     assert_eq!(r.script_total, Some(15));
     assert_eq!(r.alarm_total, Some(3));
     assert_eq!(
-        (r.sf_external, r.sf_notification, r.sf_db_write),
-        (Some(4), Some(0), Some(120))
+        r.sf,
+        [Some(4), Some(0), Some(120)],
+        "external, notification, db_write"
     );
     let nodes: Vec<_> = r.nodes.iter().map(|n| (n.name.as_str(), n.role)).collect();
     assert_eq!(

@@ -6,7 +6,7 @@ fn reading(script: u64, conn_up: bool) -> Reading {
         connections: vec![connection("plc", conn_up)],
         nodes: vec![node("a", NodeRole::Active)],
         script_total: Some(script),
-        sf_db_write: Some(7),
+        sf: [None, None, Some(7)],
         custom: [("g".to_owned(), 1.5)].into(),
         ..Reading::default()
     }
