@@ -84,15 +84,14 @@ impl SiteRecord {
 }
 
 /// `maintenance.<id>`: a window in which the site is not counted as failing.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Maintenance {
     /// When it was set, unix ms.
     pub since_ms: u64,
     /// When it ends by itself, unix ms; open-ended when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_ms: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Who set it: the admin token's name, or the proxy user.
     pub by: String,

@@ -11,6 +11,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Judgements of one site; `Judgement::default()` says nothing.
+// Absent fields are left out (`skip_serializing_none`): the default is `{}`.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 #[serde(default)]
@@ -22,22 +24,18 @@ pub struct Judgement {
     pub stale_reasons: Vec<String>,
     /// Its connectivity or health changed more often than the rules file
     /// allows within its window; events keep flowing, marked so.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub flapping: Option<Flapping>,
     /// Back online after being offline, with a store-and-forward backlog
     /// above the rules file's threshold that is draining.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub recovering: Option<Recovering>,
     /// 0–100, 100 meaning nothing is wrong; orders sites within a health
     /// level, never replaces it. Absent while the site was never judged.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<u8>,
     /// What took points off `score`, largest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub score_off: Vec<Deduction>,
     /// Its time online against the time the centre could judge it, since
     /// the assessor started. Absent while the site was never judged.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub availability: Option<Availability>,
 }
 
@@ -52,6 +50,7 @@ pub struct Flapping {
 }
 
 /// A site draining the backlog it built while cut off.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct Recovering {
@@ -59,10 +58,8 @@ pub struct Recovering {
     pub depth: u64,
     /// Messages drained per minute between its last two reports; absent
     /// until two reports since it came back have been seen.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drain_per_min: Option<f64>,
     /// Estimated seconds until the backlog is empty at that rate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty_in_s: Option<u64>,
 }
 

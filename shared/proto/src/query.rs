@@ -306,6 +306,9 @@ impl SiteSummary {
     }
 }
 
+// Optional keys are left out when empty, but for the three a client reads
+// as null (`serialize_always`).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "utoipa", derive(utoipa::ToSchema))]
 pub struct SiteDetail {
@@ -313,15 +316,17 @@ pub struct SiteDetail {
     pub connectivity: Connectivity,
     pub health: Health,
     pub reasons: Vec<String>,
+    #[serialize_always]
     pub last_report_ms: Option<u64>,
     /// The same receive time to the microsecond, unix µs: the aggregator's
     /// own ingest timestamp, what a latency probe compares with the moment
     /// it published (no query round trip in between).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub received_at_us: Option<u64>,
+    #[serialize_always]
     pub status_since_ms: Option<u64>,
     pub lost_reports: u64,
     /// The latest accepted report, with the wire keys.
+    #[serialize_always]
     pub report: Option<HealthReport>,
     /// Under maintenance (set by an admin): shown, but not counted as failing.
     #[serde(default)]
@@ -330,13 +335,10 @@ pub struct SiteDetail {
     #[serde(default, skip_serializing_if = "Labels::is_empty")]
     pub labels: Labels,
     /// The maintenance window, while one is open.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maintenance_window: Option<Maintenance>,
     /// The acknowledgement of its current problem, while it applies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ack: Option<Ack>,
     /// What the fleet registry holds of it; absent for a site it does not list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<SiteRecord>,
     /// Stale findings, flapping, recovering and the score with what took
     /// points off it.

@@ -94,7 +94,8 @@ pub enum Payload {
     Json(Value),
 }
 
-/// One output line.
+/// One output line (absent fields left out).
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Line {
     pub subject: String,
@@ -102,13 +103,9 @@ pub struct Line {
     pub kind: &'static str,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<Payload>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub payload_base64: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid: Option<Invalid>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
