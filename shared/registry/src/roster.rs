@@ -17,12 +17,11 @@
 //! Pure: `healthmon fleet apply` reads the file ([`parse`]), compares it
 //! with the registry ([`plan`]) and writes the [`Plan`]; `fleet export`
 //! writes the registry back as a roster ([`export`]) that `apply` accepts
-//! with no change. Errors name the file's line and what is expected; a bad
+//! with no change; [`describe`] says what a plan changes. Errors name the file's line and what is expected; a bad
 //! file changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use healthmon_proto::validate_site_id;
 use serde::Deserialize;
@@ -259,44 +258,6 @@ pub fn record(current: Option<SiteRecord>, declared: &Declared, now_ms: u64) -> 
     record
 }
 
-/// The plan as a person reads it: `+ added`, `~ changed: what`, `- removed`.
-pub fn describe(plan: &Plan) -> String {
-    let mut out = String::new();
-    for (id, d) in &plan.add {
-        let _ = writeln!(out, "+ {id}{}", summary(d));
-    }
-    for (id, before, after) in &plan.change {
-        let _ = writeln!(out, "~ {id}:{} ->{}", summary(before), summary(after));
-    }
-    for id in &plan.remove {
-        let _ = writeln!(out, "- {id}");
-    }
-    let _ = writeln!(out, "{}", plan.counts());
-    out
-}
-
-fn summary(d: &Declared) -> String {
-    let mut parts = Vec::new();
-    if !d.labels.is_empty() {
-        let pairs: Vec<String> = d.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        parts.push(pairs.join(","));
-    }
-    if let Some(ms) = d.interval_ms {
-        parts.push(format!(
-            "interval {}",
-            humantime::format_duration(Duration::from_millis(ms))
-        ));
-    }
-    if !d.expected {
-        parts.push("not expected".into());
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", parts.join("; "))
-    }
-}
-
 /// The registered sites as a roster that [`parse`] reads back to the same
 /// declarations (so `export` then `apply` changes nothing).
 pub fn export(registered: &BTreeMap<String, SiteRecord>) -> String {
@@ -315,8 +276,7 @@ pub fn export(registered: &BTreeMap<String, SiteRecord>) -> String {
             let _ = writeln!(out, "labels = {{ {} }}", pairs.join(", "));
         }
         if let Some(ms) = record.interval_ms {
-            let text = humantime::format_duration(Duration::from_millis(ms)).to_string();
-            let _ = writeln!(out, "interval = {}", quote(&text));
+            let _ = writeln!(out, "interval = {}", quote(&describe::interval(ms)));
         }
         if !record.expected {
             out.push_str("expected = false\n");
@@ -329,6 +289,9 @@ pub fn export(registered: &BTreeMap<String, SiteRecord>) -> String {
 fn quote(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
+
+mod describe;
+pub use describe::describe;
 
 #[cfg(any(test, feature = "strategies"))]
 pub mod strategies;

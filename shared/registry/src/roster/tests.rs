@@ -141,7 +141,7 @@ fn plan_adds_changes_and_prunes_only_when_asked() {
         plan(&roster, &have, true).remove,
         vec!["old-site".to_owned()]
     );
-    let text = describe(&p);
+    let text = describe(&p, 0);
     assert!(
         text.contains("+ plant-2") && text.contains("~ plant-1"),
         "{text}"
@@ -170,7 +170,7 @@ fn export_then_apply_changes_nothing() {
     let exported = export(&have);
     let again = parse(&exported).unwrap();
     let p = plan(&again, &have, true);
-    assert!(p.is_empty(), "{exported}\n{}", describe(&p));
+    assert!(p.is_empty(), "{exported}\n{}", describe(&p, 0));
 }
 
 /// Declared sites with any printable label values (quotes and backslashes
@@ -193,7 +193,7 @@ proptest! {
             .collect();
         let again = parse(&export(&have)).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let p = plan(&again, &have, true);
-        prop_assert!(p.is_empty(), "{}", describe(&p));
+        prop_assert!(p.is_empty(), "{}", describe(&p, 0));
     }
 
     #[test]
