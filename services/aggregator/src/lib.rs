@@ -104,19 +104,16 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.assessor_bootstrap_timeout.is_zero() {
-            return Err(ConfigError::invalid(
-                "--assessor-bootstrap-timeout",
-                "must be above zero",
-            ));
-        }
-        if self.resend_rate == 0 {
-            return Err(ConfigError::invalid(
-                "--resend-rate",
-                "must be at least 1 report/s",
-            ));
-        }
-        Ok(())
+        ConfigError::ensure(
+            !self.assessor_bootstrap_timeout.is_zero(),
+            "--assessor-bootstrap-timeout",
+            "must be above zero",
+        )?;
+        ConfigError::ensure(
+            self.resend_rate >= 1,
+            "--resend-rate",
+            "must be at least 1 report/s",
+        )
     }
 }
 

@@ -121,12 +121,11 @@ impl Cli {
                 ),
             ));
         }
-        if self.bootstrap_timeout.is_zero() {
-            return Err(ConfigError::invalid(
-                "--bootstrap-timeout",
-                "must be more than 0",
-            ));
-        }
+        ConfigError::ensure(
+            !self.bootstrap_timeout.is_zero(),
+            "--bootstrap-timeout",
+            "must be more than 0",
+        )?;
         let mut rules = match &self.rules {
             Some(path) => Rules::load(path).map_err(|e| ConfigError::invalid("--rules", e))?,
             None => Rules::default(),
@@ -142,12 +141,11 @@ impl Cli {
             hold: self.mass_silence_hold,
         };
         mass_silence.validate()?;
-        if self.leader_election && self.leader_lease < healthmon_assessor::leader::MIN_LEASE {
-            return Err(ConfigError::invalid(
-                "--leader-lease",
-                "must be at least 1s",
-            ));
-        }
+        ConfigError::ensure(
+            !self.leader_election || self.leader_lease >= healthmon_assessor::leader::MIN_LEASE,
+            "--leader-lease",
+            "must be at least 1s",
+        )?;
         if let Err(e) = healthmon_proto::fleet::check_interval(
             u64::try_from(self.max_interval.as_millis()).unwrap_or(u64::MAX),
         ) {

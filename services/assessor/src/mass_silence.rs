@@ -58,25 +58,21 @@ impl Default for MassSilenceRule {
 impl MassSilenceRule {
     /// What is wrong, named by its flag.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(self.fraction > 0.0 && self.fraction <= 1.0) {
-            return Err(ConfigError::invalid(
-                "--mass-silence-fraction",
-                format!("must be above 0 and at most 1, got {}", self.fraction),
-            ));
-        }
-        if self.min_sites == 0 {
-            return Err(ConfigError::invalid(
-                "--mass-silence-min-sites",
-                "must be at least 1",
-            ));
-        }
-        if self.hold.is_zero() {
-            return Err(ConfigError::invalid(
-                "--mass-silence-hold",
-                "must be above 0",
-            ));
-        }
-        Ok(())
+        ConfigError::ensure(
+            self.fraction > 0.0 && self.fraction <= 1.0,
+            "--mass-silence-fraction",
+            format_args!("must be above 0 and at most 1, got {}", self.fraction),
+        )?;
+        ConfigError::ensure(
+            self.min_sites >= 1,
+            "--mass-silence-min-sites",
+            "must be at least 1",
+        )?;
+        ConfigError::ensure(
+            !self.hold.is_zero(),
+            "--mass-silence-hold",
+            "must be above 0",
+        )
     }
 
     /// Whether `late` of `online + late` watched sites is a mass silence.

@@ -24,6 +24,21 @@ impl ConfigError {
         }
     }
 
+    /// `Ok` while `holds`, else `--flag` is wrong because `reason`: one
+    /// statement per rule of a config's validation, the rule stated as what
+    /// must be true.
+    pub fn ensure(
+        holds: bool,
+        key: impl Into<String>,
+        reason: impl std::fmt::Display,
+    ) -> Result<(), ConfigError> {
+        if holds {
+            Ok(())
+        } else {
+            Err(ConfigError::invalid(key, reason))
+        }
+    }
+
     pub fn combination(message: impl Into<String>) -> Self {
         ConfigError::Combination(message.into())
     }

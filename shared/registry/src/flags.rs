@@ -24,18 +24,16 @@ impl RegistryArgs {
             && bucket
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !name_ok {
-            return Err(ConfigError::invalid(
-                "--registry-bucket",
-                "a bucket name is A-Z, a-z, 0-9, '_' and '-'",
-            ));
-        }
-        if !(1..=5).contains(&self.registry_replicas) {
-            return Err(ConfigError::invalid(
-                "--registry-replicas",
-                "JetStream keeps 1 to 5 replicas",
-            ));
-        }
+        ConfigError::ensure(
+            name_ok,
+            "--registry-bucket",
+            "a bucket name is A-Z, a-z, 0-9, '_' and '-'",
+        )?;
+        ConfigError::ensure(
+            (1..=5).contains(&self.registry_replicas),
+            "--registry-replicas",
+            "JetStream keeps 1 to 5 replicas",
+        )?;
         Ok(RegistryConfig {
             bucket: bucket.clone(),
             replicas: self.registry_replicas,

@@ -44,51 +44,49 @@ pub enum Restart {
 
 impl Settings {
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(1..=MAX_SITES).contains(&self.sites) {
-            return Err(ConfigError::invalid("--sites", format!("1 to {MAX_SITES}")));
-        }
+        ConfigError::ensure(
+            (1..=MAX_SITES).contains(&self.sites),
+            "--sites",
+            format_args!("1 to {MAX_SITES}"),
+        )?;
         let ms = self.interval.as_millis();
-        if !(u128::from(MIN_INTERVAL_MS)..=u128::from(MAX_INTERVAL_MS)).contains(&ms) {
-            return Err(ConfigError::invalid("--interval", "100ms to 24h"));
-        }
-        if self.duration < self.interval * 2 {
-            return Err(ConfigError::invalid("--duration", "at least two intervals"));
-        }
-        if self.warmup >= self.duration {
-            return Err(ConfigError::invalid(
-                "--warmup",
-                "must be shorter than --duration",
-            ));
-        }
-        if self.sample_every.is_zero() {
-            return Err(ConfigError::invalid("--sample-every", "above zero"));
-        }
-        if self.scrape_every.is_some_and(|d| d.is_zero()) {
-            return Err(ConfigError::invalid("--scrape-every", "above zero"));
-        }
+        let intervals = u128::from(MIN_INTERVAL_MS)..=u128::from(MAX_INTERVAL_MS);
+        ConfigError::ensure(intervals.contains(&ms), "--interval", "100ms to 24h")?;
+        ConfigError::ensure(
+            self.duration >= self.interval * 2,
+            "--duration",
+            "at least two intervals",
+        )?;
+        ConfigError::ensure(
+            self.warmup < self.duration,
+            "--warmup",
+            "must be shorter than --duration",
+        )?;
+        ConfigError::ensure(!self.sample_every.is_zero(), "--sample-every", "above zero")?;
+        ConfigError::ensure(
+            !self.scrape_every.is_some_and(|d| d.is_zero()),
+            "--scrape-every",
+            "above zero",
+        )?;
         if let Some((_, at)) = self.restart {
             // Every site known before, and two intervals after: a report
             // dropped in the storm shows as a gap at the site's next one.
-            if at < self.interval || at + self.interval * 2 > self.duration {
-                return Err(ConfigError::invalid(
-                    "--restart-at",
-                    "at least one interval after the start and two before the end",
-                ));
-            }
-            if self.scrape_every.is_some() {
-                return Err(ConfigError::invalid(
-                    "--restart",
-                    "not with --scrape-every (a restarting service cannot be scraped)",
-                ));
-            }
+            ConfigError::ensure(
+                at >= self.interval && at + self.interval * 2 <= self.duration,
+                "--restart-at",
+                "at least one interval after the start and two before the end",
+            )?;
+            ConfigError::ensure(
+                self.scrape_every.is_none(),
+                "--restart",
+                "not with --scrape-every (a restarting service cannot be scraped)",
+            )?;
         }
-        if !(self.rss_growth_pct.is_finite() && self.rss_growth_pct >= 0.0) {
-            return Err(ConfigError::invalid(
-                "--rss-growth",
-                "a percentage of 0 or more",
-            ));
-        }
-        Ok(())
+        ConfigError::ensure(
+            self.rss_growth_pct.is_finite() && self.rss_growth_pct >= 0.0,
+            "--rss-growth",
+            "a percentage of 0 or more",
+        )
     }
 
     /// Reports per second the whole fleet sends.
