@@ -20,7 +20,8 @@ fn title(section: &str) -> &'static str {
         "memory" => "4 memory",
         "collector" => "5 collector footprint",
         "api" => "6 dashboard API + 7 Prometheus scrape",
-        _ => "8 fleet registry",
+        "registry" => "8 fleet registry",
+        other => unreachable!("no section {other} in SECTIONS"),
     }
 }
 
@@ -41,7 +42,8 @@ pub async fn run(ctx: &Ctx, only: &[String], command: String) -> Report {
             "memory" => s.memory = outcome(memory::run(ctx).await),
             "collector" => s.collector = outcome(footprint::run(ctx).await),
             "api" => (s.dashboard_api, s.prometheus) = outcomes(api::run(ctx).await),
-            _ => s.registry = outcome(registry::run(ctx).await),
+            "registry" => s.registry = outcome(registry::run(ctx).await),
+            other => unreachable!("no section {other} in SECTIONS"),
         }
     }
     machine.load1_after = load1();

@@ -56,7 +56,7 @@ struct Cli {
     #[arg(long, env = "HEALTHMON_PARTITION", value_name = "I/N", value_parser = parse_partition)]
     partition: Option<Partition>,
     #[command(flatten)]
-    registry: IntakeArgs,
+    intake: IntakeArgs,
     /// Pace of the answers to a resend request (at start, after a
     /// reconnect), reports/s: collectors spread them over sites ÷ rate
     /// seconds (1 s to 5 min). Old collectors use their own jitter.
@@ -79,8 +79,8 @@ impl Cli {
             assessor_bootstrap_timeout: self.assessor_bootstrap_timeout,
             site_series: self.site_series,
             site_series_limit: self.site_series_limit,
-            registry: self.registry.registry.config()?,
-            auto_register: self.registry.auto_register,
+            registry: self.intake.registry.config()?,
+            auto_register: self.intake.auto_register,
             resend_rate: self.resend_rate,
             resend_listen: self.resend_listen,
         };

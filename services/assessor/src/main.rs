@@ -82,7 +82,7 @@ struct Cli {
     #[arg(long, env = "HEALTHMON_PARTITION", value_name = "I/N", value_parser = parse_partition)]
     partition: Option<Partition>,
     #[command(flatten)]
-    registry: IntakeArgs,
+    intake: IntakeArgs,
     /// The longest report interval a site's own report may declare; a
     /// longer declaration is judged at this interval and flagged degraded
     /// (`interval:capped`). An expected interval in the registry overrides.
@@ -161,8 +161,8 @@ impl Cli {
             leader_lease: self.leader_election.then_some(self.leader_lease),
             leader_replicas: usize::from(self.leader_replicas),
             max_interval: self.max_interval,
-            registry: self.registry.registry.config()?,
-            auto_register: self.registry.auto_register,
+            registry: self.intake.registry.config()?,
+            auto_register: self.intake.auto_register,
             advisories: self
                 .advisories_user
                 .zip(self.advisories_password)

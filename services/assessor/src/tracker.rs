@@ -219,9 +219,10 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Nothing to announce: only the site's timer is set again (or, with
-    /// `None`, cancelled).
-    fn rearm(site: SiteIdx, deadline: Option<Instant>) -> Outcome {
+    /// The site's timer set to `deadline` (cancelled with `None`), and
+    /// nothing else: no event, no lag, no loss. An outcome that also
+    /// announces something starts from it (`..Outcome::timer(..)`).
+    fn timer(site: SiteIdx, deadline: Option<Instant>) -> Outcome {
         Outcome {
             site,
             event: None,
@@ -452,7 +453,7 @@ impl Tracker {
             (_, Connectivity::Late) => true,
             _ => false,
         };
-        let mut outcome = Outcome::rearm(site, None);
+        let mut outcome = Outcome::timer(site, None);
         let calmed = self.calm_down(site, now_ms);
         let s = &self.sites[site as usize];
         if worse {

@@ -36,10 +36,6 @@ pub struct Request<'a> {
 
 impl Auditor {
     pub fn new(client: Client, subjects: &Subjects) -> Self {
-        metrics::describe_counter!(
-            "healthmon_dashboard_audit_events_total",
-            "Audit events (admin actions and refused requests), by action and outcome."
-        );
         Auditor {
             client,
             subject: subjects.audit(),
@@ -90,7 +86,7 @@ impl Auditor {
             "audit"
         );
         metrics::counter!(
-            "healthmon_dashboard_audit_events_total",
+            crate::metric_names::AUDIT_EVENTS,
             "action" => action,
             "outcome" => outcome
         )

@@ -28,6 +28,19 @@ macro_rules! metric_names {
     (@describe histogram $name:ident $help:literal) => {
         metrics::describe_histogram!($name, $help)
     };
+    (@describe seconds_histogram $name:ident $help:literal) => {
+        metrics::describe_histogram!($name, metrics::Unit::Seconds, $help)
+    };
+}
+
+/// Every service's NATS connection ([`crate::nats`]).
+pub mod nats {
+    metric_names! {
+        counter EVENTS = "healthmon_nats_events_total",
+            "NATS connection events (connected, disconnected, server_error, ...), by event.";
+        gauge CONNECTED = "healthmon_nats_connected",
+            "1 while the NATS connection is up, else 0.";
+    }
 }
 
 /// The collector's metrics.
@@ -99,7 +112,7 @@ pub mod assessor {
             "Health changes, by new state.";
         counter PUBLISH_ERRORS = "healthmon_assessor_publish_errors_total",
             "Status events that could not be published.";
-        histogram DETECTION_LAG = "healthmon_assessor_detection_lag_seconds",
+        seconds_histogram DETECTION_LAG = "healthmon_assessor_detection_lag_seconds",
             "Time between a site's offline deadline and its offline event.";
         counter BOOTSTRAPPED = "healthmon_assessor_bootstrapped_sites_total",
             "Sites adopted from the aggregator at start-up.";
@@ -133,6 +146,8 @@ pub mod dashboard {
             "Status events relayed to SSE clients.";
         counter SSE_LAGGED = "healthmon_dashboard_sse_lagged_total",
             "Times a slow SSE client missed events.";
+        counter AUDIT_EVENTS = "healthmon_dashboard_audit_events_total",
+            "Audit events (admin actions and refused requests), by action and outcome.";
         gauge SSE_CLIENTS = "healthmon_dashboard_sse_clients",
             "Open SSE streams.";
     }

@@ -25,6 +25,7 @@ use tokio::time::Instant;
 
 use crate::ServiceError;
 use crate::log_limit::LogLimiter;
+use crate::metric_names::nats as metric_names;
 
 /// Messages a subscription may buffer before the client drops (and reports a
 /// slow consumer). Sized for the worst burst: a fleet-wide resend answered by
@@ -102,14 +103,7 @@ pub async fn connect(cfg: &NatsConfig, name: &str) -> Result<Connection, Service
     // Counters touched before the recorder exists would go nowhere; every
     // service connects first, so install it here.
     crate::telemetry::metrics_handle();
-    metrics::describe_counter!(
-        "healthmon_nats_events_total",
-        "NATS connection events (connected, disconnected, server_error, ...), by event."
-    );
-    metrics::describe_gauge!(
-        "healthmon_nats_connected",
-        "1 while the NATS connection is up, else 0."
-    );
+    crate::metric_names::nats::describe_all();
     let started = Instant::now();
     let (tx, link) = watch::channel(LinkState {
         connected: false,
@@ -227,7 +221,7 @@ fn on_event(
         Event::ServerError(_) => "server_error",
         Event::ClientError(_) => "client_error",
     };
-    metrics::counter!("healthmon_nats_events_total", "event" => label).increment(1);
+    metrics::counter!(metric_names::EVENTS, "event" => label).increment(1);
     match event {
         Event::Connected => {
             link.send_modify(|s| {
@@ -237,7 +231,7 @@ fn on_event(
                     generation: s.generation + 1,
                 }
             });
-            metrics::gauge!("healthmon_nats_connected").set(1.0);
+            metrics::gauge!(metric_names::CONNECTED).set(1.0);
             tracing::info!(service, "NATS connection (re)established");
         }
         Event::Disconnected | Event::Closed => {
@@ -250,7 +244,7 @@ fn on_event(
                     }
                 }
             });
-            metrics::gauge!("healthmon_nats_connected").set(0.0);
+            metrics::gauge!(metric_names::CONNECTED).set(0.0);
             if matches!(event, Event::Closed) {
                 // Only after our own drain/close at shutdown: nothing to reconnect.
                 tracing::info!(service, "NATS connection closed");

@@ -3,7 +3,8 @@
 
 pub use healthmon_common::metric_names::registry::*;
 
-/// Describes every metric and starts each at zero.
+/// Describes every metric and starts the availability, the site count
+/// and the invalid-value count at zero (the load time is set once loaded).
 pub fn describe() {
     describe_all();
     metrics::gauge!(AVAILABLE).set(0.0);

@@ -17,8 +17,8 @@
 //! Pure: `healthmon fleet apply` reads the file ([`parse`]), compares it
 //! with the registry ([`plan`]) and writes the [`Plan`]; `fleet export`
 //! writes the registry back as a roster ([`export`]) that `apply` accepts
-//! with no change; [`describe`] says what a plan changes. Errors name the file's line and what is expected; a bad
-//! file changes nothing.
+//! with no change; [`describe`] says what a plan changes. Errors name the
+//! file's line and what is expected; a bad file changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;

@@ -53,6 +53,13 @@ pub struct Troubles {
     pub false_late_offline: u64,
 }
 
+impl Troubles {
+    /// Reports lost or counted as gaps, slow consumers and false events, added up.
+    pub fn total(&self) -> u64 {
+        self.lost + self.seq_gaps + self.slow_consumers + self.false_late_offline
+    }
+}
+
 /// A latency's p99 and slowest, ms.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Slowest {
@@ -129,15 +136,9 @@ impl Record {
         }
     }
 
-    /// Reports lost or counted as gaps, slow consumers and false events, added up.
-    pub fn troubles(&self) -> u64 {
-        let t = &self.troubles;
-        t.lost + t.seq_gaps + t.slow_consumers + t.false_late_offline
-    }
-
     /// Nothing lost, no slow consumer, no false event.
     pub fn clean(&self) -> bool {
-        self.troubles() == 0
+        self.troubles.total() == 0
     }
 }
 
@@ -171,10 +172,20 @@ pub fn write(dir: &Path, kind: Kind, record: &Record) -> anyhow::Result<PathBuf>
     Ok(path)
 }
 
-/// The latest record of this kind, if a soak left one.
+/// The latest record of this kind, if a soak left one. One that does not
+/// read (written by an older soak, before the record's layout changed) is
+/// said on stderr and counts as none: run that soak again.
 pub fn read(dir: &Path, kind: Kind) -> Option<Record> {
-    let text = std::fs::read_to_string(path(dir, kind)).ok()?;
-    serde_json::from_str(&text).ok()
+    let path = path(dir, kind);
+    let text = std::fs::read_to_string(&path).ok()?;
+    serde_json::from_str(&text)
+        .inspect_err(|e| {
+            eprintln!(
+                "soak record {} does not read ({e}); it counts as not measured until that soak runs again",
+                path.display()
+            )
+        })
+        .ok()
 }
 
 #[cfg(test)]

@@ -48,6 +48,6 @@ impl Tracker {
         s.interval_ms = u32::try_from(interval_ms).unwrap_or(u32::MAX);
         s.window_start = Ms48::new(window_start);
         s.last_report_ms = Ms48::unix(last_ms);
-        Some(Outcome::rearm(idx, self.deadline(idx)))
+        Some(Outcome::timer(idx, self.deadline(idx)))
     }
 }

@@ -121,7 +121,7 @@ impl Tracker {
             let event = self.change(site, Connectivity::Late, health, now_ms);
             outcomes.push(Outcome {
                 event: Some(event),
-                ..Outcome::rearm(site, self.next_deadline(site, now, now_ms))
+                ..Outcome::timer(site, self.next_deadline(site, now, now_ms))
             });
         }
         if let LinkDown::Leaf { name, at_ms } = down {

@@ -92,7 +92,7 @@ impl Tracker {
             Some(expected) => self.interval_overrides.insert(idx, expected),
             None => self.interval_overrides.remove(&idx),
         };
-        Some(Outcome::rearm(idx, self.deadline(idx)))
+        Some(Outcome::timer(idx, self.deadline(idx)))
     }
 
     /// Drops a site from judgement: its timer is cancelled, it no longer
@@ -110,7 +110,7 @@ impl Tracker {
         s.health = Health::Unknown;
         s.findings = None;
         s.flags = Flags::FORGOTTEN;
-        Some(Outcome::rearm(idx, None))
+        Some(Outcome::timer(idx, None))
     }
 
     /// Whether the site is forgotten (not listed).

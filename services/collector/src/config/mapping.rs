@@ -118,24 +118,42 @@ impl Default for NodeRolesMapping {
 
 impl Mapping {
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        let metrics = [
-            ("mapping.connections.metric", &self.connections.metric),
-            ("mapping.script_errors.metric", &self.script_errors.metric),
-            ("mapping.alarm_errors.metric", &self.alarm_errors.metric),
-            ("mapping.sf_buffer.metric", &self.sf_buffer.metric),
-            ("mapping.node_roles.metric", &self.node_roles.metric),
-        ]
-        .map(|(key, name)| (key, check_metric_name(name)));
-        let labels = [
-            ("mapping.connections.label", &self.connections.label),
-            ("mapping.sf_buffer.label", &self.sf_buffer.label),
-            ("mapping.node_roles.node_label", &self.node_roles.node_label),
-            ("mapping.node_roles.role_label", &self.node_roles.role_label),
-        ]
-        .map(|(key, name)| (key, check_label_name(name)));
-        // The first bad name, metrics before labels, is the one reported.
-        for (key, checked) in metrics.into_iter().chain(labels) {
-            checked.map_err(|e| ConfigError::new(key, e))?;
+        type Check = fn(&str) -> Result<(), BadName>;
+        let (metric, label): (Check, Check) = (check_metric_name, check_label_name);
+        let names = [
+            (
+                "mapping.connections.metric",
+                &self.connections.metric,
+                metric,
+            ),
+            (
+                "mapping.script_errors.metric",
+                &self.script_errors.metric,
+                metric,
+            ),
+            (
+                "mapping.alarm_errors.metric",
+                &self.alarm_errors.metric,
+                metric,
+            ),
+            ("mapping.sf_buffer.metric", &self.sf_buffer.metric, metric),
+            ("mapping.node_roles.metric", &self.node_roles.metric, metric),
+            ("mapping.connections.label", &self.connections.label, label),
+            ("mapping.sf_buffer.label", &self.sf_buffer.label, label),
+            (
+                "mapping.node_roles.node_label",
+                &self.node_roles.node_label,
+                label,
+            ),
+            (
+                "mapping.node_roles.role_label",
+                &self.node_roles.role_label,
+                label,
+            ),
+        ];
+        // The first bad name, in this order, is the one reported.
+        for (key, name, check) in names {
+            check(name).map_err(|e| ConfigError::new(key, e))?;
         }
         Ok(())
     }

@@ -44,7 +44,7 @@ pub fn describe(plan: &Plan, left_out: usize) -> String {
     out
 }
 
-/// `  region=eu-west tier=gold interval=5m not-expected`.
+/// `  region=eu-west tier=gold interval=5m expected=false`.
 fn declared(d: &Declared) -> String {
     let mut parts: Vec<String> = d.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
     if let Some(ms) = d.interval_ms {
@@ -94,3 +94,6 @@ fn changes(before: &Declared, after: &Declared) -> Vec<String> {
 pub(super) fn interval(ms: u64) -> String {
     humantime::format_duration(std::time::Duration::from_millis(ms)).to_string()
 }
+
+#[cfg(test)]
+mod tests;

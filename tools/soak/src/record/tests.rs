@@ -4,8 +4,9 @@ use super::*;
 use crate::storm::settled;
 
 fn settings(restart: Option<(Restart, Duration)>) -> Settings {
+    // The fleet of `settled`'s storm.
     Settings {
-        sites: 1_000_000,
+        sites: 1_000,
         interval: Duration::from_secs(30),
         duration: Duration::from_secs(240),
         warmup: Duration::from_secs(90),
@@ -23,7 +24,7 @@ fn settings(restart: Option<(Restart, Duration)>) -> Settings {
 fn a_storm_record_adds_up_loss_and_keeps_the_slowest_service_s_recovery() {
     let s = settings(Some((Restart::Centre, Duration::from_secs(120))));
     let figures = Figures {
-        sent: 8_000_000,
+        sent: 8_000,
         accepted_aggregator: 4_990,
         accepted_assessor: 5_100,
         seq_gaps: [10, 0],
