@@ -2,12 +2,14 @@
 //! which builds the release binaries first. Exit 0: every criterion met;
 //! 1: a criterion failed or the run could not be done; 2: bad flags.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use healthmon_common::ConfigError;
 use healthmon_common::cli::{exit_usage, parse_duration};
+use healthmon_common::runtime::{Threads, run_to_exit};
+use healthmon_common::{CancellationToken, ConfigError};
 use healthmon_soak::record::{self, Record};
 use healthmon_soak::settings::{Restart, Settings, default_warmup};
 
@@ -109,50 +111,42 @@ fn command() -> String {
     words.join(" ")
 }
 
-fn main() {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let record_dir = cli.record_dir.clone();
     let settings = settings(cli).unwrap_or_else(|e| exit_usage(e));
+    // Ctrl-C (or SIGTERM) ends the run early; what was measured is judged.
+    run_to_exit(Threads::PerCore, |interrupt| async move {
+        soak(settings, &record_dir, interrupt)
+            .await
+            .map_err(|e| format!("{e:#}"))
+    })
+}
+
+/// Runs the soak, records it for the bench and prints the verdict; a
+/// failed criterion is an error (exit 1) once each is listed.
+async fn soak(
+    settings: Settings,
+    record_dir: &Path,
+    interrupt: CancellationToken,
+) -> anyhow::Result<()> {
     let kind = record::Kind::of(&settings);
-    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| {
-        eprintln!("error: cannot start the runtime: {e}");
-        std::process::exit(1)
-    });
-    let interrupt = healthmon_common::CancellationToken::new();
-    let outcome = runtime.block_on(async {
-        tokio::spawn({
-            let interrupt = interrupt.clone();
-            async move {
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    interrupt.cancel();
-                }
-            }
-        });
-        healthmon_soak::run::run(settings.clone(), interrupt).await
-    });
-    let outcome = outcome.map(|figures| {
-        let finished = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
-        let record = Record::new(&settings, &figures, command(), finished);
-        match record::write(&record_dir, kind, &record) {
-            Ok(path) => println!("\nrecord: {}", path.display()),
-            Err(e) => eprintln!("warning: could not write the record: {e:#}"),
-        }
-        record.failures
-    });
-    match outcome {
-        Ok(failures) if failures.is_empty() => println!("\nverdict: PASS"),
-        Ok(failures) => {
-            println!("\nverdict: FAIL");
-            for failure in failures {
-                println!("  - {failure}");
-            }
-            std::process::exit(1);
-        }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::exit(1);
-        }
+    let figures = healthmon_soak::run::run(settings.clone(), interrupt).await?;
+    let finished = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let record = Record::new(&settings, &figures, command(), finished);
+    match record::write(record_dir, kind, &record) {
+        Ok(path) => println!("\nrecord: {}", path.display()),
+        Err(e) => eprintln!("warning: could not write the record: {e:#}"),
     }
+    if record.failures.is_empty() {
+        println!("\nverdict: PASS");
+        return Ok(());
+    }
+    println!("\nverdict: FAIL");
+    for failure in &record.failures {
+        println!("  - {failure}");
+    }
+    anyhow::bail!("{} of the soak's criteria not met", record.failures.len())
 }
