@@ -280,8 +280,8 @@ fn site_series_switch_bounds_the_per_site_series_and_fleet_counts_stay() {
 #[test]
 fn non_finite_values_use_the_text_format_spelling() {
     let mut e = Exposition::new();
-    e.put(CPU, &[("site", "s")], Num::Float(f64::NAN));
-    e.put(LOAD1, &[("site", "s")], Num::Float(f64::INFINITY));
+    e.put(CPU, "site=\"s\"", &[], Num::Float(f64::NAN));
+    e.put(LOAD1, "site=\"s\"", &[], Num::Float(f64::INFINITY));
     let mut out = String::new();
     e.finish(&mut out);
     assert!(out.contains("healthmon_site_cpu_percent{site=\"s\"} NaN\n"));
