@@ -65,7 +65,7 @@ pub async fn request_resend(
     let mut headers = async_nats::HeaderMap::new();
     headers.insert(
         healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS,
-        spread.as_millis().to_string().as_str(),
+        healthmon_proto::subjects::resend_spread_value(spread).as_str(),
     );
     client
         .publish_with_headers(subject.clone(), headers, bytes::Bytes::new())

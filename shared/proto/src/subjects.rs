@@ -52,6 +52,12 @@ pub const HEADER_HEALTH: &str = "Healthmon-Health";
 /// (an older aggregator, `nats pub`): each collector's own `resend_jitter`.
 pub const HEADER_RESEND_SPREAD_MS: &str = "Healthmon-Resend-Spread-Ms";
 
+/// The resend header's value asking for `spread` (whole ms), as the centre
+/// sends it; [`resend_spread`] reads it back.
+pub fn resend_spread_value(spread: std::time::Duration) -> String {
+    spread.as_millis().to_string()
+}
+
 /// The spread a resend header asks for, if it is a number of ms.
 pub fn resend_spread(value: &str) -> Option<std::time::Duration> {
     value

@@ -185,8 +185,8 @@ pub async fn ask_resend(
 ) -> tokio::time::Instant {
     let headers = spread.map(|spread| {
         let mut headers = async_nats::HeaderMap::new();
-        let ms = spread.as_millis().to_string();
-        headers.insert(healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS, ms);
+        let value = healthmon_proto::subjects::resend_spread_value(spread);
+        headers.insert(healthmon_proto::subjects::HEADER_RESEND_SPREAD_MS, value);
         headers
     });
     let client = server.client().await;

@@ -184,4 +184,8 @@ fn a_resend_spread_header_is_whole_milliseconds_or_ignored() {
     for bad in ["", "-5", "1.5", "soon", "99999999999999999999999"] {
         assert_eq!(resend_spread(bad), None, "{bad:?}");
     }
+    // What the centre writes reads back, to the millisecond.
+    let spread = Duration::from_millis(40_000);
+    assert_eq!(resend_spread_value(spread), "40000");
+    assert_eq!(resend_spread(&resend_spread_value(spread)), Some(spread));
 }
