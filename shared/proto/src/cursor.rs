@@ -6,7 +6,7 @@
 //! marker, a missing byte, a string that is not UTF-8): callers fall back to
 //! serde, which then says what exactly is wrong.
 
-use rmp::Marker;
+use rmp::{Marker, decode};
 
 use crate::frame::MAX_DEPTH;
 use crate::report::NodeRole;
@@ -14,6 +14,11 @@ use crate::report::NodeRole;
 /// Never preallocate more than this many items from a declared length: the
 /// length is the sender's claim, the bytes behind it are not counted yet.
 const MAX_PREALLOC: usize = 16;
+
+/// A MessagePack length (a `u32` on the wire) as an index.
+fn widen(len: u32) -> usize {
+    usize::try_from(len).unwrap_or(usize::MAX)
+}
 
 pub(crate) struct Cursor<'a> {
     rest: &'a [u8],
@@ -77,10 +82,6 @@ impl<'a> Cursor<'a> {
         Some(head)
     }
 
-    fn be<const N: usize>(&mut self) -> Option<[u8; N]> {
-        self.take(N)?.try_into().ok()
-    }
-
     /// A big-endian length of 1, 2 or 4 bytes.
     fn len(&mut self, width: usize) -> Option<usize> {
         let bytes = self.take(width)?;
@@ -88,33 +89,17 @@ impl<'a> Cursor<'a> {
     }
 
     pub(crate) fn map_len(&mut self) -> Option<usize> {
-        match Marker::from_u8(self.byte()?) {
-            Marker::FixMap(n) => Some(usize::from(n)),
-            Marker::Map16 => self.len(2),
-            Marker::Map32 => self.len(4),
-            _ => None,
-        }
+        decode::read_map_len(&mut self.rest).ok().map(widen)
     }
 
     pub(crate) fn array_len(&mut self) -> Option<usize> {
-        match Marker::from_u8(self.byte()?) {
-            Marker::FixArray(n) => Some(usize::from(n)),
-            Marker::Array16 => self.len(2),
-            Marker::Array32 => self.len(4),
-            _ => None,
-        }
+        decode::read_array_len(&mut self.rest).ok().map(widen)
     }
 
     /// A string's bytes, not yet checked to be UTF-8.
     pub(crate) fn raw_str(&mut self) -> Option<&'a [u8]> {
-        let len = match Marker::from_u8(self.byte()?) {
-            Marker::FixStr(n) => usize::from(n),
-            Marker::Str8 => self.len(1)?,
-            Marker::Str16 => self.len(2)?,
-            Marker::Str32 => self.len(4)?,
-            _ => return None,
-        };
-        self.take(len)
+        let len = decode::read_str_len(&mut self.rest).ok()?;
+        self.take(widen(len))
     }
 
     /// A field name, matched as bytes: a key equal to a field's (ASCII)
@@ -144,61 +129,20 @@ impl<'a> Cursor<'a> {
     }
 
     pub(crate) fn bool(&mut self) -> Option<bool> {
-        match Marker::from_u8(self.byte()?) {
-            Marker::True => Some(true),
-            Marker::False => Some(false),
-            _ => None,
-        }
+        decode::read_bool(&mut self.rest).ok()
     }
 
     /// A non-negative integer of any width, as serde reads into a `u64`.
     pub(crate) fn uint(&mut self) -> Option<u64> {
-        let signed = |v: i64| u64::try_from(v).ok();
-        match Marker::from_u8(self.byte()?) {
-            Marker::FixPos(n) => Some(u64::from(n)),
-            Marker::U8 => Some(u64::from(self.byte()?)),
-            Marker::U16 => Some(u64::from(u16::from_be_bytes(self.be()?))),
-            Marker::U32 => Some(u64::from(u32::from_be_bytes(self.be()?))),
-            Marker::U64 => Some(u64::from_be_bytes(self.be()?)),
-            Marker::I8 => signed(i64::from(i8::from_be_bytes(self.be()?))),
-            Marker::I16 => signed(i64::from(i16::from_be_bytes(self.be()?))),
-            Marker::I32 => signed(i64::from(i32::from_be_bytes(self.be()?))),
-            Marker::I64 => signed(i64::from_be_bytes(self.be()?)),
-            _ => None,
-        }
+        decode::read_int(&mut self.rest).ok()
     }
 
     /// Any number, as serde reads into an `f64` (integers convert).
     pub(crate) fn float(&mut self) -> Option<f64> {
         match Marker::from_u8(*self.rest.first()?) {
-            Marker::F32 => {
-                self.byte()?;
-                Some(f64::from(f32::from_be_bytes(self.be()?)))
-            }
-            Marker::F64 => {
-                self.byte()?;
-                Some(f64::from_be_bytes(self.be()?))
-            }
-            Marker::FixNeg(n) => {
-                self.byte()?;
-                Some(f64::from(n))
-            }
-            Marker::I8 | Marker::I16 | Marker::I32 | Marker::I64 => {
-                let v = self.int()?;
-                Some(v as f64)
-            }
-            _ => Some(self.uint()? as f64),
-        }
-    }
-
-    /// A negative-capable integer (only for [`Cursor::float`]).
-    fn int(&mut self) -> Option<i64> {
-        match Marker::from_u8(self.byte()?) {
-            Marker::I8 => Some(i64::from(i8::from_be_bytes(self.be()?))),
-            Marker::I16 => Some(i64::from(i16::from_be_bytes(self.be()?))),
-            Marker::I32 => Some(i64::from(i32::from_be_bytes(self.be()?))),
-            Marker::I64 => Some(i64::from_be_bytes(self.be()?)),
-            _ => None,
+            Marker::F32 => decode::read_f32(&mut self.rest).ok().map(f64::from),
+            Marker::F64 => decode::read_f64(&mut self.rest).ok(),
+            _ => decode::read_int(&mut self.rest).ok(),
         }
     }
 
