@@ -8,9 +8,11 @@
 //! - [`sum`] and [`value`], leniently and fast, for reading a counter out of
 //!   a scrape (the bench and the soak read scrapes of 100,000 sites).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-pub type Labels = Vec<(String, String)>;
+/// A sample's labels by name: a name given twice is refused while parsing,
+/// so a map loses nothing.
+pub type Labels = BTreeMap<String, String>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -21,10 +23,7 @@ pub struct Sample {
 
 impl Sample {
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.labels.get(key).map(String::as_str)
     }
 }
 
@@ -105,7 +104,7 @@ fn parse_value(s: &str) -> Result<f64, String> {
 /// Parses `{a="x",b="y"}` at the start of `s`; returns the labels and the rest.
 fn parse_labels(s: &str) -> Result<(Labels, &str), String> {
     let mut rest = s.strip_prefix('{').ok_or("expected {")?;
-    let mut labels = Vec::new();
+    let mut labels = Labels::new();
     loop {
         if let Some(r) = rest.strip_prefix('}') {
             return Ok((labels, r));
@@ -133,10 +132,9 @@ fn parse_labels(s: &str) -> Result<(Labels, &str), String> {
                 Some((_, c)) => value.push(c),
             }
         };
-        if labels.iter().any(|(k, _)| k == key) {
+        if labels.insert(key.to_owned(), value).is_some() {
             return Err(format!("duplicate label {key:?}"));
         }
-        labels.push((key.to_owned(), value));
         rest = &rest[end + 1..];
         if let Some(r) = rest.strip_prefix(',') {
             rest = r;
@@ -223,7 +221,7 @@ fn parse_lines(text: &str) -> Result<Scrape, String> {
         let (labels, rest) = if line[name_end..].starts_with('{') {
             parse_labels(&line[name_end..]).map_err(at)?
         } else {
-            (Vec::new(), &line[name_end..])
+            (Labels::new(), &line[name_end..])
         };
         let mut fields = rest.split_whitespace();
         let value = parse_value(fields.next().ok_or_else(|| at("no value".into()))?).map_err(at)?;
@@ -240,9 +238,7 @@ fn parse_lines(text: &str) -> Result<Scrape, String> {
             }
             current = Some(family);
         }
-        let mut key = labels.clone();
-        key.sort();
-        if !series.insert((name.to_owned(), key)) {
+        if !series.insert((name.to_owned(), labels.clone())) {
             return Err(at("duplicate series".into()));
         }
         scrape.samples.push(Sample {
