@@ -182,3 +182,6 @@ impl<'a> Cursor<'a> {
         Some(())
     }
 }
+
+#[cfg(test)]
+mod tests;
