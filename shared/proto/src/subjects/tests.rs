@@ -1,14 +1,24 @@
 use super::*;
 
+/// The subjects of the contract under the default prefix, unpartitioned.
 #[test]
 fn builds_contract_subjects() {
     let s = Subjects::default();
-    assert_eq!(s.report("site-1"), "health.report.site-1");
-    assert_eq!(s.status("site-1"), "health.status.site-1");
-    assert_eq!(s.resend(), "health.cmd.resend");
-    assert_eq!(s.reports(), "health.report.*");
-    assert_eq!(s.aggregator("list"), "health.agg.list");
-    assert_eq!(s.audit(), "health.audit");
+    assert_eq!(s.partition(), None);
+    for (subject, want) in [
+        (s.report("site-1"), "health.report.site-1"),
+        (s.status("site-1"), "health.status.site-1"),
+        (s.resend(), "health.cmd.resend"),
+        (s.reports(), "health.report.*"),
+        (s.statuses(), "health.status.*"),
+        (s.aggregator_group(), "health.agg"),
+        (s.aggregator("list"), "health.agg.list"),
+        (s.assessor_group(), "health.assessor"),
+        (s.assessor("statuses"), "health.assessor.statuses"),
+        (s.audit(), "health.audit"),
+    ] {
+        assert_eq!(subject, want);
+    }
 }
 
 #[test]
@@ -20,16 +30,6 @@ fn extracts_site_from_subject() {
     assert_eq!(s.site_of("report", "acme.health.report.a.b"), None);
     assert_eq!(s.site_of("report", "health.report.a"), None);
     assert_eq!(s.site_of("report", "acme.healthy.report.a"), None);
-}
-
-#[test]
-fn unpartitioned_subjects_are_unchanged() {
-    let s = Subjects::default();
-    assert_eq!(s.partition(), None);
-    assert_eq!(s.aggregator_group(), "health.agg");
-    assert_eq!(s.assessor_group(), "health.assessor");
-    assert_eq!(s.assessor("statuses"), "health.assessor.statuses");
-    assert_eq!(s.statuses(), "health.status.*");
 }
 
 #[test]
