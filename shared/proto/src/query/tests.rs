@@ -79,6 +79,22 @@ fn since(mut row: SiteSummary, since_ms: Option<u64>) -> SiteSummary {
     row
 }
 
+/// Checks that `rows`, listed in the order `order` should put them, sort
+/// into that order from any start: reversed, and rotated by every step.
+#[track_caller]
+fn assert_sorts_as_listed(rows: &[SiteSummary], order: SortOrder) {
+    let want: Vec<&str> = rows.iter().map(|r| r.site_id.as_str()).collect();
+    let mut starts = vec![rows.iter().rev().cloned().collect::<Vec<_>>()];
+    for k in 1..rows.len() {
+        let mut start = rows.to_vec();
+        start.rotate_left(k);
+        starts.push(start);
+    }
+    for mut start in starts {
+        assert_eq!(sorted(&mut start, order), want);
+    }
+}
+
 /// What the issue found on the demo: offline+critical sites scattered
 /// among offline+healthy ones by id. Now the last known health ranks
 /// offline sites, and within a rank the oldest problem comes first.
@@ -88,38 +104,23 @@ fn offline_critical_first_and_the_longest_standing_problem_first_within_a_rank()
     use Health::{Critical, Degraded, Healthy};
     let mut maintained = since(row("m", Offline, Critical), Some(1));
     maintained.maintenance = true;
-    let mut rows = vec![
-        since(row("a-healthy", Online, Healthy), Some(1)),
-        since(row("b-healthy", Online, Healthy), Some(900)),
-        since(row("off-new", Offline, Healthy), Some(500)),
-        since(row("off-old", Offline, Healthy), Some(100)),
+    let rows = [
         since(row("off-crit", Offline, Critical), Some(800)),
+        since(row("off-old", Offline, Healthy), Some(100)),
+        // A tie in time: by id.
+        since(row("off-tie-a", Offline, Healthy), Some(300)),
+        since(row("off-tie-b", Offline, Healthy), Some(300)),
+        since(row("off-new", Offline, Healthy), Some(500)),
         since(row("off-never", Offline, Healthy), None),
         since(row("crit", Online, Critical), Some(50)),
         since(row("late-degraded", Late, Degraded), Some(700)),
         since(row("late", Late, Healthy), Some(10)),
-        since(row("off-tie-b", Offline, Healthy), Some(300)),
-        since(row("off-tie-a", Offline, Healthy), Some(300)),
+        // Nothing wrong: by id, however long they have been healthy.
+        since(row("a-healthy", Online, Healthy), Some(1)),
+        since(row("b-healthy", Online, Healthy), Some(900)),
         maintained,
     ];
-    assert_eq!(
-        sorted(&mut rows, SortOrder::Severity),
-        [
-            "off-crit",
-            "off-old",
-            "off-tie-a",
-            "off-tie-b",
-            "off-new",
-            "off-never",
-            "crit",
-            "late-degraded",
-            "late",
-            // Nothing wrong: by id, however long they have been healthy.
-            "a-healthy",
-            "b-healthy",
-            "m",
-        ]
-    );
+    assert_sorts_as_listed(&rows, SortOrder::Severity);
 }
 
 #[test]
@@ -163,36 +164,21 @@ fn an_acknowledged_problem_sorts_after_the_unacknowledged_of_its_rank() {
     };
     let mut quiet = acked(since(row("m", Offline, Critical), Some(1)));
     quiet.maintenance = true;
-    let mut rows = vec![
-        acked(since(row("off-old-acked", Offline, Healthy), Some(100))),
+    let rows = [
+        // Acknowledged, but still the worst rank: first.
+        acked(since(row("off-crit-acked", Offline, Critical), Some(10))),
         since(row("off-new", Offline, Healthy), Some(900)),
         since(row("off-newer", Offline, Healthy), Some(950)),
         acked(since(row("off-acked-older", Offline, Healthy), Some(50))),
-        acked(since(row("off-crit-acked", Offline, Critical), Some(10))),
+        acked(since(row("off-old-acked", Offline, Healthy), Some(100))),
         since(row("crit", Online, Critical), Some(10)),
-        acked(since(row("deg-acked", Online, Degraded), Some(1))),
         since(row("deg", Online, Degraded), Some(999)),
+        acked(since(row("deg-acked", Online, Degraded), Some(1))),
         acked(since(row("a-healthy", Online, Healthy), Some(1))),
         since(row("b-healthy", Online, Healthy), Some(1)),
         quiet,
     ];
-    assert_eq!(
-        sorted(&mut rows, SortOrder::Severity),
-        [
-            // Acknowledged, but still the worst rank: first.
-            "off-crit-acked",
-            "off-new",
-            "off-newer",
-            "off-acked-older",
-            "off-old-acked",
-            "crit",
-            "deg",
-            "deg-acked",
-            "a-healthy",
-            "b-healthy",
-            "m",
-        ]
-    );
+    assert_sorts_as_listed(&rows, SortOrder::Severity);
     assert_eq!(
         SortOrder::Severity.place(Online, Healthy, false, true, Some(1)),
         SortOrder::Severity.place(Online, Healthy, false, false, Some(1)),
