@@ -13,7 +13,7 @@ use healthmon_registry::{Registry, RegistryConfig};
 use healthmon_test_support::{TempDir, eventually};
 use tokio::process::Command;
 
-use crate::support::{PATIENCE, command, healthmon, run};
+use crate::support::{PATIENCE, command, healthmon, run, words};
 
 const ADMIN_TOKEN: &str = "admin-token-0123456789abcdef0123456789";
 const VIEWER_TOKEN: &str = "viewer-token-0123456789abcdef012345678";
@@ -92,15 +92,7 @@ async fn an_admin_sets_and_clears_a_window_a_viewer_is_refused_and_an_unknown_si
     .await;
 
     let out = admin
-        .admin(&[
-            "maintenance",
-            "set",
-            "plant-7",
-            "--for",
-            "2h",
-            "--reason",
-            "firmware",
-        ])
+        .admin(&words("maintenance set plant-7 --for 2h --reason firmware"))
         .await
         .ok();
     assert!(
@@ -179,14 +171,9 @@ async fn bulk_maintenance_by_selector_labels_ack_and_forget() {
     .await;
 
     let out = admin
-        .admin(&[
-            "maintenance",
-            "set",
-            "--selector",
-            "region=eu-west",
-            "--reason",
-            "upgrade",
-        ])
+        .admin(&words(
+            "maintenance set --selector region=eu-west --reason upgrade",
+        ))
         .await
         .ok();
     assert_eq!(
@@ -199,13 +186,7 @@ async fn bulk_maintenance_by_selector_labels_ack_and_forget() {
         assert_eq!(entry.is_some(), has, "{site}");
     }
     let answer = admin
-        .admin(&[
-            "maintenance",
-            "clear",
-            "--selector",
-            "region=eu-west",
-            "--json",
-        ])
+        .admin(&words("maintenance clear --selector region=eu-west --json"))
         .await
         .json();
     assert_eq!(answer["count"], 2, "{answer}");
@@ -283,14 +264,7 @@ async fn an_unreachable_api_and_bad_input_are_one_line_each() {
     // Nothing listens on port 9.
     let error = run(command(
         "nats://127.0.0.1:9",
-        &[
-            "forget",
-            "plant-7",
-            "--api",
-            "http://127.0.0.1:9",
-            "--token",
-            "x",
-        ],
+        &words("forget plant-7 --api http://127.0.0.1:9 --token x"),
     ))
     .await
     .failed(1);

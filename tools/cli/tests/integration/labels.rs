@@ -8,7 +8,7 @@ use healthmon_e2e::{Central, INTERVAL};
 use healthmon_test_support::{TempDir, eventually};
 use serde_json::Value;
 
-use crate::support::{PATIENCE, healthmon};
+use crate::support::{PATIENCE, healthmon, words};
 
 /// Declared: the simulated sites and a site that never reports; sim-00004
 /// is left to the labels it sends (none) and `lonely` to its own.
@@ -76,19 +76,12 @@ async fn sites_filter_and_summary_groups_by_label() {
         .json();
     assert_eq!(ids(&page), ["sim-00001", "sim-00002"], "{page}");
     // Repeated, all must match; a comma list is the same.
-    for args in [
-        &[
-            "sites",
-            "--label",
-            "region=eu-west",
-            "--label",
-            "tier=gold",
-            "--json",
-        ][..],
-        &["sites", "--label", "tier=gold,region=eu-west", "--json"],
+    for line in [
+        "sites --label region=eu-west --label tier=gold --json",
+        "sites --label tier=gold,region=eu-west --json",
     ] {
-        let page = healthmon(&url, args).await.json();
-        assert_eq!(ids(&page), ["sim-00001"], "{args:?}: {page}");
+        let page = healthmon(&url, &words(line)).await.json();
+        assert_eq!(ids(&page), ["sim-00001"], "{line}: {page}");
     }
     // Declared labels win over those the site sends, key by key.
     let page = healthmon(&url, &["sites", "--label", "tier=silver", "--json"])
@@ -151,14 +144,7 @@ async fn sites_filter_and_summary_groups_by_label() {
     // By one label, among the sites of another.
     let json = healthmon(
         &url,
-        &[
-            "summary",
-            "--by",
-            "tier",
-            "--label",
-            "region=eu-west",
-            "--json",
-        ],
+        &words("summary --by tier --label region=eu-west --json"),
     )
     .await
     .json();

@@ -2,7 +2,7 @@
 //! assessor, fed by real collectors over a real nats-server: what an operator
 //! types, and what they read back.
 
-use crate::support::{PATIENCE, healthmon};
+use crate::support::{PATIENCE, healthmon, words};
 use healthmon_e2e::{Central, INTERVAL};
 use healthmon_test_support::NatsServer;
 use healthmon_test_support::eventually;
@@ -95,14 +95,8 @@ async fn summary_sites_and_site_show_a_fleet_with_an_offline_site() {
     assert!(lines[2].starts_with("sim-00001 "), "{partial}");
     assert_eq!(lines[3], "sites 1-2 of 5; --offset 2 for more");
 
-    let healthy = healthmon(
-        &central.nats.url(),
-        &[
-            "sites", "--health", "healthy", "--search", "SIM-0000", "--json",
-        ],
-    )
-    .await
-    .json();
+    let line = "sites --health healthy --search SIM-0000 --json";
+    let healthy = healthmon(&central.nats.url(), &words(line)).await.json();
     assert_eq!(healthy["total"], 4, "{healthy}");
 
     let detail = healthmon(&central.nats.url(), &["site", "lonely"])

@@ -16,6 +16,13 @@ pub async fn healthmon(url: &str, args: &[&str]) -> Run {
     run(command(url, args)).await
 }
 
+/// A command line's words, split at white space, as a user types them:
+/// `words("sites --json")` is `["sites", "--json"]` (for arguments without
+/// spaces of their own).
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 /// A prepared command, run to the end.
 pub async fn run(mut cmd: Command) -> Run {
     Run::of(cmd.output().await.expect("healthmon runs"))
