@@ -14,6 +14,8 @@
 //! - [`wire`]: MessagePack surgery on reports, for hostile-input tests;
 //! - [`promtext`]: a strict reader of the Prometheus text format, and sums
 //!   over it;
+//! - [`series`]: the per-site series the aggregator exposes for
+//!   [`fixtures::full`];
 //! - [`eventually`], [`free_port`], [`any_port`], [`TempDir`]: the small
 //!   things every test needs.
 //!
@@ -26,6 +28,7 @@ mod net;
 mod process;
 pub mod promtext;
 mod running;
+pub mod series;
 mod temp;
 pub mod topology;
 mod wait;
