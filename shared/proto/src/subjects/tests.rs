@@ -21,15 +21,33 @@ fn builds_contract_subjects() {
     }
 }
 
+/// A site id is read only from a subject of its own kind, prefix and
+/// partition, and only when it is one token.
 #[test]
 fn extracts_site_from_subject() {
-    let s = Subjects::new("acme.health").unwrap();
-    assert_eq!(s.site_of("report", "acme.health.report.a_1"), Some("a_1"));
-    assert_eq!(s.site_of("report", "acme.health.status.a_1"), None);
-    assert_eq!(s.site_of("report", "acme.health.report."), None);
-    assert_eq!(s.site_of("report", "acme.health.report.a.b"), None);
-    assert_eq!(s.site_of("report", "health.report.a"), None);
-    assert_eq!(s.site_of("report", "acme.healthy.report.a"), None);
+    let acme = Subjects::new("acme.health").unwrap();
+    let half = Subjects::default().partitioned("1/2".parse().unwrap());
+    for (s, kind, subject, site) in [
+        (&acme, "report", "acme.health.report.a_1", Some("a_1")),
+        (&acme, "report", "acme.health.status.a_1", None),
+        (&acme, "report", "acme.health.report.", None),
+        (&acme, "report", "acme.health.report.a.b", None),
+        (&acme, "report", "health.report.a", None),
+        (&acme, "report", "acme.healthy.report.a", None),
+        // A partition accepts only its own report subjects.
+        (&half, "report", "health.report.1.a_1", Some("a_1")),
+        (&half, "report", "health.report.0.a_1", None),
+        (&half, "report", "health.report.a_1", None),
+        (&half, "report", "health.report.10.a_1", None),
+        (&half, "report", "health.report.1.", None),
+        (&half, "report", "health.report.1.a.b", None),
+        (&half, "report", "health.report.1", None),
+        // Status subjects are not partitioned.
+        (&half, "status", "health.status.a_1", Some("a_1")),
+        (&half, "status", "health.status.1.a_1", None),
+    ] {
+        assert_eq!(s.site_of(kind, subject), site, "{kind} {subject}");
+    }
 }
 
 #[test]
@@ -58,21 +76,6 @@ fn partitioned_subjects() {
         "health.agg.1.get"
     );
     assert!(Subjects::default().for_partition(4, 4).is_err());
-}
-
-#[test]
-fn a_partition_accepts_only_its_own_report_subjects() {
-    let s = Subjects::default().partitioned("1/2".parse().unwrap());
-    assert_eq!(s.site_of("report", "health.report.1.a_1"), Some("a_1"));
-    assert_eq!(s.site_of("report", "health.report.0.a_1"), None);
-    assert_eq!(s.site_of("report", "health.report.a_1"), None);
-    assert_eq!(s.site_of("report", "health.report.10.a_1"), None);
-    assert_eq!(s.site_of("report", "health.report.1."), None);
-    assert_eq!(s.site_of("report", "health.report.1.a.b"), None);
-    assert_eq!(s.site_of("report", "health.report.1"), None);
-    // Status subjects are not mapped.
-    assert_eq!(s.site_of("status", "health.status.a_1"), Some("a_1"));
-    assert_eq!(s.site_of("status", "health.status.1.a_1"), None);
 }
 
 #[test]
