@@ -1,25 +1,22 @@
-// The colour theme: follows the system unless the toggle pins dark or light.
-// Also keeps the colour rows flash with on a live change in step with it.
+// The colour theme: follows the system unless the toggle pins dark or light
+// (style.css picks every colour through `color-scheme` and light-dark()).
 
 import { $, setText } from './dom.js';
 
 const THEMES = ['auto', 'dark', 'light'];
-let flashColor = '';
+let flashColor;
 
-/** The colour a row flashes with when a live event changes it ('' for none). */
+/** The colour a row flashes with when a live event changes it ('' for none):
+ *  `--flash`, a light-dark() pair the row resolves in the theme it is shown in. */
 export function flash() {
+  flashColor ??= getComputedStyle(document.documentElement).getPropertyValue('--flash').trim();
   return flashColor;
-}
-
-function readFlashColor() {
-  flashColor = getComputedStyle(document.documentElement).getPropertyValue('--flash').trim();
 }
 
 function applyTheme(theme) {
   if (theme === 'auto') delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = theme;
   setText($('theme-toggle'), `theme: ${theme}`);
-  readFlashColor();
 }
 
 export function wireTheme() {
@@ -32,5 +29,4 @@ export function wireTheme() {
     try { localStorage.setItem('healthmon.theme', theme); } catch { /* storage disabled */ }
     applyTheme(theme);
   });
-  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', readFlashColor);
 }
