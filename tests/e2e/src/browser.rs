@@ -545,6 +545,23 @@ impl Browser {
             .expect("the window resizes");
     }
 
+    /// The computed value of the CSS `property` of the first element `css`
+    /// names (e.g. `background-color` as `rgb(13, 17, 23)`), once the page
+    /// has one.
+    pub async fn computed_style(&self, css: &str, property: &str) -> String {
+        const READ: &str = "const el = document.querySelector(arguments[0]);\n\
+             return el ? getComputedStyle(el).getPropertyValue(arguments[1]) : null;";
+        eventually(
+            &format!("{css} on the page"),
+            Duration::from_secs(10),
+            || async move {
+                let value = self.script(READ, vec![json!(css), json!(property)]).await;
+                value.as_str().map(str::to_string)
+            },
+        )
+        .await
+    }
+
     /// Leaves a mark on the page's window that only a reload would clear.
     pub async fn mark_page(&self, value: &str) {
         self.script(

@@ -24,6 +24,7 @@ use healthmon_common::{CancellationToken, ServiceHandle};
 use healthmon_e2e::browser::{Browser, Layout, Page};
 use healthmon_e2e::services::{Collector, collector_config, start_collector};
 use healthmon_e2e::{Central, INTERVAL, OFFLINE_AFTER};
+use healthmon_test_support::fixtures;
 use tokio::net::TcpListener;
 
 mod acks;
@@ -621,6 +622,126 @@ async fn a_banner_says_when_the_aggregator_is_down_and_figures_grey_until_it_ret
                 .then_some(())
         })
         .await;
+    browser.close().await;
+}
+
+/// The page's palette in each theme: `--bg`, and a degraded badge's tint
+/// (`--degraded` at `--tint`), as `(r, g, b, alpha)`.
+const DARK: (&str, [f64; 4]) = ("rgb(13, 17, 23)", [216.0, 166.0, 38.0, 0.16]);
+const LIGHT: (&str, [f64; 4]) = ("rgb(244, 246, 249)", [154.0, 103.0, 0.0, 0.12]);
+
+/// A computed colour (`rgb(…)`, `rgba(…)` or `color(srgb … / a)`) as
+/// `(r, g, b, alpha)` with r, g, b in 0–255; None if it is none of those.
+fn rgba(css: &str) -> Option<[f64; 4]> {
+    let (srgb, inner) = if let Some(rest) = css.strip_prefix("color(srgb ") {
+        (true, rest.strip_suffix(')')?)
+    } else {
+        let rest = css
+            .strip_prefix("rgba(")
+            .or_else(|| css.strip_prefix("rgb("))?;
+        (false, rest.strip_suffix(')')?)
+    };
+    let parts: Vec<f64> = inner
+        .split([',', ' ', '/'])
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let scale = if srgb { 255.0 } else { 1.0 };
+    match parts[..] {
+        [r, g, b] => Some([r * scale, g * scale, b * scale, 1.0]),
+        [r, g, b, a] => Some([r * scale, g * scale, b * scale, a]),
+        _ => None,
+    }
+}
+
+/// Clicks the theme toggle and waits until it says `theme`.
+async fn toggle_theme_to(browser: &Browser, theme: &str) {
+    browser.click("#theme-toggle").await;
+    let want = format!("theme: {theme}");
+    healthmon_test_support::eventually(&want, PATIENCE, || async {
+        let text = browser.find("#theme-toggle").await.text().await.ok()?;
+        (text == want).then_some(())
+    })
+    .await;
+}
+
+/// Asserts the page is drawn in `palette` (`theme` names it in failures):
+/// the page's background, and a degraded badge's tint.
+async fn assert_palette(browser: &Browser, theme: &str, palette: (&str, [f64; 4])) {
+    let (bg, tint) = palette;
+    let body = browser.computed_style("body", "background-color").await;
+    assert_eq!(body, bg, "the page's background in the {theme} theme");
+    let badge = browser
+        .computed_style(
+            "#site-rows tr[data-site-id=\"plant-t\"] [data-col=health] .badge[data-status=degraded]",
+            "background-color",
+        )
+        .await;
+    let got = rgba(&badge).unwrap_or_else(|| panic!("a colour: {badge}"));
+    let close = got
+        .iter()
+        .zip(tint)
+        .enumerate()
+        .all(|(i, (g, w))| (g - w).abs() <= if i == 3 { 0.005 } else { 0.6 });
+    assert!(
+        close,
+        "the degraded badge's tint in the {theme} theme: {badge}, want {tint:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_theme_toggle_pins_dark_or_light_and_auto_follows_the_system() {
+    let central = Central::start().await;
+    // One report of the full fixture: online and degraded (its historian is
+    // down) for longer than the test takes.
+    let mut report = fixtures::full("plant-t");
+    report.sent_at_ms = healthmon_common::clock::now_ms();
+    let nats = central.nats.client().await;
+    let payload = healthmon_proto::encode(&report).into();
+    nats.publish("health.report.plant-t", payload)
+        .await
+        .unwrap();
+    nats.flush().await.unwrap();
+    let browser = Browser::opened(&format!("{}/", central.api)).await;
+    browser
+        .wait_for("plant-t degraded, live", PATIENCE, |p| {
+            (p.live == "live" && p.row("plant-t")?.health == "degraded").then_some(())
+        })
+        .await;
+
+    // A fresh profile follows the system, which headless Chromium reports
+    // as light: so the page is light.
+    let toggle = browser.find("#theme-toggle").await.text().await.unwrap();
+    assert_eq!(toggle, "theme: auto");
+    let system_light = browser
+        .client
+        .execute(
+            "return matchMedia('(prefers-color-scheme: light)').matches;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        system_light,
+        serde_json::json!(true),
+        "headless Chromium reports prefers-color-scheme: light (what the auto check expects)"
+    );
+    assert_palette(&browser, "auto (system light)", LIGHT).await;
+
+    // Pinned dark wins over the system's light.
+    toggle_theme_to(&browser, "dark").await;
+    assert_palette(&browser, "pinned dark", DARK).await;
+    let shot = browser.screenshot("dashboard-theme-dark.png").await;
+    println!("screenshot: {}", shot.display());
+
+    toggle_theme_to(&browser, "light").await;
+    assert_palette(&browser, "pinned light", LIGHT).await;
+    let shot = browser.screenshot("dashboard-theme-light.png").await;
+    println!("screenshot: {}", shot.display());
+
+    // Back to following the system.
+    toggle_theme_to(&browser, "auto").await;
+    assert_palette(&browser, "auto again (system light)", LIGHT).await;
     browser.close().await;
 }
 
