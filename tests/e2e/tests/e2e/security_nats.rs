@@ -541,12 +541,8 @@ async fn every_central_user_reads_the_registry_and_only_its_writers_write_it() {
     )
     .await;
     eventually("plant-r registered by the aggregator", PATIENCE, || async {
-        admin
-            .site("plant-r")
-            .await
-            .ok()
-            .flatten()
-            .filter(|r| r.first_report_ms.is_some() && r.source == Source::Report)
+        let record = admin.site("plant-r").await.ok()??;
+        (record.first_report_ms.is_some() && record.source == Source::Report).then_some(())
     })
     .await;
 
