@@ -29,19 +29,21 @@ fn extracts_site_from_subject() {
     let half = Subjects::default().partitioned("1/2".parse().unwrap());
     for (s, kind, subject, site) in [
         (&acme, "report", "acme.health.report.a_1", Some("a_1")),
+        // Another kind or prefix, or not one token.
         (&acme, "report", "acme.health.status.a_1", None),
         (&acme, "report", "acme.health.report.", None),
         (&acme, "report", "acme.health.report.a.b", None),
         (&acme, "report", "health.report.a", None),
         (&acme, "report", "acme.healthy.report.a", None),
-        // A partition accepts only its own report subjects.
-        (&half, "report", "health.report.1.a_1", Some("a_1")),
+        // Another partition, none, or not one token after this one.
         (&half, "report", "health.report.0.a_1", None),
         (&half, "report", "health.report.a_1", None),
         (&half, "report", "health.report.10.a_1", None),
         (&half, "report", "health.report.1.", None),
         (&half, "report", "health.report.1.a.b", None),
         (&half, "report", "health.report.1", None),
+        // The partition's own.
+        (&half, "report", "health.report.1.a_1", Some("a_1")),
         // Status subjects are not partitioned.
         (&half, "status", "health.status.a_1", Some("a_1")),
         (&half, "status", "health.status.1.a_1", None),
