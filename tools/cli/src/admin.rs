@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use healthmon_common::config_error::BadValue;
 use healthmon_proto::fleet::{Ack, Maintenance};
 use healthmon_proto::labels::{self, Labels};
 use healthmon_registry::Selector;
@@ -26,6 +27,7 @@ use serde_json::{Value, json};
 use crate::error::CliError;
 use crate::parse_site_id;
 use crate::render::{pairs, window};
+use crate::usage::Usage;
 use crate::when::{parse_for, parse_until, window_end};
 
 /// Where the dashboard API is and who is asking.
@@ -51,15 +53,18 @@ pub struct ApiArgs {
 }
 
 /// `http(s)://host[:port][/path]`, without a query.
-pub fn parse_api_url(text: &str) -> Result<String, String> {
+pub fn parse_api_url(text: &str) -> Result<String, BadValue> {
+    let bad = |why: &str| Err(BadValue(why.to_owned()));
     let url = reqwest::Url::parse(text.trim()).map_err(|e| {
-        format!("{e} (expected the dashboard API's base URL, e.g. http://127.0.0.1:8080)")
+        BadValue(format!(
+            "{e} (expected the dashboard API's base URL, e.g. http://127.0.0.1:8080)"
+        ))
     })?;
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err("expected an http:// or https:// URL with a host".into());
+        return bad("expected an http:// or https:// URL with a host");
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err("expected a base URL without ?query or #fragment".into());
+        return bad("expected a base URL without ?query or #fragment");
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -106,12 +111,15 @@ pub enum MaintenanceCommand {
 }
 
 /// `key=value`: one label a site gets.
-pub fn parse_label(text: &str) -> Result<(String, String), String> {
-    let (key, value) = text
-        .split_once('=')
-        .ok_or_else(|| format!("expected key=value (e.g. region=eu-west), got {text:?}"))?;
-    labels::check_key(key).map_err(|e| e.to_string())?;
-    labels::check_value(key, value).map_err(|e| e.to_string())?;
+pub fn parse_label(text: &str) -> Result<(String, String), BadValue> {
+    let (key, value) = text.split_once('=').ok_or_else(|| {
+        BadValue(format!(
+            "expected key=value (e.g. region=eu-west), got {text:?}"
+        ))
+    })?;
+    let bad = |e: labels::LabelError| BadValue(e.to_string());
+    labels::check_key(key).map_err(bad)?;
+    labels::check_value(key, value).map_err(bad)?;
     Ok((key.to_owned(), value.to_owned()))
 }
 
@@ -155,7 +163,7 @@ impl Request {
         until: Option<u64>,
         reason: Option<&str>,
         now_ms: u64,
-    ) -> Result<Request, String> {
+    ) -> Result<Request, Usage> {
         let until_ms = window_end(for_duration, until, now_ms)?;
         let mut body = serde_json::Map::new();
         if let Some(until) = until_ms {
@@ -198,7 +206,7 @@ impl Request {
 
     /// `labels SITE k=v ...` replaces the site's declared labels; `--clear`
     /// (no pairs) removes them.
-    pub fn labels(site: &str, pairs: &[(String, String)], clear: bool) -> Result<Request, String> {
+    pub fn labels(site: &str, pairs: &[(String, String)], clear: bool) -> Result<Request, Usage> {
         if pairs.is_empty() && !clear {
             return Err("give the labels (key=value ...), or --clear to remove them all".into());
         }
@@ -207,7 +215,7 @@ impl Request {
             if let Some(before) = all.insert(key.clone(), value.clone())
                 && &before != value
             {
-                return Err(format!("label {key:?} is given twice"));
+                return Err(format!("label {key:?} is given twice").into());
             }
         }
         labels::check(&all).map_err(|e| e.to_string())?;
@@ -240,7 +248,7 @@ pub struct ApiClient {
 
 /// The token from `--token`/`HEALTHMON_TOKEN` or `--token-file`; `None`
 /// when neither is given (an API run with --insecure-no-auth).
-pub fn token(args: &ApiArgs) -> Result<Option<String>, String> {
+pub fn token(args: &ApiArgs) -> Result<Option<String>, Usage> {
     let token = match (&args.token, &args.token_file) {
         (Some(_), Some(_)) => {
             return Err(
@@ -259,28 +267,26 @@ pub fn token(args: &ApiArgs) -> Result<Option<String>, String> {
     Ok(Some(token))
 }
 
-fn read_token(path: &Path) -> Result<String, String> {
+fn read_token(path: &Path) -> Result<String, Usage> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("--token-file {}: cannot read it: {e}", path.display()))?;
     let token = text.trim();
     if token.is_empty() {
-        return Err(format!(
-            "--token-file {}: the file is empty",
-            path.display()
-        ));
+        return Err(format!("--token-file {}: the file is empty", path.display()).into());
     }
     if token.contains(char::is_whitespace) {
         return Err(format!(
             "--token-file {}: expected the token alone (no spaces or lines)",
             path.display()
-        ));
+        )
+        .into());
     }
     Ok(token.to_owned())
 }
 
 impl ApiClient {
     /// Checks the arguments and builds the client; the error is a usage error.
-    pub fn new(args: &ApiArgs, timeout: Duration) -> Result<ApiClient, String> {
+    pub fn new(args: &ApiArgs, timeout: Duration) -> Result<ApiClient, Usage> {
         let token = token(args)?;
         let mut builder = reqwest::Client::builder()
             .timeout(timeout)

@@ -1,5 +1,6 @@
 //! Runtime failures of a command, each printed as one `error: ...` line
-//! (exit code 1). Usage errors never get here: clap reports them (exit 2).
+//! (exit code 1). Usage errors never get here: clap and [`crate::Usage`]
+//! report them before anything is sent (exit 2).
 
 use std::time::Duration;
 

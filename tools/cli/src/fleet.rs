@@ -25,6 +25,7 @@ use healthmon_registry::roster::{self, Declared, Plan, Roster, describe};
 use healthmon_registry::{Registry, RegistryError};
 
 use crate::error::CliError;
+use crate::usage::Usage;
 
 /// Registry writes in flight at once.
 const CONCURRENCY: usize = 64;
@@ -38,7 +39,7 @@ pub struct RosterFile {
 
 /// Reads and checks a roster; the error (a usage error) names the file and
 /// the line: `fleet.toml:7: site "a" is declared twice (first at line 3)`.
-pub fn read_roster(path: &Path) -> Result<RosterFile, String> {
+pub fn read_roster(path: &Path) -> Result<RosterFile, Usage> {
     let name = path.display();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: cannot read it: {e}"))?;
     let roster = roster::parse(&text).map_err(|e| match e.line {
@@ -283,14 +284,12 @@ async fn publish_audit(
     client: &Client,
     subjects: &Subjects,
     event: &AuditEvent,
-) -> Result<(), String> {
-    let payload = serde_json::to_vec(event).map_err(|e| e.to_string())?;
-    client
-        .publish(subjects.audit(), payload.into())
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<(), async_nats::Error> {
+    let payload = serde_json::to_vec(event)?;
+    client.publish(subjects.audit(), payload.into()).await?;
     // The process ends right after: the event must have left.
-    client.flush().await.map_err(|e| e.to_string())
+    client.flush().await?;
+    Ok(())
 }
 
 /// `fleet export`: the registry as a roster file's text, and how many sites.

@@ -47,6 +47,7 @@ pub mod error;
 pub mod fleet;
 pub mod render;
 pub mod table;
+pub mod usage;
 pub mod watch;
 pub mod when;
 
@@ -68,6 +69,7 @@ use healthmon_registry::{Registry, RegistryArgs, RegistryConfig, Selector};
 use serde::Serialize;
 
 pub use error::CliError;
+pub use usage::Usage;
 
 use admin::{ApiArgs, ApiClient, MaintenanceCommand, Request};
 use fleet::{ApplyOptions, RosterFile};
@@ -264,17 +266,19 @@ pub enum Sort {
 /// Every `--label` given, as one set of labels a site must all have. Two
 /// values of one key can match no site: a usage error rather than an
 /// answer that is always empty (the API answers that with no sites).
-pub fn all_labels(selectors: &[Selector]) -> Result<Labels, String> {
+pub fn all_labels(selectors: &[Selector]) -> Result<Labels, Usage> {
     let all = selectors
         .iter()
         .fold(Selector::default(), |all, selector| all.and(selector));
     all.labels().ok_or_else(|| {
-        format!("invalid value for '--label': {all} wants two values of one key; no site can match")
+        Usage(format!(
+            "invalid value for '--label': {all} wants two values of one key; no site can match"
+        ))
     })
 }
 
 impl SitesArgs {
-    pub fn query(&self) -> Result<ListQuery, String> {
+    pub fn query(&self) -> Result<ListQuery, Usage> {
         Ok(ListQuery {
             connectivity: self.connectivity.clone(),
             health: self.health.clone(),
@@ -292,7 +296,7 @@ impl SitesArgs {
 }
 
 impl SummaryArgs {
-    pub fn query(&self) -> Result<SummaryQuery, String> {
+    pub fn query(&self) -> Result<SummaryQuery, Usage> {
         Ok(SummaryQuery {
             labels: all_labels(&self.labels)?,
             by: self.by.clone(),
@@ -384,11 +388,11 @@ pub enum Job {
 }
 
 /// Checks the command line; the error is a usage error's message.
-pub fn prepare(cli: Cli) -> Result<Prepared, String> {
+pub fn prepare(cli: Cli) -> Result<Prepared, Usage> {
     let nats = cli.nats.into_config().map_err(|e| e.to_string())?;
     let timeout = cli.timeout;
     let registry = |args: &RegistryArgs| args.config().map_err(|e| e.to_string());
-    let admin = |api: &ApiArgs, request: Request| -> Result<Job, String> {
+    let admin = |api: &ApiArgs, request: Request| -> Result<Job, Usage> {
         Ok(Job::Admin {
             client: ApiClient::new(api, timeout)?,
             request,

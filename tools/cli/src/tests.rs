@@ -164,7 +164,7 @@ fn label_filters_add_up_and_contradictions_are_usage_errors() {
     else {
         panic!("not sites")
     };
-    assert!(args.query().unwrap_err().contains("--label"));
+    assert!(args.query().unwrap_err().0.contains("--label"));
 
     let Command::Summary(args) = parse(&["summary", "--by", "region", "--label", "tier=gold"])
         .unwrap()
@@ -234,16 +234,16 @@ fn preparing_checks_what_clap_cannot() {
         "http://127.0.0.1:1",
     ])
     .unwrap();
-    let e = prepare(cli).unwrap_err();
+    let e = prepare(cli).unwrap_err().0;
     assert!(e.contains("not in the future"), "{e}");
     let cli = parse(&["fleet", "apply", "/nonexistent/fleet.toml"]).unwrap();
-    let e = prepare(cli).unwrap_err();
+    let e = prepare(cli).unwrap_err().0;
     assert!(
         e.starts_with("/nonexistent/fleet.toml: cannot read it"),
         "{e}"
     );
     let cli = parse(&["fleet", "export", "--registry-bucket", "a.b"]).unwrap();
-    assert!(prepare(cli).unwrap_err().contains("--registry-bucket"));
+    assert!(prepare(cli).unwrap_err().0.contains("--registry-bucket"));
     let cli = parse(&["sites", "--label", "a=1", "--label", "a=2"]).unwrap();
     assert!(prepare(cli).is_err());
     let cli = parse(&["summary", "--by", "region"]).unwrap();

@@ -10,6 +10,8 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use healthmon_common::config_error::BadValue;
 
+use crate::usage::Usage;
+
 const UNTIL_EXPECTED: &str = "expected an RFC 3339 time with its zone (2026-03-01T18:00:00Z, \
      2026-03-01T19:00:00+01:00) or unix milliseconds";
 
@@ -77,7 +79,7 @@ pub fn window_end(
     for_duration: Option<Duration>,
     until_ms: Option<u64>,
     now_ms: u64,
-) -> Result<Option<u64>, String> {
+) -> Result<Option<u64>, Usage> {
     let end = match (for_duration, until_ms) {
         (None, None) => return Ok(None),
         (Some(d), _) => {
@@ -97,7 +99,8 @@ pub fn window_end(
         return Err(format!(
             "--until: {} is not in the future{hint}",
             crate::render::timestamp(end)
-        ));
+        )
+        .into());
     }
     Ok(Some(end))
 }

@@ -79,7 +79,9 @@ fn maintenance_names_a_site_or_a_selector() {
     let r = Request::clear_maintenance(&selector("region=x"));
     assert_eq!((r.method, r.body), (Method::DELETE, None));
 
-    let e = Request::set_maintenance(&site("a"), None, Some(NOW - 1), None, NOW).unwrap_err();
+    let e = Request::set_maintenance(&site("a"), None, Some(NOW - 1), None, NOW)
+        .unwrap_err()
+        .0;
     assert!(e.contains("not in the future"), "{e}");
 }
 
@@ -116,12 +118,14 @@ fn the_other_actions_are_one_route_each() {
     assert!(
         Request::labels("plant-7", &twice, false)
             .unwrap_err()
+            .0
             .contains("twice")
     );
     let many: Vec<(String, String)> = (0..17).map(|i| (format!("k{i}"), "v".into())).collect();
     assert!(
         Request::labels("p", &many, false)
             .unwrap_err()
+            .0
             .contains("at most 16")
     );
 }
@@ -165,22 +169,25 @@ fn the_token_comes_from_one_place() {
     assert!(
         token(&args(Some("x"), Some(file.clone())))
             .unwrap_err()
+            .0
             .contains("not both")
     );
     std::fs::write(&file, "  \n").unwrap();
     assert!(
         token(&args(None, Some(file.clone())))
             .unwrap_err()
+            .0
             .contains("empty")
     );
     std::fs::write(&file, "admin ops s3cr3t\n").unwrap();
-    let e = token(&args(None, Some(file.clone()))).unwrap_err();
+    let e = token(&args(None, Some(file.clone()))).unwrap_err().0;
     assert!(e.contains("token alone"), "{e}");
     assert!(!e.contains("s3cr3t"), "never quotes a token: {e}");
     let missing = dir.path.join("missing");
     assert!(
         token(&args(None, Some(missing)))
             .unwrap_err()
+            .0
             .contains("cannot read it")
     );
     assert!(token(&args(Some("a b"), None)).is_err());

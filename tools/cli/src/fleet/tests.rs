@@ -5,12 +5,12 @@ fn a_bad_file_names_the_file_and_the_line() {
     let dir = healthmon_test_support::TempDir::new("cli-roster").unwrap();
     let path = dir.path.join("fleet.toml");
     std::fs::write(&path, "[[site]]\nid = \"a\"\ncolour = \"red\"\n").unwrap();
-    let e = read_roster(&path).unwrap_err();
+    let e = read_roster(&path).unwrap_err().0;
     assert!(
         e.starts_with(&format!("{}:3: unknown field `colour`", path.display())),
         "{e}"
     );
-    let e = read_roster(&dir.path.join("missing.toml")).unwrap_err();
+    let e = read_roster(&dir.path.join("missing.toml")).unwrap_err().0;
     assert!(e.contains("missing.toml: cannot read it"), "{e}");
     std::fs::write(&path, "[[site]]\nid = \"a\"\n").unwrap();
     assert_eq!(read_roster(&path).unwrap().roster.sites.len(), 1);

@@ -61,14 +61,14 @@ fn the_end_of_a_window_is_in_the_future() {
         Ok(Some(NOW + 60_000))
     );
     assert_eq!(window_end(None, Some(NOW + 1), NOW), Ok(Some(NOW + 1)));
-    let past = window_end(None, Some(NOW), NOW).unwrap_err();
+    let past = window_end(None, Some(NOW), NOW).unwrap_err().0;
     assert!(
         past.contains("2023-11-14T22:13:20Z is not in the future"),
         "{past}"
     );
     assert!(!past.contains("seconds"), "{past}");
     // Unix seconds given where milliseconds are expected.
-    let seconds = window_end(None, Some(NOW / 1000), NOW).unwrap_err();
+    let seconds = window_end(None, Some(NOW / 1000), NOW).unwrap_err().0;
     assert!(seconds.contains("given in seconds?"), "{seconds}");
     assert!(window_end(Some(Duration::MAX), None, NOW).is_err());
 }
@@ -108,7 +108,7 @@ proptest! {
         match window_end(for_duration, until, now) {
             Ok(Some(end)) => prop_assert!(end > now),
             Ok(None) => prop_assert!(secs.is_none() && until.is_none()),
-            Err(e) => prop_assert!(e.contains("--until") && until.is_some_and(|u| u <= now) && secs.is_none(), "{}", e),
+            Err(e) => prop_assert!(e.0.contains("--until") && until.is_some_and(|u| u <= now) && secs.is_none(), "{}", e),
         }
     }
 }
