@@ -31,6 +31,9 @@ use crate::metric_names::{AVAILABLE, INVALID, LOADED_SECONDS, SITES};
 use crate::store::{OP_TIMEOUT, Registry};
 use healthmon_proto::fleet::{Ack, FleetError, Maintenance, SiteRecord};
 
+mod lost;
+use lost::Lost;
+
 /// Pause between attempts while the registry is unavailable.
 const RETRY: Duration = Duration::from_secs(1);
 
@@ -123,7 +126,7 @@ impl Watcher {
             match self.watch_once(started).await {
                 // The service went away: nothing left to do.
                 Ok(()) => return,
-                Err(reason) => self.unavailable(&reason),
+                Err(lost) => self.unavailable(&lost.to_string()),
             }
             self.registry.reset().await;
             tokio::time::sleep(RETRY).await;
@@ -132,13 +135,17 @@ impl Watcher {
 
     /// Watches until an error (returned) or until the service stops
     /// listening (`Ok`).
-    async fn watch_once(&mut self, started: std::time::Instant) -> Result<(), String> {
-        let store = self.registry.store().await.map_err(|e| e.reason())?;
+    async fn watch_once(&mut self, started: std::time::Instant) -> Result<(), Lost> {
+        let store = self
+            .registry
+            .store()
+            .await
+            .map_err(|e| Lost::Store(e.reason()))?;
         let mut stream = store.stream.clone();
         let info = timeout(OP_TIMEOUT, stream.info())
             .await
-            .map_err(|_| "reading the bucket's state timed out".to_owned())?
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| Lost::StateTimedOut)?
+            .map_err(Lost::nats)?;
         served(info)?;
         let last = info.state.last_sequence;
         // A bucket whose revisions went backwards was recreated: reload.
@@ -155,8 +162,8 @@ impl Watcher {
             None => timeout(OP_TIMEOUT, store.watch_with_history(">")).await,
         };
         let mut watch = watch
-            .map_err(|_| "starting the watch timed out".to_owned())?
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| Lost::WatchTimedOut)?
+            .map_err(Lost::nats)?;
         self.available();
         let mut seen = (from.is_none() && !self.keys.is_empty()).then(HashSet::new);
         let mut caught_up = info.state.messages == 0 || self.revision >= last;
@@ -174,15 +181,15 @@ impl Watcher {
                             served(info)?;
                             continue;
                         }
-                        Ok(Err(e)) => return Err(e.to_string()),
-                        Err(_) => return Err("the bucket does not answer".into()),
+                        Ok(Err(e)) => return Err(Lost::nats(e)),
+                        Err(_) => return Err(Lost::Silent),
                     }
                 }
             };
             let entry = match next {
                 Some(Ok(entry)) => entry,
-                Some(Err(e)) => return Err(e.to_string()),
-                None => return Err("the watch ended".into()),
+                Some(Err(e)) => return Err(Lost::nats(e)),
+                None => return Err(Lost::Ended),
             };
             self.revision = entry.revision;
             if let Some(seen) = seen.as_mut() {
@@ -207,7 +214,7 @@ impl Watcher {
         &mut self,
         seen: Option<HashSet<String>>,
         started: std::time::Instant,
-    ) -> Result<(), String> {
+    ) -> Result<(), Lost> {
         if let Some(seen) = seen {
             let gone: Vec<String> = self.keys.difference(&seen).cloned().collect();
             for key in gone {
@@ -308,14 +315,10 @@ impl Watcher {
     }
 }
 
-/// Whether the bucket's stream can take writes: a clustered stream whose
-/// replicas lost quorum still answers `info` from a surviving replica, but
-/// with no leader, and every write fails.
-fn served(info: &async_nats::jetstream::stream::Info) -> Result<(), String> {
+/// Whether the bucket's stream can take writes ([`Lost::NoLeader`]).
+fn served(info: &async_nats::jetstream::stream::Info) -> Result<(), Lost> {
     match &info.cluster {
-        Some(cluster) if cluster.leader.is_none() => {
-            Err("the bucket's stream has no leader (no JetStream quorum)".into())
-        }
+        Some(cluster) if cluster.leader.is_none() => Err(Lost::NoLeader),
         _ => Ok(()),
     }
 }
