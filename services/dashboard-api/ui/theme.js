@@ -4,12 +4,12 @@
 import { $, setText } from './dom.js';
 
 const THEMES = ['auto', 'dark', 'light'];
-let flashColor;
+let flashColor = '';
 
 /** The colour a row flashes with when a live event changes it ('' for none):
  *  `--flash`, a light-dark() pair the row resolves in the theme it is shown in. */
 export function flash() {
-  flashColor ??= getComputedStyle(document.documentElement).getPropertyValue('--flash').trim();
+  flashColor ||= getComputedStyle(document.documentElement).getPropertyValue('--flash').trim();
   return flashColor;
 }
 
