@@ -81,6 +81,31 @@ fn renders_every_series_of_a_reporting_site() {
     );
 }
 
+/// Zeros are series too (an empty buffer, a counter at 0), a gauge may be
+/// negative, and a label value with a quote and a backslash is written
+/// escaped, as the text format wants it.
+#[test]
+fn zeros_negatives_and_escaped_label_values_are_written_as_they_are() {
+    let mut report = fixtures::minimal("s1");
+    report.connections = vec![fixtures::connection("plc \"main\"\\1", true)];
+    report.custom.insert("response_ms".into(), -3.5);
+    let mut table = SiteTable::new();
+    table.apply_report(&report.view(), 1).unwrap();
+    let text = render(&table);
+    assert!(text.contains(r#"connection="plc \"main\"\\1""#), "{text}");
+    let scrape = prom_text::parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    scrape.assert_site(
+        "s1",
+        &[
+            ("connection_up", &[("connection", "plc \"main\"\\1")], 1.0),
+            ("custom", &[("name", "response_ms")], -3.5),
+            ("sf_buffer_depth", &[("category", "external")], 0.0),
+            ("alarm_errors", &[], 0.0),
+            ("script_errors_per_minute", &[], 0.0),
+        ],
+    );
+}
+
 #[test]
 fn a_late_or_offline_site_exports_its_status_but_not_its_stale_inside() {
     for (connectivity, inside) in [
