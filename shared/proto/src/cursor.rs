@@ -149,6 +149,9 @@ impl<'a> Cursor<'a> {
     /// Skips the value of a key no field has: any well-formed value whose
     /// maps and arrays, opened at nesting `level`, stay within
     /// [`MAX_DEPTH`]. Binary and extension values are left to the fallback.
+    ///
+    /// By hand, unlike the reads above: rmp has no skipping reader, and this
+    /// one must bound the nesting of what a sender sends.
     pub(crate) fn skip(&mut self, level: usize) -> Option<()> {
         let marker = Marker::from_u8(*self.rest.first()?);
         if let Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 = marker {

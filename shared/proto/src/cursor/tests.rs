@@ -30,6 +30,13 @@ fn reads_an_unsigned_integer_of_every_width_and_refuses_a_negative_one() {
             assert_eq!(Cursor::new(&b).uint(), Some(n), "i64 {n}");
         }
     }
+    for (b, n) in [
+        (bytes(|o| encode::write_i8(o, 5)), 5),
+        (bytes(|o| encode::write_i16(o, 300)), 300),
+        (bytes(|o| encode::write_i32(o, 70_000)), 70_000),
+    ] {
+        assert_eq!(Cursor::new(&b).uint(), Some(n), "{b:x?}");
+    }
     for n in [-1, -32, -33, i64::MIN] {
         let b = bytes(|o| encode::write_sint(o, n));
         assert_eq!(Cursor::new(&b).uint(), None, "{n}");
@@ -56,7 +63,7 @@ fn reads_any_number_as_a_float() {
 }
 
 #[test]
-fn lengths_of_every_width_and_strings_cut_short() {
+fn lengths_of_every_width() {
     for n in [0u32, 15, 16, 65_535, 65_536] {
         let b = bytes(|o| encode::write_map_len(o, n));
         assert_eq!(Cursor::new(&b).map_len(), Some(n as usize), "map {n}");
@@ -65,13 +72,32 @@ fn lengths_of_every_width_and_strings_cut_short() {
         // One is not the other.
         assert_eq!(Cursor::new(&b).map_len(), None, "array {n} read as a map");
     }
-    let long = "x".repeat(300);
-    let b = bytes(|o| encode::write_str(o, &long));
-    let mut cursor = Cursor::new(&b);
-    assert_eq!(cursor.str(), Some(long.as_str()));
-    assert!(cursor.at_end());
-    assert_eq!(Cursor::new(&b[..b.len() - 1]).str(), None, "one byte short");
+}
+
+#[test]
+fn strings_of_every_width_and_one_cut_short() {
+    // fixstr, str8, str16.
+    for len in [1, 31, 32, 255, 256, 300] {
+        let text = "x".repeat(len);
+        let b = bytes(|o| encode::write_str(o, &text));
+        let mut cursor = Cursor::new(&b);
+        assert_eq!(cursor.str(), Some(text.as_str()), "{len}");
+        assert!(cursor.at_end());
+        assert_eq!(
+            Cursor::new(&b[..b.len() - 1]).str(),
+            None,
+            "{len}, one byte short"
+        );
+    }
+}
+
+#[test]
+fn booleans_and_nil() {
     let b = bytes(|o| encode::write_bool(o, true));
     assert_eq!(Cursor::new(&b).bool(), Some(true));
-    assert!(!Cursor::new(&b).nil());
+    assert!(!Cursor::new(&b).nil(), "true is not nil");
+    let b = bytes(encode::write_nil);
+    let mut cursor = Cursor::new(&b);
+    assert_eq!(Cursor::new(&b).bool(), None);
+    assert!(cursor.nil() && cursor.at_end());
 }
