@@ -208,17 +208,19 @@ impl Request {
     /// (no pairs) removes them.
     pub fn labels(site: &str, pairs: &[(String, String)], clear: bool) -> Result<Request, Usage> {
         if pairs.is_empty() && !clear {
-            return Err("give the labels (key=value ...), or --clear to remove them all".into());
+            return Err(Usage::new(
+                "give the labels (key=value ...), or --clear to remove them all",
+            ));
         }
         let mut all = Labels::new();
         for (key, value) in pairs {
             if let Some(before) = all.insert(key.clone(), value.clone())
                 && &before != value
             {
-                return Err(format!("label {key:?} is given twice").into());
+                return Err(Usage(format!("label {key:?} is given twice")));
             }
         }
-        labels::check(&all).map_err(|e| e.to_string())?;
+        labels::check(&all)?;
         Ok(Request::site(
             Method::PUT,
             site,
@@ -251,10 +253,9 @@ pub struct ApiClient {
 pub fn token(args: &ApiArgs) -> Result<Option<String>, Usage> {
     let token = match (&args.token, &args.token_file) {
         (Some(_), Some(_)) => {
-            return Err(
-                "give the token once: --token (or HEALTHMON_TOKEN) or --token-file, not both"
-                    .into(),
-            );
+            return Err(Usage::new(
+                "give the token once: --token (or HEALTHMON_TOKEN) or --token-file, not both",
+            ));
         }
         (Some(token), None) => token.trim().to_owned(),
         (None, Some(path)) => read_token(path)?,
@@ -262,24 +263,32 @@ pub fn token(args: &ApiArgs) -> Result<Option<String>, Usage> {
     };
     let printable = !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic());
     if !printable {
-        return Err("the token must be printable ASCII without spaces".into());
+        return Err(Usage::new(
+            "the token must be printable ASCII without spaces",
+        ));
     }
     Ok(Some(token))
 }
 
 fn read_token(path: &Path) -> Result<String, Usage> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("--token-file {}: cannot read it: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Usage(format!(
+            "--token-file {}: cannot read it: {e}",
+            path.display()
+        ))
+    })?;
     let token = text.trim();
     if token.is_empty() {
-        return Err(format!("--token-file {}: the file is empty", path.display()).into());
+        return Err(Usage(format!(
+            "--token-file {}: the file is empty",
+            path.display()
+        )));
     }
     if token.contains(char::is_whitespace) {
-        return Err(format!(
+        return Err(Usage(format!(
             "--token-file {}: expected the token alone (no spaces or lines)",
             path.display()
-        )
-        .into());
+        )));
     }
     Ok(token.to_owned())
 }
@@ -293,14 +302,18 @@ impl ApiClient {
             .user_agent(concat!("healthmon-cli/", env!("CARGO_PKG_VERSION")));
         if let Some(path) = &args.api_ca {
             let pem = std::fs::read(path)
-                .map_err(|e| format!("--api-ca {}: cannot read it: {e}", path.display()))?;
-            let certificate = reqwest::Certificate::from_pem(&pem)
-                .map_err(|e| format!("--api-ca {}: not a PEM certificate: {e}", path.display()))?;
+                .map_err(|e| Usage(format!("--api-ca {}: cannot read it: {e}", path.display())))?;
+            let certificate = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+                Usage(format!(
+                    "--api-ca {}: not a PEM certificate: {e}",
+                    path.display()
+                ))
+            })?;
             builder = builder.add_root_certificate(certificate);
         }
         let http = builder
             .build()
-            .map_err(|e| format!("cannot set up HTTP: {}", chain(&e)))?;
+            .map_err(|e| Usage(format!("cannot set up HTTP: {}", chain(&e))))?;
         Ok(ApiClient {
             http,
             base: args.api.clone(),

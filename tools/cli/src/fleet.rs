@@ -41,10 +41,13 @@ pub struct RosterFile {
 /// the line: `fleet.toml:7: site "a" is declared twice (first at line 3)`.
 pub fn read_roster(path: &Path) -> Result<RosterFile, Usage> {
     let name = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: cannot read it: {e}"))?;
-    let roster = roster::parse(&text).map_err(|e| match e.line {
-        0 => format!("{name}: {}", e.message),
-        line => format!("{name}:{line}: {}", e.message),
+    let text =
+        std::fs::read_to_string(path).map_err(|e| Usage(format!("{name}: cannot read it: {e}")))?;
+    let roster = roster::parse(&text).map_err(|e| {
+        Usage(match e.line {
+            0 => format!("{name}: {}", e.message),
+            line => format!("{name}:{line}: {}", e.message),
+        })
     })?;
     Ok(RosterFile {
         path: path.to_owned(),

@@ -387,11 +387,11 @@ pub enum Job {
     },
 }
 
-/// Checks the command line; the error is a usage error's message.
+/// Checks the command line: what it refuses is a [`Usage`] error.
 pub fn prepare(cli: Cli) -> Result<Prepared, Usage> {
-    let nats = cli.nats.into_config().map_err(|e| e.to_string())?;
+    let nats = cli.nats.into_config()?;
     let timeout = cli.timeout;
-    let registry = |args: &RegistryArgs| args.config().map_err(|e| e.to_string());
+    let registry = |args: &RegistryArgs| args.config().map_err(Usage::from);
     let admin = |api: &ApiArgs, request: Request| -> Result<Job, Usage> {
         Ok(Job::Admin {
             client: ApiClient::new(api, timeout)?,

@@ -4,6 +4,8 @@
 //! own usage errors and exits 2; failures while running are
 //! [`crate::CliError`]s (exit 1).
 
+use healthmon_common::config_error::ConfigError;
+use healthmon_proto::labels::LabelError;
 use thiserror::Error;
 
 /// A usage error, in words for the person who typed the command.
@@ -11,14 +13,22 @@ use thiserror::Error;
 #[error("{0}")]
 pub struct Usage(pub String);
 
-impl From<String> for Usage {
-    fn from(message: String) -> Self {
-        Usage(message)
+impl Usage {
+    pub fn new(message: impl Into<String>) -> Self {
+        Usage(message.into())
     }
 }
 
-impl From<&str> for Usage {
-    fn from(message: &str) -> Self {
-        Usage(message.to_owned())
+/// Flags that do not make a valid connection or registry setting.
+impl From<ConfigError> for Usage {
+    fn from(error: ConfigError) -> Self {
+        Usage(error.to_string())
+    }
+}
+
+/// Labels given on the command line that no site may carry.
+impl From<LabelError> for Usage {
+    fn from(error: LabelError) -> Self {
+        Usage(error.to_string())
     }
 }

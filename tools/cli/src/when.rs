@@ -86,7 +86,7 @@ pub fn window_end(
             let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
             now_ms
                 .checked_add(ms)
-                .ok_or_else(|| "--for: too long".to_owned())?
+                .ok_or_else(|| Usage::new("--for: too long"))?
         }
         (None, Some(until)) => until,
     };
@@ -96,11 +96,10 @@ pub fn window_end(
         } else {
             ""
         };
-        return Err(format!(
+        return Err(Usage(format!(
             "--until: {} is not in the future{hint}",
             crate::render::timestamp(end)
-        )
-        .into());
+        )));
     }
     Ok(Some(end))
 }
