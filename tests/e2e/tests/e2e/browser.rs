@@ -8,7 +8,8 @@
 //! `undefined` or `NaN` (see `healthmon_e2e::browser`), in each state these
 //! tests drive: loading, live, filtered, empty, detail open, offline,
 //! maintenance, labels and grouping, acknowledged, an action refused,
-//! reconnecting, API down and aggregator down. Labels and maintenance
+//! reconnecting, API down and aggregator down; and the colour theme, auto
+//! and pinned. Labels and maintenance
 //! windows are set through the API, as an admin would; acknowledgements
 //! and windows also from the page. Screenshots go to
 //! `target/test-artifacts/`. Fails, with an install hint, if chromium or
@@ -698,9 +699,8 @@ async fn the_theme_toggle_pins_dark_or_light_and_auto_follows_the_system() {
     report.sent_at_ms = healthmon_common::clock::now_ms();
     let nats = central.nats.client().await;
     let payload = healthmon_proto::encode(&report).into();
-    nats.publish("health.report.plant-t", payload)
-        .await
-        .unwrap();
+    let subject = healthmon_proto::Subjects::default().report("plant-t");
+    nats.publish(subject, payload).await.unwrap();
     nats.flush().await.unwrap();
     let browser = Browser::opened(&format!("{}/", central.api)).await;
     browser
